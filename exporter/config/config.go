@@ -1,0 +1,349 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	GitHub    GitHub      `yaml:"github"`
+	State     State       `yaml:"state"`
+	Schedules Schedules   `yaml:"schedules"`
+	Records   Records     `yaml:"records"`
+	Delivery  Delivery    `yaml:"delivery"`
+	Log       Log         `yaml:"log"`
+	Metrics   Metrics     `yaml:"metrics"`
+	Sinks     []SinkEntry `yaml:"sinks"`
+}
+
+// GitHub says where and as whom to poll.
+type GitHub struct {
+	BaseURL     string   `yaml:"base_url"`
+	Product     string   `yaml:"product"`      // dotcom | ghec | ghes
+	GHESVersion string   `yaml:"ghes_version"` // e.g. "3.19"
+	TokenEnv    string   `yaml:"token_env"`
+	TokenFile   string   `yaml:"token_file"`
+	App         *App     `yaml:"app"`
+	Orgs        []string `yaml:"orgs"`
+	Repos       []string `yaml:"repos"`
+	Enterprises []string `yaml:"enterprises"`
+	// Overlap is how far before the stored watermark an incremental poll keeps paging.
+	Overlap Duration `yaml:"overlap"`
+	// AuditLag is how far back each audit poll re-reads, for late-indexed events.
+	AuditLag Duration `yaml:"audit_lag"`
+	// AuditInclude is the audit log's include parameter: web, git or all.
+	AuditInclude string `yaml:"audit_include"`
+	// RateLimitReserve is the number of requests per window the exporter never spends.
+	RateLimitReserve int `yaml:"rate_limit_reserve"`
+	// Concurrency is how many requests may run at once for the credential (default 1).
+	Concurrency int `yaml:"concurrency"`
+	// RequestTimeout bounds each HTTP request.
+	RequestTimeout Duration `yaml:"request_timeout"`
+}
+
+// App is GitHub App authentication.
+type App struct {
+	AppID          int64  `yaml:"app_id"`
+	InstallationID int64  `yaml:"installation_id"`
+	PrivateKeyFile string `yaml:"private_key_file"`
+}
+
+// State locates the state file.
+type State struct {
+	Path string `yaml:"path"`
+}
+
+// Schedules are robfig/cron specs (with descriptors such as "@every 5m").
+type Schedules struct {
+	Alerts    string `yaml:"alerts"`
+	Reconcile string `yaml:"reconcile"`
+	AuditLog  string `yaml:"audit_log"`
+}
+
+// Records tunes record content.
+type Records struct {
+	// IncludeRaw adds GitHub's own object (minus any secret) as "raw".
+	IncludeRaw bool `yaml:"include_raw"`
+}
+
+// Delivery tunes the per-sink delivery loops.
+type Delivery struct {
+	BatchSize  int      `yaml:"batch_size"`
+	MinBackoff Duration `yaml:"min_backoff"`
+	MaxBackoff Duration `yaml:"max_backoff"`
+}
+
+// Log configures log/slog output on stderr.
+type Log struct {
+	Level  string `yaml:"level"`  // debug | info | warn | error
+	Format string `yaml:"format"` // text | json
+}
+
+// Metrics configures the Prometheus and health endpoint.
+type Metrics struct {
+	Listen string `yaml:"listen"` // e.g. 127.0.0.1:9464; empty disables
+}
+
+// SinkEntry is one element of `sinks:`. Name and Type are common; Body is
+// the rest of the mapping, decoded strictly by the sink type's package.
+type SinkEntry struct {
+	Name string
+	Type string
+	Body *yaml.Node
+}
+
+// UnmarshalYAML splits name and type from the type-specific keys.
+func (s *SinkEntry) UnmarshalYAML(node *yaml.Node) error {
+	if node.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a sink must be a mapping with name and type", node.Line)
+	}
+	body := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k, v := node.Content[i], node.Content[i+1]
+		switch k.Value {
+		case "name":
+			s.Name = v.Value
+		case "type":
+			s.Type = v.Value
+		default:
+			body.Content = append(body.Content, k, v)
+		}
+	}
+	s.Body = body
+	return nil
+}
+
+// MarshalYAML renders the entry back as one mapping (check-config).
+func (s SinkEntry) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	n.Content = append(n.Content, str("name"), str(s.Name), str("type"), str(s.Type))
+	if s.Body != nil {
+		n.Content = append(n.Content, s.Body.Content...)
+	}
+	return n, nil
+}
+
+func str(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+
+// Duration is a time.Duration written as "90s" or "15m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
+	v, err := time.ParseDuration(node.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration like 90s or 15m", node.Line, node.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML renders the duration as a string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Default returns a config with every default filled.
+func Default() Config {
+	return Config{
+		GitHub: GitHub{
+			BaseURL: "https://api.github.com/", Product: "dotcom",
+			Overlap: Duration(2 * time.Minute), AuditLag: Duration(15 * time.Minute),
+			AuditInclude: "all", RateLimitReserve: 100, Concurrency: 1,
+			RequestTimeout: Duration(60 * time.Second),
+		},
+		State:     State{Path: "/var/lib/ghsec-exporter/state.db"},
+		Schedules: Schedules{Alerts: "@every 5m", Reconcile: "@daily", AuditLog: "@every 1m"},
+		Delivery:  Delivery{BatchSize: 500, MinBackoff: Duration(time.Second), MaxBackoff: Duration(5 * time.Minute)},
+		Log:       Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads, strictly decodes and validates a config file.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	cfg, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Decode reads YAML from r over the defaults and validates it.
+func Decode(r io.Reader) (*Config, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	cfg := Default()
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, YAMLError(err)
+	}
+	if err := StrictDecode(&doc, &cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+var (
+	ownerRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	repoRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$`)
+	nameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
+)
+
+// Validate checks every generic field; sink bodies are validated by package
+// sinks. All problems are returned, joined, each naming its field.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	g := &c.GitHub
+	if u, err := url.Parse(g.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		add(Field("github.base_url", g.BaseURL, "must be an http(s) URL such as https://api.github.com/ or https://HOST/api/v3/"))
+	} else if !strings.HasSuffix(g.BaseURL, "/") {
+		g.BaseURL += "/"
+	}
+	switch g.Product {
+	case "dotcom", "ghec":
+	case "ghes":
+		if g.GHESVersion != "" && !regexp.MustCompile(`^3\.\d+$`).MatchString(g.GHESVersion) {
+			add(Field("github.ghes_version", g.GHESVersion, "must look like 3.19"))
+		}
+	default:
+		add(Field("github.product", g.Product, "must be dotcom, ghec or ghes"))
+	}
+	auth := 0
+	if g.TokenEnv != "" {
+		auth++
+	}
+	if g.TokenFile != "" {
+		auth++
+	}
+	if g.App != nil {
+		auth++
+		if g.App.AppID <= 0 {
+			add(Field("github.app.app_id", g.App.AppID, "must be the App's numeric id"))
+		}
+		if g.App.InstallationID <= 0 {
+			add(Field("github.app.installation_id", g.App.InstallationID, "must be the installation's numeric id"))
+		}
+		if g.App.PrivateKeyFile == "" {
+			add(Field("github.app.private_key_file", nil, "missing: path of the App's PEM private key"))
+		}
+	}
+	if auth > 1 {
+		add(Field("github", nil, "set exactly one of token_env, token_file or app"))
+	}
+	if len(g.Orgs)+len(g.Repos)+len(g.Enterprises) == 0 {
+		add(Field("github.orgs", nil, "nothing to poll: list at least one of github.orgs, github.repos or github.enterprises"))
+	}
+	for i, o := range g.Orgs {
+		if !ownerRe.MatchString(o) {
+			add(Field(fmt.Sprintf("github.orgs[%d]", i), o, "not a GitHub organization login"))
+		}
+	}
+	for i, e := range g.Enterprises {
+		if !nameRe.MatchString(e) {
+			add(Field(fmt.Sprintf("github.enterprises[%d]", i), e, "not an enterprise slug"))
+		}
+	}
+	for i, r := range g.Repos {
+		if !repoRe.MatchString(r) {
+			add(Field(fmt.Sprintf("github.repos[%d]", i), r, "must be owner/name"))
+		}
+	}
+	if g.Overlap < 0 {
+		add(Field("github.overlap", g.Overlap.D(), "must not be negative"))
+	}
+	if g.AuditLag < 0 || g.AuditLag.D() > 24*time.Hour {
+		add(Field("github.audit_lag", g.AuditLag.D(), "must be between 0 and 24h"))
+	}
+	switch g.AuditInclude {
+	case "web", "git", "all":
+	default:
+		add(Field("github.audit_include", g.AuditInclude, "must be web, git or all"))
+	}
+	if g.RateLimitReserve < 0 {
+		add(Field("github.rate_limit_reserve", g.RateLimitReserve, "must not be negative"))
+	}
+	if g.Concurrency < 1 || g.Concurrency > 16 {
+		add(Field("github.concurrency", g.Concurrency, "must be between 1 and 16"))
+	}
+	if g.RequestTimeout.D() < time.Second {
+		add(Field("github.request_timeout", g.RequestTimeout.D(), "must be at least 1s"))
+	}
+	if c.State.Path == "" {
+		add(Field("state.path", nil, "missing: path of the state file"))
+	}
+	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	for _, s := range []struct{ path, spec string }{
+		{"schedules.alerts", c.Schedules.Alerts},
+		{"schedules.reconcile", c.Schedules.Reconcile},
+		{"schedules.audit_log", c.Schedules.AuditLog},
+	} {
+		if _, err := parser.Parse(s.spec); err != nil {
+			add(Field(s.path, s.spec, "not a cron schedule: %v", err))
+		}
+	}
+	if c.Delivery.BatchSize < 1 || c.Delivery.BatchSize > 10000 {
+		add(Field("delivery.batch_size", c.Delivery.BatchSize, "must be between 1 and 10000"))
+	}
+	if c.Delivery.MinBackoff.D() <= 0 || c.Delivery.MaxBackoff < c.Delivery.MinBackoff {
+		add(Field("delivery.max_backoff", c.Delivery.MaxBackoff.D(), "must be at least delivery.min_backoff, which must be positive"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add(Field("log.level", c.Log.Level, "must be debug, info, warn or error"))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add(Field("log.format", c.Log.Format, "must be text or json"))
+	}
+	if len(c.Sinks) == 0 {
+		add(Field("sinks", nil, "missing: configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))
+	}
+	names := map[string]bool{}
+	for i, s := range c.Sinks {
+		p := fmt.Sprintf("sinks[%d]", i)
+		if !nameRe.MatchString(s.Name) {
+			add(Field(p+".name", s.Name, "must be a name of letters, digits, '.', '_' or '-'"))
+		} else if names[s.Name] {
+			add(Field(p+".name", s.Name, "duplicate sink name"))
+		}
+		names[s.Name] = true
+		if s.Type == "" {
+			add(Field(p+".type", nil, "missing"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Token resolves the GitHub token from token_file or token_env.
+func (g *GitHub) Token() (string, error) {
+	return ResolveSecret("github.token", g.TokenFile, g.TokenEnv, g.App == nil)
+}

@@ -1,0 +1,142 @@
+package exporter
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// SchemaVersion is the version of Record written in every record's "schema" field.
+const SchemaVersion = 1
+
+// Category says whether a record describes an alert transition or an audit-log entry.
+type Category string
+
+// Record categories.
+const (
+	CategoryAlert Category = "alert"
+	CategoryAudit Category = "audit"
+)
+
+// Source is the GitHub product a record came from.
+type Source string
+
+// Record sources.
+const (
+	SourceDependabot     Source = "dependabot"
+	SourceCodeScanning   Source = "code_scanning"
+	SourceSecretScanning Source = "secret_scanning"
+	SourceAuditLog       Source = "audit_log"
+)
+
+// AlertSources lists the three alert kinds in a stable order.
+var AlertSources = []Source{SourceDependabot, SourceCodeScanning, SourceSecretScanning}
+
+// Alert transition actions (DESIGN.md, "Transitions"). Audit records carry
+// GitHub's own action name instead.
+const (
+	ActionCreated                = "created"
+	ActionDismissed              = "dismissed"
+	ActionFixed                  = "fixed"
+	ActionAutoDismissed          = "auto_dismissed"
+	ActionReopened               = "reopened"
+	ActionAutoReopened           = "auto_reopened"
+	ActionReintroduced           = "reintroduced"
+	ActionResolved               = "resolved"
+	ActionPushProtectionBypassed = "push_protection_bypassed"
+	ActionWithdrawn              = "withdrawn"
+	ActionSeverityChanged        = "severity_changed"
+)
+
+// Origin says which path observed the event.
+type Origin string
+
+// Record origins.
+const (
+	OriginBackfill  Origin = "backfill"
+	OriginPoll      Origin = "poll"
+	OriginWebhook   Origin = "webhook"
+	OriginReconcile Origin = "reconcile"
+)
+
+// Record is one normalized event, the only shape sinks ever render.
+// See docs/record.schema.json for the published JSON Schema.
+type Record struct {
+	Schema     int             `json:"schema"`
+	ID         string          `json:"id"`
+	Time       time.Time       `json:"time"`
+	ObservedAt time.Time       `json:"observed_at"`
+	Category   Category        `json:"category"`
+	Source     Source          `json:"source"`
+	Action     string          `json:"action"`
+	Origin     Origin          `json:"origin"`
+	Enterprise string          `json:"enterprise,omitempty"`
+	Org        string          `json:"org,omitempty"`
+	Repo       string          `json:"repo,omitempty"`
+	Actor      string          `json:"actor,omitempty"`
+	Alert      *AlertInfo      `json:"alert,omitempty"`
+	Audit      *AuditInfo      `json:"audit,omitempty"`
+	Raw        json.RawMessage `json:"raw,omitempty"`
+}
+
+// AlertInfo describes the alert an alert record is about.
+type AlertInfo struct {
+	Number        int        `json:"number"`
+	State         string     `json:"state"`
+	PreviousState string     `json:"previous_state,omitempty"`
+	Severity      string     `json:"severity,omitempty"`
+	SeverityRaw   string     `json:"severity_raw,omitempty"`
+	Title         string     `json:"title,omitempty"`
+	RuleID        string     `json:"rule_id,omitempty"`
+	GHSAID        string     `json:"ghsa_id,omitempty"`
+	CVEID         string     `json:"cve_id,omitempty"`
+	SecretType    string     `json:"secret_type,omitempty"`
+	Package       string     `json:"package,omitempty"`
+	Ecosystem     string     `json:"ecosystem,omitempty"`
+	Manifest      string     `json:"manifest,omitempty"`
+	Tool          string     `json:"tool,omitempty"`
+	Reason        string     `json:"reason,omitempty"`
+	Comment       string     `json:"comment,omitempty"`
+	Validity      string     `json:"validity,omitempty"`
+	HTMLURL       string     `json:"html_url,omitempty"`
+	CreatedAt     *time.Time `json:"created_at,omitempty"`
+	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
+}
+
+// AuditInfo carries an audit-log entry.
+type AuditInfo struct {
+	Action     string          `json:"action"`
+	DocumentID string          `json:"document_id"`
+	Entry      json.RawMessage `json:"entry"`
+}
+
+// Normalized severities.
+const (
+	SeverityCritical = "critical"
+	SeverityHigh     = "high"
+	SeverityMedium   = "medium"
+	SeverityLow      = "low"
+	SeverityNone     = "none"
+)
+
+// AlertRecordID is the stable dedup key of an alert record: the same event
+// seen by poll, webhook or reconcile hashes to the same id.
+func AlertRecordID(source Source, repo string, number int, action string, at time.Time) string {
+	return digest(string(source), repo, strconv.Itoa(number), action, at.UTC().Format(time.RFC3339Nano))
+}
+
+// AuditRecordID is the stable dedup key of an audit record.
+func AuditRecordID(documentID string) string {
+	return digest(string(SourceAuditLog), documentID)
+}
+
+func digest(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine too: installs what the tests need,
+# then checks formatting, vet, staticcheck, and runs every test with the race
+# detector. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}
+bash scripts/setup-test-deps.sh
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [[ -n "$unformatted" ]]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+"$GHSEC_TOOLS_DIR/bin/staticcheck" ./...
+echo "== go test -race"
+go test -race -count=1 -timeout 45m ./...

@@ -1,0 +1,210 @@
+package state
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Item is one record waiting in an outbox, with its position.
+type Item struct {
+	Seq    uint64
+	Record exporter.Record
+}
+
+func nested(tx *bolt.Tx, parent []byte, name string, create bool) (*bolt.Bucket, error) {
+	if err := validSinkName(name); err != nil {
+		return nil, err
+	}
+	p := tx.Bucket(parent)
+	if !create {
+		return p.Bucket([]byte(name)), nil
+	}
+	return p.CreateBucketIfNotExists([]byte(name))
+}
+
+// Append adds records to sink's outbox.
+func (t *Tx) Append(sink string, recs ...exporter.Record) error {
+	b, err := nested(t.tx, bucketOutbox, sink, true)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		raw, err := json.Marshal(&recs[i])
+		if err != nil {
+			return fmt.Errorf("encode record %s: %w", recs[i].ID, err)
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := b.Put(u64(seq), raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Peek returns up to max records from the head of sink's outbox, and also
+// stops once maxBytes of encoded records have been read (0: no byte limit).
+// A record that does not decode is returned with only Seq and a zero Record
+// so the caller can dead-letter it instead of blocking the queue.
+func (t *Tx) Peek(sink string, max, maxBytes int) ([]Item, error) {
+	b, err := nested(t.tx, bucketOutbox, sink, false)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var out []Item
+	size := 0
+	c := b.Cursor()
+	for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
+		if maxBytes > 0 && len(out) > 0 && size+len(v) > maxBytes {
+			break
+		}
+		size += len(v)
+		it := Item{Seq: binary.BigEndian.Uint64(k)}
+		if err := json.Unmarshal(v, &it.Record); err != nil {
+			it.Record = exporter.Record{}
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Ack removes delivered records from sink's outbox.
+func (t *Tx) Ack(sink string, seqs ...uint64) error {
+	b, err := nested(t.tx, bucketOutbox, sink, false)
+	if err != nil || b == nil {
+		return err
+	}
+	for _, s := range seqs {
+		if err := b.Delete(u64(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeadLetter moves records from sink's outbox to its dead-letter bucket,
+// keeping the raw bytes and the reason.
+func (t *Tx) DeadLetter(sink, reason string, seqs ...uint64) error {
+	ob, err := nested(t.tx, bucketOutbox, sink, false)
+	if err != nil || ob == nil {
+		return err
+	}
+	db, err := nested(t.tx, bucketDead, sink, true)
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		raw := ob.Get(u64(s))
+		if raw == nil {
+			continue
+		}
+		entry, err := json.Marshal(struct {
+			Reason string          `json:"reason"`
+			Record json.RawMessage `json:"record"`
+		}{reason, validJSON(raw)})
+		if err != nil {
+			return err
+		}
+		if err := db.Put(u64(s), entry); err != nil {
+			return err
+		}
+		if err := ob.Delete(u64(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validJSON(raw []byte) json.RawMessage {
+	if json.Valid(raw) {
+		return append(json.RawMessage(nil), raw...)
+	}
+	q, _ := json.Marshal(string(raw))
+	return q
+}
+
+// Pending counts the records in sink's outbox.
+func (t *Tx) Pending(sink string) int {
+	b, err := nested(t.tx, bucketOutbox, sink, false)
+	if err != nil || b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+// DeadCount counts the records in sink's dead-letter bucket.
+func (t *Tx) DeadCount(sink string) int {
+	b, err := nested(t.tx, bucketDead, sink, false)
+	if err != nil || b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+// ForEachDead walks sink's dead-letter entries (reason + record JSON).
+func (t *Tx) ForEachDead(sink string, fn func(seq uint64, entry []byte) error) error {
+	b, err := nested(t.tx, bucketDead, sink, false)
+	if err != nil || b == nil {
+		return err
+	}
+	return b.ForEach(func(k, v []byte) error { return fn(binary.BigEndian.Uint64(k), v) })
+}
+
+// Requeue moves every dead-letter entry of sink back to its outbox (state
+// command, after the operator fixed the cause) and returns how many.
+func (t *Tx) Requeue(sink string) (int, error) {
+	db, err := nested(t.tx, bucketDead, sink, false)
+	if err != nil || db == nil {
+		return 0, err
+	}
+	ob, err := nested(t.tx, bucketOutbox, sink, true)
+	if err != nil {
+		return 0, err
+	}
+	var keys [][]byte
+	err = db.ForEach(func(k, v []byte) error {
+		var e struct {
+			Record json.RawMessage `json:"record"`
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		seq, err := ob.NextSequence()
+		if err != nil {
+			return err
+		}
+		keys = append(keys, append([]byte(nil), k...))
+		return ob.Put(u64(seq), e.Record)
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := db.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
+}
+
+// Sinks lists the sink names that have an outbox or dead-letter bucket.
+func (t *Tx) Sinks() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, parent := range [][]byte{bucketOutbox, bucketDead} {
+		_ = t.tx.Bucket(parent).ForEach(func(k, v []byte) error {
+			if v == nil && !seen[string(k)] {
+				seen[string(k)] = true
+				out = append(out, string(k))
+			}
+			return nil
+		})
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tx is one transaction on the state file. It is valid only inside the
+// closure passed to DB.Update or DB.View; byte slices it returns must not be
+// kept after that.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+// snapshotKey orders keys by source, then repo, then number, so one source's
+// alerts in one owner are a contiguous prefix.
+func snapshotKey(k exporter.AlertKey) []byte {
+	b := make([]byte, 0, len(k.Source)+len(k.Repo)+10)
+	b = append(b, k.Source...)
+	b = append(b, 0)
+	b = append(b, k.Repo...)
+	b = append(b, 0)
+	return binary.BigEndian.AppendUint64(b, uint64(k.Number))
+}
+
+func parseSnapshotKey(b []byte) (exporter.AlertKey, bool) {
+	i := bytes.IndexByte(b, 0)
+	if i < 0 || len(b) < i+10 {
+		return exporter.AlertKey{}, false
+	}
+	rest := b[i+1:]
+	j := bytes.IndexByte(rest, 0)
+	if j < 0 || len(rest) != j+9 {
+		return exporter.AlertKey{}, false
+	}
+	return exporter.AlertKey{
+		Source: exporter.Source(b[:i]),
+		Repo:   string(rest[:j]),
+		Number: int(binary.BigEndian.Uint64(rest[j+1:])),
+	}, true
+}
+
+// Snapshot returns the stored snapshot of k, or ok=false when k is untracked.
+func (t *Tx) Snapshot(k exporter.AlertKey) (s exporter.Snapshot, ok bool, err error) {
+	raw := t.tx.Bucket(bucketSnapshots).Get(snapshotKey(k))
+	if raw == nil {
+		return s, false, nil
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, false, fmt.Errorf("decode snapshot %s %s#%d: %w", k.Source, k.Repo, k.Number, err)
+	}
+	return s, true, nil
+}
+
+// PutSnapshot stores s as k's last-seen state.
+func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketSnapshots).Put(snapshotKey(k), raw)
+}
+
+// DeleteSnapshot forgets k.
+func (t *Tx) DeleteSnapshot(k exporter.AlertKey) error {
+	return t.tx.Bucket(bucketSnapshots).Delete(snapshotKey(k))
+}
+
+// ForEachSnapshot walks the snapshots of source whose repo starts with
+// repoPrefix ("" for all, "acme/" for one owner, "acme/widgets" plus an exact
+// match check by the caller for one repo), in key order.
+func (t *Tx) ForEachSnapshot(source exporter.Source, repoPrefix string, fn func(k exporter.AlertKey, s exporter.Snapshot) error) error {
+	prefix := []byte(string(source))
+	if source != "" {
+		prefix = append(prefix, 0)
+		prefix = append(prefix, repoPrefix...)
+	}
+	c := t.tx.Bucket(bucketSnapshots).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		key, ok := parseSnapshotKey(k)
+		if !ok {
+			return fmt.Errorf("corrupt snapshot key %q", k)
+		}
+		var s exporter.Snapshot
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("decode snapshot %s %s#%d: %w", key.Source, key.Repo, key.Number, err)
+		}
+		if err := fn(key, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Cursor returns the raw cursor stored under name, nil if none.
+func (t *Tx) Cursor(name string) []byte {
+	return t.tx.Bucket(bucketCursors).Get([]byte(name))
+}
+
+// PutCursor stores a cursor value under name.
+func (t *Tx) PutCursor(name string, value []byte) error {
+	return t.tx.Bucket(bucketCursors).Put([]byte(name), value)
+}
+
+// ForEachCursor walks all cursors (for the state command).
+func (t *Tx) ForEachCursor(fn func(name string, value []byte) error) error {
+	return t.tx.Bucket(bucketCursors).ForEach(func(k, v []byte) error { return fn(string(k), v) })
+}
+
+// Seen reports whether id is in the named set.
+func (t *Tx) Seen(set, id string) bool {
+	b := t.tx.Bucket(bucketSeen).Bucket([]byte(set))
+	return b != nil && b.Get([]byte(id)) != nil
+}
+
+// MarkSeen adds id to the named set with its event time in unix milliseconds,
+// which PruneSeen compares against.
+func (t *Tx) MarkSeen(set, id string, atMillis int64) error {
+	b, err := t.tx.Bucket(bucketSeen).CreateBucketIfNotExists([]byte(set))
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(id), u64(uint64(atMillis)))
+}
+
+// PruneSeen removes ids whose time is before beforeMillis and returns how many.
+func (t *Tx) PruneSeen(set string, beforeMillis int64) (int, error) {
+	b := t.tx.Bucket(bucketSeen).Bucket([]byte(set))
+	if b == nil {
+		return 0, nil
+	}
+	var old [][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) < beforeMillis {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(old), nil
+}
+
+// SeenCount is the size of the named set.
+func (t *Tx) SeenCount(set string) int {
+	b := t.tx.Bucket(bucketSeen).Bucket([]byte(set))
+	if b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+func validSinkName(name string) error {
+	if name == "" || strings.ContainsRune(name, 0) {
+		return fmt.Errorf("invalid sink name %q", name)
+	}
+	return nil
+}

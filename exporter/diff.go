@@ -1,0 +1,132 @@
+package exporter
+
+import "time"
+
+// Diff compares an alert's stored snapshot (nil when the alert was never
+// seen) with what GitHub reports now and returns the transition records, in
+// the order they happened, and the snapshot to store. It is pure: the same
+// inputs give the same records with the same ids.
+//
+// The rules are DESIGN.md's transition table. Where the timestamps prove a
+// transition happened between two polls (a dismissed alert whose
+// dismissed_at moved on was reopened and dismissed again), both transitions
+// are emitted.
+func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time) []Record {
+	d := differ{cur: cur, origin: origin, observed: observedAt.UTC()}
+	if prev == nil {
+		d.emit(ActionCreated, cur.CreatedAt, "", "")
+		if !cur.Open() {
+			d.emit(closeAction(cur.State), closedTime(cur), cur.ClosedBy, "open")
+		}
+		if cur.Bypassed {
+			d.emit(ActionPushProtectionBypassed, orTime(cur.BypassedAt, cur.CreatedAt), cur.BypassedBy, "")
+		}
+		return d.out
+	}
+	prevOpen := prev.State == "open"
+	switch {
+	case prevOpen && !cur.Open():
+		d.emit(closeAction(cur.State), closedTime(cur), cur.ClosedBy, prev.State)
+	case !prevOpen && cur.Open():
+		d.emit(reopenAction(prev.State), cur.UpdatedAt, "", prev.State)
+	case !prevOpen && !cur.Open() && prev.State != cur.State:
+		// closed one way, now closed another (dismissed → fixed): it was
+		// reopened in between, which GitHub does not keep.
+		d.emit(reopenAction(prev.State), closedTime(cur), "", prev.State)
+		d.emit(closeAction(cur.State), closedTime(cur), cur.ClosedBy, "open")
+	case !prevOpen && !cur.Open() && !prev.ClosedAt.IsZero() && cur.ClosedAt.After(prev.ClosedAt):
+		// same closed state, later closing time: reopened and closed again.
+		d.emit(reopenAction(prev.State), cur.ClosedAt, "", prev.State)
+		d.emit(closeAction(cur.State), cur.ClosedAt, cur.ClosedBy, "open")
+	case prev.State == cur.State && prev.Severity != cur.Severity:
+		d.emit(ActionSeverityChanged, cur.UpdatedAt, "", prev.State)
+	}
+	if cur.Bypassed && !prev.Bypassed {
+		d.emit(ActionPushProtectionBypassed, orTime(cur.BypassedAt, cur.UpdatedAt), cur.BypassedBy, prev.State)
+	}
+	return d.out
+}
+
+// Withdraw is the record for a tracked alert that GitHub no longer returns
+// (absent from a full listing, or 404/410). The snapshot should be deleted in
+// the same transaction, so it is emitted once.
+func Withdraw(key AlertKey, prev Snapshot, org, enterprise string, origin Origin, observedAt time.Time) Record {
+	at := observedAt.UTC()
+	return Record{
+		Schema: SchemaVersion, ID: AlertRecordID(key.Source, key.Repo, key.Number, ActionWithdrawn, at),
+		Time: at, ObservedAt: at, Category: CategoryAlert, Source: key.Source, Action: ActionWithdrawn,
+		Origin: origin, Enterprise: enterprise, Org: org, Repo: key.Repo,
+		Alert: &AlertInfo{Number: key.Number, State: "withdrawn", PreviousState: prev.State,
+			Severity: prev.Severity, SeverityRaw: prev.SeverityRaw, Title: prev.Title, HTMLURL: prev.HTMLURL},
+	}
+}
+
+type differ struct {
+	cur      *Observation
+	origin   Origin
+	observed time.Time
+	out      []Record
+}
+
+func (d *differ) emit(action string, at time.Time, actor, prevState string) {
+	c := d.cur
+	at = orTime(at, c.UpdatedAt).UTC()
+	info := &AlertInfo{
+		Number: c.Key.Number, State: c.State, PreviousState: prevState,
+		Severity: c.Severity, SeverityRaw: c.SeverityRaw, Title: c.Title,
+		RuleID: c.RuleID, GHSAID: c.GHSAID, CVEID: c.CVEID, SecretType: c.SecretType,
+		Package: c.Package, Ecosystem: c.Ecosystem, Manifest: c.Manifest, Tool: c.Tool,
+		Validity: c.Validity, HTMLURL: c.HTMLURL,
+		CreatedAt: timePtr(c.CreatedAt), UpdatedAt: timePtr(c.UpdatedAt),
+	}
+	if action != ActionCreated && action != ActionPushProtectionBypassed && !c.Open() {
+		info.Reason, info.Comment = c.Reason, c.Comment
+	}
+	d.out = append(d.out, Record{
+		Schema: SchemaVersion, ID: AlertRecordID(c.Key.Source, c.Key.Repo, c.Key.Number, action, at),
+		Time: at, ObservedAt: d.observed, Category: CategoryAlert, Source: c.Key.Source,
+		Action: action, Origin: d.origin, Enterprise: c.Enterprise, Org: c.Org, Repo: c.Key.Repo,
+		Actor: actor, Alert: info, Raw: c.Raw,
+	})
+}
+
+func closeAction(state string) string {
+	switch state {
+	case "dismissed":
+		return ActionDismissed
+	case "fixed":
+		return ActionFixed
+	case "auto_dismissed":
+		return ActionAutoDismissed
+	case "resolved":
+		return ActionResolved
+	}
+	return state
+}
+
+func reopenAction(prevState string) string {
+	switch prevState {
+	case "auto_dismissed":
+		return ActionAutoReopened
+	case "fixed":
+		return ActionReintroduced
+	}
+	return ActionReopened
+}
+
+func closedTime(o *Observation) time.Time { return orTime(o.ClosedAt, o.UpdatedAt) }
+
+func orTime(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
+	}
+	return t
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,79 @@
+package exporter
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Observation is one alert as GitHub reports it now, normalized across the
+// three products. It never carries a secret scanning alert's secret value.
+type Observation struct {
+	Key        AlertKey
+	Enterprise string
+	Org        string
+
+	// State is GitHub's state: open, dismissed, fixed, auto_dismissed or resolved.
+	State       string
+	Severity    string // normalized: critical, high, medium, low, none
+	SeverityRaw string // GitHub's own value
+
+	Title      string
+	RuleID     string
+	GHSAID     string
+	CVEID      string
+	SecretType string
+	Package    string
+	Ecosystem  string
+	Manifest   string
+	Tool       string
+	Reason     string // dismissed_reason or resolution
+	Comment    string // dismissed_comment or resolution_comment
+	Validity   string
+	HTMLURL    string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ClosedAt is the timestamp of the current closed state (dismissed_at,
+	// fixed_at, auto_dismissed_at, resolved_at); zero while open.
+	ClosedAt time.Time
+	// ClosedBy is dismissed_by or resolved_by, when GitHub says.
+	ClosedBy string
+
+	Bypassed   bool
+	BypassedAt time.Time
+	BypassedBy string
+
+	// Raw is GitHub's object with any secret removed; shipped only when the
+	// config asks for it.
+	Raw json.RawMessage
+}
+
+// Open reports whether the observed state is open.
+func (o *Observation) Open() bool { return o.State == "open" }
+
+// Snapshot is what the state keeps of o.
+func (o *Observation) Snapshot() Snapshot {
+	return Snapshot{
+		State: o.State, Severity: o.Severity, SeverityRaw: o.SeverityRaw,
+		Bypassed: o.Bypassed, UpdatedAt: o.UpdatedAt.UTC(), ClosedAt: o.ClosedAt.UTC(),
+		Title: o.Title, HTMLURL: o.HTMLURL,
+	}
+}
+
+// NormalizeSeverity maps a GitHub severity of any product to
+// critical/high/medium/low/none. Code scanning rules without a security
+// severity use error/warning/note, mapped to high/medium/low. Unknown values
+// map to none.
+func NormalizeSeverity(raw string) string {
+	switch raw {
+	case "critical":
+		return SeverityCritical
+	case "high", "error":
+		return SeverityHigh
+	case "medium", "moderate", "warning":
+		return SeverityMedium
+	case "low", "note":
+		return SeverityLow
+	}
+	return SeverityNone
+}

@@ -21,3 +21,11 @@ type Snapshot struct {
 	Title       string    `json:"t,omitempty"`
 	HTMLURL     string    `json:"h,omitempty"`
 }
+
+// Equal reports whether two snapshots hold the same state (times compared
+// as instants).
+func (s Snapshot) Equal(o Snapshot) bool {
+	return s.State == o.State && s.Severity == o.Severity && s.SeverityRaw == o.SeverityRaw &&
+		s.Bypassed == o.Bypassed && s.UpdatedAt.Equal(o.UpdatedAt) && s.ClosedAt.Equal(o.ClosedAt) &&
+		s.Title == o.Title && s.HTMLURL == o.HTMLURL
+}

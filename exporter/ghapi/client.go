@@ -1,0 +1,138 @@
+package ghapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+)
+
+// Options configure a Client.
+type Options struct {
+	BaseURL     string // https://api.github.com/ or https://HOST/api/v3/
+	Product     string // dotcom | ghec | ghes
+	GHESVersion string // e.g. "3.19"; "" means the newest
+	Token       string
+	App         *AppAuth
+	// Reserve is the number of primary rate-limit units never spent.
+	Reserve int
+	// Concurrency is how many requests may be in flight for the credential.
+	Concurrency int
+	Timeout     time.Duration
+	UserAgent   string
+	// IncludeRaw keeps GitHub's object (without secret) on observations.
+	IncludeRaw bool
+	Logger     *slog.Logger
+	// Transport is the base RoundTripper (tests); nil means http.DefaultTransport.
+	Transport http.RoundTripper
+	// Sleep waits for d or until ctx ends (tests replace it); nil means a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock used for rate-limit resets; nil means time.Now.
+	Now func() time.Time
+}
+
+// AppAuth authenticates as a GitHub App installation.
+type AppAuth struct {
+	AppID          int64
+	InstallationID int64
+	PrivateKey     []byte
+}
+
+// Client talks to one GitHub (github.com, GHEC or a GHES host) as one credential.
+type Client struct {
+	gh      *github.Client
+	opts    Options
+	limiter *Limiter
+	log     *slog.Logger
+}
+
+// New builds a Client. It fails on a malformed base URL or App key.
+func New(opts Options) (*Client, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Concurrency < 1 {
+		opts.Concurrency = 1
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+	if opts.Product == "" {
+		opts.Product = "dotcom"
+	}
+	base := opts.Transport
+	if base == nil {
+		// The timeout bounds waiting for response headers, not the whole
+		// RoundTrip: the limiter may legitimately wait for a rate-limit reset.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = opts.Timeout
+		base = t
+	}
+	log := opts.Logger.With("component", "github")
+	lim := newLimiter(base, opts, log)
+	var rt http.RoundTripper = lim
+	if opts.App != nil {
+		itr, err := ghinstallation.New(lim, opts.App.AppID, opts.App.InstallationID, opts.App.PrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("github app auth: %w", err)
+		}
+		itr.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+		rt = itr
+	} else if opts.Token != "" {
+		rt = &tokenTransport{token: opts.Token, next: lim}
+	}
+	hc := &http.Client{Transport: rt}
+	gh := github.NewClient(hc)
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("github base url %q: not a URL", opts.BaseURL)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	gh.BaseURL = u
+	if opts.UserAgent != "" {
+		gh.UserAgent = opts.UserAgent
+	}
+	return &Client{gh: gh, opts: opts, limiter: lim, log: log}, nil
+}
+
+// Product is the configured GitHub product.
+func (c *Client) Product() string { return c.opts.Product }
+
+// Limiter exposes the rate-limit state (metrics, benchmarks).
+func (c *Client) Limiter() *Limiter { return c.limiter }
+
+type tokenTransport struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (t *tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+t.token)
+	return t.next.RoundTrip(r2)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

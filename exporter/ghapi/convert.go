@@ -1,0 +1,208 @@
+package ghapi
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/google/go-github/v62/github"
+)
+
+// decodeAlert turns one list item into an Observation. scope supplies the
+// repository for repo-level lists, whose items carry none.
+func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeRaw bool) (exporter.Observation, error) {
+	var o exporter.Observation
+	var err error
+	switch src {
+	case exporter.SourceDependabot:
+		var a github.DependabotAlert
+		if err = json.Unmarshal(raw, &a); err == nil {
+			o = fromDependabot(&a)
+		}
+	case exporter.SourceCodeScanning:
+		var a github.Alert
+		if err = json.Unmarshal(raw, &a); err == nil {
+			o = fromCodeScanning(&a)
+		}
+	case exporter.SourceSecretScanning:
+		var a github.SecretScanningAlert
+		// v62 lacks validity; read it beside the typed struct.
+		var ext struct {
+			Validity string `json:"validity"`
+		}
+		if err = json.Unmarshal(raw, &a); err == nil {
+			_ = json.Unmarshal(raw, &ext)
+			a.Secret = nil // never kept, whatever the server sent
+			o = fromSecretScanning(&a)
+			o.Validity = ext.Validity
+		}
+	default:
+		return o, fmt.Errorf("unknown alert source %q", src)
+	}
+	if err != nil {
+		return o, fmt.Errorf("decode %s alert: %w", src, err)
+	}
+	if o.Key.Number <= 0 {
+		return o, fmt.Errorf("decode %s alert: no number", src)
+	}
+	if o.Key.Repo == "" && scope.Kind == ScopeRepo {
+		o.Key.Repo = scope.Name
+	}
+	if o.Key.Repo == "" {
+		return o, fmt.Errorf("decode %s alert #%d: no repository in an %s list", src, o.Key.Number, scope.Kind)
+	}
+	o.Org = ownerOf(o.Key.Repo)
+	if scope.Kind == ScopeEnterprise {
+		o.Enterprise = scope.Name
+	}
+	if o.UpdatedAt.IsZero() {
+		o.UpdatedAt = o.CreatedAt
+	}
+	if includeRaw {
+		o.Raw = withoutSecret(raw)
+	}
+	return o, nil
+}
+
+// withoutSecret drops the "secret" member (and GitHub's copies of it in
+// locations) from a raw alert object.
+func withoutSecret(raw json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	if _, ok := m["secret"]; !ok {
+		return raw
+	}
+	delete(m, "secret")
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func repoName(r *github.Repository) string {
+	if r == nil {
+		return ""
+	}
+	if n := r.GetFullName(); n != "" {
+		return n
+	}
+	if r.Owner != nil && r.GetName() != "" {
+		return r.Owner.GetLogin() + "/" + r.GetName()
+	}
+	return ""
+}
+
+func fromDependabot(a *github.DependabotAlert) exporter.Observation {
+	o := exporter.Observation{
+		Key:   exporter.AlertKey{Source: exporter.SourceDependabot, Repo: repoName(a.Repository), Number: a.GetNumber()},
+		State: a.GetState(), HTMLURL: a.GetHTMLURL(),
+		CreatedAt: a.GetCreatedAt().Time, UpdatedAt: a.GetUpdatedAt().Time,
+	}
+	if adv := a.SecurityAdvisory; adv != nil {
+		o.GHSAID, o.CVEID, o.Title = adv.GetGHSAID(), adv.GetCVEID(), adv.GetSummary()
+		o.SeverityRaw = adv.GetSeverity()
+	}
+	if v := a.SecurityVulnerability; v != nil {
+		if v.GetSeverity() != "" {
+			o.SeverityRaw = v.GetSeverity()
+		}
+		if p := v.Package; p != nil {
+			o.Package, o.Ecosystem = p.GetName(), p.GetEcosystem()
+		}
+	}
+	if d := a.Dependency; d != nil {
+		o.Manifest = d.GetManifestPath()
+		if p := d.Package; p != nil && o.Package == "" {
+			o.Package, o.Ecosystem = p.GetName(), p.GetEcosystem()
+		}
+	}
+	o.Severity = exporter.NormalizeSeverity(o.SeverityRaw)
+	switch o.State {
+	case "dismissed":
+		o.ClosedAt, o.Reason, o.Comment = a.GetDismissedAt().Time, a.GetDismissedReason(), a.GetDismissedComment()
+		if a.DismissedBy != nil {
+			o.ClosedBy = a.DismissedBy.GetLogin()
+		}
+	case "fixed":
+		o.ClosedAt = a.GetFixedAt().Time
+	case "auto_dismissed":
+		o.ClosedAt = a.GetAutoDismissedAt().Time
+	}
+	return o
+}
+
+func fromCodeScanning(a *github.Alert) exporter.Observation {
+	o := exporter.Observation{
+		Key:   exporter.AlertKey{Source: exporter.SourceCodeScanning, Repo: repoName(a.Repository), Number: a.GetNumber()},
+		State: a.GetState(), HTMLURL: a.GetHTMLURL(), RuleID: a.GetRuleID(),
+		CreatedAt: a.GetCreatedAt().Time, UpdatedAt: a.GetUpdatedAt().Time,
+	}
+	if r := a.Rule; r != nil {
+		if o.RuleID == "" {
+			o.RuleID = r.GetID()
+		}
+		o.Title = r.GetDescription()
+		// security_severity_level (low..critical) is what GitHub's UI shows
+		// for security rules; other rules only have error/warning/note.
+		o.SeverityRaw = r.GetSecuritySeverityLevel()
+		if o.SeverityRaw == "" {
+			o.SeverityRaw = r.GetSeverity()
+		}
+	}
+	if o.Title == "" {
+		o.Title = a.GetRuleDescription()
+	}
+	if o.SeverityRaw == "" {
+		o.SeverityRaw = a.GetRuleSeverity()
+	}
+	if t := a.Tool; t != nil {
+		o.Tool = t.GetName()
+	}
+	if mi := a.MostRecentInstance; mi != nil && mi.Location != nil {
+		o.Manifest = mi.Location.GetPath()
+	}
+	o.Severity = exporter.NormalizeSeverity(o.SeverityRaw)
+	switch o.State {
+	case "dismissed":
+		o.ClosedAt, o.Reason, o.Comment = a.GetDismissedAt().Time, a.GetDismissedReason(), a.GetDismissedComment()
+		if a.DismissedBy != nil {
+			o.ClosedBy = a.DismissedBy.GetLogin()
+		}
+	case "fixed":
+		o.ClosedAt = a.GetFixedAt().Time
+	}
+	return o
+}
+
+// secretSeverity: secret scanning has no severity; an exposed credential is
+// treated as high so it ranks with high code and dependency findings.
+const secretSeverity = exporter.SeverityHigh
+
+func fromSecretScanning(a *github.SecretScanningAlert) exporter.Observation {
+	o := exporter.Observation{
+		Key:   exporter.AlertKey{Source: exporter.SourceSecretScanning, Repo: repoName(a.Repository), Number: a.GetNumber()},
+		State: a.GetState(), HTMLURL: a.GetHTMLURL(), SecretType: a.GetSecretType(),
+		Title:     a.GetSecretTypeDisplayName(),
+		CreatedAt: a.GetCreatedAt().Time, UpdatedAt: a.GetUpdatedAt().Time,
+		Severity:  secretSeverity,
+	}
+	if o.Title == "" {
+		o.Title = o.SecretType
+	}
+	if o.State == "resolved" {
+		o.ClosedAt, o.Reason, o.Comment = a.GetResolvedAt().Time, a.GetResolution(), a.GetResolutionComment()
+		if a.ResolvedBy != nil {
+			o.ClosedBy = a.ResolvedBy.GetLogin()
+		}
+	}
+	if a.GetPushProtectionBypassed() {
+		o.Bypassed, o.BypassedAt = true, a.GetPushProtectionBypassedAt().Time
+		if a.PushProtectionBypassedBy != nil {
+			o.BypassedBy = a.PushProtectionBypassedBy.GetLogin()
+		}
+	}
+	return o
+}

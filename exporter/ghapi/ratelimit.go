@@ -1,0 +1,238 @@
+package ghapi
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxLimitRetries bounds how often one request is retried after a
+// rate-limit response before the error is returned to the caller.
+const maxLimitRetries = 5
+
+// Limiter is the RoundTripper that keeps the exporter inside GitHub's rate
+// limits: it serializes requests (Options.Concurrency at a time), waits
+// instead of spending the reserve, and waits and retries on Retry-After,
+// exhausted primary limits and secondary limits.
+type Limiter struct {
+	next    http.RoundTripper
+	sem     chan struct{}
+	reserve int
+	log     *slog.Logger
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+
+	mu             sync.Mutex
+	res            map[string]rateState // by x-ratelimit-resource
+	secondaryUntil time.Time
+	stats          Stats
+}
+
+type rateState struct {
+	limit, remaining int
+	reset            time.Time
+}
+
+// Stats count what the limiter saw; units are primary rate-limit units
+// (a 304 costs none).
+type Stats struct {
+	Requests    int
+	NotModified int
+	Units       int
+	Waits       int
+	Waited      time.Duration
+}
+
+func newLimiter(next http.RoundTripper, o Options, log *slog.Logger) *Limiter {
+	return &Limiter{
+		next: next, sem: make(chan struct{}, o.Concurrency), reserve: o.Reserve,
+		log: log, now: o.Now, sleep: o.Sleep, res: map[string]rateState{},
+	}
+}
+
+// Stats returns a copy of the counters.
+func (l *Limiter) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stats
+}
+
+// ResetStats zeroes the counters.
+func (l *Limiter) ResetStats() {
+	l.mu.Lock()
+	l.stats = Stats{}
+	l.mu.Unlock()
+}
+
+// Remaining reports the last known remaining units of a resource ("core").
+func (l *Limiter) Remaining(resource string) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, ok := l.res[resource]
+	return s.remaining, ok
+}
+
+// RoundTrip implements http.RoundTripper.
+func (l *Limiter) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx := r.Context()
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-l.sem }()
+	resource := resourceFor(r.URL.Path)
+	for attempt := 0; ; attempt++ {
+		if err := l.waitBefore(ctx, resource, r.URL.Path); err != nil {
+			return nil, err
+		}
+		resp, err := l.next.RoundTrip(r)
+		if err != nil {
+			return nil, err
+		}
+		wait, reason := l.observe(resp)
+		if wait < 0 || attempt >= maxLimitRetries {
+			return resp, nil
+		}
+		// drain so the connection is reused, then wait and retry
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		if err := l.wait(ctx, wait, reason, r.URL.Path); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// waitBefore holds a request while a secondary limit is in force or while
+// spending it would dip into the reserve.
+func (l *Limiter) waitBefore(ctx context.Context, resource, path string) error {
+	l.mu.Lock()
+	now := l.now()
+	var d time.Duration
+	reason := ""
+	if l.secondaryUntil.After(now) {
+		d, reason = l.secondaryUntil.Sub(now), "secondary rate limit"
+	}
+	// at least one unit is always held back: go-github refuses to send
+	// anything once it has seen remaining=0.
+	reserve := max(l.reserve, 1)
+	if s, ok := l.res[resource]; ok && s.remaining <= reserve && s.reset.After(now) {
+		if w := s.reset.Sub(now) + time.Second; w > d {
+			d, reason = w, "primary rate limit reserve ("+strconv.Itoa(s.remaining)+" left, reserve "+strconv.Itoa(l.reserve)+")"
+		}
+	}
+	l.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	if err := l.wait(ctx, d, reason, path); err != nil {
+		return err
+	}
+	// the window reset: forget the stale count until the next response says
+	l.mu.Lock()
+	if s, ok := l.res[resource]; ok && !s.reset.After(l.now()) {
+		delete(l.res, resource)
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *Limiter) wait(ctx context.Context, d time.Duration, reason, path string) error {
+	l.mu.Lock()
+	l.stats.Waits++
+	l.stats.Waited += d
+	l.mu.Unlock()
+	l.log.Warn("waiting for GitHub rate limit", "reason", reason, "duration", d.Round(time.Millisecond), "path", path)
+	return l.sleep(ctx, d)
+}
+
+// observe records a response's rate-limit headers and returns how long to
+// wait before retrying it, or -1 when the response is final.
+func (l *Limiter) observe(resp *http.Response) (time.Duration, string) {
+	h := resp.Header
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.stats.Requests++
+	if resp.StatusCode == http.StatusNotModified {
+		l.stats.NotModified++
+	} else if resp.StatusCode < 500 {
+		l.stats.Units++
+	}
+	resource := h.Get("X-Ratelimit-Resource")
+	if resource == "" {
+		resource = resourceFor(resp.Request.URL.Path)
+	}
+	if rem, err := strconv.Atoi(h.Get("X-Ratelimit-Remaining")); err == nil {
+		s := rateState{remaining: rem}
+		s.limit, _ = strconv.Atoi(h.Get("X-Ratelimit-Limit"))
+		if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
+			s.reset = time.Unix(reset, 0)
+		}
+		l.res[resource] = s
+	}
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return -1, ""
+	}
+	if ra := parseRetryAfter(h.Get("Retry-After"), now); ra >= 0 {
+		l.secondaryUntil = now.Add(ra)
+		return ra, "Retry-After on " + strconv.Itoa(resp.StatusCode)
+	}
+	if h.Get("X-Ratelimit-Remaining") == "0" {
+		if s := l.res[resource]; s.reset.After(now) {
+			return s.reset.Sub(now) + time.Second, "primary rate limit exhausted"
+		}
+		return time.Minute, "primary rate limit exhausted (no reset header)"
+	}
+	if isSecondary(resp) {
+		// GitHub: wait at least a minute, longer on repeats
+		d := time.Minute
+		l.secondaryUntil = now.Add(d)
+		return d, "secondary rate limit"
+	}
+	return -1, "" // a permission 403: final
+}
+
+// isSecondary peeks at the body for GitHub's secondary-limit message and
+// restores it for the caller.
+func isSecondary(resp *http.Response) bool {
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return true
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	s := strings.ToLower(string(b))
+	return strings.Contains(s, "secondary rate limit") || strings.Contains(s, "abuse")
+}
+
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return -1
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+		return 0
+	}
+	return -1
+}
+
+// resourceFor names the rate-limit bucket a path spends, for the case where
+// a response carries no x-ratelimit-resource header.
+func resourceFor(path string) string {
+	if strings.HasSuffix(path, "/audit-log") {
+		return "audit_log"
+	}
+	return "core"
+}

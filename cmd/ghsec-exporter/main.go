@@ -1,0 +1,164 @@
+// Command ghsec-exporter polls GitHub's security alert APIs and audit log,
+// turns alert state changes into transition records, and ships them to
+// Splunk HEC, syslog, email digests or JSON-lines files.
+//
+//	ghsec-exporter run -config FILE           daemon: jobs on their cron schedules
+//	ghsec-exporter once -config FILE          every job one time, drain outboxes, exit
+//	ghsec-exporter check-config -config FILE  validate, print the effective config
+//	ghsec-exporter state show -config FILE    what the state file holds
+//	ghsec-exporter demo                       the real pipeline against a simulated GitHub
+//	ghsec-exporter version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: ghsec-exporter <command> [flags]
+
+commands:
+  run -config FILE            run the daemon (jobs on their cron schedules)
+  once -config FILE           run every job one time, drain the outboxes, exit
+  check-config -config FILE   validate the config and print it with secrets redacted
+  state show|deadletter|requeue -config FILE [-sink NAME]
+                              inspect the state file, list or requeue dead letters
+  demo [-steps N]             run the real pipeline against the built-in GitHub simulator
+  version                     print the version
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, args := args[0], args[1:]
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "run":
+		err = cmdRun(ctx, args, stderr)
+	case "once":
+		err = cmdOnce(ctx, args, stderr)
+	case "check-config":
+		err = cmdCheckConfig(args, stdout, stderr)
+	case "state":
+		err = cmdState(args, stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, args, stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "ghsec-exporter %s\n", version)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "ghsec-exporter %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func configFlag(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*flag.FlagSet, *string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "/etc/ghsec-exporter/config.yaml", "config file")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	return fs, path, nil
+}
+
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Level))
+	o := &slog.HandlerOptions{Level: lvl}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
+}
+
+func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
+	_, path, err := configFlag("run", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	app, err := daemon.New(cfg, daemon.Options{Logger: log, Version: version})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	notifyReady(log)
+	err = app.Run(ctx)
+	notifyStopping()
+	return err
+}
+
+func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
+	var drain time.Duration
+	var reconcile bool
+	_, path, err := configFlag("once", args, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&drain, "drain-timeout", time.Minute, "how long to keep retrying failing sinks before giving up (records stay queued)")
+		fs.BoolVar(&reconcile, "reconcile", false, "also run the reconcile job (a full listing that finds vanished alerts)")
+	})
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	app, err := daemon.New(cfg, daemon.Options{Logger: newLogger(cfg.Log, stderr), Version: version})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	var errs []error
+	if err := app.Once(ctx, drain); err != nil {
+		errs = append(errs, err)
+	}
+	if reconcile {
+		if err := app.Reconcile(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
+		defer cancel()
+		if err := app.Drain(dctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

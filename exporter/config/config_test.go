@@ -1,0 +1,76 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const minimal = `
+github:
+  base_url: https://api.github.com/
+  token_env: GITHUB_TOKEN
+  orgs: [acme]
+  repos: [acme/widgets]
+state:
+  path: ./ghsec-exporter.db
+schedules:
+  alerts: "@every 5m"
+sinks:
+  - name: stdout
+    type: file
+    path: "-"
+`
+
+func TestDecode_IssueExampleWorksAsWritten(t *testing.T) {
+	cfg, err := Decode(strings.NewReader(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GitHub.Orgs[0] != "acme" || cfg.Schedules.Reconcile != "@daily" || cfg.Schedules.AuditLog != "@every 1m" ||
+		cfg.Sinks[0].Name != "stdout" || cfg.Sinks[0].Type != "file" || cfg.GitHub.AuditLag.D().Minutes() != 15 {
+		t.Fatalf("decoded wrong or defaults missing: %+v", cfg)
+	}
+}
+
+func TestDecode_ErrorsNameFieldAndValue(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown top-level key", minimal + "bogus: 1\n", "bogus: unknown key"},
+		{"unknown nested key", strings.Replace(minimal, "token_env:", "tokn_env:", 1), "github.tokn_env: unknown key"},
+		{"bad org", strings.Replace(minimal, "orgs: [acme]", "orgs: [\"ac me\"]", 1), `github.orgs[0]: not a GitHub organization login (got "ac me")`},
+		{"bad repo", strings.Replace(minimal, "repos: [acme/widgets]", "repos: [widgets]", 1), `github.repos[0]: must be owner/name (got "widgets")`},
+		{"bad schedule", strings.Replace(minimal, `"@every 5m"`, `"every five minutes"`, 1), `schedules.alerts: not a cron schedule`},
+		{"bad base url", strings.Replace(minimal, "https://api.github.com/", "ftp://x", 1), `github.base_url: must be an http(s) URL`},
+		{"duplicate sink", minimal + "  - name: stdout\n    type: file\n", `sinks[1].name: duplicate sink name (got "stdout")`},
+		{"no sinks", strings.Split(minimal, "sinks:")[0], "sinks: missing"},
+		{"bad duration", minimal + "github2: x\n", "github2: unknown key"},
+		{"bad lag", strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  audit_lag: 48h", 1), `github.audit_lag: must be between 0 and 24h (got "48h0m0s")`},
+		{"bad include", strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  audit_include: everything", 1), `github.audit_include: must be web, git or all (got "everything")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveSecret(t *testing.T) {
+	t.Setenv("GHSEC_TEST_TOKEN", "s3cret")
+	if v, err := ResolveSecret("github.token", "", "GHSEC_TEST_TOKEN", true); err != nil || v != "s3cret" {
+		t.Fatalf("env: %q %v", v, err)
+	}
+	_, err := ResolveSecret("github.token", "/nonexistent/token", "", true)
+	if err == nil || !strings.Contains(err.Error(), "github.token_file") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("file error should name the field: %v", err)
+	}
+	if _, err := ResolveSecret("github.token", "a", "B", true); err == nil {
+		t.Fatal("both set must fail")
+	}
+	if _, err := ResolveSecret("github.token", "", "GHSEC_UNSET_VAR", true); err == nil || !strings.Contains(err.Error(), "GHSEC_UNSET_VAR") {
+		t.Fatalf("unset env: %v", err)
+	}
+}

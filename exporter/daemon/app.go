@@ -1,0 +1,282 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// Options are what the embedding program supplies besides the config.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	// Transport replaces the HTTP transport to GitHub (demo, tests).
+	Transport http.RoundTripper
+	// Now is the clock for observed_at; nil means time.Now.
+	Now func() time.Time
+	// WrapSink lets tests put a fault injector around a built sink.
+	WrapSink func(name string, s exporter.Sink) exporter.Sink
+	// Sinks, when set, replaces the sinks built from the config (the demo
+	// writes to its own writer); keys are sink names.
+	Sinks map[string]exporter.Sink
+}
+
+// App is a configured exporter.
+type App struct {
+	cfg    *config.Config
+	opts   Options
+	log    *slog.Logger
+	db     *state.DB
+	gh     *ghapi.Client
+	poller *pipeline.Poller
+
+	sinks      []exporter.Sink
+	deliverers []*pipeline.Deliverer
+
+	jobsMu sync.Mutex
+	jobs   map[string]bool // running jobs, to skip overlapping runs
+}
+
+// New opens the state file and builds the client and sinks. It fails fast,
+// naming the file, when another process holds the state file.
+func New(cfg *config.Config, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	validated, err := sinks.Decode(cfg.Sinks)
+	if err != nil {
+		return nil, err
+	}
+	db, err := state.Open(cfg.State.Path, state.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, opts: opts, log: opts.Logger, db: db, jobs: map[string]bool{}}
+	ok := false
+	defer func() {
+		if !ok {
+			a.Close()
+		}
+	}()
+	if a.gh, err = newGitHubClient(cfg, opts); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, v := range validated {
+		var s exporter.Sink
+		if opts.Sinks != nil {
+			if s = opts.Sinks[v.Name]; s == nil {
+				return nil, fmt.Errorf("sink %q: no replacement given", v.Name)
+			}
+		} else {
+			s, err = v.Build(exporter.SinkDeps{Logger: a.log.With("sink", v.Name), Version: opts.Version, Store: db, Now: opts.Now})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if opts.WrapSink != nil {
+			s = opts.WrapSink(v.Name, s)
+		}
+		a.sinks = append(a.sinks, s)
+		names = append(names, v.Name)
+		a.deliverers = append(a.deliverers, &pipeline.Deliverer{
+			DB: db, Name: v.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize,
+			MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
+			Log: a.log.With("component", "delivery", "sink", v.Name),
+		})
+	}
+	a.poller = &pipeline.Poller{
+		DB: db, GH: a.gh, Sinks: names, Log: a.log.With("component", "alerts"),
+		Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
+	}
+	ok = true
+	return a, nil
+}
+
+func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
+	g := cfg.GitHub
+	o := ghapi.Options{
+		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
+		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
+		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw,
+		Logger: opts.Logger, Transport: opts.Transport,
+	}
+	if g.App != nil {
+		key, err := os.ReadFile(g.App.PrivateKeyFile)
+		if err != nil {
+			return nil, config.Field("github.app.private_key_file", g.App.PrivateKeyFile, "cannot read: %v", errors.Unwrap(err))
+		}
+		o.App = &ghapi.AppAuth{AppID: g.App.AppID, InstallationID: g.App.InstallationID, PrivateKey: key}
+	} else {
+		tok, err := g.Token()
+		if err != nil {
+			return nil, err
+		}
+		o.Token = tok
+	}
+	return ghapi.New(o)
+}
+
+// DB is the open state file.
+func (a *App) DB() *state.DB { return a.db }
+
+// GitHub is the client (stats for benchmarks).
+func (a *App) GitHub() *ghapi.Client { return a.gh }
+
+func (a *App) wakeAll() {
+	for _, d := range a.deliverers {
+		d.Wake()
+	}
+}
+
+// AlertTarget is one (scope, kind) the alert jobs list.
+type AlertTarget struct {
+	Scope  ghapi.Scope
+	Source exporter.Source
+}
+
+// AlertTargets lists every (scope, kind) the config asks for that the
+// product serves.
+func (a *App) AlertTargets() []AlertTarget {
+	var out []AlertTarget
+	add := func(k ghapi.ScopeKind, names []string) {
+		for _, n := range names {
+			for _, src := range exporter.AlertSources {
+				if ghapi.Supported(a.cfg.GitHub.Product, k, src) {
+					out = append(out, AlertTarget{ghapi.Scope{Kind: k, Name: n}, src})
+				} else {
+					a.log.Debug("alert list not available on this product; skipped", "scope", k, "name", n, "source", src, "product", a.cfg.GitHub.Product)
+				}
+			}
+		}
+	}
+	add(ghapi.ScopeEnterprise, a.cfg.GitHub.Enterprises)
+	add(ghapi.ScopeOrg, a.cfg.GitHub.Orgs)
+	add(ghapi.ScopeRepo, a.cfg.GitHub.Repos)
+	return out
+}
+
+// PollAlerts runs the incremental alert poll for every target; a failing
+// target does not stop the others.
+func (a *App) PollAlerts(ctx context.Context) error {
+	var errs []error
+	for _, t := range a.AlertTargets() {
+		if ctx.Err() != nil {
+			break
+		}
+		start := time.Now()
+		st, perr := a.poller.Poll(ctx, t.Scope, t.Source)
+		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond), "err", perr)
+		if perr != nil {
+			errs = append(errs, perr)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Reconcile lists every target in full and withdraws vanished alerts.
+func (a *App) Reconcile(ctx context.Context) error {
+	var errs []error
+	for _, t := range a.AlertTargets() {
+		if ctx.Err() != nil {
+			break
+		}
+		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
+		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn, "err", err)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Drain delivers every queued record of every sink, retrying failures until
+// ctx ends; it returns the sinks that still hold records.
+func (a *App) Drain(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(a.deliverers))
+	for i, d := range a.deliverers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.Drain(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Once runs every job one time (alerts, audit log, reconcile) and drains the
+// outboxes, waiting at most drainTimeout for failing sinks.
+func (a *App) Once(ctx context.Context, drainTimeout time.Duration) error {
+	var errs []error
+	if err := a.PollAlerts(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("github: %w", err))
+	}
+	if err := a.PollAudit(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("github audit log: %w", err))
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
+	defer cancel()
+	if err := a.Drain(dctx); err != nil {
+		errs = append(errs, fmt.Errorf("delivery: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// runJob runs fn unless the same job is still running, which is logged and
+// skipped (a slow backfill must not pile up polls).
+func (a *App) runJob(ctx context.Context, name string, fn func(context.Context) error) {
+	a.jobsMu.Lock()
+	if a.jobs[name] {
+		a.jobsMu.Unlock()
+		a.log.Warn("previous run still in progress; skipped", "job", name)
+		return
+	}
+	a.jobs[name] = true
+	a.jobsMu.Unlock()
+	defer func() {
+		a.jobsMu.Lock()
+		delete(a.jobs, name)
+		a.jobsMu.Unlock()
+	}()
+	if err := fn(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("job failed; state and queued records are kept, next run retries", "job", name, "err", err)
+	}
+}
+
+// Close closes sinks and the state file.
+func (a *App) Close() error {
+	var errs []error
+	for _, s := range a.sinks {
+		if err := s.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if a.db != nil {
+		if err := a.db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,59 @@
+package daemon
+
+import (
+	"context"
+	"sync"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/robfig/cron/v3"
+)
+
+// Run schedules the jobs and delivers until ctx ends. On cancellation it
+// stops scheduling, lets the jobs and the transaction in flight finish, and
+// returns nil.
+func (a *App) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, d := range a.deliverers {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = d.Run(ctx) }()
+	}
+	for _, s := range a.sinks {
+		if r, ok := s.(exporter.Runner); ok {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+					a.log.Error("sink runner stopped", "err", err)
+				}
+			}()
+		}
+	}
+	c := cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))
+	jobs := []struct {
+		name, spec string
+		fn         func(context.Context) error
+	}{
+		{"alerts", a.cfg.Schedules.Alerts, a.PollAlerts},
+		{"audit_log", a.cfg.Schedules.AuditLog, a.PollAudit},
+		{"reconcile", a.cfg.Schedules.Reconcile, a.Reconcile},
+	}
+	for _, j := range jobs {
+		if _, err := c.AddFunc(j.spec, func() { a.runJob(ctx, j.name, j.fn) }); err != nil {
+			return err // validated already; defensive
+		}
+	}
+	c.Start()
+	a.log.Info("ghsec-exporter running", "targets", len(a.AlertTargets()), "sinks", len(a.sinks))
+	// first poll right away rather than after one interval
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.runJob(ctx, "alerts", jobs[0].fn)
+		a.runJob(ctx, "audit_log", jobs[1].fn)
+	}()
+	<-ctx.Done()
+	a.log.Info("shutting down: finishing jobs in flight")
+	<-c.Stop().Done()
+	wg.Wait()
+	return nil
+}

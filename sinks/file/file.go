@@ -1,0 +1,126 @@
+// Package file is the default sink: records as JSON lines to stdout or to a
+// file. A batch counts as delivered only after it was written whole and, for
+// a file, synced to disk; a failed write (a full disk) is rolled back so the
+// file never holds a torn line, and the batch stays queued.
+package file
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+)
+
+// Config of a file sink.
+type Config struct {
+	// Path of the JSON-lines file; "-" is standard output.
+	Path string `yaml:"path"`
+	// Mode is the file's permission bits when created (default 0640).
+	Mode string `yaml:"mode"`
+}
+
+// DefaultConfig writes to standard output.
+func DefaultConfig() Config { return Config{Path: "-", Mode: "0640"} }
+
+// Validate checks the config; errors name fields relative to the sink entry.
+func (c *Config) Validate() error {
+	if c.Path == "" {
+		return config.Field("path", nil, `missing: a file path, or "-" for standard output`)
+	}
+	if _, err := c.perm(); err != nil {
+		return config.Field("mode", c.Mode, "must be octal permission bits such as 0640")
+	}
+	if c.Path != "-" {
+		if st, err := os.Stat(filepath.Dir(c.Path)); err != nil || !st.IsDir() {
+			return config.Field("path", c.Path, "its directory does not exist")
+		}
+	}
+	return nil
+}
+
+func (c *Config) perm() (os.FileMode, error) {
+	var m uint32
+	if _, err := fmt.Sscanf(c.Mode, "%o", &m); err != nil || m > 0o777 {
+		return 0, fmt.Errorf("bad mode %q", c.Mode)
+	}
+	return os.FileMode(m), nil
+}
+
+// Sink writes JSON lines.
+type Sink struct {
+	mu   sync.Mutex
+	w    io.Writer
+	f    *os.File // nil for stdout or an injected writer
+	path string
+}
+
+var _ exporter.Sink = (*Sink)(nil)
+
+// New opens the file (append, create) or takes stdout.
+func New(cfg Config, _ exporter.SinkDeps) (*Sink, error) {
+	if cfg.Path == "-" {
+		return &Sink{w: os.Stdout, path: "-"}, nil
+	}
+	perm, err := cfg.perm()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, perm)
+	if err != nil {
+		return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
+	}
+	return &Sink{w: f, f: f, path: cfg.Path}, nil
+}
+
+// NewWriter is a sink over any writer (tests, the demo).
+func NewWriter(w io.Writer) *Sink { return &Sink{w: w, path: "writer"} }
+
+// Send writes the batch as JSON lines. Every failure is retryable: the
+// records stay queued.
+func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i := range batch {
+		if err := enc.Encode(&batch[i]); err != nil {
+			return exporter.Permanent(fmt.Errorf("encode record %s: %w", batch[i].ID, err))
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		if _, err := s.w.Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("write %s: %w", s.path, err)
+		}
+		return nil
+	}
+	start, err := s.f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", s.path, err)
+	}
+	if _, err := s.f.Write(buf.Bytes()); err != nil {
+		// roll back a torn write so a retry does not leave half a line
+		_ = s.f.Truncate(start)
+		return fmt.Errorf("write %s: %w", s.path, err)
+	}
+	if err := s.f.Sync(); err != nil {
+		_ = s.f.Truncate(start)
+		return fmt.Errorf("sync %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (s *Sink) Close() error {
+	if s.f != nil {
+		return s.f.Close()
+	}
+	return nil
+}

@@ -65,7 +65,7 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 
 func stateShow(db *state.DB, w io.Writer) error {
 	type counts struct {
-		Tracked  map[string]map[string]int `json:"tracked_alerts"`
+		Tracked  map[string]map[string]int  `json:"tracked_alerts"`
 		Cursors  map[string]json.RawMessage `json:"cursors"`
 		Outboxes map[string]int             `json:"outbox_pending"`
 		Dead     map[string]int             `json:"dead_letters"`

@@ -44,6 +44,13 @@ type GitHub struct {
 	AuditLag Duration `yaml:"audit_lag"`
 	// AuditInclude is the audit log's include parameter: web, git or all.
 	AuditInclude string `yaml:"audit_include"`
+	// AuditBackfill is how far back the first audit poll of a scope reads.
+	AuditBackfill Duration `yaml:"audit_backfill"`
+	// AuditPhrase is extra audit-log search terms (e.g. "action:secret_scanning_alert").
+	AuditPhrase string `yaml:"audit_phrase"`
+	// AuditBudget is the audit-log queries per hour the exporter allows itself
+	// (GitHub: 1,750 per user and IP).
+	AuditBudget int `yaml:"audit_budget"`
 	// RateLimitReserve is the number of requests per window the exporter never spends.
 	RateLimitReserve int `yaml:"rate_limit_reserve"`
 	// Concurrency is how many requests may run at once for the credential (default 1).
@@ -161,7 +168,8 @@ func Default() Config {
 		GitHub: GitHub{
 			BaseURL: "https://api.github.com/", Product: "dotcom",
 			Overlap: Duration(2 * time.Minute), AuditLag: Duration(15 * time.Minute),
-			AuditInclude: "all", RateLimitReserve: 100, Concurrency: 1,
+			AuditInclude: "all", AuditBackfill: Duration(24 * time.Hour), AuditBudget: 1750,
+			RateLimitReserve: 100, Concurrency: 1,
 			RequestTimeout: Duration(60 * time.Second),
 		},
 		State:     State{Path: "/var/lib/ghsec-exporter/state.db"},
@@ -285,6 +293,12 @@ func (c *Config) Validate() error {
 	case "web", "git", "all":
 	default:
 		add(Field("github.audit_include", g.AuditInclude, "must be web, git or all"))
+	}
+	if g.AuditBackfill < 0 || g.AuditBackfill.D() > 180*24*time.Hour {
+		add(Field("github.audit_backfill", g.AuditBackfill.D(), "must be between 0 and 4320h (GitHub keeps 180 days)"))
+	}
+	if g.AuditBudget < 1 || g.AuditBudget > 1750 {
+		add(Field("github.audit_budget", g.AuditBudget, "must be between 1 and 1750 (GitHub's audit-log limit per hour)"))
 	}
 	if g.RateLimitReserve < 0 {
 		add(Field("github.rate_limit_reserve", g.RateLimitReserve, "must not be negative"))

@@ -35,12 +35,13 @@ type Options struct {
 
 // App is a configured exporter.
 type App struct {
-	cfg    *config.Config
-	opts   Options
-	log    *slog.Logger
-	db     *state.DB
-	gh     *ghapi.Client
-	poller *pipeline.Poller
+	cfg     *config.Config
+	opts    Options
+	log     *slog.Logger
+	db      *state.DB
+	gh      *ghapi.Client
+	poller  *pipeline.Poller
+	auditor *pipeline.Auditor
 
 	sinks      []exporter.Sink
 	deliverers []*pipeline.Deliverer
@@ -107,6 +108,11 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		DB: db, GH: a.gh, Sinks: names, Log: a.log.With("component", "alerts"),
 		Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
 	}
+	a.auditor = &pipeline.Auditor{
+		DB: db, GH: a.gh, Sinks: names, Log: a.log.With("component", "audit"), Now: opts.Now,
+		Lag: cfg.GitHub.AuditLag.D(), Backfill: cfg.GitHub.AuditBackfill.D(),
+		Include: cfg.GitHub.AuditInclude, Phrase: cfg.GitHub.AuditPhrase, Notify: a.wakeAll,
+	}
 	ok = true
 	return a, nil
 }
@@ -116,7 +122,7 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 	o := ghapi.Options{
 		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
-		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw,
+		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
 		Logger: opts.Logger, Transport: opts.Transport,
 	}
 	if g.App != nil {

@@ -1,8 +1,44 @@
 package daemon
 
-import "context"
+import (
+	"context"
+	"errors"
+	"time"
 
-// PollAudit polls the audit log of every configured org and enterprise.
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+)
+
+// AuditScopes lists the orgs and enterprises whose audit log is polled. The
+// audit-log API exists on GHEC and GHES only.
+func (a *App) AuditScopes() []ghapi.Scope {
+	if a.cfg.GitHub.Product == "dotcom" {
+		return nil
+	}
+	var out []ghapi.Scope
+	for _, e := range a.cfg.GitHub.Enterprises {
+		out = append(out, ghapi.Scope{Kind: ghapi.ScopeEnterprise, Name: e})
+	}
+	for _, o := range a.cfg.GitHub.Orgs {
+		out = append(out, ghapi.Scope{Kind: ghapi.ScopeOrg, Name: o})
+	}
+	return out
+}
+
+// PollAudit polls the audit log of every configured org and enterprise; a
+// failing scope does not stop the others.
 func (a *App) PollAudit(ctx context.Context) error {
-	return nil
+	var errs []error
+	for _, s := range a.AuditScopes() {
+		if ctx.Err() != nil {
+			break
+		}
+		start := time.Now()
+		st, err := a.auditor.Poll(ctx, s)
+		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
+			"shipped", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond), "err", err)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

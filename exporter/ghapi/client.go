@@ -28,7 +28,10 @@ type Options struct {
 	UserAgent   string
 	// IncludeRaw keeps GitHub's object (without secret) on observations.
 	IncludeRaw bool
-	Logger     *slog.Logger
+	// AuditBudget caps audit-log queries per rolling hour (GitHub allows
+	// 1,750 per user and IP); 0 means 1,750.
+	AuditBudget int
+	Logger      *slog.Logger
 	// Transport is the base RoundTripper (tests); nil means http.DefaultTransport.
 	Transport http.RoundTripper
 	// Sleep waits for d or until ctx ends (tests replace it); nil means a timer.

@@ -187,7 +187,7 @@ func fromSecretScanning(a *github.SecretScanningAlert) exporter.Observation {
 		State: a.GetState(), HTMLURL: a.GetHTMLURL(), SecretType: a.GetSecretType(),
 		Title:     a.GetSecretTypeDisplayName(),
 		CreatedAt: a.GetCreatedAt().Time, UpdatedAt: a.GetUpdatedAt().Time,
-		Severity:  secretSeverity,
+		Severity: secretSeverity,
 	}
 	if o.Title == "" {
 		o.Title = o.SecretType

@@ -28,7 +28,10 @@ type Limiter struct {
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
 
+	auditBudget int
+
 	mu             sync.Mutex
+	auditSent      []time.Time          // audit-log queries in the last hour, oldest first
 	res            map[string]rateState // by x-ratelimit-resource
 	secondaryUntil time.Time
 	stats          Stats
@@ -50,10 +53,14 @@ type Stats struct {
 }
 
 func newLimiter(next http.RoundTripper, o Options, log *slog.Logger) *Limiter {
-	return &Limiter{
+	l := &Limiter{
 		next: next, sem: make(chan struct{}, o.Concurrency), reserve: o.Reserve,
-		log: log, now: o.Now, sleep: o.Sleep, res: map[string]rateState{},
+		log: log, now: o.Now, sleep: o.Sleep, res: map[string]rateState{}, auditBudget: o.AuditBudget,
 	}
+	if l.auditBudget <= 0 {
+		l.auditBudget = 1750
+	}
+	return l
 }
 
 // Stats returns a copy of the counters.
@@ -127,7 +134,27 @@ func (l *Limiter) waitBefore(ctx context.Context, resource, path string) error {
 			d, reason = w, "primary rate limit reserve ("+strconv.Itoa(s.remaining)+" left, reserve "+strconv.Itoa(l.reserve)+")"
 		}
 	}
+	if resource == "audit_log" {
+		cut := now.Add(-time.Hour)
+		i := 0
+		for i < len(l.auditSent) && !l.auditSent[i].After(cut) {
+			i++
+		}
+		l.auditSent = l.auditSent[i:]
+		if len(l.auditSent) >= l.auditBudget {
+			if w := l.auditSent[0].Add(time.Hour).Sub(now); w > d {
+				d, reason = w, "audit-log budget ("+strconv.Itoa(l.auditBudget)+" queries per hour)"
+			}
+		}
+	}
 	l.mu.Unlock()
+	if resource == "audit_log" {
+		defer func() {
+			l.mu.Lock()
+			l.auditSent = append(l.auditSent, l.now())
+			l.mu.Unlock()
+		}()
+	}
 	if d <= 0 {
 		return nil
 	}

@@ -33,7 +33,9 @@ func TestValidate(t *testing.T) {
 		func(r *exporter.Record) { r.Alert = nil },
 		func(r *exporter.Record) { r.Alert.Severity = "urgent" },
 		func(r *exporter.Record) { r.Source = "audit_log" },
-		func(r *exporter.Record) { r.Audit = &exporter.AuditInfo{Action: "x", DocumentID: "y", Entry: []byte(`{}`)} },
+		func(r *exporter.Record) {
+			r.Audit = &exporter.AuditInfo{Action: "x", DocumentID: "y", Entry: []byte(`{}`)}
+		},
 		func(r *exporter.Record) { r.ID = "nope" },
 	}
 	for i, mut := range bad {

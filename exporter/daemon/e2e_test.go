@@ -1,0 +1,346 @@
+package daemon
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordschema"
+)
+
+const leaked = "ghp_TESTSECRETVALUE0123456789abcdefABCD"
+
+// env is one simulated GitHub plus a config pointing at it, with a file
+// sink whose JSON lines the test reads back.
+type env struct {
+	t       *testing.T
+	sim     *ghsim.Sim
+	srv     *httptest.Server
+	dir     string
+	cfg     *config.Config
+	outPath string
+}
+
+func newEnv(t *testing.T, product string) *env {
+	t.Helper()
+	sim := ghsim.New(ghsim.Options{Product: product, Token: "test-token"})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("test-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := srv.URL + "/"
+	if product == "ghes" {
+		base = srv.URL + "/api/v3/"
+	}
+	out := filepath.Join(dir, "records.jsonl")
+	y := fmt.Sprintf(`
+github:
+  base_url: %s
+  product: %s
+  token_file: %s
+  orgs: [acme]
+  repos: [other/solo]
+state:
+  path: %s
+delivery:
+  min_backoff: 10ms
+  max_backoff: 50ms
+sinks:
+  - name: out
+    type: file
+    path: %s
+`, base, product, tokenFile, filepath.Join(dir, "state.db"), out)
+	cfg, err := config.Decode(strings.NewReader(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, sim: sim, srv: srv, dir: dir, cfg: cfg, outPath: out}
+}
+
+func (e *env) app(opts Options) *App {
+	e.t.Helper()
+	opts.Now = e.sim.Now
+	a, err := New(e.cfg, opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+// once runs one `once` cycle in a fresh App (a new process, same state file).
+func (e *env) once(opts Options) error {
+	a := e.app(opts)
+	defer a.Close()
+	return a.Once(context.Background(), 2*time.Second)
+}
+
+// records reads every record the file sink holds, validating each against
+// the published JSON Schema.
+func (e *env) records() []exporter.Record {
+	e.t.Helper()
+	f, err := os.Open(e.outPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	var out []exporter.Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		if err := recordschema.ValidateJSON(sc.Bytes()); err != nil {
+			e.t.Errorf("emitted record fails the schema: %v\n%s", err, sc.Bytes())
+		}
+		var r exporter.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// summary renders records as sorted "source repo#n action actor origin" lines.
+func summary(recs []exporter.Record) []string {
+	var out []string
+	for _, r := range recs {
+		s := fmt.Sprintf("%s %s#%d %s", r.Source, r.Repo, r.Alert.Number, r.Action)
+		if r.Actor != "" {
+			s += " by " + r.Actor
+		}
+		out = append(out, s+" ("+string(r.Origin)+")")
+	}
+	sort.Strings(out)
+	return out
+}
+
+func equalLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%s:\n got:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// seed creates the starting alerts: some open, one already dismissed, one
+// secret with a push-protection bypass, in an org and in a lone repo.
+func (e *env) seed() {
+	s := e.sim
+	s.AddRepo("acme/widgets")
+	s.AddRepo("acme/gadgets")
+	s.AddRepo("other/solo")
+	s.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high", Package: "lodash", Ecosystem: "npm"})
+	s.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "critical", Package: "log4j-core", Ecosystem: "maven"})
+	s.CreateAlert(ghsim.CodeScanning, "acme/gadgets", ghsim.AlertSpec{Severity: "medium", RuleID: "js/xss", Tool: "CodeQL"})
+	s.CreateAlert(ghsim.SecretScanning, "acme/gadgets", ghsim.AlertSpec{SecretType: "github_personal_access_token", Secret: leaked})
+	s.CreateAlert(ghsim.SecretScanning, "acme/widgets", ghsim.AlertSpec{SecretType: "aws_access_key_id", Secret: leaked + "2"})
+	s.CreateAlert(ghsim.CodeScanning, "other/solo", ghsim.AlertSpec{Severity: "high", RuleID: "go/sql-injection", Tool: "CodeQL"})
+	s.Advance(time.Minute)
+	must(e.t, s.Dismiss(ghsim.Dependabot, "acme/widgets", 2, "alice", "tolerable_risk", "accepted by risk board"))
+	s.Advance(time.Minute)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEndToEnd_BackfillChangesQuietPoll(t *testing.T) {
+	for _, product := range []string{"dotcom", "ghec", "ghes"} {
+		t.Run(product, func(t *testing.T) {
+			e := newEnv(t, product)
+			e.seed()
+			must(t, e.once(Options{}))
+			equalLines(t, "backfill", summary(e.records()), []string{
+				"dependabot acme/widgets#1 created (backfill)",
+				"dependabot acme/widgets#2 created (backfill)",
+				"dependabot acme/widgets#2 dismissed by alice (backfill)",
+				"code_scanning acme/gadgets#1 created (backfill)",
+				"secret_scanning acme/gadgets#1 created (backfill)",
+				"secret_scanning acme/widgets#1 created (backfill)",
+				"code_scanning other/solo#1 created (backfill)",
+			})
+
+			e.sim.Advance(10 * time.Minute)
+			must(t, e.sim.Dismiss(ghsim.Dependabot, "acme/widgets", 1, "octocat", "no_bandwidth", "next sprint"))
+			must(t, e.sim.Fix(ghsim.CodeScanning, "acme/gadgets", 1))
+			must(t, e.sim.Reopen(ghsim.Dependabot, "acme/widgets", 2, "bob"))
+			must(t, e.sim.Resolve("acme/gadgets", 1, "sec-lead", "revoked", "rotated"))
+			must(t, e.sim.Bypass("acme/widgets", 1, "dev1"))
+			e.sim.Advance(time.Minute)
+			before := len(e.records())
+			must(t, e.once(Options{}))
+			all := e.records()
+			equalLines(t, "second poll", summary(all[before:]), []string{
+				"dependabot acme/widgets#1 dismissed by octocat (poll)",
+				"code_scanning acme/gadgets#1 fixed (poll)",
+				"dependabot acme/widgets#2 reopened (poll)",
+				"secret_scanning acme/gadgets#1 resolved by sec-lead (poll)",
+				"secret_scanning acme/widgets#1 push_protection_bypassed by dev1 (poll)",
+			})
+			for _, r := range all[before:] {
+				if r.Action == "dismissed" && (r.Alert.Reason != "no_bandwidth" || r.Alert.Comment != "next sprint" || r.Alert.PreviousState != "open") {
+					t.Errorf("dismissal lacks reason/comment/previous state: %+v", r.Alert)
+				}
+				if r.Action == "resolved" && r.Alert.Reason != "revoked" {
+					t.Errorf("resolution reason missing: %+v", r.Alert)
+				}
+			}
+
+			e.sim.ResetRequests()
+			e.sim.Advance(5 * time.Minute)
+			must(t, e.once(Options{}))
+			if got := len(e.records()); got != len(all) {
+				t.Fatalf("third poll with no change emitted %d records", got-len(all))
+			}
+			for _, r := range e.sim.Requests() {
+				if strings.Contains(r.Path, "/alerts") && r.Status != 304 {
+					t.Errorf("quiet poll: %s %s answered %d, want 304 (ETag)", r.Method, r.Path, r.Status)
+				}
+			}
+			e.assertNoSecret()
+		})
+	}
+}
+
+// assertNoSecret: the leaked value is in no record, no state byte, no log.
+func (e *env) assertNoSecret() {
+	e.t.Helper()
+	for _, p := range []string{e.outPath, filepath.Join(e.dir, "state.db")} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(leaked)) {
+			e.t.Fatalf("the secret value leaked into %s", p)
+		}
+	}
+}
+
+func TestEndToEnd_RestartEmitsNoDuplicates(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	e.seed()
+	must(t, e.once(Options{}))
+	n := len(e.records())
+	// new process, same state; GitHub unchanged but ETags dropped: a full
+	// diff must still find nothing new
+	a := e.app(Options{})
+	must(t, a.DB().Update(func(tx *stateTx) error { return clearETags(tx) }))
+	must(t, a.Once(context.Background(), time.Second))
+	a.Close()
+	if got := len(e.records()); got != n {
+		t.Fatalf("restart emitted %d duplicate records", got-n)
+	}
+}
+
+// failingSink fails every Send while down is set, counting attempts.
+type failingSink struct {
+	exporter.Sink
+	mu    sync.Mutex
+	down  bool
+	fails int
+}
+
+func (f *failingSink) Send(ctx context.Context, b []exporter.Record) error {
+	f.mu.Lock()
+	down := f.down
+	if down {
+		f.fails++
+	}
+	f.mu.Unlock()
+	if down {
+		return exporter.Retryable(errors.New("sink unavailable"), 0)
+	}
+	return f.Sink.Send(ctx, b)
+}
+
+func (f *failingSink) set(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+
+func TestEndToEnd_StopAfterCommitBeforeDelivery(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	e.seed()
+	fs := &failingSink{down: true}
+	err := e.once(Options{WrapSink: func(_ string, s exporter.Sink) exporter.Sink { fs.Sink = s; return fs }})
+	if err == nil || !strings.Contains(err.Error(), "still queued") {
+		t.Fatalf("once with a dead sink must fail and say records are queued: %v", err)
+	}
+	if len(e.records()) != 0 {
+		t.Fatal("nothing should have been delivered")
+	}
+	// the process "stopped"; a new one delivers everything from the outbox
+	// although GitHub has nothing new to say
+	must(t, e.once(Options{}))
+	if got := len(e.records()); got != 7 {
+		t.Fatalf("after restart %d records arrived, want the 7 queued", got)
+	}
+}
+
+func TestEndToEnd_SinkOutageLosesNothing(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	e.seed()
+	fs := &failingSink{down: true}
+	a := e.app(Options{WrapSink: func(_ string, s exporter.Sink) exporter.Sink { fs.Sink = s; return fs }})
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		fs.mu.Lock()
+		n := fs.fails
+		fs.mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("delivery loop did not retry")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fs.set(false)
+	for len(e.records()) < 7 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(e.records()); len(got) != 7 {
+		t.Fatalf("after the outage %d records arrived, want 7: %v", len(got), got)
+	}
+}
+
+func TestNew_SecondProcessFailsFast(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	a := e.app(Options{})
+	defer a.Close()
+	start := time.Now()
+	_, err := New(e.cfg, Options{})
+	if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), "state.db") {
+		t.Fatalf("second process: %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("second process did not fail fast")
+	}
+}

@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// AuditLister is the part of the GitHub client the audit job uses.
+type AuditLister interface {
+	ListAudit(ctx context.Context, ar ghapi.AuditRequest, fn ghapi.AuditPageFunc) (int, error)
+}
+
+// Auditor polls audit logs. Each poll re-reads from the newest event time it
+// has seen minus Lag (GitHub indexes events late, with their original
+// timestamps, so a poller that only moves forward misses them) and skips
+// document ids it already shipped, kept in a pruned set in the state file.
+type Auditor struct {
+	DB    *state.DB
+	GH    AuditLister
+	Sinks []string
+	Log   *slog.Logger
+	Now   func() time.Time
+	// Lag is the re-read window for late-indexed events.
+	Lag time.Duration
+	// Backfill is how far back the first poll of a scope reads.
+	Backfill time.Duration
+	Include  string
+	Phrase   string
+	Notify   func()
+}
+
+type auditCursor struct {
+	// Last is the newest @timestamp shipped.
+	Last time.Time `json:"last"`
+	// Polled is when the last complete poll started (exporter clock).
+	Polled time.Time `json:"polled"`
+}
+
+// clockMargin allows for the exporter's clock running ahead of GitHub's.
+const clockMargin = time.Minute
+
+// since is where the next poll starts reading: everything stamped before
+// the previous poll's start minus the lag was visible to it already. With
+// sparse events this keeps the window small instead of re-reading from an
+// old last event.
+func (c auditCursor) since(lag time.Duration) time.Time {
+	anchor := c.Last
+	if p := c.Polled.Add(-clockMargin); p.After(anchor) {
+		anchor = p
+	}
+	return anchor.Add(-lag)
+}
+
+func auditCursorName(s ghapi.Scope) string { return "audit/" + s.String() }
+
+// AuditStats describe one audit poll.
+type AuditStats struct {
+	Requests int
+	Entries  int
+	Shipped  int
+	Skipped  int
+	Pruned   int
+}
+
+// Poll reads one scope's audit log and ships unseen entries as audit records.
+// Audit entries about alerts become audit records only: alert transitions
+// come from the alert diff alone, so nothing is shipped twice.
+func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, error) {
+	var st AuditStats
+	name := auditCursorName(scope)
+	var cur auditCursor
+	found := false
+	if err := a.DB.View(func(tx *state.Tx) error {
+		raw := tx.Cursor(name)
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &cur)
+	}); err != nil {
+		return st, fmt.Errorf("read cursor %s: %w", name, err)
+	}
+	origin := exporter.OriginPoll
+	start := a.Now()
+	since := cur.since(a.Lag)
+	if !found {
+		origin = exporter.OriginBackfill
+		since = a.Now().Add(-max(a.Backfill, a.Lag))
+	}
+	ent := ""
+	if scope.Kind == ghapi.ScopeEnterprise {
+		ent = scope.Name
+	}
+	n, err := a.GH.ListAudit(ctx, ghapi.AuditRequest{Scope: scope, Since: since, Include: a.Include, Phrase: a.Phrase}, func(page []ghapi.AuditEntry) error {
+		st.Entries += len(page)
+		now := a.Now().UTC()
+		shipped := 0
+		err := a.DB.Update(func(tx *state.Tx) error {
+			shipped = 0
+			for _, e := range page {
+				if tx.Seen(name, e.DocumentID) {
+					st.Skipped++
+					continue
+				}
+				rec := auditRecord(e, ent, origin, now)
+				for _, s := range a.Sinks {
+					if err := tx.Append(s, rec); err != nil {
+						return err
+					}
+				}
+				if err := tx.MarkSeen(name, e.DocumentID, e.At.UnixMilli()); err != nil {
+					return err
+				}
+				if e.At.After(cur.Last) {
+					cur.Last = e.At
+				}
+				shipped++
+			}
+			raw, err := json.Marshal(cur)
+			if err != nil {
+				return err
+			}
+			return tx.PutCursor(name, raw)
+		})
+		if err != nil {
+			return fmt.Errorf("commit audit page: %w", err)
+		}
+		st.Shipped += shipped
+		if shipped > 0 && a.Notify != nil {
+			a.Notify()
+		}
+		return nil
+	})
+	st.Requests = n
+	if err != nil {
+		return st, err
+	}
+	// Ids older than the next poll's window can never come back: forget
+	// them, with an hour's margin.
+	cur.Polled = start
+	cutoff := cur.since(a.Lag).Add(-time.Hour).UnixMilli()
+	err = a.DB.Update(func(tx *state.Tx) error {
+		var err error
+		if st.Pruned, err = tx.PruneSeen(name, cutoff); err != nil {
+			return err
+		}
+		raw, err := json.Marshal(cur)
+		if err != nil {
+			return err
+		}
+		return tx.PutCursor(name, raw)
+	})
+	return st, err
+}
+
+func auditRecord(e ghapi.AuditEntry, enterprise string, origin exporter.Origin, now time.Time) exporter.Record {
+	if enterprise == "" {
+		enterprise = e.Business
+	}
+	return exporter.Record{
+		Schema: exporter.SchemaVersion, ID: exporter.AuditRecordID(e.DocumentID),
+		Time: e.At.UTC(), ObservedAt: now, Category: exporter.CategoryAudit, Source: exporter.SourceAuditLog,
+		Action: e.Action, Origin: origin, Enterprise: enterprise, Org: e.Org, Repo: e.Repo, Actor: e.Actor,
+		Audit: &exporter.AuditInfo{Action: e.Action, DocumentID: e.DocumentID, Entry: e.Raw},
+	}
+}

@@ -167,3 +167,11 @@ func validSinkName(name string) error {
 	}
 	return nil
 }
+
+// SnapshotBytes is the size of the stored snapshot keys and values (for
+// capacity planning and the benchmarks), without bbolt's page overhead.
+func (t *Tx) SnapshotBytes() int64 {
+	var n int64
+	_ = t.tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error { n += int64(len(k) + len(v)); return nil })
+	return n
+}

@@ -361,3 +361,6 @@ func (c *Config) Validate() error {
 func (g *GitHub) Token() (string, error) {
 	return ResolveSecret("github.token", g.TokenFile, g.TokenEnv, g.App == nil)
 }
+
+// Set sets the duration (tests, programmatic configs).
+func (d *Duration) Set(v time.Duration) { *d = Duration(v) }

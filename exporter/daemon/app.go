@@ -123,7 +123,7 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
-		Logger: opts.Logger, Transport: opts.Transport,
+		Logger: opts.Logger, Transport: opts.Transport, Now: opts.Now,
 	}
 	if g.App != nil {
 		key, err := os.ReadFile(g.App.PrivateKeyFile)

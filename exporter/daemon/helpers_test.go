@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"go.yaml.in/yaml/v3"
 )
 
 type stateTx = state.Tx
@@ -38,4 +39,11 @@ func clearETags(tx *state.Tx) error {
 		}
 	}
 	return nil
+}
+
+// fileBody is the YAML body of a file sink entry writing to path.
+func fileBody(path string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "path"}, {Kind: yaml.ScalarNode, Tag: "!!str", Value: path},
+	}}
 }

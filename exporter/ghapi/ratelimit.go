@@ -263,3 +263,11 @@ func resourceFor(path string) string {
 	}
 	return "core"
 }
+
+// SetSleep replaces how the limiter waits (tests advance a simulated clock
+// instead of sleeping).
+func (l *Limiter) SetSleep(fn func(ctx context.Context, d time.Duration) error) {
+	l.mu.Lock()
+	l.sleep = fn
+	l.mu.Unlock()
+}

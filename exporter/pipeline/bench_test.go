@@ -47,7 +47,7 @@ func synthOrg(n int, at time.Time) []exporter.Observation {
 			Title:     "Prototype pollution in some-package before 4.17.21",
 			HTMLURL:   fmt.Sprintf("https://github.com/acme/repo-%04d/security/dependabot/%d", i%200, i),
 			CreatedAt: at.Add(-time.Duration(i) * time.Minute), UpdatedAt: at.Add(-time.Duration(i) * time.Second),
-			Package:   "some-package", Ecosystem: "npm", Manifest: "package-lock.json", GHSAID: "GHSA-aaaa-bbbb-cccc",
+			Package: "some-package", Ecosystem: "npm", Manifest: "package-lock.json", GHSAID: "GHSA-aaaa-bbbb-cccc",
 		}
 		if i%5 == 0 {
 			o.State, o.ClosedAt, o.ClosedBy, o.Reason = "dismissed", o.UpdatedAt, "alice", "tolerable_risk"

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestCLI_BadConfigNamesFieldAndExitsNonZero(t *testing.T) {
+	p := writeConfig(t, "github:\n  orgs: [acme]\n  token_env: X\nstate: {path: /tmp/x.db}\nsinks:\n  - {name: s, type: syslog2}\n")
+	code, _, stderr := runCLI("check-config", "-config", p)
+	if code != 1 || !strings.Contains(stderr, "sinks[0].type") || !strings.Contains(stderr, "syslog2") {
+		t.Fatalf("code %d, stderr %q", code, stderr)
+	}
+	p = writeConfig(t, "github:\n  orgs: [acme]\n  token_env: X\n  polling: fast\nsinks: [{name: s, type: file}]\n")
+	code, _, stderr = runCLI("once", "-config", p)
+	if code != 1 || !strings.Contains(stderr, "github.polling: unknown key (line 4)") {
+		t.Fatalf("code %d, stderr %q", code, stderr)
+	}
+}
+
+func TestCLI_CheckConfigRedacts(t *testing.T) {
+	t.Setenv("GHSEC_CLI_TOKEN", "ghp_never_print_me")
+	p := writeConfig(t, fmt.Sprintf("github:\n  orgs: [acme]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: s, type: file, path: \"-\"}]\n", filepath.Join(t.TempDir(), "s.db")))
+	code, stdout, stderr := runCLI("check-config", "-config", p)
+	if code != 0 || strings.Contains(stdout+stderr, "ghp_never_print_me") || !strings.Contains(stdout, "token_env: GHSEC_CLI_TOKEN") || !strings.Contains(stdout, "reconcile: '@daily'") {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+}
+
+func TestCLI_OnceAgainstSimulator(t *testing.T) {
+	sim := ghsim.New(ghsim.Options{Token: "tok"})
+	sim.AddRepo("acme/widgets")
+	sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Setenv("GHSEC_CLI_TOKEN", "tok")
+	out := filepath.Join(dir, "out.jsonl")
+	p := writeConfig(t, fmt.Sprintf("github:\n  base_url: %s/\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n", srv.URL, filepath.Join(dir, "s.db"), out))
+	if code, _, stderr := runCLI("once", "-config", p); code != 0 {
+		t.Fatalf("once failed: %s", stderr)
+	}
+	b, _ := os.ReadFile(out)
+	if !bytes.Contains(b, []byte(`"action":"created"`)) {
+		t.Fatalf("no record: %s", b)
+	}
+	code, stdout, _ := runCLI("state", "show", "-config", p)
+	if code != 0 || !strings.Contains(stdout, `"open": 1`) {
+		t.Fatalf("state show: %d %s", code, stdout)
+	}
+	// GitHub down: once exits non-zero with a clear message
+	srv.Close()
+	code, _, stderr := runCLI("once", "-config", p)
+	if code != 1 || !strings.Contains(stderr, "github") {
+		t.Fatalf("once with GitHub down: %d %q", code, stderr)
+	}
+}
+
+func TestCLI_VersionAndUsage(t *testing.T) {
+	if code, out, _ := runCLI("version"); code != 0 || !strings.HasPrefix(out, "ghsec-exporter ") {
+		t.Fatal(out)
+	}
+	if code, _, _ := runCLI("frobnicate"); code != 2 {
+		t.Fatal("unknown command must exit 2")
+	}
+}

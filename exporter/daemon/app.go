@@ -46,8 +46,9 @@ type App struct {
 	sinks      []exporter.Sink
 	deliverers []*pipeline.Deliverer
 
-	jobsMu sync.Mutex
-	jobs   map[string]bool // running jobs, to skip overlapping runs
+	jobsMu   sync.Mutex
+	jobs     map[string]bool // running jobs, to skip overlapping runs
+	jobStats jobTracker
 }
 
 // New opens the state file and builds the client and sinks. It fails fast,
@@ -266,7 +267,12 @@ func (a *App) runJob(ctx context.Context, name string, fn func(context.Context) 
 		delete(a.jobs, name)
 		a.jobsMu.Unlock()
 	}()
-	if err := fn(ctx); err != nil && ctx.Err() == nil {
+	err := fn(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	a.jobStats.record(name, err, a.opts.Now())
+	if err != nil {
 		a.log.Error("job failed; state and queued records are kept, next run retries", "job", name, "err", err)
 	}
 }

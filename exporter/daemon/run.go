@@ -28,6 +28,15 @@ func (a *App) Run(ctx context.Context) error {
 			}()
 		}
 	}
+	if addr := a.cfg.Metrics.Listen; addr != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.serveMetrics(ctx, addr); err != nil {
+				a.log.Error("metrics endpoint stopped", "listen", addr, "err", err)
+			}
+		}()
+	}
 	c := cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))
 	jobs := []struct {
 		name, spec string

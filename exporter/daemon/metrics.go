@@ -1,0 +1,160 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// jobStatus is what the health endpoint and metrics say about a job.
+type jobStatus struct {
+	Runs        int       `json:"runs"`
+	Failures    int       `json:"failures"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastFailed  bool      `json:"last_failed"`
+}
+
+type jobTracker struct {
+	mu   sync.Mutex
+	jobs map[string]*jobStatus
+}
+
+func (j *jobTracker) record(name string, err error, at time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.jobs == nil {
+		j.jobs = map[string]*jobStatus{}
+	}
+	s := j.jobs[name]
+	if s == nil {
+		s = &jobStatus{}
+		j.jobs[name] = s
+	}
+	s.Runs++
+	s.LastFailed = err != nil
+	if err != nil {
+		s.Failures++
+		s.LastError = err.Error()
+	} else {
+		s.LastSuccess = at
+	}
+}
+
+func (j *jobTracker) snapshot() map[string]jobStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := map[string]jobStatus{}
+	for k, v := range j.jobs {
+		out[k] = *v
+	}
+	return out
+}
+
+var (
+	descPending   = prometheus.NewDesc("ghsec_outbox_pending_records", "Records waiting in a sink's outbox.", []string{"sink"}, nil)
+	descDead      = prometheus.NewDesc("ghsec_deadletter_records", "Records a sink refused for good, kept in its dead-letter bucket.", []string{"sink"}, nil)
+	descDelivered = prometheus.NewDesc("ghsec_records_delivered_total", "Records a sink accepted.", []string{"sink"}, nil)
+	descSendFail  = prometheus.NewDesc("ghsec_delivery_failures_total", "Failed sends (records kept and retried).", []string{"sink"}, nil)
+	descRequests  = prometheus.NewDesc("ghsec_github_requests_total", "Requests sent to GitHub.", nil, nil)
+	descNotMod    = prometheus.NewDesc("ghsec_github_not_modified_total", "Requests GitHub answered 304 Not Modified (no rate-limit cost).", nil, nil)
+	descUnits     = prometheus.NewDesc("ghsec_github_ratelimit_units_total", "Primary rate-limit units spent.", nil, nil)
+	descWaits     = prometheus.NewDesc("ghsec_github_ratelimit_waits_total", "Times the exporter waited for a GitHub rate limit.", nil, nil)
+	descWaited    = prometheus.NewDesc("ghsec_github_ratelimit_wait_seconds_total", "Time spent waiting for GitHub rate limits.", nil, nil)
+	descRemaining = prometheus.NewDesc("ghsec_github_ratelimit_remaining", "Last known remaining primary rate-limit units.", []string{"resource"}, nil)
+	descJobRuns   = prometheus.NewDesc("ghsec_job_runs_total", "Job runs by result.", []string{"job", "result"}, nil)
+	descJobOK     = prometheus.NewDesc("ghsec_job_last_success_timestamp_seconds", "When the job last succeeded.", []string{"job"}, nil)
+)
+
+// collector reads live figures at scrape time.
+type collector struct{ a *App }
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	a := c.a
+	_ = a.db.View(func(tx *state.Tx) error {
+		for _, d := range a.deliverers {
+			ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(tx.Pending(d.Name)), d.Name)
+			ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(tx.DeadCount(d.Name)), d.Name)
+		}
+		return nil
+	})
+	for _, d := range a.deliverers {
+		st := d.Stats()
+		ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(st.Delivered), d.Name)
+		ch <- prometheus.MustNewConstMetric(descSendFail, prometheus.CounterValue, float64(st.Failures), d.Name)
+	}
+	ls := a.gh.Limiter().Stats()
+	ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(ls.Requests))
+	ch <- prometheus.MustNewConstMetric(descNotMod, prometheus.CounterValue, float64(ls.NotModified))
+	ch <- prometheus.MustNewConstMetric(descUnits, prometheus.CounterValue, float64(ls.Units))
+	ch <- prometheus.MustNewConstMetric(descWaits, prometheus.CounterValue, float64(ls.Waits))
+	ch <- prometheus.MustNewConstMetric(descWaited, prometheus.CounterValue, ls.Waited.Seconds())
+	for _, r := range []string{"core", "audit_log"} {
+		if rem, ok := a.gh.Limiter().Remaining(r); ok {
+			ch <- prometheus.MustNewConstMetric(descRemaining, prometheus.GaugeValue, float64(rem), r)
+		}
+	}
+	for name, s := range a.jobStats.snapshot() {
+		ch <- prometheus.MustNewConstMetric(descJobRuns, prometheus.CounterValue, float64(s.Runs-s.Failures), name, "success")
+		ch <- prometheus.MustNewConstMetric(descJobRuns, prometheus.CounterValue, float64(s.Failures), name, "failure")
+		if !s.LastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(descJobOK, prometheus.GaugeValue, float64(s.LastSuccess.Unix()), name)
+		}
+	}
+}
+
+// Handler serves /metrics (Prometheus) and /healthz (JSON; 503 while the
+// latest alerts or audit run failed).
+func (a *App) Handler() http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		jobs := a.jobStats.snapshot()
+		status, code := "ok", http.StatusOK
+		for _, j := range []string{"alerts", "audit_log"} {
+			if jobs[j].LastFailed {
+				status, code = "degraded: "+j+" failing", http.StatusServiceUnavailable
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs})
+	})
+	return mux
+}
+
+// serveMetrics runs the metrics server until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

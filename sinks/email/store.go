@@ -85,16 +85,16 @@ func (s *store) appendBatch(batch []exporter.Record, immediate map[string]bool, 
 		queued = 0
 		period := getU64(kv, keyPeriod, 1)
 		seq := getU64(kv, keySeq, 0)
-		var buf []byte
 		for i := range batch {
 			seq++
 			e := entryOf(batch[i])
-			buf = e.append(buf[:0])
+			// bbolt keeps value slices until commit: one buffer per record.
+			buf := e.append(make([]byte, 0, 128))
 			if err := kv.Put(digestKey(period, seq), buf); err != nil {
 				return err
 			}
 			if immediate[e.Action] {
-				v := binary.AppendVarint(nil, now.UnixMilli())
+				v := binary.AppendVarint(make([]byte, 0, len(buf)+10), now.UnixMilli())
 				if err := kv.Put(immedKey(seq), append(v, buf...)); err != nil {
 					return err
 				}

@@ -18,14 +18,13 @@ type aggregator struct {
 	loc   *time.Location
 	seen  map[string]struct{}
 
-	d           Digest
-	counts      map[countKey]*CountRow
-	newCH       []AlertLine
-	bypasses    []AlertLine
-	dismissals  []AlertLine
-	timesToFix  []time.Duration
-	audit       map[string]*auditAcc
-	auditTotals int
+	d          Digest
+	counts     map[countKey]*CountRow
+	newCH      []AlertLine
+	bypasses   []AlertLine
+	dismissals []AlertLine
+	timesToFix []time.Duration
+	audit      map[string]*auditAcc
 }
 
 type countKey struct {

@@ -154,3 +154,40 @@ func (h countWarn) Handle(ctx context.Context, r slog.Record) error {
 	}
 	return h.Handler.Handle(ctx, r)
 }
+
+func TestMailpit_NoSTARTTLSIsRefusedNotRetried(t *testing.T) {
+	m := receivers.StartMailpit(t, receivers.MailpitPlain)
+	cfg := mailpitConfig(m, TLSStartTLS) // the server offers no STARTTLS
+	warns := &atomic.Int32{}
+	s := newSink(t, cfg, openState(t, ""), nil)
+	s.log = slog.New(countWarn{s.log.Handler(), warns})
+	err := s.sendDigest(context.Background(), time.Time{})
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Fatalf("sendDigest = %v, want a STARTTLS error", err)
+	}
+	if warns.Load() != 0 || len(m.Messages()) != 0 {
+		t.Errorf("retried %d times, %d messages: mail must never go out in clear text when starttls is set", warns.Load(), len(m.Messages()))
+	}
+}
+
+func TestDelivery_UnreachableServerRetriesUntilNextSchedule(t *testing.T) {
+	cfg := offlineConfig()
+	cfg.Host, cfg.Port, cfg.TLS = "127.0.0.1", receivers.FreePort(t), TLSNone // nothing listens
+	warns := &atomic.Int32{}
+	s := newSink(t, cfg, openState(t, ""), nil)
+	s.log = slog.New(countWarn{s.log.Handler(), warns})
+	if err := s.Send(context.Background(), fixture()[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// The backoff starts at 1s; a deadline 2.5s away allows two retries.
+	err := s.sendDigest(context.Background(), time.Now().Add(2500*time.Millisecond))
+	if err == nil || !strings.Contains(err.Error(), "next scheduled run") {
+		t.Fatalf("sendDigest = %v, want it to give up at the next scheduled run", err)
+	}
+	if warns.Load() < 1 {
+		t.Error("connection refused was not retried")
+	}
+	if countEntries(t, s) != 1 {
+		t.Error("undelivered period was closed")
+	}
+}

@@ -281,3 +281,27 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestRun_DigestOnSchedule(t *testing.T) {
+	m := receivers.StartMailpit(t, receivers.MailpitPlain)
+	cfg := mailpitConfig(m, TLSNone)
+	cfg.DigestSchedule = "@every 1s"
+	cfg.SkipEmpty = true
+	s := newSink(t, cfg, openState(t, ""), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx); close(done) }()
+	if err := s.Send(ctx, []exporter.Record{created("acme/scheduled", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := m.WaitMessages(1, 10*time.Second)
+	time.Sleep(2200 * time.Millisecond) // two more schedules, nothing new: skipped
+	cancel()
+	<-done
+	if !strings.Contains(msgs[0].Text, "acme/scheduled#1") {
+		t.Errorf("scheduled digest:\n%s", msgs[0].Text)
+	}
+	if n := len(m.Messages()); n != 1 {
+		t.Errorf("%d messages, want 1 (later periods were empty and skip_empty is set)", n)
+	}
+}

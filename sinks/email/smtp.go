@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -125,7 +126,13 @@ func classify(err error) *smtpError {
 	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify) {
 		return &smtpError{err: err}
 	}
-	if errors.Is(err, mail.ErrNoSupportedAuthDiscovered) || errors.Is(err, mail.ErrPlainAuthNotSupported) || errors.Is(err, mail.ErrLoginAuthNotSupported) {
+	var record tls.RecordHeaderError
+	if errors.As(err, &record) {
+		return &smtpError{err: err} // TLS to a plain-text port, or the reverse
+	}
+	// go-mail reports a server lacking STARTTLS or the AUTH mechanism only
+	// as text; both are configuration problems a quick retry cannot fix.
+	if strings.Contains(err.Error(), "does not support") {
 		return &smtpError{err: err}
 	}
 	return &smtpError{err: err, Temporary: true}

@@ -142,8 +142,12 @@ func topActors(m map[string]int, n int) []string {
 // buildDigest summarizes the span's entries and the current open alerts.
 func (s *Sink) buildDigest(sp span) (*Digest, error) {
 	a := newAggregator(s.cfg.ListLimit, s.loc)
-	if err := s.store.forEachEntry(sp.UpTo, a.add); err != nil {
+	corrupt, err := s.store.forEachEntry(sp.UpTo, a.add)
+	if err != nil {
 		return nil, fmt.Errorf("read digest entries: %w", err)
+	}
+	if corrupt > 0 {
+		s.log.Error("skipped digest entries that do not decode", "count", corrupt)
 	}
 	d := a.digest()
 	d.Sink, d.Version = s.name, s.version

@@ -3,7 +3,6 @@ package email
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -134,15 +133,18 @@ func (s *store) pending() (span, bool, error) {
 }
 
 // forEachEntry calls fn for every digest entry of the periods up to upTo.
-func (s *store) forEachEntry(upTo uint64, fn func(e *entry) error) error {
-	return s.db.SinkView(s.name, func(kv exporter.KV) error {
+// An entry that does not decode is counted and skipped: one bad value must
+// not hold back every later digest.
+func (s *store) forEachEntry(upTo uint64, fn func(e *entry) error) (corrupt int, err error) {
+	err = s.db.SinkView(s.name, func(kv exporter.KV) error {
 		var e entry
 		err := kv.ForEach(prefDigest, func(k, v []byte) error {
 			if len(k) != 17 || binary.BigEndian.Uint64(k[1:9]) > upTo {
 				return errStop
 			}
 			if err := e.decode(v); err != nil {
-				return fmt.Errorf("key %x: %w", k, err)
+				corrupt++
+				return nil
 			}
 			return fn(&e)
 		})
@@ -151,6 +153,7 @@ func (s *store) forEachEntry(upTo uint64, fn func(e *entry) error) error {
 		}
 		return err
 	})
+	return corrupt, err
 }
 
 // closeSpan deletes the mailed periods; advance starts the next span at

@@ -1,0 +1,222 @@
+package email
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/robfig/cron/v3"
+)
+
+// TLS modes.
+const (
+	TLSStartTLS = "starttls"
+	TLSImplicit = "implicit"
+	TLSNone     = "none"
+)
+
+// Default subjects; both are text/template over the mail's summary.
+const (
+	DefaultSubject          = "[ghsec] {{.New}} new security events — {{.PeriodEnd}}"
+	DefaultImmediateSubject = "[ghsec] {{.Count}} × {{.Actions}}{{if .Repos}} in {{.Repos}}{{end}}"
+)
+
+// Config is the `email` sink's entry.
+type Config struct {
+	// Host and Port of the SMTP server; Port 0 means 587 for starttls, 465
+	// for implicit and 25 for none.
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// TLS is starttls (required, not opportunistic), implicit (SMTPS) or
+	// none (loopback hosts only).
+	TLS                string `yaml:"tls"`
+	CAFile             string `yaml:"ca_file"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// Username enables AUTH; the password comes from a file or the environment.
+	Username     string `yaml:"username"`
+	PasswordFile string `yaml:"password_file"`
+	PasswordEnv  string `yaml:"password_env"`
+
+	From    string   `yaml:"from"`
+	To      []string `yaml:"to"`
+	Subject string   `yaml:"subject"`
+
+	// DigestSchedule is a robfig/cron spec ("0 8 * * 1-5", "@weekly")
+	// evaluated in Timezone, which also formats times in the mails.
+	DigestSchedule string `yaml:"digest_schedule"`
+	Timezone       string `yaml:"timezone"`
+	// SkipEmpty sends no digest for a period without events.
+	SkipEmpty bool `yaml:"skip_empty"`
+	// ListLimit caps each list in a digest (new alerts, dismissals, ...).
+	ListLimit int `yaml:"list_limit"`
+
+	// ImmediateActions are record actions mailed right away, besides being
+	// part of the digest; records arriving within ImmediateDelay of the
+	// first share one mail.
+	ImmediateActions []string        `yaml:"immediate_actions"`
+	ImmediateDelay   config.Duration `yaml:"immediate_delay"`
+	ImmediateSubject string          `yaml:"immediate_subject"`
+
+	// Timeout bounds one SMTP conversation.
+	Timeout config.Duration `yaml:"timeout"`
+	// RetryMaxBackoff caps the wait between retries after a 4xx reply or a
+	// network error.
+	RetryMaxBackoff config.Duration `yaml:"retry_max_backoff"`
+}
+
+// DefaultConfig returns the defaults an entry is decoded over.
+func DefaultConfig() Config {
+	return Config{
+		TLS:              TLSStartTLS,
+		Subject:          DefaultSubject,
+		DigestSchedule:   "0 8 * * 1-5",
+		Timezone:         "UTC",
+		ListLimit:        50,
+		ImmediateDelay:   config.Duration(30 * time.Second),
+		ImmediateSubject: DefaultImmediateSubject,
+		Timeout:          config.Duration(30 * time.Second),
+		RetryMaxBackoff:  config.Duration(5 * time.Minute),
+	}
+}
+
+// cronParser accepts the same specs as the exporter's own schedules.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Validate checks the entry and returns every problem, each naming its field.
+// It reads the password file (to fail at startup, not at 8 a.m.) but never
+// puts the password in an error.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+	if c.Host == "" {
+		add(config.Field("host", nil, "missing: the SMTP server's host name"))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		add(config.Field("port", c.Port, "must be between 1 and 65535 (0 for the TLS mode's default)"))
+	}
+	switch c.TLS {
+	case TLSStartTLS, TLSImplicit:
+	case TLSNone:
+		if c.Host != "" && !isLoopback(c.Host) {
+			add(config.Field("tls", c.TLS, "none sends mail and credentials in clear text; allowed only for a loopback host, not %q", c.Host))
+		}
+	default:
+		add(config.Field("tls", c.TLS, "must be starttls, implicit or none"))
+	}
+	if c.CAFile != "" {
+		if _, err := os.ReadFile(c.CAFile); err != nil {
+			add(config.Field("ca_file", c.CAFile, "cannot read: %v", errors.Unwrap(err)))
+		}
+	}
+	if _, err := config.ResolveSecret("password", c.PasswordFile, c.PasswordEnv, c.Username != ""); err != nil {
+		add(err)
+	} else if c.Username == "" && (c.PasswordFile != "" || c.PasswordEnv != "") {
+		add(config.Field("username", nil, "missing: a password is set, so set the user name too"))
+	}
+	if _, err := mail.ParseAddress(c.From); err != nil {
+		add(config.Field("from", c.From, "not a mail address: %v", err))
+	}
+	if len(c.To) == 0 {
+		add(config.Field("to", nil, "missing: at least one recipient"))
+	}
+	for i, to := range c.To {
+		if _, err := mail.ParseAddress(to); err != nil {
+			add(config.Field(fmt.Sprintf("to[%d]", i), to, "not a mail address: %v", err))
+		}
+	}
+	if err := checkTemplate(c.Subject, &Digest{}); err != nil {
+		add(config.Field("subject", c.Subject, "bad template: %v", err))
+	}
+	if err := checkTemplate(c.ImmediateSubject, &Immediate{}); err != nil {
+		add(config.Field("immediate_subject", c.ImmediateSubject, "bad template: %v", err))
+	}
+	if _, err := cronParser.Parse(c.DigestSchedule); err != nil {
+		add(config.Field("digest_schedule", c.DigestSchedule, "not a cron schedule: %v", err))
+	} else if strings.HasPrefix(c.DigestSchedule, "TZ=") || strings.HasPrefix(c.DigestSchedule, "CRON_TZ=") {
+		add(config.Field("digest_schedule", c.DigestSchedule, "set the time zone with timezone, not in the spec"))
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		add(config.Field("timezone", c.Timezone, "not an IANA time zone name (e.g. UTC, Europe/Berlin)"))
+	}
+	if c.ListLimit < 1 || c.ListLimit > 1000 {
+		add(config.Field("list_limit", c.ListLimit, "must be between 1 and 1000"))
+	}
+	for i, a := range c.ImmediateActions {
+		if !knownAction(a) {
+			add(config.Field(fmt.Sprintf("immediate_actions[%d]", i), a, "unknown action; use an alert action (e.g. %s) or an audit action (e.g. repo.destroy)", exporter.ActionPushProtectionBypassed))
+		}
+	}
+	if d := c.ImmediateDelay.D(); d < 0 || d > 10*time.Minute {
+		add(config.Field("immediate_delay", d, "must be between 0s and 10m"))
+	}
+	if d := c.Timeout.D(); d < time.Second || d > 10*time.Minute {
+		add(config.Field("timeout", d, "must be between 1s and 10m"))
+	}
+	if d := c.RetryMaxBackoff.D(); d < time.Second || d > 24*time.Hour {
+		add(config.Field("retry_max_backoff", d, "must be between 1s and 24h"))
+	}
+	return errors.Join(errs...)
+}
+
+// port is the configured port or the TLS mode's well-known one.
+func (c *Config) port() int {
+	switch {
+	case c.Port != 0:
+		return c.Port
+	case c.TLS == TLSImplicit:
+		return 465
+	case c.TLS == TLSNone:
+		return 25
+	}
+	return 587
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+var alertActions = map[string]bool{
+	exporter.ActionCreated: true, exporter.ActionDismissed: true, exporter.ActionFixed: true,
+	exporter.ActionAutoDismissed: true, exporter.ActionReopened: true, exporter.ActionAutoReopened: true,
+	exporter.ActionReintroduced: true, exporter.ActionResolved: true, exporter.ActionPushProtectionBypassed: true,
+	exporter.ActionWithdrawn: true, exporter.ActionSeverityChanged: true,
+}
+
+// knownAction accepts the alert transition actions and anything shaped like
+// an audit-log action ("secret_scanning_push_protection.bypass"): the audit
+// log's action list is open-ended.
+func knownAction(a string) bool {
+	if alertActions[a] {
+		return true
+	}
+	scope, name, ok := strings.Cut(a, ".")
+	return ok && scope != "" && name != "" && !strings.ContainsAny(a, " \t")
+}
+
+// checkTemplate parses tmpl and runs it on a zero value of data's type, which
+// catches fields that do not exist.
+func checkTemplate(tmpl string, data any) error {
+	if strings.TrimSpace(tmpl) == "" {
+		return errors.New("empty")
+	}
+	t, err := template.New("subject").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return err
+	}
+	return t.Execute(discard{}, data)
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,0 +1,140 @@
+package email
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+// entry is what a digest or an immediate mail needs of one record. It is
+// stored in a compact binary form: a digest period can hold hundreds of
+// thousands of them, and the raw GitHub object or an audit entry's full
+// body would only bloat the state file.
+type entry struct {
+	ID       string
+	Time     time.Time
+	Audit    bool
+	Source   exporter.Source
+	Action   string
+	Severity string
+	Org      string
+	Repo     string
+	Number   int
+	Title    string
+	URL      string
+	Actor    string
+	Reason   string
+	Comment  string
+	Secret   string // secret_type, never the secret
+	Created  time.Time
+}
+
+// Long free text is cut: a digest lists it, it does not archive it.
+const (
+	maxTitle   = 200
+	maxComment = 300
+)
+
+const entryVersion = 1
+
+func entryOf(r exporter.Record) entry {
+	e := entry{
+		ID: r.ID, Time: r.Time, Audit: r.Category == exporter.CategoryAudit,
+		Source: r.Source, Action: r.Action, Org: r.Org, Repo: r.Repo, Actor: r.Actor,
+	}
+	if a := r.Alert; a != nil {
+		e.Number, e.Severity, e.URL = a.Number, a.Severity, a.HTMLURL
+		e.Title = truncate(a.Title, maxTitle)
+		e.Reason, e.Comment = a.Reason, truncate(a.Comment, maxComment)
+		e.Secret = a.SecretType
+		if a.CreatedAt != nil {
+			e.Created = *a.CreatedAt
+		}
+	}
+	if e.Audit && r.Audit != nil && r.Audit.Action != "" {
+		e.Action = r.Audit.Action
+	}
+	return e
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+func (e *entry) append(b []byte) []byte {
+	b = append(b, entryVersion)
+	flags := byte(0)
+	if e.Audit {
+		flags |= 1
+	}
+	b = append(b, flags)
+	b = appendTime(b, e.Time)
+	b = appendTime(b, e.Created)
+	b = binary.AppendUvarint(b, uint64(max(e.Number, 0)))
+	for _, s := range [...]string{e.ID, string(e.Source), e.Action, e.Severity, e.Org, e.Repo, e.Title, e.URL, e.Actor, e.Reason, e.Comment, e.Secret} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(b, 0)
+	}
+	return binary.AppendVarint(b, t.UnixMilli())
+}
+
+var errCorrupt = errors.New("corrupt digest entry")
+
+// decode fills e from b; strings are copied, so e outlives the transaction.
+func (e *entry) decode(b []byte) error {
+	if len(b) < 2 || b[0] != entryVersion {
+		return errCorrupt
+	}
+	e.Audit = b[1]&1 != 0
+	b = b[2:]
+	var ok bool
+	if e.Time, b, ok = readTime(b); !ok {
+		return errCorrupt
+	}
+	if e.Created, b, ok = readTime(b); !ok {
+		return errCorrupt
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return errCorrupt
+	}
+	e.Number, b = int(n), b[k:]
+	var src string
+	for _, p := range [...]*string{&e.ID, &src, &e.Action, &e.Severity, &e.Org, &e.Repo, &e.Title, &e.URL, &e.Actor, &e.Reason, &e.Comment, &e.Secret} {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return errCorrupt
+		}
+		*p, b = string(b[k:k+int(l)]), b[k+int(l):]
+	}
+	e.Source = exporter.Source(src)
+	return nil
+}
+
+func readTime(b []byte) (time.Time, []byte, bool) {
+	v, k := binary.Varint(b)
+	if k <= 0 {
+		return time.Time{}, nil, false
+	}
+	if v == 0 {
+		return time.Time{}, b[k:], true
+	}
+	return time.UnixMilli(v).UTC(), b[k:], true
+}

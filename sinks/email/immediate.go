@@ -1,0 +1,163 @@
+package email
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+// Immediate is one immediate mail: the records of immediate actions that
+// queued up together. The immediate_subject template sees it.
+type Immediate struct {
+	Sink, Version string
+	Count         int
+	// Actions and Repos are the distinct actions and repositories,
+	// comma-separated (repositories: at most three, then "and N more").
+	Actions, Repos string
+	Items          []AlertLine
+}
+
+// immediateHold is how long immediate mail waits after the server refused
+// one for good (5xx): it will likely refuse again until someone acts.
+const immediateHold = 15 * time.Minute
+
+type queued struct {
+	key    []byte
+	queued time.Time
+	e      entry
+}
+
+func (s *store) immediateQueue() ([]queued, error) {
+	var out []queued
+	err := s.db.SinkView(s.name, func(kv exporter.KV) error {
+		return kv.ForEach(prefImmed, func(k, v []byte) error {
+			at, n := binary.Varint(v)
+			if n <= 0 {
+				return fmt.Errorf("immediate key %x: %w", k, errCorrupt)
+			}
+			q := queued{key: append([]byte(nil), k...), queued: time.UnixMilli(at)}
+			if err := q.e.decode(v[n:]); err != nil {
+				return fmt.Errorf("immediate key %x: %w", k, err)
+			}
+			out = append(out, q)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *store) dropImmediate(q []queued) error {
+	return s.db.SinkUpdate(s.name, func(kv exporter.KV) error {
+		for _, x := range q {
+			if err := kv.Delete(x.key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// immediateTick is how often the queue is checked: often enough that a
+// record is mailed within immediate_delay plus a few seconds.
+func (s *Sink) immediateTick() time.Duration {
+	return min(max(s.cfg.ImmediateDelay.D()/4, 100*time.Millisecond), 5*time.Second)
+}
+
+func (s *Sink) immediateLoop(ctx context.Context) {
+	t := time.NewTicker(s.immediateTick())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+		_ = s.flushImmediate(ctx, false)
+	}
+}
+
+// flushImmediate mails every queued immediate record in one mail once the
+// oldest has waited immediate_delay (force: at once) and drops them when the
+// server accepted it. Records queued meanwhile wait for the next mail.
+func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
+	s.immedMu.Lock()
+	defer s.immedMu.Unlock()
+	now := s.now()
+	if hold := s.immedHold.Load(); !force && hold != 0 && now.UnixNano() < hold {
+		return nil
+	}
+	q, err := s.store.immediateQueue()
+	if err != nil {
+		s.log.Error("read immediate mail queue", "error", err)
+		return err
+	}
+	if len(q) == 0 {
+		return nil
+	}
+	oldest := q[0].queued
+	for _, x := range q {
+		if x.queued.Before(oldest) {
+			oldest = x.queued
+		}
+	}
+	if !force && now.Before(oldest.Add(s.cfg.ImmediateDelay.D())) {
+		return nil
+	}
+	m := s.immediateOf(q)
+	r, err := s.tmpl.immediate(m)
+	if err != nil {
+		s.log.Error("render immediate mail", "error", err)
+		return err
+	}
+	if err := s.deliver(ctx, "immediate", r, time.Time{}); err != nil {
+		var se *smtpError
+		if errors.As(err, &se) && !se.Temporary {
+			s.immedHold.Store(now.Add(immediateHold).UnixNano())
+		}
+		s.log.Error("immediate mail not delivered; its events stay queued", "events", m.Count, "retry_after", immediateHold, "error", err)
+		return err
+	}
+	s.immedHold.Store(0)
+	if err := s.store.dropImmediate(q); err != nil {
+		s.log.Error("immediate mail was accepted but its queue could not be cleared; it will be repeated", "error", err)
+		return fmt.Errorf("clear immediate queue: %w", err)
+	}
+	s.log.Info("immediate mail sent", "events", m.Count, "actions", m.Actions)
+	return nil
+}
+
+func (s *Sink) immediateOf(q []queued) *Immediate {
+	m := &Immediate{Sink: s.name, Version: s.version}
+	seen := map[string]bool{}
+	var actions, repos []string
+	for _, x := range q {
+		if x.e.ID != "" && seen[x.e.ID] {
+			continue
+		}
+		seen[x.e.ID] = true
+		m.Items = append(m.Items, lineOf(&x.e, s.loc))
+		if !slices.Contains(actions, x.e.Action) {
+			actions = append(actions, x.e.Action)
+		}
+		if r := cmp.Or(x.e.Repo, x.e.Org); r != "" && !slices.Contains(repos, r) {
+			repos = append(repos, r)
+		}
+	}
+	slices.SortStableFunc(m.Items, byTime)
+	m.Count = len(m.Items)
+	m.Actions = strings.Join(actions, ", ")
+	if len(repos) > 3 {
+		m.Repos = strings.Join(repos[:3], ", ") + fmt.Sprintf(" and %d more", len(repos)-3)
+	} else {
+		m.Repos = strings.Join(repos, ", ")
+	}
+	return m
+}

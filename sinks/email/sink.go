@@ -1,0 +1,149 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/robfig/cron/v3"
+)
+
+// Sink is the email sink. Send and Run may run concurrently: the state
+// file's transactions order them, and a digest is cut at a period boundary
+// before it is mailed.
+type Sink struct {
+	cfg       Config
+	name      string
+	version   string
+	log       *slog.Logger
+	now       func() time.Time
+	db        exporter.SinkStore
+	store     *store
+	loc       *time.Location
+	schedule  cron.Schedule
+	immediate map[string]bool
+	tmpl      *templates
+	mailer    *mailer
+
+	// digestMu and immedMu serialize the digest and the immediate mail with
+	// themselves (a catch-up digest against a scheduled one, a test's direct
+	// call against Run).
+	digestMu, immedMu sync.Mutex
+	// wake is poked by Send when it queued an immediate record.
+	wake chan struct{}
+	// immedHold delays immediate mail after a permanent failure (unix ns).
+	immedHold atomic.Int64
+	closed    atomic.Bool
+	// sleep waits between retries; tests shorten it.
+	sleep func(ctx context.Context, d time.Duration) bool
+}
+
+var (
+	_ exporter.Sink   = (*Sink)(nil)
+	_ exporter.Runner = (*Sink)(nil)
+)
+
+// ErrClosed is returned by Send after Close.
+var ErrClosed = errors.New("email sink is closed")
+
+// New builds the sink. It needs deps.Store (digests live in the state
+// file) and resolves the SMTP password; errors name the config field.
+func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
+	if deps.Store == nil {
+		return nil, errors.New("email sink needs the state store")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Name == "" {
+		deps.Name = "email"
+	}
+	password, err := config.ResolveSecret("password", cfg.PasswordFile, cfg.PasswordEnv, cfg.Username != "")
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		return nil, config.Field("timezone", cfg.Timezone, "not an IANA time zone name")
+	}
+	sched, err := cronParser.Parse(cfg.DigestSchedule)
+	if err != nil {
+		return nil, config.Field("digest_schedule", cfg.DigestSchedule, "not a cron schedule: %v", err)
+	}
+	if sc, ok := sched.(*cron.SpecSchedule); ok {
+		sc.Location = loc
+	}
+	tmpl, err := parseTemplates(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMailer(cfg, password, deps.Version)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{
+		cfg: cfg, name: deps.Name, version: deps.Version, log: deps.Logger, now: deps.Now,
+		db: deps.Store, store: &store{db: deps.Store, name: deps.Name}, loc: loc, schedule: sched,
+		immediate: map[string]bool{}, tmpl: tmpl, mailer: m, wake: make(chan struct{}, 1), sleep: sleepCtx,
+	}
+	for _, a := range cfg.ImmediateActions {
+		s.immediate[a] = true
+	}
+	if err := s.store.init(s.now()); err != nil {
+		return nil, fmt.Errorf("initialize digest state: %w", err)
+	}
+	return s, nil
+}
+
+// Send adds batch to the current digest period and queues the records of
+// immediate actions, durably, in one transaction. It mails nothing: Run
+// does. An error (the state file failing) is unclassified, so the delivery
+// loop keeps the batch and retries.
+func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	queued, err := s.store.appendBatch(batch, s.immediate, s.now())
+	if err != nil {
+		return fmt.Errorf("store %d records for the digest: %w", len(batch), err)
+	}
+	if queued > 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// Close stops accepting records. Run ends with its context.
+func (s *Sink) Close() error {
+	s.closed.Store(true)
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

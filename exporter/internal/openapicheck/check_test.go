@@ -68,6 +68,7 @@ var validCases = []struct {
 	{"secret scanning repo initial cursor", allProducts, "secret-scanning/list-alerts-for-repo", "/repos/o/r/secret-scanning/alerts?state=resolved&" + listQuery + "&after="},
 	{"secret scanning repo page", allProducts, "secret-scanning/list-alerts-for-repo", "/repos/o/r/secret-scanning/alerts?" + listQuery + "&page=2&hide_secret=true"},
 	{"secret scanning org", allProducts, "secret-scanning/list-alerts-for-org", "/orgs/o/secret-scanning/alerts?state=open&" + listQuery + "&after=abc"},
+	{"secret scanning validity list", allProducts, "secret-scanning/list-alerts-for-org", "/orgs/o/secret-scanning/alerts?validity=active,unknown&resolution=revoked,used_in_tests"},
 	{"secret scanning org page", allProducts, "secret-scanning/list-alerts-for-org", "/orgs/o/secret-scanning/alerts?" + listQuery + "&page=2"},
 	{"secret scanning enterprise", enterprise, "secret-scanning/list-alerts-for-enterprise", "/enterprises/e/secret-scanning/alerts?" + listQuery + "&after=abc"},
 	{"secret scanning bypassed (not GHES)", cursorOnly, "secret-scanning/list-alerts-for-org", "/orgs/o/secret-scanning/alerts?is_bypassed=true"},

@@ -16,7 +16,9 @@ import (
 // listIntro finds the sentence that enumerates the values, in the phrasings
 // the descriptions use: "Can be:", "Valid resolutions are", "Valid options
 // are", "Possible values are:".
-var listIntro = regexp.MustCompile("(?:Can be:|Valid [a-z]+ are:?|Possible values are:?)\\s*((?:`[^`]+`(?:\\s*,\\s*|\\s*,?\\s+(?:or|and)\\s+)?)+)")
+// The "and"/"or" separator comes first: RE2 prefers earlier alternatives,
+// and ", " alone would end the match before ", and `unknown`".
+var listIntro = regexp.MustCompile("(?:Can be:|Valid [a-z]+ are:?|Possible values are:?)\\s*((?:`[^`]+`(?:\\s*,?\\s+(?:or|and)\\s+|\\s*,\\s*)?)+)")
 
 var backticked = regexp.MustCompile("`([^`]+)`")
 

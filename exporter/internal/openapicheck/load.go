@@ -16,6 +16,7 @@ import (
 // Products maps each product name Load accepts to the path prefix its REST
 // API lives under on the server: api.github.com and GHEC (also GHEC with data
 // residency, api.<tenant>.ghe.com) serve it at the root, GHES at /api/v3.
+// Read-only.
 var Products = map[string]string{
 	"api.github.com": "/",
 	"ghec":           "/",

@@ -71,6 +71,9 @@ func auditRun(t testing.TB, product string, polls int, seed uint64) (added, miss
 			t.Errorf("shipped an event nobody added: %s", id)
 		}
 	}
+	if polls < 500 { // the 1,000-poll run repeats the same request shapes
+		e.checkOpenAPI(product)
+	}
 	for _, r := range e.sim.Requests() {
 		if r.Status < 400 {
 			requests++

@@ -171,6 +171,7 @@ func TestEndToEnd_BackfillChangesQuietPoll(t *testing.T) {
 		t.Run(product, func(t *testing.T) {
 			e := newEnv(t, product)
 			e.seed()
+			defer e.checkOpenAPI(product)
 			must(t, e.once(Options{}))
 			equalLines(t, "backfill", summary(e.records()), []string{
 				"dependabot acme/widgets#1 created (backfill)",
@@ -208,6 +209,7 @@ func TestEndToEnd_BackfillChangesQuietPoll(t *testing.T) {
 				}
 			}
 
+			e.checkOpenAPI(product)
 			e.sim.ResetRequests()
 			e.sim.Advance(5 * time.Minute)
 			must(t, e.once(Options{}))

@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/internal/openapicheck"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"go.yaml.in/yaml/v3"
 )
@@ -46,4 +48,23 @@ func fileBody(path string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
 		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "path"}, {Kind: yaml.ScalarNode, Tag: "!!str", Value: path},
 	}}
+}
+
+var specProduct = map[string]string{"dotcom": "api.github.com", "ghec": "ghec", "ghes": "ghes-3.19"}
+
+// checkOpenAPI validates every request the exporter sent to the simulator
+// against GitHub's own OpenAPI description of the product (from the npm
+// package @octokit/openapi, installed by scripts/deps/npm-github.sh).
+func (e *env) checkOpenAPI(product string) {
+	e.t.Helper()
+	var reqs []openapicheck.Req
+	for _, r := range e.sim.Requests() {
+		reqs = append(reqs, openapicheck.Req{Method: r.Method, URL: &url.URL{Path: r.Path, RawQuery: r.Query.Encode()}})
+	}
+	if len(reqs) == 0 {
+		e.t.Fatal("no requests to check")
+	}
+	if err := openapicheck.Load(e.t, specProduct[product]).CheckAll(reqs); err != nil {
+		e.t.Errorf("requests not valid against GitHub's %s description:\n%v", product, err)
+	}
 }

@@ -47,6 +47,7 @@ func TestReconcile_WithdrawsVanishedAlerts(t *testing.T) {
 	if got := len(e.records()); got != n+2 {
 		t.Fatalf("second reconcile emitted %d more records", got-n-2)
 	}
+	e.checkOpenAPI("dotcom")
 }
 
 func TestEnterpriseScope_GHEC(t *testing.T) {
@@ -75,6 +76,7 @@ func TestEnterpriseScope_GHEC(t *testing.T) {
 			t.Errorf("no request to %s; got %v", p, paths)
 		}
 	}
+	e.checkOpenAPI("ghec")
 }
 
 func TestEnterpriseScope_DotcomListsDependabotOnly(t *testing.T) {

@@ -86,6 +86,7 @@ type Sim struct {
 	version     [3]uint64 // bumped on every change of that kind's alerts
 	cache       map[indexKey]*sortedIndex
 	auditSeq    int64
+	reqSeq      uint64
 	rng         uint64
 	buckets     map[string]*bucket
 	requests    []Request

@@ -1,10 +1,11 @@
 package ghsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -85,12 +86,16 @@ func (s *Sim) serveList(r *http.Request, kind Kind, sc scope, name string) *resp
 	keyAt := func(i int) key { return key{t: items[i].sortTime(sortBy).UnixNano(), id: items[i].id} }
 	start, end := pr.window(n, keyAt)
 	b := s.basesFor(r)
-	page := make([]any, 0, end-start)
 	hide := q.Get("hide_secret") == "true"
+	body := make([]byte, 0, (end-start)*6000+2)
+	body = append(body, '[')
 	for i := start; i < end; i++ {
-		page = append(page, s.render(items[pr.phys(n, i)], b, sc != scopeRepo, hide))
+		if i > start {
+			body = append(body, ',')
+		}
+		body = s.appendAlert(body, items[pr.phys(n, i)], b, sc != scopeRepo, hide)
 	}
-	body, _ := json.Marshal(page)
+	body = append(body, ']')
 	resp := okResponse(body)
 	if link := pr.linkHeader(r, n, start, end, keyAt, false); link != "" {
 		resp.header.Set("Link", link)
@@ -98,14 +103,27 @@ func (s *Sim) serveList(r *http.Request, kind Kind, sc scope, name string) *resp
 	return resp
 }
 
-func (s *Sim) render(a *alert, b bases, withRepo, hideSecret bool) any {
+// appendAlert appends one alert's JSON to buf. The cached repository object
+// is spliced in after marshalling: passing it through encoding/json as a
+// RawMessage would re-validate its ~3 KB for every alert of every page.
+func (s *Sim) appendAlert(buf []byte, a *alert, b bases, withRepo, hideSecret bool) []byte {
+	var v any
 	switch a.kind {
 	case Dependabot:
-		return s.renderDependabot(a, b, withRepo)
+		v = s.renderDependabot(a, b)
 	case CodeScanning:
-		return s.renderCodeScanning(a, b, withRepo)
+		v = s.renderCodeScanning(a, b)
+	default:
+		v = s.renderSecretScanning(a, b, hideSecret)
 	}
-	return s.renderSecretScanning(a, b, withRepo, hideSecret)
+	raw, _ := json.Marshal(v)
+	if !withRepo {
+		return append(buf, raw...)
+	}
+	buf = append(buf, raw[:len(raw)-1]...)
+	buf = append(buf, `,"repository":`...)
+	buf = append(buf, s.repoRaw(b, a.repo)...)
+	return append(buf, '}')
 }
 
 // serveAlert answers GET /repos/{o}/{r}/{kind}/alerts/{n}. Caller holds s.mu.
@@ -119,8 +137,7 @@ func (s *Sim) serveAlert(r *http.Request, kind Kind, repoName, num string) *resp
 	if a == nil {
 		return errResponse(notFound())
 	}
-	body, _ := json.Marshal(s.render(a, s.basesFor(r), false, r.URL.Query().Get("hide_secret") == "true"))
-	return okResponse(body)
+	return okResponse(s.appendAlert(nil, a, s.basesFor(r), false, r.URL.Query().Get("hide_secret") == "true"))
 }
 
 // scopeRepos lists the repositories a scope covers; false when the
@@ -172,21 +189,23 @@ func (s *Sim) index(kind Kind, sc scope, name, sortBy string, flt filter, repos 
 	if c := s.cache[k]; c != nil && c.version == s.version[ki] {
 		return c.items
 	}
-	var items []*alert
+	type keyed struct {
+		k key
+		a *alert
+	}
+	var ks []keyed
 	for _, r := range repos {
 		for _, a := range r.byNum[ki] {
 			if flt.match(a) {
-				items = append(items, a)
+				ks = append(ks, keyed{key{t: a.sortTime(sortBy).UnixNano(), id: a.id}, a})
 			}
 		}
 	}
-	sort.Slice(items, func(i, j int) bool {
-		ti, tj := items[i].sortTime(sortBy), items[j].sortTime(sortBy)
-		if !ti.Equal(tj) {
-			return ti.Before(tj)
-		}
-		return items[i].id < items[j].id
-	})
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Or(cmp.Compare(x.k.t, y.k.t), cmp.Compare(x.k.id, y.k.id)) })
+	items := make([]*alert, len(ks))
+	for i := range ks {
+		items[i] = ks[i].a
+	}
 	if len(s.cache) > 256 { // bound memory: drop everything, rebuild on demand
 		s.cache = map[indexKey]*sortedIndex{}
 	}

@@ -28,7 +28,6 @@ type depJSON struct {
 	FixedAt               *string            `json:"fixed_at"`
 	AutoDismissedAt       *string            `json:"auto_dismissed_at"`
 	Assignees             *[]json.RawMessage `json:"assignees,omitempty"`
-	Repository            json.RawMessage    `json:"repository,omitempty"`
 }
 
 type depPackage struct {
@@ -92,7 +91,7 @@ type depAdvisory struct {
 var severityScore = map[string]float64{"critical": 9.8, "high": 7.5, "medium": 5.3, "low": 3.1}
 
 // renderDependabot builds one alert's JSON. Caller holds s.mu.
-func (s *Sim) renderDependabot(a *alert, b bases, withRepo bool) depJSON {
+func (s *Sim) renderDependabot(a *alert, b bases) depJSON {
 	sp := a.spec
 	pkg := depPackage{Ecosystem: sp.Ecosystem, Name: sp.Package}
 	minor := a.id % 20
@@ -164,9 +163,6 @@ func (s *Sim) renderDependabot(a *alert, b bases, withRepo bool) depJSON {
 			out.Dependency.Relationship = "transitive"
 		}
 		out.Assignees = &[]json.RawMessage{}
-	}
-	if withRepo {
-		out.Repository = s.repoRaw(b, a.repo)
 	}
 	return out
 }

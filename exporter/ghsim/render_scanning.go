@@ -22,7 +22,6 @@ type csJSON struct {
 	Tool               csTool          `json:"tool"`
 	MostRecentInstance csInstance      `json:"most_recent_instance"`
 	InstancesURL       string          `json:"instances_url"`
-	Repository         json.RawMessage `json:"repository,omitempty"`
 }
 
 type csRule struct {
@@ -66,7 +65,7 @@ type csLocation struct {
 }
 
 // renderCodeScanning builds one alert's JSON. Caller holds s.mu.
-func (s *Sim) renderCodeScanning(a *alert, b bases, withRepo bool) csJSON {
+func (s *Sim) renderCodeScanning(a *alert, b bases) csJSON {
 	sp := a.spec
 	n := strconv.Itoa(a.number)
 	api := b.api + "/repos/" + a.repo.full + "/code-scanning/alerts/" + n
@@ -117,9 +116,6 @@ func (s *Sim) renderCodeScanning(a *alert, b bases, withRepo bool) csJSON {
 		MostRecentInstance: inst,
 		InstancesURL:       api + "/instances",
 	}
-	if withRepo {
-		out.Repository = s.repoRaw(b, a.repo)
-	}
 	return out
 }
 
@@ -141,7 +137,6 @@ type ssJSON struct {
 	SecretType               string          `json:"secret_type"`
 	SecretTypeDisplayName    string          `json:"secret_type_display_name"`
 	Secret                   *string         `json:"secret,omitempty"`
-	Repository               json.RawMessage `json:"repository,omitempty"`
 	PushProtectionBypassed   bool            `json:"push_protection_bypassed"`
 	PushProtectionBypassedBy json.RawMessage `json:"push_protection_bypassed_by"`
 	PushProtectionBypassedAt *string         `json:"push_protection_bypassed_at"`
@@ -172,7 +167,7 @@ type ssLocation struct {
 
 // renderSecretScanning builds one alert's JSON; hideSecret drops "secret"
 // like the hide_secret parameter. Caller holds s.mu.
-func (s *Sim) renderSecretScanning(a *alert, b bases, withRepo, hideSecret bool) ssJSON {
+func (s *Sim) renderSecretScanning(a *alert, b bases, hideSecret bool) ssJSON {
 	sp := a.spec
 	n := strconv.Itoa(a.number)
 	api := b.api + "/repos/" + a.repo.full + "/secret-scanning/alerts/" + n
@@ -199,9 +194,6 @@ func (s *Sim) renderSecretScanning(a *alert, b bases, withRepo, hideSecret bool)
 	if !hideSecret {
 		secret := sp.Secret
 		out.Secret = &secret
-	}
-	if withRepo {
-		out.Repository = s.repoRaw(b, a.repo)
 	}
 	if b.ghes == "3.15" {
 		return out

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,7 +84,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // handle runs the pipeline under s.mu and returns the response and its cost.
 func (s *Sim) handle(r *http.Request, now time.Time) (*response, int) {
-	reqID := strconv.FormatUint(s.random()%0xFFFFFFFF, 16)
+	// A counter, not s.random: request ids must not shift the seeded audit lag.
+	s.reqSeq++
+	reqID := fmt.Sprintf("%04X:%06X:%X", s.reqSeq%0xFFFF, s.reqSeq*2654435761%0xFFFFFF, s.reqSeq)
 	if f := s.takeFault(r.URL.Path); f != nil {
 		resp := faultResponse(f, reqID)
 		resp.header.Set("X-GitHub-Request-Id", reqID)

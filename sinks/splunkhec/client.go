@@ -44,7 +44,7 @@ func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	if c.InsecureSkipVerify {
-		log.Warn("TLS certificate verification is DISABLED for this Splunk HEC sink (insecure_skip_verify: true); " +
+		log.Warn("TLS certificate verification is DISABLED for this Splunk HEC sink (insecure_skip_verify: true); "+
 			"anyone on the network path can read and alter the events and capture the HEC token",
 			"url", c.URL)
 		tc.InsecureSkipVerify = true

@@ -225,3 +225,19 @@ func TestNew_HealthCheckWarnsAndGoesOn(t *testing.T) {
 		t.Fatalf("Send to an unreachable HEC = %v, want retryable", err)
 	}
 }
+
+func TestSend_Otelcol_ClientCertificate(t *testing.T) {
+	h := receivers.StartOtelcolHEC(t, receivers.OtelcolHECOptions{TLS: true, ClientAuth: true})
+	c := otelcolConfig(t, h)
+	c.HealthCheck = false
+	recs := testRecords(5)
+	err := newSink(t, c).Send(context.Background(), recs)
+	if de := exporter.AsDeliveryError(err); err == nil || de.Paused || de.Permanent || len(de.Rejected) > 0 {
+		t.Fatalf("Send without a client certificate = %v, want a retryable error", err)
+	}
+	c.CertFile, c.KeyFile = h.CertFile, h.KeyFile
+	if err := newSink(t, c).Send(context.Background(), recs); err != nil {
+		t.Fatalf("Send with a client certificate: %v", err)
+	}
+	checkArrived(t, recs, h.WaitEvents(t, len(recs), 20*time.Second))
+}

@@ -36,14 +36,20 @@ type OtelcolHEC struct {
 	Token string
 	// CAFile is the PEM certificate to trust for HTTPS (empty for HTTP).
 	CAFile string
+	// CertFile and KeyFile are the server's certificate and key, usable as
+	// a client certificate with ClientAuth.
+	CertFile, KeyFile string
 	// OutPath is the file exporter's output.
 	OutPath string
 }
 
 // OtelcolHECOptions choose the receiver's variant.
 type OtelcolHECOptions struct {
-	TLS   bool   // serve HTTPS with a self-signed localhost certificate
-	Token string // default HECToken
+	TLS bool // serve HTTPS with a self-signed localhost certificate
+	// ClientAuth (with TLS) requires a client certificate signed by CAFile;
+	// the same certificate and key, ServerCert/ServerKey, serve as one.
+	ClientAuth bool
+	Token      string // default HECToken
 }
 
 // StartOtelcolHEC starts a collector on a free loopback port in a temporary
@@ -60,9 +66,12 @@ func StartOtelcolHEC(t testing.TB, opts OtelcolHECOptions) *OtelcolHEC {
 	scheme, tlsBlock := "http", ""
 	if opts.TLS {
 		cert, key := TLSFiles(t, dir)
-		h.CAFile = cert
+		h.CAFile, h.CertFile, h.KeyFile = cert, cert, key
 		scheme = "https"
 		tlsBlock = fmt.Sprintf("    tls:\n      cert_file: %s\n      key_file: %s", cert, key)
+		if opts.ClientAuth {
+			tlsBlock += "\n      client_ca_file: " + cert
+		}
 	}
 	h.URL = fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
 	cfg := Subst(otelcolHECTemplate, map[string]string{

@@ -3,8 +3,9 @@
 # the file exporter, the ack extension (HEC indexer acknowledgement) and
 # bearertokenauth (scheme "Splunk"), used as a real HEC receiver by the
 # sinks/splunkhec integration tests. Pinned: later contrib versions are not
-# all served by the module proxy. Its own GOMODCACHE/GOCACHE keep ~2 GB of
-# collector dependencies out of the project's caches.
+# all served by the module proxy. The build gets its own GOMODCACHE/GOCACHE
+# (~1 GB of collector dependencies), removed once the binary is installed.
+# About 2.5 minutes on 2 cores.
 set -euo pipefail
 V=v0.145.0
 : "${GHSEC_TOOLS_DIR:?}"
@@ -34,3 +35,5 @@ YAML
 cp "$work/src/otelcol-hec" "$bin/otelcol-hec.tmp"
 mv "$bin/otelcol-hec.tmp" "$bin/otelcol-hec"
 echo "$V" > "$bin/.otelcol-hec-version"
+go clean -modcache
+rm -rf "$work"

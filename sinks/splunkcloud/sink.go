@@ -55,6 +55,9 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if deps.Version == "" {
+		s.version = "ghsec-exporter/dev"
+	}
 	return s, nil
 }
 

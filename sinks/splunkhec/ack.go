@@ -70,7 +70,8 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 	for _, id := range ids {
 		pending[id] = true
 	}
-	deadline := s.now().Add(s.ack.timeout)
+	// wall-clock time: deps.Now may be a test clock that never advances
+	deadline := time.Now().Add(s.ack.timeout)
 	var lastErr error
 	for {
 		acked, err := s.queryAcks(ctx, pending)
@@ -87,7 +88,7 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 		if len(pending) == 0 {
 			return nil
 		}
-		if !s.now().Before(deadline) {
+		if !time.Now().Before(deadline) {
 			msg := fmt.Errorf("splunk HEC did not acknowledge %d of %d requests within %s on channel %s (last error: %v); the batch will be re-sent",
 				len(pending), len(ids), s.ack.timeout, s.ack.channel, lastErr)
 			s.log.Warn("splunk HEC indexer acknowledgement timed out", "pending", len(pending), "err", msg)

@@ -1,0 +1,147 @@
+package receivers
+
+import (
+	"bufio"
+	_ "embed" // the collector config template
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+//go:embed testdata/otelcol-hec.yaml
+var otelcolHECTemplate string
+
+// HECToken is the token an OtelcolHEC receiver accepts unless told otherwise.
+const HECToken = "11111111-2222-3333-4444-555555555555"
+
+// OtelcolHEC is a running OpenTelemetry Collector with the splunk_hec
+// receiver (built by scripts/deps/otelcol-hec.sh), writing what it receives
+// to an OTLP-JSON file.
+//
+// It differs from Splunk: a wrong token gets 401 with a plain-text body, the
+// health endpoint wants the token, every unknown path is the event
+// endpoint, ackIds start at 1 and are acknowledged once the event reached
+// the pipeline, and JSON numbers in events come back as doubles.
+type OtelcolHEC struct {
+	*Proc
+	// URL is the HEC base URL (http:// or https://127.0.0.1:port).
+	URL string
+	// Token is the accepted HEC token.
+	Token string
+	// CAFile is the PEM certificate to trust for HTTPS (empty for HTTP).
+	CAFile string
+	// CertFile and KeyFile are the server's certificate and key, usable as
+	// a client certificate with ClientAuth.
+	CertFile, KeyFile string
+	// OutPath is the file exporter's output.
+	OutPath string
+}
+
+// OtelcolHECOptions choose the receiver's variant.
+type OtelcolHECOptions struct {
+	TLS bool // serve HTTPS with a self-signed localhost certificate
+	// ClientAuth (with TLS) requires a client certificate signed by CAFile;
+	// the same certificate and key, ServerCert/ServerKey, serve as one.
+	ClientAuth bool
+	Token      string // default HECToken
+}
+
+// StartOtelcolHEC starts a collector on a free loopback port in a temporary
+// directory; it is stopped at test cleanup.
+func StartOtelcolHEC(t testing.TB, opts OtelcolHECOptions) *OtelcolHEC {
+	t.Helper()
+	bin := Need(t, filepath.Join(ToolsDir(), "bin", "otelcol-hec"))
+	dir := t.TempDir()
+	h := &OtelcolHEC{Token: opts.Token, OutPath: filepath.Join(dir, "out.jsonl")}
+	if h.Token == "" {
+		h.Token = HECToken
+	}
+	port := FreePort(t)
+	scheme, tlsBlock := "http", ""
+	if opts.TLS {
+		cert, key := TLSFiles(t, dir)
+		h.CAFile, h.CertFile, h.KeyFile = cert, cert, key
+		scheme = "https"
+		tlsBlock = fmt.Sprintf("    tls:\n      cert_file: %s\n      key_file: %s", cert, key)
+		if opts.ClientAuth {
+			tlsBlock += "\n      client_ca_file: " + cert
+		}
+	}
+	h.URL = fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
+	cfg := Subst(otelcolHECTemplate, map[string]string{
+		"PORT": strconv.Itoa(port), "TOKEN": h.Token, "OUT": h.OutPath, "TLS": tlsBlock,
+	})
+	cfgPath := filepath.Join(dir, "otelcol-hec.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	h.Proc = Start(t, "otelcol-hec", dir, nil, func() error { return WaitTCP(addr, 30*time.Second) },
+		bin, "--config", cfgPath)
+	return h
+}
+
+// HECEvent is one event as the receiver wrote it.
+type HECEvent struct {
+	// Event is the envelope's "event" re-encoded as JSON (numbers are
+	// doubles, which encoding/json still decodes into int fields).
+	Event      json.RawMessage
+	Time       time.Time
+	Index      string
+	Source     string
+	Sourcetype string
+	Host       string
+	// Fields are the envelope's indexed fields.
+	Fields map[string]any
+}
+
+// Events returns every event written so far, in arrival order.
+func (h *OtelcolHEC) Events() ([]HECEvent, error) {
+	f, err := os.Open(h.OutPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []HECEvent
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(strings.TrimSpace(string(line))) == 0 {
+			continue
+		}
+		evs, err := parseOTLPLogs(line)
+		if err != nil {
+			// the exporter may be mid-write; the caller polls again
+			return out, fmt.Errorf("parse %s: %w", h.OutPath, err)
+		}
+		out = append(out, evs...)
+	}
+	return out, sc.Err()
+}
+
+// WaitEvents polls the output until at least n events arrived or timeout
+// passes, then returns what is there (failing the test on timeout).
+func (h *OtelcolHEC) WaitEvents(t testing.TB, n int, timeout time.Duration) []HECEvent {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		evs, err := h.Events()
+		if err == nil && len(evs) >= n {
+			return evs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("otelcol-hec: %d events after %s, want %d (last error: %v)\n--- log ---\n%s", len(evs), timeout, n, err, h.Log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

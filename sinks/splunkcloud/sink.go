@@ -1,0 +1,199 @@
+package splunkcloud
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
+)
+
+// Sink delivers records to an SCS tenant's ingest service.
+type Sink struct {
+	log       *slog.Logger
+	cfg       Config
+	token     string
+	scheme    string
+	host      string // override host:port; empty: SCS's default
+	eventHost string
+	version   string
+	transport http.RoundTripper
+	now       func() time.Time
+}
+
+var _ exporter.Sink = (*Sink)(nil)
+
+// New builds the sink. It fails only on an unreadable token or a bad host;
+// no request is made until the first Send.
+func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
+	if err != nil {
+		return nil, fmt.Errorf("resolve SCS token: %w", err)
+	}
+	s := &Sink{log: log, cfg: cfg, token: token, scheme: "https", eventHost: cfg.EventHost,
+		version: "ghsec-exporter/" + deps.Version, now: deps.Now,
+		transport: http.DefaultTransport.(*http.Transport).Clone()}
+	if cfg.Host != "" {
+		if s.scheme, s.host, err = splitHost(cfg.Host); err != nil {
+			return nil, fmt.Errorf("host: %w", err)
+		}
+	}
+	if s.eventHost == "" {
+		s.eventHost, _ = os.Hostname()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if deps.Version == "" {
+		s.version = "ghsec-exporter/dev"
+	}
+	return s, nil
+}
+
+// Send posts batch in requests within the configured bounds. It returns nil
+// once every request was accepted; exporter.Rejected listing the records
+// the service refused while the rest went through; otherwise the classified
+// failure of the first request that failed, which keeps the whole batch.
+func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	events := make([]ingest.Event, len(batch))
+	sizes := make([]int, len(batch))
+	var bad []int
+	var badErr error
+	for i := range batch {
+		ev, size, err := s.event(&batch[i])
+		if err != nil {
+			bad, badErr = append(bad, i), err
+			continue
+		}
+		events[i], sizes[i] = ev, size
+	}
+	for _, chunk := range s.chunks(sizes) {
+		rej, rejErr, err := s.deliver(ctx, chunk, events)
+		if err != nil {
+			return err
+		}
+		bad = append(bad, rej...)
+		if rejErr != nil {
+			badErr = rejErr
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Ints(bad)
+	s.log.Warn("splunk cloud services refused records; they go to the dead-letter bucket",
+		"rejected", len(bad), "batch", len(batch), "err", badErr)
+	return exporter.Rejected(fmt.Errorf("splunk cloud services refused %d of %d records: %w", len(bad), len(batch), badErr), bad...)
+}
+
+// Close releases idle connections.
+func (s *Sink) Close() error {
+	if t, ok := s.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+	return nil
+}
+
+// event maps a record to an ingest event and returns its encoded size.
+func (s *Sink) event(r *exporter.Record) (ingest.Event, int, error) {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", r.ID, err)
+	}
+	t := s.cfg.Alert
+	if r.Category == exporter.CategoryAudit {
+		t = s.cfg.Audit
+	}
+	src := t.Source
+	if src == "" {
+		src = "github:" + string(r.Source)
+	}
+	ev := ingest.Event{
+		Body:       json.RawMessage(body),
+		Id:         &r.ID,
+		Host:       &s.eventHost,
+		Source:     &src,
+		Sourcetype: &t.Sourcetype,
+		Attributes: s.attributes(r),
+	}
+	at := r.Time
+	if at.IsZero() {
+		at = r.ObservedAt
+	}
+	if !at.IsZero() {
+		ms := at.UnixMilli()
+		ev.Timestamp = &ms
+	}
+	enc, err := json.Marshal(&ev)
+	if err != nil {
+		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", r.ID, err)
+	}
+	return ev, len(enc) + 1, nil
+}
+
+// attributes are the static fields plus the chosen record fields.
+func (s *Sink) attributes(r *exporter.Record) map[string]any {
+	if len(s.cfg.Fields) == 0 && len(s.cfg.RecordFields) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range s.cfg.Fields {
+		out[k] = v
+	}
+	for _, n := range s.cfg.RecordFields {
+		var v string
+		switch n {
+		case "source":
+			v = string(r.Source)
+		case "action":
+			v = r.Action
+		case "repo":
+			v = r.Repo
+		case "org":
+			v = r.Org
+		case "category":
+			v = string(r.Category)
+		case "severity":
+			if r.Alert != nil {
+				v = r.Alert.Severity
+			}
+		}
+		if v != "" {
+			out["github_"+n] = v
+		}
+	}
+	return out
+}
+
+// chunks groups encodable events (size > 0) into requests within bounds.
+func (s *Sink) chunks(sizes []int) [][]int {
+	var out [][]int
+	var cur []int
+	total := 2 // the JSON array's brackets
+	for i, n := range sizes {
+		if n == 0 {
+			continue
+		}
+		if len(cur) > 0 && (len(cur) >= s.cfg.MaxBatchEvents || total+n > s.cfg.MaxBatchBytes) {
+			out = append(out, cur)
+			cur, total = nil, 2
+		}
+		cur = append(cur, i)
+		total += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package splunkhec
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// HEC endpoints below the base URL.
+const (
+	pathEvent  = "/services/collector/event"
+	pathAck    = "/services/collector/ack"
+	pathHealth = "/services/collector/health"
+)
+
+// newHTTPClient builds the transport from the TLS options. A bad CA or
+// client certificate file is an error; insecure_skip_verify is allowed but
+// logged as a warning every time the sink is built.
+func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("read ca_file %s: no PEM certificate found", c.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	if c.InsecureSkipVerify {
+		log.Warn("TLS certificate verification is DISABLED for this Splunk HEC sink (insecure_skip_verify: true); "+
+			"anyone on the network path can read and alter the events and capture the HEC token",
+			"url", c.URL)
+		tc.InsecureSkipVerify = true
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tc,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConns:          4,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// bodies are gzipped by us; don't let the transport negotiate more
+		DisableCompression: true,
+		ForceAttemptHTTP2:  true,
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
+// healthCheck probes HEC's health endpoint once. It never fails start-up:
+// an unreachable or unhealthy HEC is logged and delivery retries later.
+func (s *Sink) healthCheck(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, min(s.timeout, 5*time.Second))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+pathHealth, nil)
+	if err != nil {
+		s.log.Warn("splunk HEC health check not possible", "err", err)
+		return
+	}
+	// Splunk ignores the token here; some HEC peers require it.
+	req.Header.Set("Authorization", "Splunk "+s.token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.log.Warn("splunk HEC health check failed; delivery will retry", "url", s.base+pathHealth, "err", err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	v := classify(resp.StatusCode, resp.Header, body, time.Now())
+	if v.outcome != accepted {
+		s.log.Warn("splunk HEC is not healthy; delivery will retry", "url", s.base+pathHealth, "err", v.err())
+		return
+	}
+	s.log.Info("splunk HEC is healthy", "url", s.base)
+}

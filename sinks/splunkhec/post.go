@@ -1,0 +1,95 @@
+package splunkhec
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// maxReplyBytes bounds how much of a reply is read; HEC replies are tiny.
+const maxReplyBytes = 64 << 10
+
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+// body concatenates the envelopes at idxs, gzipped when compress is on.
+func (s *Sink) body(idxs []int, envs [][]byte) ([]byte, error) {
+	n := 0
+	for _, i := range idxs {
+		n += len(envs[i])
+	}
+	var buf bytes.Buffer
+	if !s.compress {
+		buf.Grow(n)
+		for _, i := range idxs {
+			buf.Write(envs[i])
+		}
+		return buf.Bytes(), nil
+	}
+	buf.Grow(n/4 + 64)
+	zw := gzipPool.Get().(*gzip.Writer)
+	defer gzipPool.Put(zw)
+	zw.Reset(&buf)
+	for _, i := range idxs {
+		if _, err := zw.Write(envs[i]); err != nil {
+			return nil, fmt.Errorf("gzip HEC body: %w", err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("gzip HEC body: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// post sends one request to the event endpoint and classifies the reply.
+// The error is a transport failure (no reply at all).
+func (s *Sink) post(ctx context.Context, idxs []int, envs [][]byte) (verdict, error) {
+	body, err := s.body(idxs, envs)
+	if err != nil {
+		return verdict{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.base+pathEvent, bytes.NewReader(body))
+	if err != nil {
+		return verdict{}, err
+	}
+	s.headers(req)
+	if s.compress {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	v, _, err := s.do(req)
+	return v, err
+}
+
+// headers sets what every HEC request carries.
+func (s *Sink) headers(req *http.Request) {
+	req.Header.Set("Authorization", "Splunk "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", s.userAgent)
+	if s.ack != nil {
+		req.Header.Set("X-Splunk-Request-Channel", s.ack.channel)
+	}
+}
+
+// do runs req and classifies the reply, which it also returns.
+func (s *Sink) do(req *http.Request) (verdict, []byte, error) {
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return verdict{}, nil, err
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
+	if err != nil {
+		return verdict{}, nil, fmt.Errorf("read HEC reply: %w", err)
+	}
+	// drain what is left so the connection can be reused
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return classify(resp.StatusCode, resp.Header, reply, s.now()), reply, nil
+}

@@ -5,24 +5,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkcloud"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
-	"go.yaml.in/yaml/v3"
 )
 
-func decodeEntries(t *testing.T, doc string) ([]*Validated, error) {
+// decodeValidated decodes and validates sink entries (decodeEntries is in
+// register_email_test.go).
+func decodeValidated(t *testing.T, doc string) ([]*Validated, error) {
 	t.Helper()
-	var entries []config.SinkEntry
-	if err := yaml.Unmarshal([]byte(doc), &entries); err != nil {
-		t.Fatal(err)
-	}
-	return Decode(entries)
+	return Decode(decodeEntries(t, doc))
 }
 
 func TestDecode_SplunkSinks(t *testing.T) {
 	t.Setenv("GHSEC_TEST_TOKEN", "t0k3n")
-	vs, err := decodeEntries(t, `
+	vs, err := decodeValidated(t, `
 - name: hec
   type: splunk_hec
   url: https://splunk:8088
@@ -52,7 +48,7 @@ func TestDecode_SplunkSinks(t *testing.T) {
 
 func TestDecode_SplunkHECErrorsNamePaths(t *testing.T) {
 	t.Setenv("GHSEC_TEST_TOKEN", "t0k3n")
-	_, err := decodeEntries(t, `
+	_, err := decodeValidated(t, `
 - name: hec
   type: splunk_hec
   url: splunk:8088
@@ -64,7 +60,7 @@ func TestDecode_SplunkHECErrorsNamePaths(t *testing.T) {
 			t.Errorf("error %v does not name %s", err, want)
 		}
 	}
-	_, err = decodeEntries(t, `
+	_, err = decodeValidated(t, `
 - name: hec
   type: splunk_hec
   url: https://splunk:8088

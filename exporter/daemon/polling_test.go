@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -92,18 +91,13 @@ func TestEnterpriseScope_DotcomListsDependabotOnly(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink for assertions.
-type syncBuffer struct {
-	bytes.Buffer
-}
-
 func TestRateLimits_WaitsAreHonouredAndLogged(t *testing.T) {
 	e := newEnv(t, "dotcom")
 	e.seed()
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/dependabot/alerts", Count: 1, Status: 429, RetryAfter: 2 * time.Second})
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/code-scanning/alerts", Count: 1, Status: 403, Secondary: true})
-	var logs syncBuffer
-	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	var logs lockedBuffer
+	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger()})
 	must(t, err)
 	defer a.Close()
 	var slept []time.Duration

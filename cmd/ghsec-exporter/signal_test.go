@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+)
+
+// TestMain lets a test re-run this binary as the real program: with
+// GHSEC_EXEC_ARGS set, it runs main's code path on those arguments.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("GHSEC_EXEC_ARGS"); args != "" {
+		os.Exit(run(strings.Split(args, "\x00"), os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestRun_SIGTERMFinishesAndExitsZero(t *testing.T) {
+	sim := ghsim.New(ghsim.Options{Token: "tok"})
+	sim.AddRepo("acme/widgets")
+	sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	p := writeConfig(t, fmt.Sprintf("github:\n  base_url: %s/\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n",
+		srv.URL, filepath.Join(dir, "s.db"), out))
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "GHSEC_CLI_TOKEN=tok", "GHSEC_EXEC_ARGS=run\x00-config\x00"+p)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, _ := os.ReadFile(out); bytes.Contains(b, []byte(`"action":"created"`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("daemon delivered nothing:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("daemon did not stop after SIGTERM:\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "shutting down") {
+		t.Errorf("no shutdown log:\n%s", stderr.String())
+	}
+}

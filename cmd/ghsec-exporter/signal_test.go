@@ -19,7 +19,7 @@ import (
 // GHSEC_EXEC_ARGS set, it runs main's code path on those arguments.
 func TestMain(m *testing.M) {
 	if args := os.Getenv("GHSEC_EXEC_ARGS"); args != "" {
-		os.Exit(run(strings.Split(args, "\x00"), os.Stdout, os.Stderr))
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
@@ -35,7 +35,7 @@ func TestRun_SIGTERMFinishesAndExitsZero(t *testing.T) {
 	p := writeConfig(t, fmt.Sprintf("github:\n  base_url: %s/\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n",
 		srv.URL, filepath.Join(dir, "s.db"), out))
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "GHSEC_CLI_TOKEN=tok", "GHSEC_EXEC_ARGS=run\x00-config\x00"+p)
+	cmd.Env = append(os.Environ(), "GHSEC_CLI_TOKEN=tok", "GHSEC_EXEC_ARGS=run\x1f-config\x1f"+p)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

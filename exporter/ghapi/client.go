@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/google/go-github/v62/github"
 )
 
@@ -67,7 +68,7 @@ func New(opts Options) (*Client, error) {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = exporter.Sleep
 	}
 	if opts.Product == "" {
 		opts.Product = "dotcom"
@@ -126,16 +127,3 @@ func (t *tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r2)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

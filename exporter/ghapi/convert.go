@@ -120,15 +120,8 @@ func fromDependabot(a *github.DependabotAlert) exporter.Observation {
 		}
 	}
 	o.Severity = exporter.NormalizeSeverity(o.SeverityRaw)
-	switch o.State {
-	case "dismissed":
-		o.ClosedAt, o.Reason, o.Comment = a.GetDismissedAt().Time, a.GetDismissedReason(), a.GetDismissedComment()
-		if a.DismissedBy != nil {
-			o.ClosedBy = a.DismissedBy.GetLogin()
-		}
-	case "fixed":
-		o.ClosedAt = a.GetFixedAt().Time
-	case "auto_dismissed":
+	closing(&o, a.DismissedAt, a.DismissedBy, a.GetDismissedReason(), a.GetDismissedComment(), a.FixedAt)
+	if o.State == "auto_dismissed" {
 		o.ClosedAt = a.GetAutoDismissedAt().Time
 	}
 	return o
@@ -165,16 +158,23 @@ func fromCodeScanning(a *github.Alert) exporter.Observation {
 		o.Manifest = mi.Location.GetPath()
 	}
 	o.Severity = exporter.NormalizeSeverity(o.SeverityRaw)
+	closing(&o, a.DismissedAt, a.DismissedBy, a.GetDismissedReason(), a.GetDismissedComment(), a.FixedAt)
+	return o
+}
+
+// closing fills the closing fields Dependabot and code scanning share.
+func closing(o *exporter.Observation, dismissedAt *github.Timestamp, by *github.User, reason, comment string, fixedAt *github.Timestamp) {
 	switch o.State {
 	case "dismissed":
-		o.ClosedAt, o.Reason, o.Comment = a.GetDismissedAt().Time, a.GetDismissedReason(), a.GetDismissedComment()
-		if a.DismissedBy != nil {
-			o.ClosedBy = a.DismissedBy.GetLogin()
+		if dismissedAt != nil {
+			o.ClosedAt = dismissedAt.Time
 		}
+		o.Reason, o.Comment, o.ClosedBy = reason, comment, by.GetLogin()
 	case "fixed":
-		o.ClosedAt = a.GetFixedAt().Time
+		if fixedAt != nil {
+			o.ClosedAt = fixedAt.Time
+		}
 	}
-	return o
 }
 
 // secretSeverity: secret scanning has no severity; an exposed credential is

@@ -214,7 +214,7 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 		} else {
 			d.Log.Warn("sink send failed; will retry", "sink", d.Name, "records", len(items), "retry_in", wait, "err", sendErr)
 		}
-		if err := sleep(ctx, jitter(wait)); err != nil {
+		if err := exporter.Sleep(ctx, jitter(wait)); err != nil {
 			return err
 		}
 		d.backoff = min(d.backoff*2, d.MaxBackoff)
@@ -281,13 +281,3 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

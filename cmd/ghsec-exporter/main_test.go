@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -84,5 +86,15 @@ func TestCLI_VersionAndUsage(t *testing.T) {
 	}
 	if code, _, _ := runCLI("frobnicate"); code != 2 {
 		t.Fatal("unknown command must exit 2")
+	}
+}
+
+func TestConfigExample_IsValid(t *testing.T) {
+	cfg, err := config.Load("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sinks.Decode(cfg.Sinks); err != nil {
+		t.Fatal(err)
 	}
 }

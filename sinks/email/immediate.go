@@ -96,7 +96,7 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 	}
 	q, err := s.store.immediateQueue()
 	if err != nil {
-		s.log.Error("read immediate mail queue", "error", err)
+		s.log.Error("read immediate mail queue", "err", err)
 		return err
 	}
 	if len(q) == 0 {
@@ -114,7 +114,7 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 	m := s.immediateOf(q)
 	r, err := s.tmpl.immediate(m)
 	if err != nil {
-		s.log.Error("render immediate mail", "error", err)
+		s.log.Error("render immediate mail", "err", err)
 		return err
 	}
 	if err := s.deliver(ctx, "immediate", r, time.Time{}); err != nil {
@@ -122,12 +122,12 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 		if errors.As(err, &se) && !se.Temporary {
 			s.immedHold.Store(now.Add(immediateHold).UnixNano())
 		}
-		s.log.Error("immediate mail not delivered; its events stay queued", "events", m.Count, "retry_after", immediateHold, "error", err)
+		s.log.Error("immediate mail not delivered; its events stay queued", "events", m.Count, "retry_after", immediateHold, "err", err)
 		return err
 	}
 	s.immedHold.Store(0)
 	if err := s.store.dropImmediate(q); err != nil {
-		s.log.Error("immediate mail was accepted but its queue could not be cleared; it will be repeated", "error", err)
+		s.log.Error("immediate mail was accepted but its queue could not be cleared; it will be repeated", "err", err)
 		return fmt.Errorf("clear immediate queue: %w", err)
 	}
 	s.log.Info("immediate mail sent", "events", m.Count, "actions", m.Actions)

@@ -22,7 +22,7 @@ func (s *Sink) Run(ctx context.Context) error {
 
 func (s *Sink) digestLoop(ctx context.Context) {
 	if sp, ok, err := s.store.pending(); err != nil {
-		s.log.Error("read pending digest", "error", err)
+		s.log.Error("read pending digest", "err", err)
 	} else if ok {
 		s.log.Info("mailing a digest that was cut but not confirmed before a restart", "period_start", sp.Start, "period_end", sp.End)
 		_ = s.sendDigest(ctx, s.schedule.Next(s.now()))
@@ -49,12 +49,12 @@ func (s *Sink) sendDigest(ctx context.Context, deadline time.Time) error {
 	defer s.digestMu.Unlock()
 	sp, err := s.store.cut(s.now())
 	if err != nil {
-		s.log.Error("cut digest period", "error", err)
+		s.log.Error("cut digest period", "err", err)
 		return fmt.Errorf("cut digest period: %w", err)
 	}
 	d, err := s.buildDigest(sp)
 	if err != nil {
-		s.log.Error("build digest", "error", err)
+		s.log.Error("build digest", "err", err)
 		return err
 	}
 	if d.Empty() && s.cfg.SkipEmpty {
@@ -63,15 +63,15 @@ func (s *Sink) sendDigest(ctx context.Context, deadline time.Time) error {
 	}
 	r, err := s.tmpl.digest(d)
 	if err != nil {
-		s.log.Error("render digest", "error", err)
+		s.log.Error("render digest", "err", err)
 		return err
 	}
 	if err := s.deliver(ctx, "digest", r, deadline); err != nil {
-		s.log.Error("digest not delivered; its events stay for the next digest", "events", d.New, "period_start", sp.Start, "error", err)
+		s.log.Error("digest not delivered; its events stay for the next digest", "events", d.New, "period_start", sp.Start, "err", err)
 		return err
 	}
 	if err := s.store.closeSpan(sp, true); err != nil {
-		s.log.Error("digest was accepted but its period could not be closed; the next digest repeats it", "error", err)
+		s.log.Error("digest was accepted but its period could not be closed; the next digest repeats it", "err", err)
 		return fmt.Errorf("close digest period: %w", err)
 	}
 	s.log.Info("digest sent", "events", d.New, "period_start", sp.Start, "period_end", sp.End, "open_alerts", d.Open.Total)
@@ -106,7 +106,7 @@ func (s *Sink) deliver(ctx context.Context, kind string, r rendered, deadline ti
 		if !deadline.IsZero() && s.now().Add(wait).After(deadline) {
 			return fmt.Errorf("send %s mail: still failing at the next scheduled run: %w", kind, err)
 		}
-		s.log.Warn("smtp delivery failed temporarily; retrying", "kind", kind, "code", se.Code, "attempt", attempt, "retry_in", wait, "error", err)
+		s.log.Warn("smtp delivery failed temporarily; retrying", "kind", kind, "code", se.Code, "attempt", attempt, "retry_in", wait, "err", err)
 		if !s.sleep(ctx, wait) {
 			return fmt.Errorf("send %s mail: %w", kind, ctx.Err())
 		}

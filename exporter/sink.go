@@ -45,6 +45,7 @@ type DeliveryError struct {
 	Paused bool
 }
 
+// Error says how the send failed and how it is classified.
 func (e *DeliveryError) Error() string {
 	switch {
 	case e.Permanent:
@@ -57,6 +58,7 @@ func (e *DeliveryError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the underlying error.
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Retryable wraps err as a retryable failure, honouring a server's Retry-After.

@@ -15,6 +15,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error renders "path: message (got value)".
 func (e *FieldError) Error() string {
 	if e.Value == nil {
 		return fmt.Sprintf("%s: %s", e.Path, e.Msg)

@@ -23,6 +23,7 @@ type Scope struct {
 	Name string // owner/name, org login or enterprise slug
 }
 
+// String renders the scope as kind:name, e.g. org:acme.
 func (s Scope) String() string { return string(s.Kind) + ":" + s.Name }
 
 func kindPath(src exporter.Source) string {

@@ -39,6 +39,7 @@ type Error struct {
 	More        int // CheckAll: further requests with the same problem
 }
 
+// Error names the product, the request and what is wrong with it.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s %s", e.Product, e.Method, e.URL)

@@ -12,7 +12,7 @@ import (
 // the sink's time zone, and templates may still call .Format.
 type Stamp struct{ time.Time }
 
-// String renders the time for a mail, or "—" when unset.
+// String renders the time for a mail, or "" when unset.
 func (s Stamp) String() string {
 	if s.IsZero() {
 		return ""

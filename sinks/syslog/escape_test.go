@@ -204,7 +204,7 @@ func parseCEF(s string) (cefEvent, error) {
 			return ev, fmt.Errorf("unescaped '=' inside a value at %d: %q", j, rest)
 		}
 		if len(pairs) > 0 {
-			pairs[len(pairs)-1].v = rest[start : max(k-1, start)]
+			pairs[len(pairs)-1].v = rest[start:max(k-1, start)]
 		}
 		pairs = append(pairs, kv{k: rest[k:j]})
 		start = j + 1

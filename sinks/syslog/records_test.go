@@ -29,8 +29,8 @@ func sampleRecords() map[string]exporter.Record {
 			Number: 2, State: "dismissed", PreviousState: "open", Severity: exporter.SeverityHigh, SeverityRaw: "high",
 			Title: "Prototype Pollution in lodash", GHSAID: "GHSA-jf85-cpcp-j695", CVEID: "CVE-2019-10744",
 			Package: "lodash", Ecosystem: "npm", Manifest: "package-lock.json", Reason: "tolerable_risk",
-			Comment: "Only used in the build; see https://example.com/x?a=1&b=2",
-			HTMLURL: "https://github.com/octo-org/hello-world/security/dependabot/2",
+			Comment:   "Only used in the build; see https://example.com/x?a=1&b=2",
+			HTMLURL:   "https://github.com/octo-org/hello-world/security/dependabot/2",
 			CreatedAt: tsp("2024-04-20T09:00:00Z"), UpdatedAt: tsp("2024-05-01T14:21:07Z"),
 		},
 	}

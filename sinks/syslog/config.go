@@ -1,0 +1,234 @@
+package syslog
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+)
+
+// Config is a `type: syslog` sink entry.
+type Config struct {
+	// Network is udp, tcp (default) or tls.
+	Network string `yaml:"network"`
+	// Address is the receiver's host:port.
+	Address string `yaml:"address"`
+	// Framing on tcp/tls: octet-counting (RFC 6587 / RFC 5425, the default)
+	// or lf (newline-terminated, "non-transparent"). Not used on udp, where
+	// each message is one datagram.
+	Framing string `yaml:"framing"`
+	// Format is rfc5424 (default) or rfc3164.
+	Format string `yaml:"format"`
+	// Body is json (the record, default) or cef.
+	Body string `yaml:"body"`
+	// Facility is a name (user, auth, local0 … local7) or number 0–23.
+	Facility string `yaml:"facility"`
+	// AppName is RFC 5424's APP-NAME and RFC 3164's TAG.
+	AppName string `yaml:"app_name"`
+	// Hostname in the header; empty means the machine's host name.
+	Hostname string `yaml:"hostname"`
+	// SDID names the structured-data element, name@<private enterprise number>.
+	SDID string `yaml:"sd_id"`
+	// Severity maps record severities to syslog severities.
+	Severity SeverityMap `yaml:"severity"`
+	// MaxMessageSize bounds one message in bytes, framing excluded. 0 means
+	// 8192 on udp and 65536 on tcp/tls.
+	MaxMessageSize int `yaml:"max_message_size"`
+	// Oversize says what happens to a longer message: truncate (default: the
+	// body is cut and ends in TruncationMarker) or reject (the record is
+	// dead-lettered, the rest of the batch is delivered).
+	Oversize string `yaml:"oversize"`
+	// DialTimeout bounds connecting, TLS handshake included.
+	DialTimeout config.Duration `yaml:"dial_timeout"`
+	// WriteTimeout bounds writing one batch.
+	WriteTimeout config.Duration `yaml:"write_timeout"`
+	// CAFile is a PEM bundle to verify the receiver with (tls); empty means
+	// the system roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are the client certificate (tls), both or neither.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName is the name verified in the receiver's certificate; empty
+	// means the host of Address.
+	ServerName string `yaml:"server_name"`
+}
+
+// Config values.
+const (
+	NetworkUDP = "udp"
+	NetworkTCP = "tcp"
+	NetworkTLS = "tls"
+
+	FramingOctetCounting = "octet-counting"
+	FramingLF            = "lf"
+
+	FormatRFC5424 = "rfc5424"
+	FormatRFC3164 = "rfc3164"
+
+	BodyJSON = "json"
+	BodyCEF  = "cef"
+
+	OversizeTruncate = "truncate"
+	OversizeReject   = "reject"
+)
+
+const (
+	defaultUDPMax = 8192
+	defaultTCPMax = 65536
+	// minMessageSize leaves room for the longest header and SD element.
+	minMessageSize = 2048
+	// maxUDPPayload is the largest UDP payload over IPv4.
+	maxUDPPayload  = 65507
+	maxMessageSize = 16 << 20
+)
+
+// DefaultConfig returns the defaults a config entry is decoded onto.
+func DefaultConfig() Config {
+	return Config{
+		Network:      NetworkTCP,
+		Format:       FormatRFC5424,
+		Body:         BodyJSON,
+		Facility:     "local0",
+		AppName:      "ghsec-exporter",
+		SDID:         "ghsec@32473",
+		Severity:     DefaultSeverityMap(),
+		Oversize:     OversizeTruncate,
+		DialTimeout:  config.Duration(10 * time.Second),
+		WriteTimeout: config.Duration(30 * time.Second),
+	}
+}
+
+// Validate checks the config and fills the defaults that depend on the
+// transport (framing, max_message_size). Errors are *config.FieldError naming
+// the field relative to the sink entry, joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field string, v any, format string, args ...any) {
+		errs = append(errs, config.Field(field, v, format, args...))
+	}
+	stream := c.Network == NetworkTCP || c.Network == NetworkTLS
+	switch c.Network {
+	case NetworkUDP, NetworkTCP, NetworkTLS:
+	default:
+		bad("network", c.Network, "must be udp, tcp or tls")
+	}
+	if host, port, err := net.SplitHostPort(c.Address); err != nil || host == "" || port == "" {
+		bad("address", c.Address, "must be host:port")
+	}
+	switch {
+	case c.Framing == "" && stream:
+		c.Framing = FramingOctetCounting
+	case c.Framing == "":
+	case !stream:
+		bad("framing", c.Framing, "applies to tcp and tls only; on udp every message is one datagram")
+	case c.Framing != FramingOctetCounting && c.Framing != FramingLF:
+		bad("framing", c.Framing, "must be octet-counting or lf")
+	}
+	if c.Format != FormatRFC5424 && c.Format != FormatRFC3164 {
+		bad("format", c.Format, "must be rfc5424 or rfc3164")
+	}
+	if c.Body != BodyJSON && c.Body != BodyCEF {
+		bad("body", c.Body, "must be json or cef")
+	}
+	if _, err := parseFacility(c.Facility); err != nil {
+		bad("facility", c.Facility, "%v", err)
+	}
+	if _, err := c.Severity.resolve(); err != nil {
+		var ke *keyError
+		errors.As(err, &ke)
+		bad("severity."+ke.key, ke.val, "%v", ke.err)
+	}
+	appMax := 48
+	if c.Format == FormatRFC3164 {
+		appMax = 32
+	}
+	if !printASCII(c.AppName) || len(c.AppName) > appMax || strings.ContainsAny(c.AppName, ":[") {
+		bad("app_name", c.AppName, "must be 1–%d printable ASCII characters without spaces, ':' or '['", appMax)
+	}
+	if c.Hostname != "" && (!printASCII(c.Hostname) || len(c.Hostname) > 255) {
+		bad("hostname", c.Hostname, "must be at most 255 printable ASCII characters without spaces")
+	}
+	if !validSDID(c.SDID) {
+		bad("sd_id", c.SDID, "must be name@number (an SD-ID with a private enterprise number), at most 32 characters")
+	}
+	c.validateSize(stream, bad)
+	if c.DialTimeout <= 0 {
+		bad("dial_timeout", time.Duration(c.DialTimeout), "must be positive")
+	}
+	if c.WriteTimeout <= 0 {
+		bad("write_timeout", time.Duration(c.WriteTimeout), "must be positive")
+	}
+	c.validateTLS(bad)
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateSize(stream bool, bad func(string, any, string, ...any)) {
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = defaultUDPMax
+		if stream {
+			c.MaxMessageSize = defaultTCPMax
+		}
+	}
+	limit := maxMessageSize
+	if !stream {
+		limit = maxUDPPayload
+	}
+	if c.MaxMessageSize < minMessageSize || c.MaxMessageSize > limit {
+		bad("max_message_size", c.MaxMessageSize, "must be between %d and %d bytes on %s", minMessageSize, limit, c.Network)
+	}
+	if c.Oversize != OversizeTruncate && c.Oversize != OversizeReject {
+		bad("oversize", c.Oversize, "must be truncate or reject")
+	}
+}
+
+func (c *Config) validateTLS(bad func(string, any, string, ...any)) {
+	if c.Network != NetworkTLS {
+		for _, f := range []struct{ field, v string }{{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"server_name", c.ServerName}} {
+			if f.v != "" {
+				bad(f.field, f.v, "applies to network: tls only")
+			}
+		}
+		return
+	}
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		bad("cert_file", c.CertFile, "cert_file and key_file go together (client certificate)")
+	}
+	for _, f := range []struct{ field, v string }{{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile}} {
+		if f.v == "" {
+			continue
+		}
+		if _, err := os.Stat(f.v); err != nil {
+			bad(f.field, f.v, "cannot read file: %v", errors.Unwrap(err))
+		}
+	}
+}
+
+// printASCII reports whether s is non-empty PRINTUSASCII (%d33-126).
+func printASCII(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 33 || s[i] > 126 {
+			return false
+		}
+	}
+	return true
+}
+
+// validSDID checks an RFC 5424 SD-ID of the private form name@digits.
+func validSDID(s string) bool {
+	name, pen, ok := strings.Cut(s, "@")
+	if !ok || name == "" || pen == "" || len(s) > 32 || !printASCII(s) || strings.ContainsAny(s, "= ]\"") {
+		return false
+	}
+	for i := 0; i < len(pen); i++ {
+		if pen[i] != '.' && (pen[i] < '0' || pen[i] > '9') {
+			return false
+		}
+	}
+	return !strings.Contains(pen, "@")
+}

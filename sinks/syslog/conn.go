@@ -1,0 +1,181 @@
+package syslog
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"time"
+)
+
+// probeWait is how long the liveness probe waits for the peer's FIN or RST.
+// A read with an already expired deadline returns without looking at the
+// socket, so the probe needs a short real wait.
+const probeWait = time.Millisecond
+
+// conn is the connection to the receiver, redialled on demand (telegraf
+// style: write dials when there is no connection and drops the connection
+// on any write error). It is not safe for concurrent use.
+type conn struct {
+	network string // udp, tcp or tls
+	address string
+	dial    func(ctx context.Context) (net.Conn, error)
+	timeout time.Duration // write timeout per batch
+
+	c     net.Conn
+	probe [512]byte
+}
+
+func newConn(cfg Config, tlsCfg *tls.Config) *conn {
+	d := &net.Dialer{Timeout: time.Duration(cfg.DialTimeout)}
+	c := &conn{network: cfg.Network, address: cfg.Address, timeout: time.Duration(cfg.WriteTimeout)}
+	switch cfg.Network {
+	case NetworkTLS:
+		td := &tls.Dialer{NetDialer: d, Config: tlsCfg}
+		c.dial = func(ctx context.Context) (net.Conn, error) { return td.DialContext(ctx, "tcp", cfg.Address) }
+	default:
+		c.dial = func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, cfg.Network, cfg.Address) }
+	}
+	return c
+}
+
+// buildTLSConfig loads the CA bundle and client certificate of a tls sink.
+func buildTLSConfig(cfg Config) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.ServerName}
+	if tc.ServerName == "" {
+		host, _, err := net.SplitHostPort(cfg.Address)
+		if err != nil {
+			return nil, fmt.Errorf("split address %q: %w", cfg.Address, err)
+		}
+		tc.ServerName = host
+	}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read ca_file: %w", err)
+		}
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_file %s: no PEM certificate found", cfg.CAFile)
+		}
+	}
+	if cfg.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+func (c *conn) stream() bool { return c.network != NetworkUDP }
+
+// ensure returns with a connection that was alive a moment ago: it dials
+// when there is none and, on a stream, redials when the peer has closed the
+// old one (a restarted receiver), so the next batch is not written into a
+// dead socket. dialed reports whether a new connection was made.
+func (c *conn) ensure(ctx context.Context) (dialed bool, err error) {
+	if c.c != nil && c.stream() {
+		if err := c.peerGone(); err != nil {
+			c.drop()
+		}
+	}
+	if c.c != nil {
+		return false, nil
+	}
+	nc, err := c.dial(ctx)
+	if err != nil {
+		return false, fmt.Errorf("connect to %s over %s: %w", c.address, c.network, err)
+	}
+	c.c = nc
+	return true, nil
+}
+
+// peerGone probes a stream connection without blocking: a receiver never
+// sends on a syslog connection, so EOF or an error means it closed (or reset)
+// the connection, while a timeout means it is still there. Bytes it did send
+// (a TLS session ticket, handled inside tls.Conn) are discarded.
+func (c *conn) peerGone() error {
+	if err := c.c.SetReadDeadline(time.Now().Add(probeWait)); err != nil {
+		return err
+	}
+	_, err := c.c.Read(c.probe[:])
+	_ = c.c.SetReadDeadline(time.Time{})
+	if err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil
+	}
+	return fmt.Errorf("receiver %s closed the connection: %w", c.address, err)
+}
+
+// write sends the framed messages; on a stream it is one buffer (frames
+// concatenated), on udp one datagram per element of dgrams. Any error drops
+// the connection; the caller reports the batch as not delivered.
+func (c *conn) write(ctx context.Context, data []byte, dgrams [][]byte) error {
+	deadline := time.Now().Add(c.timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if err := c.c.SetWriteDeadline(deadline); err != nil {
+		c.drop()
+		return fmt.Errorf("set write deadline: %w", err)
+	}
+	// A cancelled context interrupts a write blocked on a stalled receiver.
+	nc := c.c
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetWriteDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if c.stream() {
+		if _, err := c.c.Write(data); err != nil {
+			c.drop()
+			return fmt.Errorf("write %d bytes to %s: %w", len(data), c.address, ctxErr(ctx, err))
+		}
+		// The write only reached the kernel; a receiver that died under it
+		// shows up as a reset right away on a nearby peer. Worth one probe:
+		// re-sending is acceptable, losing is not.
+		if err := c.peerGone(); err != nil {
+			c.drop()
+			return err
+		}
+		return nil
+	}
+	for i, d := range dgrams {
+		if _, err := c.c.Write(d); err != nil {
+			c.drop()
+			return fmt.Errorf("send datagram %d of %d to %s: %w", i+1, len(dgrams), c.address, ctxErr(ctx, err))
+		}
+	}
+	return nil
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+// drop closes the connection; the next write dials again.
+func (c *conn) drop() {
+	if c.c != nil {
+		_ = c.c.Close()
+		c.c = nil
+	}
+}
+
+// appendOctetCounted frames msg per RFC 6587 3.4.1 / RFC 5425: "LEN SP MSG".
+func appendOctetCounted(dst, msg []byte) []byte {
+	dst = strconv.AppendInt(dst, int64(len(msg)), 10)
+	dst = append(dst, ' ')
+	return append(dst, msg...)
+}
+
+// appendLF frames msg per RFC 6587 3.4.2: MSG LF. The formatter never puts a
+// raw LF inside a message.
+func appendLF(dst, msg []byte) []byte {
+	dst = append(dst, msg...)
+	return append(dst, '\n')
+}

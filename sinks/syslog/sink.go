@@ -1,0 +1,175 @@
+package syslog
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+var _ exporter.Sink = (*Sink)(nil)
+
+// ErrClosed is returned (retryable) by Send after Close.
+var ErrClosed = errors.New("syslog sink is closed")
+
+// Sink ships records to one syslog receiver. Send and Close may be called
+// from different goroutines; Sends are serialized.
+type Sink struct {
+	log  *slog.Logger
+	mu   sync.Mutex
+	f    *formatter
+	conn *conn
+	lf   bool // LF framing instead of octet counting
+
+	closed   bool
+	failing  bool // the last Send failed on the network: log the recovery
+	msg      []byte
+	out      []byte
+	dgramEnd []int
+	dgrams   [][]byte
+}
+
+// New builds the sink from a validated config. It loads TLS files but does
+// not connect: the first Send does. Errors: unreadable TLS files, a bad
+// certificate.
+func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
+	log := deps.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	host := cfg.Hostname
+	if host == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "-"
+		}
+		host = h
+	}
+	f, err := newFormatter(cfg, host, strconv.Itoa(os.Getpid()), deps.Version)
+	if err != nil {
+		return nil, err
+	}
+	var tc *tls.Config
+	if cfg.Network == NetworkTLS {
+		if tc, err = buildTLSConfig(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return &Sink{
+		log:  log.With("network", cfg.Network, "address", cfg.Address),
+		f:    f,
+		conn: newConn(cfg, tc),
+		lf:   cfg.Framing == FramingLF,
+	}, nil
+}
+
+// Send renders the batch and writes it in one attempt. nil means every
+// message was written (on tcp/tls: to a connection whose peer had not gone
+// away before and right after the write). A network failure returns a
+// retryable error and keeps the whole batch, so records may be sent twice
+// but are not lost. Records that cannot be rendered, or exceed
+// max_message_size with oversize: reject, are reported with
+// exporter.Rejected while the rest are delivered.
+func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return exporter.Retryable(ErrClosed, 0)
+	}
+	rejected, rejErr := s.render(batch)
+	if len(rejected) == len(batch) {
+		if len(batch) == 0 {
+			return nil
+		}
+		return exporter.Rejected(rejErr, rejected...)
+	}
+	if err := s.deliver(ctx); err != nil {
+		return exporter.Retryable(err, 0)
+	}
+	if len(rejected) > 0 {
+		s.log.Warn("records rejected by the syslog sink", "count", len(rejected), "err", rejErr)
+		return exporter.Rejected(rejErr, rejected...)
+	}
+	return nil
+}
+
+// render formats and frames every record into s.out and returns the
+// indexes of the records it could not render, with the first error.
+func (s *Sink) render(batch []exporter.Record) (rejected []int, first error) {
+	s.out = s.out[:0]
+	s.dgramEnd = s.dgramEnd[:0]
+	for i := range batch {
+		msg, err := s.f.appendMessage(s.msg[:0], &batch[i])
+		s.msg = msg
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			rejected = append(rejected, i)
+			continue
+		}
+		switch {
+		case !s.conn.stream():
+			s.out = append(s.out, msg...)
+			s.dgramEnd = append(s.dgramEnd, len(s.out))
+		case s.lf:
+			s.out = appendLF(s.out, msg)
+		default:
+			s.out = appendOctetCounted(s.out, msg)
+		}
+	}
+	if len(rejected) > 1 {
+		first = fmt.Errorf("%w (and %d more)", first, len(rejected)-1)
+	}
+	return rejected, first
+}
+
+// deliver connects if needed and writes s.out.
+func (s *Sink) deliver(ctx context.Context) error {
+	dialed, err := s.conn.ensure(ctx)
+	if err != nil {
+		s.noteFailure(err)
+		return err
+	}
+	if dialed {
+		if s.failing {
+			s.log.Info("reconnected to syslog receiver")
+		} else {
+			s.log.Debug("connected to syslog receiver")
+		}
+	}
+	s.dgrams = s.dgrams[:0]
+	start := 0
+	for _, end := range s.dgramEnd {
+		s.dgrams = append(s.dgrams, s.out[start:end])
+		start = end
+	}
+	if err := s.conn.write(ctx, s.out, s.dgrams); err != nil {
+		s.noteFailure(err)
+		return err
+	}
+	s.failing = false
+	return nil
+}
+
+func (s *Sink) noteFailure(err error) {
+	if !s.failing {
+		s.log.Warn("syslog delivery failed; the batch will be retried", "err", err)
+	}
+	s.failing = true
+}
+
+// Close closes the connection. Later Sends fail with ErrClosed.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.conn.drop()
+	return nil
+}

@@ -126,4 +126,3 @@ func (t *tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.Header.Set("Authorization", "Bearer "+t.token)
 	return t.next.RoundTrip(r2)
 }
-

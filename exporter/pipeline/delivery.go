@@ -280,4 +280,3 @@ func jitter(d time.Duration) time.Duration {
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
-

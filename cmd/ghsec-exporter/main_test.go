@@ -98,3 +98,43 @@ func TestConfigExample_IsValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The commented sink examples in config.example.yaml must be valid too once
+// uncommented.
+func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
+	raw, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	on := false
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, "# More sinks") {
+			on = true
+			continue
+		}
+		if on && strings.HasPrefix(l, "  # ") {
+			l = "  " + strings.TrimPrefix(l, "  # ")
+		}
+		out = append(out, l)
+	}
+	// the secrets the examples name, as systemd would provide them
+	creds := t.TempDir()
+	for _, f := range []string{"hec-token", "smtp-password"} {
+		if err := os.WriteFile(filepath.Join(creds, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc := strings.ReplaceAll(strings.Join(out, "\n"), "/run/credentials/ghsec-exporter.service", creds)
+	cfg, err := config.Decode(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := sinks.Decode(cfg.Sinks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 4 {
+		t.Fatalf("%d sinks decoded, want 4", len(vs))
+	}
+}

@@ -151,9 +151,16 @@ func (c *conn) write(ctx context.Context, data []byte, dgrams [][]byte) error {
 	return nil
 }
 
+// ctxErr attributes a write failure to the context when the context ended.
+// The socket deadline is set to the context's deadline, so the write can
+// time out an instant before ctx.Err() reports it: a deadline error at or
+// past the context's deadline counts as the context's too.
 func ctxErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) && errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
 	}
 	return err
 }

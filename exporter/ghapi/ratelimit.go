@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
 // maxLimitRetries bounds how often one request is retried after a
@@ -240,17 +242,8 @@ func isSecondary(resp *http.Response) bool {
 }
 
 func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return -1
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-		return 0
+	if d, ok := exporter.ParseRetryAfter(v, now); ok {
+		return d
 	}
 	return -1
 }

@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/splunk/splunk-cloud-sdk-go/services"
 	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
 	"github.com/splunk/splunk-cloud-sdk-go/util"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
 // outcome is what the sink does after one PostEvents call.
@@ -106,14 +105,8 @@ func classify(err error, status int, h http.Header, now time.Time) (outcome, tim
 // retryAfter parses delay-seconds or an HTTP date; zero means "use the
 // loop's own backoff".
 func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Round(time.Second)
-	}
-	return 0
+	d, _ := exporter.ParseRetryAfter(v, now)
+	return d
 }
 
 // deliver posts the events at idxs, bisecting on bad data until the refused

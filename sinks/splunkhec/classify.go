@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
 // outcome is what the sink does with one HEC reply.
@@ -120,20 +121,6 @@ func classify(status int, h http.Header, body []byte, now time.Time) verdict {
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
 // Unparseable or past values mean "use the loop's own backoff" (zero).
 func retryAfter(s string, now time.Time) time.Duration {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(s); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(s); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
+	d, _ := exporter.ParseRetryAfter(s, now)
+	return d
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +99,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, config.Field("audit.sourcetype", nil, "must not be empty"))
 	}
 	for i, n := range c.RecordFields {
-		if !contains(recordFieldNames, n) {
+		if !slices.Contains(recordFieldNames, n) {
 			errs = append(errs, config.Field(fmt.Sprintf("record_fields[%d]", i), n, "unknown record field; known: %v", recordFieldNames))
 		}
 	}
@@ -124,13 +125,4 @@ func splitHost(h string) (scheme, host string, err error) {
 		return "", "", fmt.Errorf("must be a URL with scheme and host only, such as https://api.scp.splunk.com")
 	}
 	return u.Scheme, u.Host, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

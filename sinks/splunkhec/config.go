@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -118,7 +119,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	for i, n := range c.RecordFields {
-		if !contains(recordFieldNames, n) {
+		if !slices.Contains(recordFieldNames, n) {
 			errs = append(errs, config.Field(fmt.Sprintf("record_fields[%d]", i), n, "unknown record field; known: %v", recordFieldNames))
 		}
 	}
@@ -157,13 +158,4 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

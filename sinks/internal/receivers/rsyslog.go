@@ -4,6 +4,7 @@ import (
 	"bufio"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -65,10 +66,19 @@ func RsyslogIMRELP() string {
 	return "/usr/lib/" + arch + "/rsyslog/imrelp.so"
 }
 
-// NeedRELP skips the test when imrelp is not installed (fails it under CI).
+// NeedRELP skips the test when rsyslogd or its imrelp module is not
+// installed, and fails it under CI. (Need wants an executable; a module is
+// not one.)
 func NeedRELP(t testing.TB) {
 	t.Helper()
-	Need(t, RsyslogIMRELP())
+	Need(t, RsyslogBin)
+	if _, err := os.Stat(RsyslogIMRELP()); err != nil {
+		msg := fmt.Sprintf("rsyslog module %s is not installed (Debian rsyslog-relp); run scripts/setup-test-deps.sh", RsyslogIMRELP())
+		if InCI() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
 }
 
 // StartRsyslog starts rsyslogd on free loopback ports in a temporary

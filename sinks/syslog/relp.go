@@ -148,10 +148,18 @@ func (c *relpClient) send(ctx context.Context, msgs [][]byte) (nacks []relpNack,
 			if err := c.bw.Flush(); err != nil {
 				return fail(err)
 			}
+			// Block for one answer, then take every answer already read:
+			// refilling the window in bulk keeps writes large.
 			if err := c.readResponse(&nacks); err != nil {
 				return fail(err)
 			}
 			acked++
+			for c.br.Buffered() > 0 && len(c.pending) > 0 {
+				if err := c.readResponse(&nacks); err != nil {
+					return fail(err)
+				}
+				acked++
+			}
 		}
 		c.txnr = nextTxnr(c.txnr)
 		c.head = appendRELPHeader(c.head[:0], c.txnr, relpSyslog, len(m))

@@ -23,13 +23,13 @@ const librelpOffers = "200 OK\nrelp_version=0\nrelp_software=librelp,1.11.0,http
 
 // relpPeer is the server side of one accepted connection.
 type relpPeer struct {
-	t  *testing.T
+	t  testing.TB
 	c  net.Conn
 	br *bufio.Reader
 }
 
 // fakeRELP accepts connections and runs serve for each, in order.
-func fakeRELP(t *testing.T, serve ...func(p *relpPeer)) string {
+func fakeRELP(t testing.TB, serve ...func(p *relpPeer)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -88,7 +88,7 @@ func serveAll(p *relpPeer) {
 	}
 }
 
-func relpTestSink(t *testing.T, addr string, window int) *Sink {
+func relpTestSink(t testing.TB, addr string, window int) *Sink {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Network, cfg.Address, cfg.RELPWindow = NetworkRELP, addr, window

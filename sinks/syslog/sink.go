@@ -25,7 +25,7 @@ type Sink struct {
 	mu   sync.Mutex
 	f    *formatter
 	conn *conn
-	lf   bool // LF framing instead of octet counting
+	lf   bool        // LF framing instead of octet counting
 	relp *relpClient // network: relp; conn then only dials for it
 
 	closed   bool

@@ -51,8 +51,12 @@ func TestRsyslog_RELP(t *testing.T) {
 				cfg.Body = body
 				s := newTestSink(t, cfg)
 				batch := taggedBatch(input + "-" + body)
-				if err := s.Send(t.Context(), batch); err != nil {
-					t.Fatalf("Send: %v", err) // a live receiver acknowledges at the first attempt
+				// Two Sends on one session: the second probes the idle
+				// session first. A live receiver acknowledges at once.
+				for _, part := range [][]exporter.Record{batch[:len(batch)/2], batch[len(batch)/2:]} {
+					if err := s.Send(t.Context(), part); err != nil {
+						t.Fatalf("Send: %v", err)
+					}
 				}
 				got, _ := rc.waitIDs(t, ids(batch))
 				for _, rec := range batch {

@@ -27,7 +27,7 @@ func TestConfig_Validate_RELP(t *testing.T) {
 		{"framing on relp", func(c *Config) { c.Network, c.Framing = NetworkRELP, FramingOctetCounting }, []string{"framing"}},
 		{"ca file on plain relp", func(c *Config) { c.Network, c.CAFile = NetworkRELP, ca }, []string{"ca_file"}},
 		{"relp cert without key", func(c *Config) { c.Network, c.TLS, c.CertFile = NetworkRELP, true, ca }, []string{"cert_file"}},
-		{"relp size over udp limit", func(c *Config) { c.Network, c.MaxMessageSize = NetworkRELP, 1 << 20 }, nil},
+		{"relp size over udp limit", func(c *Config) { c.Network, c.MaxMessageSize = NetworkRELP, 1<<20 }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()

@@ -94,4 +94,3 @@ func relpTestSink(t testing.TB, addr string, window int) *Sink {
 func relpBatch(n int) []exporter.Record {
 	return restartBatch("relp", n)
 }
-

@@ -49,11 +49,11 @@ type Config struct {
 	Oversize string `yaml:"oversize"`
 	// DialTimeout bounds connecting, TLS handshake included.
 	DialTimeout config.Duration `yaml:"dial_timeout"`
-	// WriteTimeout bounds writing one batch.
+	// WriteTimeout bounds writing one batch (on relp: and receiving every
+	// acknowledgement of it).
 	WriteTimeout config.Duration `yaml:"write_timeout"`
-	// CAFile is a PEM bundle to verify the receiver with (tls, relp with
-	// tls: true); empty means
-	// the system roots.
+	// CAFile is a PEM bundle to verify the receiver with (tls, and relp with
+	// tls: true); empty means the system roots.
 	CAFile string `yaml:"ca_file"`
 	// CertFile and KeyFile are the client certificate (tls), both or neither.
 	CertFile string `yaml:"cert_file"`

@@ -12,8 +12,14 @@ import (
 
 // Config is a `type: syslog` sink entry.
 type Config struct {
-	// Network is udp, tcp (default) or tls.
+	// Network is udp, tcp (default), tls or relp (RELP: every message
+	// acknowledged by the receiver).
 	Network string `yaml:"network"`
+	// TLS runs a relp session over TLS (network: tls is TLS already).
+	TLS bool `yaml:"tls"`
+	// RELPWindow is how many messages may await the receiver's
+	// acknowledgement at once on relp; 0 means 128.
+	RELPWindow int `yaml:"relp_window"`
 	// Address is the receiver's host:port.
 	Address string `yaml:"address"`
 	// Framing on tcp/tls: octet-counting (RFC 6587 / RFC 5425, the default)
@@ -43,10 +49,11 @@ type Config struct {
 	Oversize string `yaml:"oversize"`
 	// DialTimeout bounds connecting, TLS handshake included.
 	DialTimeout config.Duration `yaml:"dial_timeout"`
-	// WriteTimeout bounds writing one batch.
+	// WriteTimeout bounds writing one batch (on relp: and receiving every
+	// acknowledgement of it).
 	WriteTimeout config.Duration `yaml:"write_timeout"`
-	// CAFile is a PEM bundle to verify the receiver with (tls); empty means
-	// the system roots.
+	// CAFile is a PEM bundle to verify the receiver with (tls, and relp with
+	// tls: true); empty means the system roots.
 	CAFile string `yaml:"ca_file"`
 	// CertFile and KeyFile are the client certificate (tls), both or neither.
 	CertFile string `yaml:"cert_file"`
@@ -61,6 +68,8 @@ const (
 	NetworkUDP = "udp"
 	NetworkTCP = "tcp"
 	NetworkTLS = "tls"
+	// NetworkRELP is rsyslog's Reliable Event Logging Protocol (imrelp).
+	NetworkRELP = "relp"
 
 	FramingOctetCounting = "octet-counting"
 	FramingLF            = "lf"
@@ -83,6 +92,9 @@ const (
 	// maxUDPPayload is the largest UDP payload over IPv4.
 	maxUDPPayload  = 65507
 	maxMessageSize = 16 << 20
+
+	defaultRELPWindow = 128
+	maxRELPWindow     = 4096
 )
 
 // DefaultConfig returns the defaults a config entry is decoded onto.
@@ -109,21 +121,22 @@ func (c *Config) Validate() error {
 	bad := func(field string, v any, format string, args ...any) {
 		errs = append(errs, config.Field(field, v, format, args...))
 	}
-	stream := c.Network == NetworkTCP || c.Network == NetworkTLS
+	framed := c.Network == NetworkTCP || c.Network == NetworkTLS
+	stream := framed || c.Network == NetworkRELP
 	switch c.Network {
-	case NetworkUDP, NetworkTCP, NetworkTLS:
+	case NetworkUDP, NetworkTCP, NetworkTLS, NetworkRELP:
 	default:
-		bad("network", c.Network, "must be udp, tcp or tls")
+		bad("network", c.Network, "must be udp, tcp, tls or relp")
 	}
 	if host, port, err := net.SplitHostPort(c.Address); err != nil || host == "" || port == "" {
 		bad("address", c.Address, "must be host:port")
 	}
 	switch {
-	case c.Framing == "" && stream:
+	case c.Framing == "" && framed:
 		c.Framing = FramingOctetCounting
 	case c.Framing == "":
-	case !stream:
-		bad("framing", c.Framing, "applies to tcp and tls only; on udp every message is one datagram")
+	case !framed:
+		bad("framing", c.Framing, "applies to tcp and tls only; on udp every message is one datagram, on relp one command")
 	case c.Framing != FramingOctetCounting && c.Framing != FramingLF:
 		bad("framing", c.Framing, "must be octet-counting or lf")
 	}
@@ -161,6 +174,7 @@ func (c *Config) Validate() error {
 	if c.WriteTimeout <= 0 {
 		bad("write_timeout", time.Duration(c.WriteTimeout), "must be positive")
 	}
+	c.validateRELP(bad)
 	c.validateTLS(bad)
 	return errors.Join(errs...)
 }
@@ -184,11 +198,36 @@ func (c *Config) validateSize(stream bool, bad func(string, any, string, ...any)
 	}
 }
 
+// validateRELP checks the relp-only options and fills the window default.
+func (c *Config) validateRELP(bad func(string, any, string, ...any)) {
+	if c.Network != NetworkRELP {
+		if c.TLS {
+			bad("tls", c.TLS, "applies to network: relp only (use network: tls for syslog over TLS)")
+		}
+		if c.RELPWindow != 0 {
+			bad("relp_window", c.RELPWindow, "applies to network: relp only")
+		}
+		return
+	}
+	if c.RELPWindow == 0 {
+		c.RELPWindow = defaultRELPWindow
+	}
+	if c.RELPWindow < 1 || c.RELPWindow > maxRELPWindow {
+		bad("relp_window", c.RELPWindow, "must be between 1 and %d messages", maxRELPWindow)
+	}
+}
+
+// useTLS reports whether the connection is TLS: network: tls, or relp with
+// tls: true.
+func (c *Config) useTLS() bool {
+	return c.Network == NetworkTLS || c.Network == NetworkRELP && c.TLS
+}
+
 func (c *Config) validateTLS(bad func(string, any, string, ...any)) {
-	if c.Network != NetworkTLS {
+	if !c.useTLS() {
 		for _, f := range []struct{ field, v string }{{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"server_name", c.ServerName}} {
 			if f.v != "" {
-				bad(f.field, f.v, "applies to network: tls only")
+				bad(f.field, f.v, "applies to network: tls and to relp with tls: true only")
 			}
 		}
 		return

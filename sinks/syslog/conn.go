@@ -21,7 +21,7 @@ const probeWait = time.Millisecond
 // style: write dials when there is no connection and drops the connection
 // on any write error). It is not safe for concurrent use.
 type conn struct {
-	network string // udp, tcp or tls
+	network string // udp, tcp, tls or relp
 	address string
 	dial    func(ctx context.Context) (net.Conn, error)
 	timeout time.Duration // write timeout per batch
@@ -33,17 +33,22 @@ type conn struct {
 func newConn(cfg Config, tlsCfg *tls.Config) *conn {
 	d := &net.Dialer{Timeout: time.Duration(cfg.DialTimeout)}
 	c := &conn{network: cfg.Network, address: cfg.Address, timeout: time.Duration(cfg.WriteTimeout)}
-	switch cfg.Network {
-	case NetworkTLS:
+	network := cfg.Network
+	if network == NetworkRELP {
+		network = NetworkTCP // the relp client dials through this conn
+	}
+	switch {
+	case cfg.useTLS():
 		td := &tls.Dialer{NetDialer: d, Config: tlsCfg}
 		c.dial = func(ctx context.Context) (net.Conn, error) { return td.DialContext(ctx, "tcp", cfg.Address) }
 	default:
-		c.dial = func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, cfg.Network, cfg.Address) }
+		c.dial = func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, network, cfg.Address) }
 	}
 	return c
 }
 
-// buildTLSConfig loads the CA bundle and client certificate of a tls sink.
+// buildTLSConfig loads the CA bundle and client certificate of a tls sink
+// (or a relp sink with tls: true).
 func buildTLSConfig(cfg Config) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.ServerName}
 	if tc.ServerName == "" {

@@ -25,7 +25,8 @@ type Sink struct {
 	mu   sync.Mutex
 	f    *formatter
 	conn *conn
-	lf   bool // LF framing instead of octet counting
+	lf   bool        // LF framing instead of octet counting
+	relp *relpClient // network: relp; conn then only dials for it
 
 	closed   bool
 	failing  bool // the last Send failed on the network: log the recovery
@@ -33,6 +34,7 @@ type Sink struct {
 	out      []byte
 	dgramEnd []int
 	dgrams   [][]byte
+	msgIdx   []int // batch index of each rendered message
 }
 
 // New builds the sink from a validated config. It loads TLS files but does
@@ -56,17 +58,21 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		return nil, err
 	}
 	var tc *tls.Config
-	if cfg.Network == NetworkTLS {
+	if cfg.useTLS() {
 		if tc, err = buildTLSConfig(cfg); err != nil {
 			return nil, err
 		}
 	}
-	return &Sink{
+	s := &Sink{
 		log:  log.With("network", cfg.Network, "address", cfg.Address),
 		f:    f,
 		conn: newConn(cfg, tc),
 		lf:   cfg.Framing == FramingLF,
-	}, nil
+	}
+	if cfg.Network == NetworkRELP {
+		s.relp = newRELPClient(cfg, s.conn.dial, deps.Version)
+	}
+	return s, nil
 }
 
 // Send renders the batch and writes it in one attempt. nil means every
@@ -75,7 +81,8 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 // retryable error and keeps the whole batch, so records may be sent twice
 // but are not lost. Records that cannot be rendered, or exceed
 // max_message_size with oversize: reject, are reported with
-// exporter.Rejected while the rest are delivered.
+// exporter.Rejected while the rest are delivered. On relp, nil means the
+// receiver acknowledged every message (see sendRELP).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -88,6 +95,9 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 			return nil
 		}
 		return exporter.Rejected(rejErr, rejected...)
+	}
+	if s.relp != nil {
+		return s.sendRELP(ctx, rejected, rejErr)
 	}
 	if err := s.deliver(ctx); err != nil {
 		return exporter.Retryable(err, 0)
@@ -104,6 +114,7 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 func (s *Sink) render(batch []exporter.Record) (rejected []int, first error) {
 	s.out = s.out[:0]
 	s.dgramEnd = s.dgramEnd[:0]
+	s.msgIdx = s.msgIdx[:0]
 	for i := range batch {
 		msg, err := s.f.appendMessage(s.msg[:0], &batch[i])
 		s.msg = msg
@@ -114,8 +125,9 @@ func (s *Sink) render(batch []exporter.Record) (rejected []int, first error) {
 			rejected = append(rejected, i)
 			continue
 		}
+		s.msgIdx = append(s.msgIdx, i)
 		switch {
-		case !s.conn.stream():
+		case !s.conn.stream() || s.relp != nil: // one message per datagram or command
 			s.out = append(s.out, msg...)
 			s.dgramEnd = append(s.dgramEnd, len(s.out))
 		case s.lf:
@@ -144,18 +156,23 @@ func (s *Sink) deliver(ctx context.Context) error {
 			s.log.Debug("connected to syslog receiver")
 		}
 	}
-	s.dgrams = s.dgrams[:0]
-	start := 0
-	for _, end := range s.dgramEnd {
-		s.dgrams = append(s.dgrams, s.out[start:end])
-		start = end
-	}
+	s.splitMessages()
 	if err := s.conn.write(ctx, s.out, s.dgrams); err != nil {
 		s.noteFailure(err)
 		return err
 	}
 	s.failing = false
 	return nil
+}
+
+// splitMessages points s.dgrams at the messages rendered into s.out.
+func (s *Sink) splitMessages() {
+	s.dgrams = s.dgrams[:0]
+	start := 0
+	for _, end := range s.dgramEnd {
+		s.dgrams = append(s.dgrams, s.out[start:end])
+		start = end
+	}
 }
 
 func (s *Sink) noteFailure(err error) {
@@ -171,5 +188,10 @@ func (s *Sink) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.conn.drop()
+	if s.relp != nil {
+		if err := s.relp.close(); err != nil {
+			s.log.Debug("RELP close handshake failed; every batch was acknowledged before", "err", err)
+		}
+	}
 	return nil
 }

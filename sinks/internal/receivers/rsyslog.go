@@ -4,8 +4,10 @@ import (
 	"bufio"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,8 +23,8 @@ const RsyslogBin = "/usr/sbin/rsyslogd"
 // SyslogMessage is one message as a syslog receiver parsed it, in a shape
 // common to rsyslog and syslog-ng.
 type SyslogMessage struct {
-	// Input is the listener it arrived on: udp, tcp, tls (and for syslog-ng
-	// mtls, lf).
+	// Input is the listener it arrived on: udp, tcp, tls (for syslog-ng
+	// also mtls, lf; for rsyslog also relp, relptls, relpmtls).
 	Input     string
 	PRI       int
 	Timestamp string
@@ -39,14 +41,44 @@ type SyslogMessage struct {
 
 // Rsyslog is a running rsyslogd owned by a test: UDP, TCP (LF and
 // octet-counted framing on one port) and TLS (ossl driver, anonymous client
-// authentication) listeners on loopback, parsing RFC 5424 structured data
-// with mmpstrucdata into <Dir>/parsed.jsonl.
+// authentication) listeners on loopback, and when imrelp is installed RELP
+// listeners (plain, TLS, TLS requiring a client certificate), all parsing
+// RFC 5424 structured data with mmpstrucdata into <Dir>/parsed.jsonl.
 type Rsyslog struct {
 	*Proc
 	Dir                       string
 	UDPAddr, TCPAddr, TLSAddr string
+	// RELPAddr, RELPTLSAddr and RELPMTLSAddr are the imrelp listeners;
+	// empty when imrelp is not installed (see NeedRELP).
+	RELPAddr, RELPTLSAddr, RELPMTLSAddr string
 	// CAFile verifies the receiver's certificate (self-signed, localhost).
-	CAFile string
+	// CertFile/KeyFile are a client certificate the RELP mTLS listener
+	// trusts (the same self-signed pair).
+	CAFile, CertFile, KeyFile string
+}
+
+// RsyslogIMRELP is the imrelp module of Debian's rsyslog-relp package.
+func RsyslogIMRELP() string {
+	arch := map[string]string{"amd64": "x86_64-linux-gnu", "arm64": "aarch64-linux-gnu"}[runtime.GOARCH]
+	if arch == "" {
+		arch = runtime.GOARCH + "-linux-gnu"
+	}
+	return "/usr/lib/" + arch + "/rsyslog/imrelp.so"
+}
+
+// NeedRELP skips the test when rsyslogd or its imrelp module is not
+// installed, and fails it under CI. (Need wants an executable; a module is
+// not one.)
+func NeedRELP(t testing.TB) {
+	t.Helper()
+	Need(t, RsyslogBin)
+	if _, err := os.Stat(RsyslogIMRELP()); err != nil {
+		msg := fmt.Sprintf("rsyslog module %s is not installed (Debian rsyslog-relp); run scripts/setup-test-deps.sh", RsyslogIMRELP())
+		if InCI() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
 }
 
 // StartRsyslog starts rsyslogd on free loopback ports in a temporary
@@ -61,10 +93,19 @@ func StartRsyslog(t testing.TB) *Rsyslog {
 	}
 	cert, key := TLSFiles(t, dir)
 	udp, tcp, tls := FreeUDPPort(t), FreePort(t), FreePort(t)
+	relp, relpTLS, relpMTLS := FreePort(t), FreePort(t), FreePort(t)
+	_, err := os.Stat(RsyslogIMRELP())
+	haveRELP := err == nil
+	relpOn := "# "
+	if haveRELP {
+		relpOn = ""
+	}
 	conf := filepath.Join(dir, "rsyslog.conf")
 	body := Subst(rsyslogConf, map[string]string{
 		"DIR": dir, "CERT": cert, "KEY": key,
 		"UDP_PORT": strconv.Itoa(udp), "TCP_PORT": strconv.Itoa(tcp), "TLS_PORT": strconv.Itoa(tls),
+		"RELP": relpOn, "RELP_PORT": strconv.Itoa(relp), "RELP_TLS_PORT": strconv.Itoa(relpTLS),
+		"RELP_MTLS_PORT": strconv.Itoa(relpMTLS),
 	})
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -72,14 +113,23 @@ func StartRsyslog(t testing.TB) *Rsyslog {
 	r := &Rsyslog{
 		Dir:     dir,
 		UDPAddr: "127.0.0.1:" + strconv.Itoa(udp), TCPAddr: "127.0.0.1:" + strconv.Itoa(tcp),
-		TLSAddr: "127.0.0.1:" + strconv.Itoa(tls), CAFile: cert,
+		TLSAddr: "127.0.0.1:" + strconv.Itoa(tls), CAFile: cert, CertFile: cert, KeyFile: key,
+	}
+	wait := []string{r.TCPAddr, r.TLSAddr}
+	if haveRELP {
+		r.RELPAddr = "127.0.0.1:" + strconv.Itoa(relp)
+		r.RELPTLSAddr = "127.0.0.1:" + strconv.Itoa(relpTLS)
+		r.RELPMTLSAddr = "127.0.0.1:" + strconv.Itoa(relpMTLS)
+		wait = append(wait, r.RELPAddr, r.RELPTLSAddr, r.RELPMTLSAddr)
 	}
 	// imudp is declared before imtcp, so once TCP accepts, UDP is bound too.
 	ready := func() error {
-		if err := WaitTCP(r.TCPAddr, 15*time.Second); err != nil {
-			return err
+		for _, a := range wait {
+			if err := WaitTCP(a, 15*time.Second); err != nil {
+				return err
+			}
 		}
-		return WaitTCP(r.TLSAddr, 15*time.Second)
+		return nil
 	}
 	r.Proc = Start(t, "rsyslog", dir, nil, ready, bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
 	return r

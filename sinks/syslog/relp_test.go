@@ -1,0 +1,249 @@
+package syslog
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+)
+
+// relpReceiver starts rsyslog with its imrelp listeners.
+func relpReceiver(t *testing.T) (*receivers.Rsyslog, *receiver) {
+	t.Helper()
+	receivers.NeedRELP(t)
+	r := receivers.StartRsyslog(t)
+	return r, &receiver{name: "rsyslog", read: r.Messages, proc: r.Proc, caFile: r.CAFile}
+}
+
+// relpConfig points a relp sink at one of rsyslog's imrelp listeners: relp,
+// relptls or relpmtls (the input name rsyslog records).
+func relpConfig(r *receivers.Rsyslog, input string) Config {
+	cfg := DefaultConfig()
+	cfg.Network, cfg.Hostname = NetworkRELP, "exporter-host"
+	switch input {
+	case "relp":
+		cfg.Address = r.RELPAddr
+	case "relptls":
+		cfg.Address, cfg.TLS, cfg.CAFile = r.RELPTLSAddr, true, r.CAFile
+	case "relpmtls":
+		cfg.Address, cfg.TLS, cfg.CAFile = r.RELPMTLSAddr, true, r.CAFile
+		cfg.CertFile, cfg.KeyFile = r.CertFile, r.KeyFile
+	}
+	return cfg
+}
+
+// TestRsyslog_RELP sends every sample record (and the nasty one) as JSON and
+// CEF over RELP, RELP over TLS and RELP over TLS with a client certificate
+// to rsyslog's imrelp, and checks what rsyslog parsed, as for TCP: PRI,
+// header fields, every SD param, the body, and the listener it came in on.
+func TestRsyslog_RELP(t *testing.T) {
+	r, rc := relpReceiver(t)
+	for _, input := range []string{"relp", "relptls", "relpmtls"} {
+		for _, body := range []string{BodyJSON, BodyCEF} {
+			t.Run(input+"/"+body, func(t *testing.T) {
+				cfg := relpConfig(r, input)
+				cfg.Body = body
+				s := newTestSink(t, cfg)
+				batch := taggedBatch(input + "-" + body)
+				// Two Sends on one session: the second probes the idle
+				// session first. A live receiver acknowledges at once.
+				for _, part := range [][]exporter.Record{batch[:len(batch)/2], batch[len(batch)/2:]} {
+					if err := s.Send(t.Context(), part); err != nil {
+						t.Fatalf("Send: %v", err)
+					}
+				}
+				got, _ := rc.waitIDs(t, ids(batch))
+				for _, rec := range batch {
+					if m := got[rec.ID]; m.Input != input {
+						t.Errorf("%s arrived on %q, want %s", rec.ID, m.Input, input)
+					}
+					checkReceived(t, got[rec.ID], rec, cfg)
+				}
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+		}
+	}
+	t.Run("rfc3164", func(t *testing.T) {
+		cfg := relpConfig(r, "relp")
+		cfg.Format = FormatRFC3164
+		s := newTestSink(t, cfg)
+		batch := taggedBatch("relp-3164")
+		if err := s.Send(t.Context(), batch); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		got := waitBodies(t, r, batch)
+		for _, rec := range batch {
+			if m := got[rec.ID]; m.PRI != 16*8+expectedSeverity(rec) || m.Host != "exporter-host" || m.App != "ghsec-exporter" {
+				t.Errorf("%s: PRI %d host %q app %q", rec.ID, m.PRI, m.Host, m.App)
+			}
+			checkJSONBody(t, got[rec.ID].Msg, rec)
+		}
+	})
+}
+
+// TestRsyslog_RELP_MutualTLSNeedsCertificate: without a client certificate
+// the certvalid listener refuses the handshake; the Send is retryable.
+func TestRsyslog_RELP_MutualTLSNeedsCertificate(t *testing.T) {
+	r, _ := relpReceiver(t)
+	cfg := relpConfig(r, "relpmtls")
+	cfg.CertFile, cfg.KeyFile = "", ""
+	s := newTestSink(t, cfg)
+	err := s.Send(t.Context(), taggedBatch("mtls-nocert"))
+	if de := exporter.AsDeliveryError(err); err == nil || de.Permanent || de.Paused || len(de.Rejected) > 0 {
+		t.Fatalf("err = %v, want retryable", err)
+	}
+	t.Logf("Send without client certificate: %v", err)
+}
+
+// TestRsyslog_RELP_RestartMidStream is the reason RELP exists: records are
+// streamed in batches through the delivery loop in miniature (Send until
+// nil) while rsyslog is restarted three times at random moments mid-stream.
+// Every record must arrive (duplicates are allowed). The same stream over
+// plain TCP is run for comparison and only logged: TCP has no
+// acknowledgement, so what sat in rsyslog's socket buffer or queue when it
+// stopped is gone although the write succeeded.
+func TestRsyslog_RELP_RestartMidStream(t *testing.T) {
+	receivers.NeedRELP(t)
+	const total, batchSize, restarts = 20000, 200, 3
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	for _, network := range []string{NetworkRELP, NetworkTCP} {
+		t.Run(network, func(t *testing.T) {
+			if network == NetworkTCP && testing.Short() {
+				t.Skip("comparison only")
+			}
+			res := streamWithRestarts(t, network, total, batchSize, restarts, seed)
+			t.Logf("%s: %d records in batches of %d, rsyslog restarted %d times mid-stream: %d lost, %d duplicated, %d failed Send attempts",
+				network, total, batchSize, restarts, res.lost, res.dups, res.failed)
+			if network == NetworkRELP && res.lost > 0 {
+				t.Errorf("relp lost %d of %d records (e.g. %v)", res.lost, total, res.missing[:min(5, len(res.missing))])
+			}
+		})
+	}
+}
+
+type streamResult struct {
+	lost, dups, failed int
+	missing            []string
+}
+
+// streamWithRestarts sends total records over network to a fresh rsyslog,
+// restarting it restarts times while the stream runs, and counts what
+// arrived.
+func streamWithRestarts(t *testing.T, network string, total, batchSize, restarts int, seed uint64) streamResult {
+	t.Helper()
+	r := receivers.StartRsyslog(t)
+	cfg := DefaultConfig()
+	cfg.Network, cfg.Address, cfg.Hostname = network, r.TCPAddr, "exporter-host"
+	if network == NetworkRELP {
+		cfg.Address = r.RELPAddr
+	}
+	s := newTestSink(t, cfg)
+	nb := total / batchSize
+	var all []string
+	batches := make([][]exporter.Record, nb)
+	for b := range batches {
+		batches[b] = restartBatch(fmt.Sprintf("%s-b%03d", network, b), batchSize)
+		all = append(all, ids(batches[b])...)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	var delivered, failed atomic.Int64
+	streamErr := make(chan error, 1)
+	go func() {
+		for _, batch := range batches {
+			for {
+				err := s.Send(ctx, batch)
+				if err == nil {
+					break
+				}
+				if de := exporter.AsDeliveryError(err); de.Permanent || de.Paused || len(de.Rejected) > 0 || ctx.Err() != nil {
+					streamErr <- fmt.Errorf("batch %d: %w", delivered.Load(), err)
+					return
+				}
+				failed.Add(1)
+				time.Sleep(20 * time.Millisecond) // the delivery loop's backoff, shortened
+			}
+			delivered.Add(1)
+		}
+		streamErr <- nil
+	}()
+
+	// Restart at random batches between 10% and 90% of the stream, a random
+	// few milliseconds after that batch was delivered, so the stop lands
+	// while the next batch is on the wire.
+	rng := rand.New(rand.NewPCG(seed, uint64(len(network))))
+	var at []int
+	for len(at) < restarts {
+		if b := nb/10 + rng.IntN(nb*8/10); !slices.Contains(at, b) {
+			at = append(at, b)
+		}
+	}
+	slices.Sort(at)
+	for _, b := range at {
+		for delivered.Load() < int64(b) {
+			select {
+			case err := <-streamErr:
+				t.Fatalf("stream ended before restart at batch %d: %v", b, err)
+			case <-time.After(time.Millisecond):
+			}
+		}
+		time.Sleep(time.Duration(rng.IntN(5000)) * time.Microsecond)
+		r.Proc.Restart()
+	}
+	if err := <-streamErr; err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	res := streamResult{failed: int(failed.Load())}
+	count := settle(t, r, all)
+	for _, id := range all {
+		switch n := count[id]; {
+		case n == 0:
+			res.lost++
+			res.missing = append(res.missing, id)
+		case n > 1:
+			res.dups += n - 1
+		}
+	}
+	return res
+}
+
+// settle waits until rsyslog has every id or its output stops growing for
+// 3 s, and returns how often it saw each id.
+func settle(t *testing.T, r *receivers.Rsyslog, want []string) map[string]int {
+	t.Helper()
+	last, since := -1, time.Now()
+	for {
+		msgs := r.Messages(t)
+		count := map[string]int{}
+		for _, m := range msgs {
+			if id := m.SD["ghsec@32473"]["id"]; id != "" {
+				count[id]++
+			}
+		}
+		missing := 0
+		for _, id := range want {
+			if count[id] == 0 {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return count
+		}
+		if len(msgs) != last {
+			last, since = len(msgs), time.Now()
+		} else if time.Since(since) > 3*time.Second {
+			return count
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}

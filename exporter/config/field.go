@@ -32,24 +32,42 @@ func Field(path string, value any, format string, args ...any) error {
 // errors included), so a sink's own Validate can name fields relative to its
 // entry and the config names them absolutely.
 func Prefix(prefix string, err error) error {
+	errs := Flatten(err)
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		var fe *FieldError
+		if errors.As(e, &fe) {
+			c := *fe
+			c.Path = prefix + "." + fe.Path
+			out[i] = &c
+		} else {
+			out[i] = fmt.Errorf("%s: %w", prefix, e)
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return errors.Join(out...)
+}
+
+// Flatten lists the errors joined in err (errors.Join, recursively), so
+// callers can look at each *FieldError; nil gives none.
+func Flatten(err error) []error {
 	if err == nil {
 		return nil
 	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs := j.Unwrap()
-		out := make([]error, len(errs))
-		for i, e := range errs {
-			out[i] = Prefix(prefix, e)
-		}
-		return errors.Join(out...)
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
 	}
-	var fe *FieldError
-	if errors.As(err, &fe) {
-		c := *fe
-		c.Path = prefix + "." + fe.Path
-		return &c
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, Flatten(e)...)
 	}
-	return fmt.Errorf("%s: %w", prefix, err)
+	return out
 }
 
 // Secret is a credential given as a file (systemd LoadCredential=) or an

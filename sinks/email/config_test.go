@@ -77,7 +77,7 @@ func TestConfig_Validate(t *testing.T) {
 			}
 			var fe *config.FieldError
 			found := false
-			for _, e := range flatten(err) {
+			for _, e := range config.Flatten(err) {
 				if errors.As(e, &fe) && fe.Path == tt.field {
 					found = true
 				}
@@ -93,17 +93,6 @@ func TestConfig_Validate(t *testing.T) {
 			}
 		})
 	}
-}
-
-func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
 
 func TestConfig_Port(t *testing.T) {

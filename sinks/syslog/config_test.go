@@ -59,20 +59,7 @@ func TestConfig_Validate(t *testing.T) {
 				}
 			}
 			err := c.Validate()
-			var got []string
-			if err != nil {
-				errs := []error{err}
-				if j, ok := err.(interface{ Unwrap() []error }); ok {
-					errs = j.Unwrap()
-				}
-				for _, e := range errs {
-					var fe *config.FieldError
-					if !errors.As(e, &fe) {
-						t.Fatalf("not a FieldError: %v", e)
-					}
-					got = append(got, fe.Path)
-				}
-			}
+			got := fieldPaths(t, err)
 			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
 				t.Errorf("error fields = %v, want %v (err: %v)", got, tc.fields, err)
 			}
@@ -107,4 +94,19 @@ func writeFile(t *testing.T, dir, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// fieldPaths lists the field paths Validate's error names; any error that
+// names no field fails the test.
+func fieldPaths(t *testing.T, err error) []string {
+	t.Helper()
+	var got []string
+	for _, e := range config.Flatten(err) {
+		var fe *config.FieldError
+		if !errors.As(e, &fe) {
+			t.Fatalf("not a FieldError: %v", e)
+		}
+		got = append(got, fe.Path)
+	}
+	return got
 }

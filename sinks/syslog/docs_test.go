@@ -41,11 +41,7 @@ func TestDocsExamples(t *testing.T) {
 			if err == nil {
 				continue
 			}
-			errs := []error{err}
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				errs = j.Unwrap()
-			}
-			for _, e := range errs {
+			for _, e := range config.Flatten(err) {
 				var fe *config.FieldError
 				if !errors.As(e, &fe) || !strings.Contains(fe.Msg, "cannot read file") {
 					t.Errorf("example %d: %v", i, e)

@@ -1,11 +1,8 @@
 package syslog
 
 import (
-	"errors"
 	"strings"
 	"testing"
-
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 func TestConfig_Validate_RELP(t *testing.T) {
@@ -33,20 +30,7 @@ func TestConfig_Validate_RELP(t *testing.T) {
 			c := DefaultConfig()
 			c.Address = "127.0.0.1:2514"
 			tc.mut(&c)
-			var got []string
-			if err := c.Validate(); err != nil {
-				errs := []error{err}
-				if j, ok := err.(interface{ Unwrap() []error }); ok {
-					errs = j.Unwrap()
-				}
-				for _, e := range errs {
-					var fe *config.FieldError
-					if !errors.As(e, &fe) {
-						t.Fatalf("not a FieldError: %v", e)
-					}
-					got = append(got, fe.Path)
-				}
-			}
+			got := fieldPaths(t, c.Validate())
 			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
 				t.Errorf("error fields = %v, want %v", got, tc.fields)
 			}

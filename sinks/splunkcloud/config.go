@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
-// Default sourcetypes per record category, the same as the splunk_hec sink's.
+// Default sourcetypes per record category (shared by both Splunk sinks).
 const (
-	DefaultAlertSourcetype = "github:security:alert"
-	DefaultAuditSourcetype = "github:audit"
+	DefaultAlertSourcetype = splunk.DefaultAlertSourcetype
+	DefaultAuditSourcetype = splunk.DefaultAuditSourcetype
 )
 
 // The ingest API's limits per request (the SDK's own batch sender uses them).
@@ -72,10 +72,7 @@ func DefaultConfig() Config {
 	}
 }
 
-var (
-	tenantRE         = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	recordFieldNames = []string{"source", "action", "repo", "severity", "org", "category"}
-)
+var tenantRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // Validate checks the config, naming fields relative to the sink entry. It
 // also resolves the token so a missing secret fails check-config.
@@ -98,10 +95,8 @@ func (c *Config) Validate() error {
 	if c.Audit.Sourcetype == "" {
 		errs = append(errs, config.Field("audit.sourcetype", nil, "must not be empty"))
 	}
-	for i, n := range c.RecordFields {
-		if !slices.Contains(recordFieldNames, n) {
-			errs = append(errs, config.Field(fmt.Sprintf("record_fields[%d]", i), n, "unknown record field; known: %v", recordFieldNames))
-		}
+	if err := splunk.ValidateRecordFields(c.RecordFields); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MaxBatchEvents < 1 || c.MaxBatchEvents > maxEvents {
 		errs = append(errs, config.Field("max_batch_events", c.MaxBatchEvents, "must be between 1 and %d", maxEvents))

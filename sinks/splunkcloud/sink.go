@@ -12,6 +12,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
 )
 
@@ -142,40 +143,6 @@ func (s *Sink) event(r *exporter.Record) (ingest.Event, int, error) {
 	return ev, len(enc) + 1, nil
 }
 
-// attributes are the static fields plus the chosen record fields.
-func (s *Sink) attributes(r *exporter.Record) map[string]any {
-	if len(s.cfg.Fields) == 0 && len(s.cfg.RecordFields) == 0 {
-		return nil
-	}
-	out := map[string]any{}
-	for k, v := range s.cfg.Fields {
-		out[k] = v
-	}
-	for _, n := range s.cfg.RecordFields {
-		var v string
-		switch n {
-		case "source":
-			v = string(r.Source)
-		case "action":
-			v = r.Action
-		case "repo":
-			v = r.Repo
-		case "org":
-			v = r.Org
-		case "category":
-			v = string(r.Category)
-		case "severity":
-			if r.Alert != nil {
-				v = r.Alert.Severity
-			}
-		}
-		if v != "" {
-			out["github_"+n] = v
-		}
-	}
-	return out
-}
-
 // chunks groups encodable events (size > 0) into requests within bounds.
 func (s *Sink) chunks(sizes []int) [][]int {
 	var out [][]int
@@ -194,6 +161,19 @@ func (s *Sink) chunks(sizes []int) [][]int {
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
+	}
+	return out
+}
+
+// attributes are the static fields plus the chosen record fields.
+func (s *Sink) attributes(r *exporter.Record) map[string]any {
+	f := splunk.Fields(s.cfg.Fields, s.cfg.RecordFields, r)
+	if f == nil {
+		return nil
+	}
+	out := make(map[string]any, len(f))
+	for k, v := range f {
+		out[k] = v
 	}
 	return out
 }

@@ -2,20 +2,19 @@ package splunkhec
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
-// Default sourcetypes per record category.
+// Default sourcetypes per record category (shared by both Splunk sinks).
 const (
-	DefaultAlertSourcetype = "github:security:alert"
-	DefaultAuditSourcetype = "github:audit"
+	DefaultAlertSourcetype = splunk.DefaultAlertSourcetype
+	DefaultAuditSourcetype = splunk.DefaultAuditSourcetype
 )
 
 // Config is the splunk_hec sink's entry in `sinks:`.
@@ -97,9 +96,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// recordFieldNames are the record fields RecordFields may name.
-var recordFieldNames = []string{"source", "action", "repo", "severity", "org", "category"}
-
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Validate checks the config, naming fields relative to the sink entry. It
@@ -118,10 +114,8 @@ func (c *Config) Validate() error {
 	if _, err := config.ResolveSecret("token", c.TokenFile, c.TokenEnv, true); err != nil {
 		errs = append(errs, err)
 	}
-	for i, n := range c.RecordFields {
-		if !slices.Contains(recordFieldNames, n) {
-			errs = append(errs, config.Field(fmt.Sprintf("record_fields[%d]", i), n, "unknown record field; known: %v", recordFieldNames))
-		}
+	if err := splunk.ValidateRecordFields(c.RecordFields); err != nil {
+		errs = append(errs, err)
 	}
 	for k := range c.Fields {
 		if k == "" || strings.ContainsAny(k, " \t\n") {

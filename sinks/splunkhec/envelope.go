@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 // envelope is one HEC event: Splunk's metadata around the record.
@@ -45,7 +46,7 @@ func (e *encoder) encode(r *exporter.Record) ([]byte, error) {
 		Source:     t.Source,
 		Sourcetype: t.Sourcetype,
 		Index:      t.Index,
-		Fields:     e.fields(r),
+		Fields:     splunk.Fields(e.static, e.recordFields, r),
 		Event:      r,
 	}
 	if env.Source == "" && r.Source != "" {
@@ -56,47 +57,6 @@ func (e *encoder) encode(r *exporter.Record) ([]byte, error) {
 		return nil, fmt.Errorf("encode record %s as HEC event: %w", r.ID, err)
 	}
 	return b, nil
-}
-
-// fields builds the indexed fields. Record fields are prefixed github_ so
-// they never collide with Splunk's own source, host or index fields.
-func (e *encoder) fields(r *exporter.Record) map[string]string {
-	if len(e.static) == 0 && len(e.recordFields) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(e.static)+len(e.recordFields))
-	for k, v := range e.static {
-		out[k] = v
-	}
-	for _, n := range e.recordFields {
-		if v := recordField(r, n); v != "" {
-			out["github_"+n] = v
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
-
-func recordField(r *exporter.Record, name string) string {
-	switch name {
-	case "source":
-		return string(r.Source)
-	case "action":
-		return r.Action
-	case "repo":
-		return r.Repo
-	case "org":
-		return r.Org
-	case "category":
-		return string(r.Category)
-	case "severity":
-		if r.Alert != nil {
-			return r.Alert.Severity
-		}
-	}
-	return ""
 }
 
 // hecTime renders t as epoch seconds with milliseconds (1767603600.123),

@@ -1,0 +1,76 @@
+// Package splunk holds what the splunk_hec and splunk_cloud_services sinks
+// share: the default sourcetypes per record category and the record fields
+// either sink can copy into indexed fields or attributes.
+package splunk
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+)
+
+// Default sourcetypes per record category.
+const (
+	DefaultAlertSourcetype = "github:security:alert"
+	DefaultAuditSourcetype = "github:audit"
+)
+
+// RecordFieldNames are the record fields a sink's record_fields may name.
+var RecordFieldNames = []string{"source", "action", "repo", "severity", "org", "category"}
+
+// ValidateRecordFields checks a record_fields list; errors name
+// record_fields[i] relative to the sink entry.
+func ValidateRecordFields(names []string) error {
+	var errs []error
+	for i, n := range names {
+		if !slices.Contains(RecordFieldNames, n) {
+			errs = append(errs, config.Field(fmt.Sprintf("record_fields[%d]", i), n, "unknown record field; known: %v", RecordFieldNames))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Fields returns the static fields plus the named record fields of r, the
+// latter prefixed github_ so they never collide with Splunk's own source,
+// host or index; nil when there are none.
+func Fields(static map[string]string, names []string, r *exporter.Record) map[string]string {
+	if len(static) == 0 && len(names) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(static)+len(names))
+	for k, v := range static {
+		out[k] = v
+	}
+	for _, n := range names {
+		if v := recordField(r, n); v != "" {
+			out["github_"+n] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func recordField(r *exporter.Record, name string) string {
+	switch name {
+	case "source":
+		return string(r.Source)
+	case "action":
+		return r.Action
+	case "repo":
+		return r.Repo
+	case "org":
+		return r.Org
+	case "category":
+		return string(r.Category)
+	case "severity":
+		if r.Alert != nil {
+			return r.Alert.Severity
+		}
+	}
+	return ""
+}

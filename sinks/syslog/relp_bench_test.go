@@ -40,26 +40,11 @@ func BenchmarkRsyslog(b *testing.B) {
 			cfg.Hostname = "exporter-host"
 			tc.cfg(&cfg)
 			s := newTestSink(b, cfg)
-			recs := sampleRecords()
-			batch := make([]exporter.Record, 500)
-			for i := range batch {
-				batch[i] = recs[sampleNames[i%len(sampleNames)]]
-			}
-			ctx := context.Background()
-			if err := s.Send(ctx, batch[:1]); err != nil { // connect outside the timing
-				b.Fatal(err)
-			}
+			batch := benchBatch()
+			connect(b, s, batch)
 			base := out.waitStable(b)
-			b.ResetTimer()
 			start := time.Now()
-			for sent := 0; sent < b.N; {
-				n := min(len(batch), b.N-sent)
-				if err := s.Send(ctx, batch[:n]); err != nil {
-					b.Fatal(err)
-				}
-				sent += n
-			}
-			sendDone := time.Since(start)
+			sendDone := sendN(b, s, batch)
 			out.waitFor(b, base+b.N, r.Proc)
 			recvDone := time.Since(start)
 			b.StopTimer()

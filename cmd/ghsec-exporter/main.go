@@ -146,19 +146,5 @@ func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer app.Close()
-	var errs []error
-	if err := app.Once(ctx, drain); err != nil {
-		errs = append(errs, err)
-	}
-	if reconcile {
-		if err := app.Reconcile(ctx); err != nil {
-			errs = append(errs, err)
-		}
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
-		defer cancel()
-		if err := app.Drain(dctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return app.Once(ctx, drain, reconcile)
 }

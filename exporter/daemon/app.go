@@ -106,11 +106,10 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		})
 	}
 	a.poller = &pipeline.Poller{
-		DB: db, GH: a.gh, Sinks: names, Log: a.log.With("component", "alerts"),
-		Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
+		DB: db, GH: a.gh, Sinks: names, Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
 	}
 	a.auditor = &pipeline.Auditor{
-		DB: db, GH: a.gh, Sinks: names, Log: a.log.With("component", "audit"), Now: opts.Now,
+		DB: db, GH: a.gh, Sinks: names, Now: opts.Now,
 		Lag: cfg.GitHub.AuditLag.D(), Backfill: cfg.GitHub.AuditBackfill.D(),
 		Include: cfg.GitHub.AuditInclude, Phrase: cfg.GitHub.AuditPhrase, Notify: a.wakeAll,
 	}
@@ -233,15 +232,21 @@ func (a *App) Drain(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Once runs every job one time (alerts, audit log, reconcile) and drains the
-// outboxes, waiting at most drainTimeout for failing sinks.
-func (a *App) Once(ctx context.Context, drainTimeout time.Duration) error {
+// Once runs the alert and audit-log jobs one time (and the reconcile job
+// when reconcile is set), then drains the outboxes, waiting at most
+// drainTimeout for failing sinks.
+func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bool) error {
 	var errs []error
 	if err := a.PollAlerts(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("github: %w", err))
 	}
 	if err := a.PollAudit(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("github audit log: %w", err))
+	}
+	if reconcile {
+		if err := a.Reconcile(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("github reconcile: %w", err))
+		}
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()

@@ -69,7 +69,7 @@ func Demo(ctx context.Context, stdout, stderr io.Writer, o DemoOptions) error {
 
 	cycle := func(what string) error {
 		before := app.GitHub().Limiter().Stats()
-		if err := app.Once(ctx, 10*time.Second); err != nil {
+		if err := app.Once(ctx, 10*time.Second, false); err != nil {
 			return err
 		}
 		after := app.GitHub().Limiter().Stats()

@@ -88,7 +88,7 @@ func (e *env) app(opts Options) *App {
 func (e *env) once(opts Options) error {
 	a := e.app(opts)
 	defer a.Close()
-	return a.Once(context.Background(), 2*time.Second)
+	return a.Once(context.Background(), 2*time.Second, false)
 }
 
 // records reads every record the file sink holds, validating each against
@@ -249,7 +249,7 @@ func TestEndToEnd_RestartEmitsNoDuplicates(t *testing.T) {
 	// diff must still find nothing new
 	a := e.app(Options{})
 	must(t, a.DB().Update(func(tx *stateTx) error { return clearETags(tx) }))
-	must(t, a.Once(context.Background(), time.Second))
+	must(t, a.Once(context.Background(), time.Second, false))
 	a.Close()
 	if got := len(e.records()); got != n {
 		t.Fatalf("restart emitted %d duplicate records", got-n)

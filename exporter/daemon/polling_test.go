@@ -106,7 +106,7 @@ func TestRateLimits_WaitsAreHonouredAndLogged(t *testing.T) {
 		e.sim.Advance(d)
 		return nil
 	})
-	must(t, a.Once(context.Background(), time.Second))
+	must(t, a.Once(context.Background(), time.Second, false))
 	if got := len(e.records()); got != 7 {
 		t.Fatalf("after rate-limit retries %d records, want 7", got)
 	}
@@ -143,7 +143,7 @@ func TestRateLimits_ReserveIsNeverSpent(t *testing.T) {
 		e.sim.Advance(d)
 		return nil
 	})
-	must(t, a.Once(context.Background(), time.Second))
+	must(t, a.Once(context.Background(), time.Second, false))
 	if waits == 0 {
 		t.Fatal("a 10-unit limit with reserve 5 must wait for the reset")
 	}
@@ -192,7 +192,7 @@ func TestGitHubApp_InstallationToken(t *testing.T) {
 	a, err := New(&cfg, Options{Now: sim.Now})
 	must(t, err)
 	defer a.Close()
-	must(t, a.Once(context.Background(), time.Second))
+	must(t, a.Once(context.Background(), time.Second, false))
 	b, _ := os.ReadFile(out)
 	if minted == 0 || !bytes.Contains(b, []byte(`"action":"created"`)) {
 		t.Fatalf("app auth: minted=%d output=%s", minted, b)

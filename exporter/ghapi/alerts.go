@@ -36,8 +36,6 @@ type ListResult struct {
 	Requests   int
 	Items      int
 	MaxUpdated time.Time
-	// Complete is true when every page was read (no early stop).
-	Complete bool
 }
 
 // PageFunc receives each page's alerts, newest update first. Returning an
@@ -76,7 +74,7 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		resp, err := c.gh.Do(ctx, req, &items)
 		res.Requests++
 		if resp != nil && resp.StatusCode == http.StatusNotModified && res.Requests == 1 {
-			res.NotModified, res.ETag, res.Complete = true, lr.ETag, true
+			res.NotModified, res.ETag = true, lr.ETag
 			return res, nil
 		}
 		if err != nil {
@@ -105,7 +103,6 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 			return res, nil
 		}
 	}
-	res.Complete = true
 	return res, nil
 }
 

@@ -72,13 +72,6 @@ func (l *Limiter) Stats() Stats {
 	return l.stats
 }
 
-// ResetStats zeroes the counters.
-func (l *Limiter) ResetStats() {
-	l.mu.Lock()
-	l.stats = Stats{}
-	l.mu.Unlock()
-}
-
 // Remaining reports the last known remaining units of a resource ("core").
 func (l *Limiter) Remaining(resource string) (int, bool) {
 	l.mu.Lock()

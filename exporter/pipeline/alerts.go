@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -25,7 +24,6 @@ type Poller struct {
 	DB    *state.DB
 	GH    AlertLister
 	Sinks []string // outboxes every record is appended to
-	Log   *slog.Logger
 	Now   func() time.Time
 	// Overlap is how far before the watermark incremental polls keep reading.
 	Overlap time.Duration
@@ -74,7 +72,7 @@ func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Sourc
 		origin = exporter.OriginBackfill
 	}
 	res, err := p.GH.ListAlerts(ctx, lr, func(page []exporter.Observation) error {
-		n, err := p.commitPage(page, origin, nil)
+		n, err := p.commitPage(page, origin)
 		st.Records += n
 		return err
 	})
@@ -110,7 +108,7 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 			seen[page[i].Key] = struct{}{}
 			orgs[page[i].Org] = true
 		}
-		n, err := p.commitPage(page, exporter.OriginReconcile, nil)
+		n, err := p.commitPage(page, exporter.OriginReconcile)
 		st.Records += n
 		return err
 	})
@@ -123,24 +121,14 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 		return st, err
 	}
 	for _, k := range candidates {
-		o, err := p.GH.GetAlert(ctx, k.Source, k.Repo, k.Number)
+		n, withdrawn, err := p.recheck(ctx, k, scope)
 		st.Requests++
-		switch {
-		case errors.Is(err, ghapi.ErrNotFound):
-			n, err := p.withdraw(k, scope)
-			st.Records += n
+		st.Records += n
+		if withdrawn {
 			st.Withdrawn++
-			if err != nil {
-				return st, err
-			}
-		case err != nil:
+		}
+		if err != nil {
 			return st, err
-		default:
-			n, err := p.commitPage([]exporter.Observation{o}, exporter.OriginReconcile, nil)
-			st.Records += n
-			if err != nil {
-				return st, err
-			}
 		}
 	}
 	if res.MaxUpdated.After(cur.Watermark) {
@@ -193,24 +181,26 @@ func (p *Poller) missing(scope ghapi.Scope, src exporter.Source, seen map[export
 	return out, nil
 }
 
-// CheckAlert re-reads one tracked alert (used for single-alert webhooks and
-// tests): a 404/410 withdraws it, otherwise it is diffed.
-func (p *Poller) CheckAlert(ctx context.Context, k exporter.AlertKey, origin exporter.Origin) (int, error) {
+// recheck reads one tracked alert directly: a 404/410 withdraws it,
+// anything else is diffed like a listed alert.
+func (p *Poller) recheck(ctx context.Context, k exporter.AlertKey, scope ghapi.Scope) (records int, withdrawn bool, err error) {
 	o, err := p.GH.GetAlert(ctx, k.Source, k.Repo, k.Number)
 	if errors.Is(err, ghapi.ErrNotFound) {
-		return p.withdraw(k, ghapi.Scope{Kind: ghapi.ScopeRepo, Name: k.Repo})
+		n, err := p.withdraw(k, scope)
+		return n, true, err
 	}
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return p.commitPage([]exporter.Observation{o}, origin, nil)
+	n, err := p.commitPage([]exporter.Observation{o}, exporter.OriginReconcile)
+	return n, false, err
 }
 
 // commitPage diffs a page against the stored snapshots and, in ONE
 // transaction, stores the new snapshots and appends the records to every
-// sink's outbox. extra runs in the same transaction (cursor updates).
-func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin, extra func(tx *state.Tx) error) (int, error) {
-	if len(page) == 0 && extra == nil {
+// sink's outbox.
+func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin) (int, error) {
+	if len(page) == 0 {
 		return 0, nil
 	}
 	now := p.Now().UTC()
@@ -239,9 +229,6 @@ func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin,
 				return err
 			}
 			n += len(recs)
-		}
-		if extra != nil {
-			return extra(tx)
 		}
 		return nil
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -25,7 +24,6 @@ type Auditor struct {
 	DB    *state.DB
 	GH    AuditLister
 	Sinks []string
-	Log   *slog.Logger
 	Now   func() time.Time
 	// Lag is the re-read window for late-indexed events.
 	Lag time.Duration

@@ -20,7 +20,7 @@ type pageLister struct {
 }
 
 func (p *pageLister) ListAlerts(_ context.Context, lr ghapi.ListRequest, fn ghapi.PageFunc) (ghapi.ListResult, error) {
-	res := ghapi.ListResult{Complete: true}
+	var res ghapi.ListResult
 	for i := 0; i < len(p.obs); i += 100 {
 		page := p.obs[i:min(i+100, len(p.obs))]
 		res.Requests++

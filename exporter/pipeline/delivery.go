@@ -16,15 +16,13 @@ import (
 // sink, one retry policy for all sinks (capped exponential backoff with
 // jitter, the sink's Retry-After honoured, cancellable).
 type Deliverer struct {
-	DB        *state.DB
-	Name      string
-	Sink      exporter.Sink
-	BatchSize int
-	// MaxBatchBytes bounds a batch's encoded size (0: no bound).
-	MaxBatchBytes int
-	MinBackoff    time.Duration
-	MaxBackoff    time.Duration
-	Log           *slog.Logger
+	DB         *state.DB
+	Name       string
+	Sink       exporter.Sink
+	BatchSize  int
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	Log        *slog.Logger
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -142,7 +140,7 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 		var items []state.Item
 		err := d.DB.View(func(tx *state.Tx) error {
 			var err error
-			items, err = tx.Peek(d.Name, d.BatchSize, d.MaxBatchBytes)
+			items, err = tx.Peek(d.Name, d.BatchSize, 0)
 			return err
 		})
 		if err != nil {

@@ -77,6 +77,9 @@ sinks:
 func (e *env) app(opts Options) *App {
 	e.t.Helper()
 	opts.Now = e.sim.Now
+	if opts.Sinks == nil {
+		opts.Sinks = sinksOf(e.t, e.cfg, nil)
+	}
 	a, err := New(e.cfg, opts)
 	if err != nil {
 		e.t.Fatal(err)
@@ -283,7 +286,7 @@ func TestEndToEnd_StopAfterCommitBeforeDelivery(t *testing.T) {
 	e := newEnv(t, "dotcom")
 	e.seed()
 	fs := &failingSink{down: true}
-	err := e.once(Options{WrapSink: func(_ string, s exporter.Sink) exporter.Sink { fs.Sink = s; return fs }})
+	err := e.once(Options{Sinks: sinksOf(t, e.cfg, func(s exporter.Sink) exporter.Sink { fs.Sink = s; return fs })})
 	if err == nil || !strings.Contains(err.Error(), "still queued") {
 		t.Fatalf("once with a dead sink must fail and say records are queued: %v", err)
 	}
@@ -302,7 +305,7 @@ func TestEndToEnd_SinkOutageLosesNothing(t *testing.T) {
 	e := newEnv(t, "dotcom")
 	e.seed()
 	fs := &failingSink{down: true}
-	a := e.app(Options{WrapSink: func(_ string, s exporter.Sink) exporter.Sink { fs.Sink = s; return fs }})
+	a := e.app(Options{Sinks: sinksOf(t, e.cfg, func(s exporter.Sink) exporter.Sink { fs.Sink = s; return fs })})
 	defer a.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -338,7 +341,7 @@ func TestNew_SecondProcessFailsFast(t *testing.T) {
 	a := e.app(Options{})
 	defer a.Close()
 	start := time.Now()
-	_, err := New(e.cfg, Options{})
+	_, err := New(e.cfg, Options{Sinks: sinksOf(t, e.cfg, nil)})
 	if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), "state.db") {
 		t.Fatalf("second process: %v", err)
 	}

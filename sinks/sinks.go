@@ -71,7 +71,6 @@ func (v *Validated) Build(deps exporter.SinkDeps) (exporter.Sink, error) {
 	return s, nil
 }
 
-
 // Decode validates every sink entry of the config and returns them ready to
 // build. Errors name the field path, e.g. "sinks[1].address".
 func Decode(entries []config.SinkEntry) ([]*Validated, error) {

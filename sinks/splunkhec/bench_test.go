@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func BenchmarkSend_OutboxToOtelcol(b *testing.B) {
 	h := receivers.StartOtelcolHEC(b, receivers.OtelcolHECOptions{})
 	c := DefaultConfig()
 	c.URL, c.TokenFile, c.HealthCheck = h.URL, tokenFile(b, h.Token), false
-	s, err := New(c, exporter.SinkDeps{Name: "hec", Version: "bench"})
+	s, err := New(c, exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.DiscardHandler), Version: "bench", Now: time.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

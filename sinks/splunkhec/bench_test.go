@@ -70,7 +70,7 @@ func BenchmarkSend_OutboxToOtelcol(b *testing.B) {
 		t0, c0 := time.Now(), cpuTime()
 		for {
 			var items []state.Item
-			if err := db.View(func(tx *state.Tx) (err error) { items, err = tx.Peek("hec", peek, 0); return }); err != nil {
+			if err := db.View(func(tx *state.Tx) (err error) { items, err = tx.Peek("hec", peek); return }); err != nil {
 				b.Fatal(err)
 			}
 			if len(items) == 0 {

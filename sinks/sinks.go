@@ -55,7 +55,7 @@ func kind[C any, S exporter.Sink](def func() C, validate func(*C) error, build f
 type Validated struct {
 	Name string
 	Type string
-	// Config is the type's own config struct, for check-config to print.
+	// Config is the type's own config struct as decoded over its defaults.
 	Config any
 	build  func(deps exporter.SinkDeps) (exporter.Sink, error)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -21,8 +20,6 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Version string
-	// Transport replaces the HTTP transport to GitHub (demo, tests).
-	Transport http.RoundTripper
 	// Now is the clock for observed_at; nil means time.Now.
 	Now func() time.Time
 	// Sinks are the destinations, one per configured sink; New builds each
@@ -123,7 +120,7 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
-		Logger: opts.Logger, Transport: opts.Transport, Now: opts.Now,
+		Logger: opts.Logger, Now: opts.Now,
 	}
 	if g.App != nil {
 		key, err := os.ReadFile(g.App.PrivateKeyFile)

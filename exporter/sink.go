@@ -23,7 +23,7 @@ type Sink interface {
 }
 
 // Runner is implemented by sinks that need a goroutine of their own for the
-// life of the daemon (an email digest schedule, an acknowledgement poller).
+// life of the daemon (the email sink's digest schedule).
 // Run blocks until ctx is done.
 type Runner interface {
 	Run(ctx context.Context) error

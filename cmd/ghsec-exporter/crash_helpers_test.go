@@ -45,11 +45,12 @@ func (tr transition) String() string {
 // line is one JSON line of the file sink, decoded only as far as the checks need.
 type line struct {
 	raw []byte
-	ID  string `json:"id"`
+	ID  string
 	transition
 }
 
-// parseLine decodes one sink line; ok is false for a torn or invalid line.
+// parseLine decodes one sink line and validates it against the record
+// schema; a torn or invalid line is an error.
 func parseLine(raw []byte) (line, error) {
 	var r struct {
 		ID       string `json:"id"`

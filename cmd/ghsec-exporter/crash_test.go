@@ -100,6 +100,7 @@ sinks:
 	env := append(os.Environ(), "GHSEC_CRASH_TOKEN=tok")
 
 	var lastStderr bytes.Buffer
+	afterKills := 0
 	for k := 0; k < kills; k++ {
 		// change only alerts whose earlier transitions already reached the
 		// sink: a change on top of an unobserved one could hide it from any
@@ -118,6 +119,7 @@ sinks:
 		after := time.Duration(-1)
 		if rng.IntN(2) == 0 {
 			after = time.Duration(rng.IntN(40_000)) * time.Microsecond
+			afterKills++
 		}
 		lastStderr.Reset()
 		cmd := exec.Command(bin, "run", "-config", cfgPath)
@@ -156,7 +158,7 @@ sinks:
 	if b, err := final.CombinedOutput(); err != nil {
 		t.Fatalf("seed %d: final once: %v\n%s", seed, err, b)
 	}
-	checkSink(t, seed, kills, out, m.expected)
+	checkSink(t, fmt.Sprintf("seed %d, %d kills (%d before answering a request, %d after)", seed, kills, kills-afterKills, afterKills), out, m.expected)
 }
 
 // settled lists the alerts all of whose logged transitions are in seen.
@@ -195,7 +197,7 @@ func presentTransitions(t *testing.T, path string) map[transition]bool {
 
 // checkSink is the verdict: no invalid line, every expected transition
 // present under exactly one id, nothing unexpected, duplicates identical.
-func checkSink(t *testing.T, seed uint64, kills int, path string, expected []transition) {
+func checkSink(t *testing.T, label, path string, expected []transition) {
 	t.Helper()
 	want := map[transition]bool{}
 	for _, tr := range expected {
@@ -237,6 +239,6 @@ func checkSink(t *testing.T, seed uint64, kills int, path string, expected []tra
 			}
 		}
 	}
-	t.Logf("seed %d: kills %d, expected transitions %d, lines %d, distinct records %d, duplicates %d, missing %d, invalid lines %d",
-		seed, kills, len(want), lines, len(byID), dups, missing, bad)
+	t.Logf("%s: expected transitions %d, lines %d, distinct records %d, duplicates %d, missing %d, invalid lines %d",
+		label, len(want), lines, len(byID), dups, missing, bad)
 }

@@ -210,7 +210,7 @@ func TestStateDiskFull(t *testing.T) {
 	if after.tracked != len(m.alerts) || after.pending != 0 {
 		t.Fatalf("after space returned: %d tracked (want %d), %d queued (want 0)", after.tracked, len(m.alerts), after.pending)
 	}
-	checkSink(t, 0, 0, out, m.expected)
+	checkSink(t, "after the full disk", out, m.expected)
 }
 
 // shown is what the checks need from `state show`.

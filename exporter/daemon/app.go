@@ -187,11 +187,13 @@ func (a *App) PollAlerts(ctx context.Context) error {
 		}
 		start := time.Now()
 		st, perr := a.poller.Poll(ctx, t.Scope, t.Source)
-		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond), "err", perr)
 		if perr != nil {
-			errs = append(errs, perr)
+			// not logged here: the job (or once) reports it once, at ERROR
+			errs = append(errs, fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, perr))
+			continue
 		}
+		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return errors.Join(errs...)
 }
@@ -204,11 +206,12 @@ func (a *App) Reconcile(ctx context.Context) error {
 			break
 		}
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
-		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn, "err", err)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err))
+			continue
 		}
+		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn)
 	}
 	return errors.Join(errs...)
 }

@@ -165,7 +165,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 				if err := cfg.Validate(); err != nil {
 					t.Fatal(err)
 				}
-				sink, err := syslog.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Version: "test"})
+				sink, err := syslog.New(cfg, sinktest.Deps())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -26,9 +26,6 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -42,7 +39,7 @@ commands:
   state show|deadletter|requeue -config FILE [-sink NAME]
                               inspect the state file, list or requeue dead letters
   demo [-steps N]             run the real pipeline against the built-in GitHub simulator
-  version                     print the version
+  version                     print the version, commit and build date
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		err = cmdDemo(ctx, args, stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "ghsec-exporter %s\n", version)
+		fmt.Fprintln(stdout, versionLine())
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:

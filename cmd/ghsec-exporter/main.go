@@ -108,20 +108,16 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	app, err := daemon.New(cfg, daemon.Options{Logger: log, Version: version})
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	notifyReady(log)
-	err = app.Run(ctx)
-	notifyStopping()
-	return err
+	// before anything slow: SIGHUP's default action would kill the daemon
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return serve(ctx, *path, stderr, hup)
+}
+
+// newApp builds the daemon for run and for every reload.
+func newApp(cfg *config.Config, log *slog.Logger) (*daemon.App, error) {
+	return daemon.New(cfg, daemon.Options{Logger: log, Version: version})
 }
 
 func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {

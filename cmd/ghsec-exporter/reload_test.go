@@ -91,7 +91,8 @@ func (d *daemonProc) waitFor(what string, cond func() bool) {
 		case <-d.wake:
 		case <-time.After(50 * time.Millisecond): // files written by the daemon are not events
 		case <-deadline:
-			d.t.Fatalf("waiting for %s; daemon log:\n%s\nnotify: %q", what, d.logText(), d.notifications())
+			d.t.Fatalf("waiting for %s; daemon log:\n%s\nnotify: READY=1 %d, RELOADING=1 %d, WATCHDOG=1 %d, STOPPING=1 %d", what, d.logText(),
+				d.countNotify("READY=1"), d.countNotify("RELOADING=1"), d.countNotify("WATCHDOG=1"), d.countNotify("STOPPING=1"))
 		}
 	}
 }
@@ -185,4 +186,45 @@ func TestRun_SIGHUPReloadsAndKeepsOldConfigOnError(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, d.logText())
 	}
 	d.waitFor("STOPPING=1", func() bool { return d.countNotify("STOPPING=1") == 1 })
+}
+
+// A config that validates but cannot start (its state file cannot be
+// created: its directory would be a regular file): the daemon starts the old config again and keeps delivering.
+func TestRun_SIGHUPFallsBackWhenTheNewConfigCannotStart(t *testing.T) {
+	sim := ghsim.New(ghsim.Options{Token: "tok"})
+	sim.AddRepo("acme/widgets")
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	conf := func(state string) string {
+		return fmt.Sprintf("github:\n  base_url: %s/\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nschedules: {alerts: \"@every 1s\"}\nsinks: [{name: f, type: file, path: %s}]\n",
+			srv.URL, state, out)
+	}
+	p := filepath.Join(dir, "config.yaml")
+	write := func(body string) {
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(conf(filepath.Join(dir, "s.db")))
+	d := startDaemon(t, p, "GHSEC_CLI_TOKEN=tok")
+	d.waitFor("READY=1", func() bool { return d.countNotify("READY=1") == 1 })
+
+	write(conf(filepath.Join(p, "s.db"))) // under a regular file
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.waitFor("the fallback", func() bool {
+		return strings.Contains(d.logText(), `level=ERROR msg="config reload: cannot start on the new config; starting the old one again"`) &&
+			d.countNotify("READY=1") == 2
+	})
+	n := sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
+	d.waitFor("a record on the old config", fileHas(out, fmt.Sprintf(`"number":%d`, n)))
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, d.logText())
+	}
 }

@@ -70,19 +70,28 @@ func boot(t *testing.T, root, dist string) *container {
 		}
 		c.leader = childOf(c.nspawn.Process.Pid)
 	}
-	// "degraded" is a booted system with a failed unit: named below
-	out, _ := c.execIn("", "systemctl", "is-system-running", "--wait")
-	if s := strings.TrimSpace(out); s != "running" {
+	// until its bus is up, systemctl answers "offline"; "degraded" is a
+	// booted system with a failed unit, named below
+	var s string
+	for {
+		out, _ := c.execIn("", "systemctl", "is-system-running", "--wait")
+		if s = strings.TrimSpace(out); s == "running" || s == "degraded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container did not boot: %q\n%s", s, console.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if s != "running" {
 		failed, _ := c.execIn("", "systemctl", "--failed", "--no-legend")
 		t.Logf("container booted %q; failed units: %s", s, failed)
-		if s != "degraded" {
-			t.Fatalf("container did not boot: %q", s)
-		}
 	}
 	return c
 }
 
-// childOf finds the one child of pid (nspawn's child is the container's init).
+// childOf finds the child of pid that runs systemd: nspawn's helper
+// children come and go before it execs the container's init.
 func childOf(pid int) int {
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -97,7 +106,9 @@ func childOf(pid int) int {
 		// pid (comm) state ppid ...; comm may hold spaces
 		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			return p
+			if exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); strings.HasSuffix(exe, "/lib/systemd/systemd") {
+				return p
+			}
 		}
 	}
 	return 0

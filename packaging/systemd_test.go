@@ -63,6 +63,10 @@ func TestUnit_UnderBootedSystemd(t *testing.T) {
 		t.Fatalf("daemon runs as uid %d, want a dynamic user", uid)
 	}
 	j.waitFor("the first record", recordOf("dependabot", first)...)
+	// the README's check, as root while the service holds the credential
+	if out := c.must("", "ghsec-exporter", "check-config"); !strings.Contains(out, "/etc/ghsec-exporter/config.yaml is valid") {
+		t.Errorf("check-config: %s", out)
+	}
 	second := sim.CreateAlert(ghsim.SecretScanning, "acme/widgets", ghsim.AlertSpec{})
 	j.waitFor("a record of an alert created while running", recordOf("secret_scanning", second)...)
 

@@ -13,15 +13,16 @@ export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}
 DIST=${DIST:-dist}
 ARCH=${ARCH:-$(go env GOARCH)}
 
-commit=$(git rev-parse --short=12 HEAD)
-if [[ -n "$(git status --porcelain --untracked-files=no)" ]]; then commit+=-dirty; fi
+# outside a git checkout (a source tarball) the commit is "unknown"
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [[ $commit != unknown && -n "$(git status --porcelain --untracked-files=no)" ]]; then commit+=-dirty; fi
 # SOURCE_DATE_EPOCH, when set, makes the stamp reproducible.
 date=$(date -u ${SOURCE_DATE_EPOCH:+-d "@$SOURCE_DATE_EPOCH"} +%Y-%m-%dT%H:%M:%SZ)
 if [[ -z "${VERSION:-}" ]]; then
   if tag=$(git describe --tags --exact-match --match 'v[0-9]*' 2>/dev/null); then
     VERSION=${tag#v}
   else
-    VERSION=0.0.0+git$(git log -1 --format=%cd --date=format:%Y%m%d).${commit%-dirty}
+    VERSION=0.0.0+git$(git log -1 --format=%cd --date=format:%Y%m%d 2>/dev/null || date -u +%Y%m%d).${commit%-dirty}
   fi
 fi
 export VERSION ARCH

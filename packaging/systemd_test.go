@@ -36,6 +36,10 @@ func TestUnit_UnderBootedSystemd(t *testing.T) {
 
 	c := boot(t, root, filepath.Dir(debPath))
 	c.must("", "dpkg", "-i", "/mnt/dist/"+filepath.Base(debPath))
+	// no unknown keys or bad values, the binaries it names exist
+	if out := c.must("", "systemd-analyze", "verify", "ghsec-exporter.service"); strings.Contains(out, "ghsec-exporter") {
+		t.Errorf("systemd-analyze verify:\n%s", out)
+	}
 
 	example, err := os.ReadFile("../config.example.yaml")
 	if err != nil {

@@ -34,6 +34,6 @@ CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -buildvcs=false \
   -ldflags "-s -w -X main.version=$VERSION -X main.commit=$commit -X main.date=$date" \
   -o "$BIN" ./cmd/ghsec-exporter
 for p in deb rpm; do
-  "$GHSEC_TOOLS_DIR/bin/nfpm" package --config packaging/nfpm.yaml --packager "$p" --target "$DIST/"
+  "$GHSEC_TOOLS_DIR/bin/nfpm" package --config scripts/packaging/nfpm.yaml --packager "$p" --target "$DIST/"
 done
 ls -l "$DIST"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A minimal Debian bookworm root with systemd, made by debootstrap, that
-# packaging/systemd_test.go boots with systemd-nspawn (on a throwaway overlay,
+# systemd/systemd_test.go boots with systemd-nspawn (on a throwaway overlay,
 # so the root stays pristine) to test the .deb and the unit under a real
 # systemd. Needs root; about 4 minutes and 250 MB on first install.
 set -euo pipefail

@@ -1,4 +1,4 @@
-package packaging
+package systemd
 
 import (
 	"fmt"
@@ -70,7 +70,7 @@ func TestDeb_InstallsIntoThrowawayRoot(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(root, "etc/ghsec-exporter/config.yaml")); string(got) != string(example) {
 		t.Error("/etc/ghsec-exporter/config.yaml is not config.example.yaml")
 	}
-	unit, _ := os.ReadFile("../systemd/ghsec-exporter.service")
+	unit, _ := os.ReadFile("ghsec-exporter.service")
 	if got, _ := os.ReadFile(filepath.Join(root, "lib/systemd/system/ghsec-exporter.service")); string(got) != string(unit) {
 		t.Error("the packaged unit is not systemd/ghsec-exporter.service")
 	}

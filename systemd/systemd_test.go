@@ -1,4 +1,4 @@
-package packaging
+package systemd
 
 import (
 	"net/http/httptest"

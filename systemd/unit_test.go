@@ -1,4 +1,4 @@
-package packaging
+package systemd
 
 import (
 	"os/exec"
@@ -13,7 +13,7 @@ var exposureRe = regexp.MustCompile(`Overall exposure level for ghsec-exporter\.
 // exposure at most 1.5 (--threshold is in tenths).
 func TestUnit_SecurityExposureAtMost1_5(t *testing.T) {
 	sa := need(t, "systemd-analyze")
-	out, err := exec.Command(sa, "security", "--offline=yes", "--threshold=15", "../systemd/ghsec-exporter.service").CombinedOutput()
+	out, err := exec.Command(sa, "security", "--offline=yes", "--threshold=15", "ghsec-exporter.service").CombinedOutput()
 	m := exposureRe.FindSubmatch(out)
 	if m == nil {
 		t.Fatalf("systemd-analyze security: %v\n%s", err, out)

@@ -3,6 +3,8 @@ package ghapi
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/google/go-github/v62/github"
@@ -51,6 +53,14 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 	if o.Key.Repo == "" {
 		return o, fmt.Errorf("decode %s alert #%d: no repository in an %s list", src, o.Key.Number, scope.Kind)
 	}
+	if !validRepo(o.Key.Repo) {
+		return o, fmt.Errorf("decode %s alert #%d: repository %q is not owner/name", src, o.Key.Number, truncate(o.Key.Repo, 100))
+	}
+	// A null or garbled state is refused here, never diffed: it would
+	// become an empty or made-up action, and a false reopen once it clears.
+	if !exporter.WellFormedState(o.State) {
+		return o, fmt.Errorf("decode %s alert %s#%d: state %q is not an alert state", src, o.Key.Repo, o.Key.Number, truncate(o.State, 60))
+	}
 	o.Org = ownerOf(o.Key.Repo)
 	if scope.Kind == ScopeEnterprise {
 		o.Enterprise = scope.Name
@@ -59,9 +69,15 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 		o.UpdatedAt = o.CreatedAt
 	}
 	if includeRaw {
-		o.Raw = withoutSecret(raw)
+		o.Raw = validUTF8JSON(withoutSecret(raw))
 	}
 	return o, nil
+}
+
+// validRepo accepts owner/name, as the record schema requires of repo.
+func validRepo(s string) bool {
+	o, n, ok := strings.Cut(s, "/")
+	return ok && o != "" && n != "" && !strings.Contains(n, "/") && utf8.ValidString(s)
 }
 
 // withoutSecret drops the "secret" member (and GitHub's copies of it in

@@ -38,6 +38,10 @@ type alertCursor struct {
 	// Orgs seen in the last enterprise reconcile, to find alerts of an org
 	// that vanished entirely.
 	Orgs []string `json:"orgs,omitempty"`
+	// Undecodable are items GitHub listed that could not be decoded. Each
+	// is tried again: incremental polls read back to its updated_at, and a
+	// full listing replaces the whole list.
+	Undecodable []ghapi.ItemError `json:"undecodable,omitempty"`
 }
 
 func cursorName(scope ghapi.Scope, src exporter.Source) string {
@@ -51,6 +55,9 @@ type PollStats struct {
 	Records     int
 	NotModified bool
 	Withdrawn   int
+	// Undecodable is how many listed items are refused and kept for retry
+	// after this run.
+	Undecodable int
 }
 
 // Poll runs an incremental poll of one (scope, kind): the first poll ever is
@@ -67,16 +74,21 @@ func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Sourc
 	lr := ghapi.ListRequest{Scope: scope, Source: src}
 	if found {
 		lr.ETag = cur.ETag
-		lr.Since = cur.Watermark.Add(-p.Overlap)
+		lr.Since = retrySince(cur).Add(-p.Overlap)
 	} else {
 		origin = exporter.OriginBackfill
 	}
+	decoded := map[string]bool{}
 	res, err := p.GH.ListAlerts(ctx, lr, func(page []exporter.Observation) error {
+		for i := range page {
+			decoded[itemKey(page[i].Key)] = true
+		}
 		n, err := p.commitPage(page, origin)
 		st.Records += n
 		return err
 	})
 	st.Requests, st.Items, st.NotModified = res.Requests, res.Items, res.NotModified
+	st.Undecodable = len(cur.Undecodable)
 	if err != nil {
 		return st, err
 	}
@@ -87,6 +99,12 @@ func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Sourc
 		cur.Watermark = res.MaxUpdated
 	}
 	cur.ETag = res.ETag
+	if found {
+		cur.Undecodable = mergeUndecodable(cur.Undecodable, res.Undecodable, decoded, lr.Since)
+	} else {
+		cur.Undecodable = res.Undecodable
+	}
+	st.Undecodable = len(cur.Undecodable)
 	return st, p.putCursor(scope, src, cur)
 }
 
@@ -112,9 +130,15 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 		st.Records += n
 		return err
 	})
-	st.Requests, st.Items = res.Requests, res.Items
+	st.Requests, st.Items, st.Undecodable = res.Requests, res.Items, len(cur.Undecodable)
 	if err != nil {
 		return st, err
+	}
+	// A refused item is still there: it must not be withdrawn.
+	for _, u := range res.Undecodable {
+		if u.Number > 0 && u.Repo != "" {
+			seen[exporter.AlertKey{Source: src, Repo: u.Repo, Number: u.Number}] = struct{}{}
+		}
 	}
 	candidates, err := p.missing(scope, src, seen, orgs, cur.Orgs)
 	if err != nil {
@@ -127,6 +151,11 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 		if withdrawn {
 			st.Withdrawn++
 		}
+		if ie, ok := ghapi.AsItemError(err); ok {
+			// still there but unreadable: kept, tried again like a listed one
+			res.Undecodable = append(res.Undecodable, *ie)
+			continue
+		}
 		if err != nil {
 			return st, err
 		}
@@ -135,6 +164,8 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 		cur.Watermark = res.MaxUpdated
 	}
 	cur.ETag = res.ETag
+	cur.Undecodable = res.Undecodable
+	st.Undecodable = len(cur.Undecodable)
 	if scope.Kind == ghapi.ScopeEnterprise {
 		cur.Orgs = cur.Orgs[:0]
 		for o := range orgs {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -72,6 +73,8 @@ var (
 	descWaited    = prometheus.NewDesc("ghsec_github_ratelimit_wait_seconds_total", "Time spent waiting for GitHub rate limits.", nil, nil)
 	descRemaining = prometheus.NewDesc("ghsec_github_ratelimit_remaining", "Last known remaining primary rate-limit units.", []string{"resource"}, nil)
 	descJobRuns   = prometheus.NewDesc("ghsec_job_runs_total", "Job runs by result.", []string{"job", "result"}, nil)
+	descRefused   = prometheus.NewDesc("ghsec_github_undecodable_items_total", "Alert list items refused because they do not decode (each logged with repo and number).", nil, nil)
+	descPendingUn = prometheus.NewDesc("ghsec_github_undecodable_items", "Undecodable alert items kept in the state file to be tried again.", []string{"cursor"}, nil)
 	descJobOK     = prometheus.NewDesc("ghsec_job_last_success_timestamp_seconds", "When the job last succeeded.", []string{"job"}, nil)
 )
 
@@ -79,7 +82,7 @@ var (
 type collector struct{ a *App }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK} {
+	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descRefused, descPendingUn} {
 		ch <- d
 	}
 }
@@ -91,8 +94,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(tx.Pending(d.Name)), d.Name)
 			ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(tx.DeadCount(d.Name)), d.Name)
 		}
-		return nil
+		un, err := pipeline.Undecodable(tx)
+		for name, items := range un {
+			ch <- prometheus.MustNewConstMetric(descPendingUn, prometheus.GaugeValue, float64(len(items)), name)
+		}
+		return err
 	})
+	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(a.gh.Undecodable()))
 	for _, d := range a.deliverers {
 		st := d.Stats()
 		ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(st.Delivered), d.Name)

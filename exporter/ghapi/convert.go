@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -67,6 +68,13 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 	}
 	if o.UpdatedAt.IsZero() {
 		o.UpdatedAt = o.CreatedAt
+	}
+	for _, t := range []time.Time{o.CreatedAt, o.UpdatedAt, o.ClosedAt, o.BypassedAt} {
+		// a record carries times in UTC, RFC 3339, which has four-digit
+		// years: 9999-12-31T23:00:00-05:00 has none
+		if y := t.UTC().Year(); !t.IsZero() && (y < 1 || y > 9999) {
+			return o, fmt.Errorf("decode %s alert %s#%d: time %s is out of range", src, o.Key.Repo, o.Key.Number, t.Format(time.RFC3339))
+		}
 	}
 	if includeRaw {
 		o.Raw = validUTF8JSON(withoutSecret(raw))

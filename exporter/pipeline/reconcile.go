@@ -155,4 +155,3 @@ func (p *Poller) withdraw(k exporter.AlertKey, scope ghapi.Scope) (int, error) {
 	}
 	return 1, nil
 }
-

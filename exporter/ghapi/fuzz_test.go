@@ -139,7 +139,7 @@ func FuzzDecodeAlert(f *testing.F) {
 		if err != nil {
 			// the refusal must name the item well enough to log it
 			ie := itemError(s, raw, fuzzScopes[int(sc)%len(fuzzScopes)], 1, 0, err)
-			if ie.Key == "" || !utf8.ValidString(ie.Key) {
+			if ie.Key == "" || !utf8.ValidString(ie.Key) || !utf8.ValidString(ie.Err) || len(ie.Err) > 310 {
 				t.Fatalf("refused item has no usable key: %+v", ie)
 			}
 			return

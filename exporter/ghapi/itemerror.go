@@ -45,7 +45,7 @@ func AsItemError(err error) (*ItemError, bool) {
 // itemError describes an item decodeAlert refused, reading what it can of
 // its identity leniently: the typed decode failed, so any field may be odd.
 func itemError(src exporter.Source, raw json.RawMessage, scope Scope, page, index int, err error) *ItemError {
-	ie := &ItemError{Source: src, Page: page, Index: index, Err: err.Error()}
+	ie := &ItemError{Source: src, Page: page, Index: index, Err: truncate(err.Error(), 300)}
 	var loose struct {
 		Number     json.RawMessage `json:"number"`
 		UpdatedAt  json.RawMessage `json:"updated_at"`

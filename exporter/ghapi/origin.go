@@ -86,7 +86,10 @@ func redact(u *url.URL) string {
 	return truncate(c.String(), 200)
 }
 
+// truncate shortens s to about n bytes of valid UTF-8, for error messages
+// and logs that quote what GitHub sent.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
 	}

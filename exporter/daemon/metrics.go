@@ -141,9 +141,20 @@ func (a *App) Handler() http.Handler {
 				status, code = "degraded: "+j+" failing", http.StatusServiceUnavailable
 			}
 		}
+		body := map[string]any{"status": status, "jobs": jobs}
+		// refused alert items do not fail a job, but an operator must see them
+		_ = a.db.View(func(tx *state.Tx) error {
+			un, err := pipeline.Undecodable(tx)
+			n := 0
+			for _, items := range un {
+				n += len(items)
+			}
+			body["undecodable_alerts"] = n
+			return err
+		})
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs})
+		_ = json.NewEncoder(w).Encode(body)
 	})
 	return mux
 }

@@ -12,7 +12,8 @@ type Observation struct {
 	Enterprise string
 	Org        string
 
-	// State is GitHub's state: open, dismissed, fixed, auto_dismissed or resolved.
+	// State is GitHub's state: open, dismissed, fixed, auto_dismissed or
+	// resolved, or a well-formed state GitHub added later (WellFormedState).
 	State       string
 	Severity    string // normalized: critical, high, medium, low, none
 	SeverityRaw string // GitHub's own value

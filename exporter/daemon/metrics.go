@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -72,6 +73,8 @@ var (
 	descWaited    = prometheus.NewDesc("ghsec_github_ratelimit_wait_seconds_total", "Time spent waiting for GitHub rate limits.", nil, nil)
 	descRemaining = prometheus.NewDesc("ghsec_github_ratelimit_remaining", "Last known remaining primary rate-limit units.", []string{"resource"}, nil)
 	descJobRuns   = prometheus.NewDesc("ghsec_job_runs_total", "Job runs by result.", []string{"job", "result"}, nil)
+	descRefused   = prometheus.NewDesc("ghsec_github_undecodable_items_total", "Alert list items refused because they do not decode (each logged with repo and number).", nil, nil)
+	descPendingUn = prometheus.NewDesc("ghsec_github_undecodable_items", "Undecodable alert items kept in the state file to be tried again.", []string{"cursor"}, nil)
 	descJobOK     = prometheus.NewDesc("ghsec_job_last_success_timestamp_seconds", "When the job last succeeded.", []string{"job"}, nil)
 )
 
@@ -79,7 +82,7 @@ var (
 type collector struct{ a *App }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK} {
+	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descRefused, descPendingUn} {
 		ch <- d
 	}
 }
@@ -101,8 +104,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- countMetric(descPending, d.Name, tx.Pending)
 			ch <- countMetric(descDead, d.Name, tx.DeadCount)
 		}
-		return nil
+		un, err := pipeline.Undecodable(tx)
+		for name, items := range un {
+			ch <- prometheus.MustNewConstMetric(descPendingUn, prometheus.GaugeValue, float64(len(items)), name)
+		}
+		return err
 	})
+	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(a.gh.Undecodable()))
 	for _, d := range a.deliverers {
 		st := d.Stats()
 		ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(st.Delivered), d.Name)
@@ -143,9 +151,20 @@ func (a *App) Handler() http.Handler {
 				status, code = "degraded: "+j+" failing", http.StatusServiceUnavailable
 			}
 		}
+		body := map[string]any{"status": status, "jobs": jobs}
+		// refused alert items do not fail a job, but an operator must see them
+		_ = a.db.View(func(tx *state.Tx) error {
+			un, err := pipeline.Undecodable(tx)
+			n := 0
+			for _, items := range un {
+				n += len(items)
+			}
+			body["undecodable_alerts"] = n
+			return err
+		})
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs})
+		_ = json.NewEncoder(w).Encode(body)
 	})
 	return mux
 }

@@ -196,6 +196,11 @@ func (l *Limiter) observe(resp *http.Response) (time.Duration, string) {
 		s.limit, _ = strconv.Atoi(h.Get("X-Ratelimit-Limit"))
 		if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
 			s.reset = time.Unix(reset, 0)
+			// GitHub's primary window is an hour: a reset further out is
+			// a broken header, not a reason to stop for good
+			if lim := now.Add(time.Hour); s.reset.After(lim) {
+				s.reset = lim
+			}
 		}
 		l.res[resource] = s
 	}

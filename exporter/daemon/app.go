@@ -28,6 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// WrapSink lets tests put a fault injector around a built sink.
 	WrapSink func(name string, s exporter.Sink) exporter.Sink
+	// Sleep is how the GitHub rate limiter and the delivery retries wait;
+	// nil means exporter.Sleep. Tests advance a simulated clock with it.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Sinks, when set, replaces the sinks built from the config (the demo
 	// writes to its own writer); keys are sink names.
 	Sinks map[string]exporter.Sink
@@ -83,13 +86,17 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	var names []string
 	for _, v := range validated {
+		retry := &pipeline.Retrier{
+			Name: v.Name, MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
+			Log: a.log.With("component", "delivery", "sink", v.Name), Now: opts.Now, Sleep: opts.Sleep,
+		}
 		var s exporter.Sink
 		if opts.Sinks != nil {
 			if s = opts.Sinks[v.Name]; s == nil {
 				return nil, fmt.Errorf("sink %q: no replacement given", v.Name)
 			}
 		} else {
-			s, err = v.Build(exporter.SinkDeps{Logger: a.log.With("sink", v.Name), Version: opts.Version, Store: db, Now: opts.Now})
+			s, err = v.Build(exporter.SinkDeps{Logger: a.log.With("sink", v.Name), Version: opts.Version, Store: db, Now: opts.Now, Attempts: retry})
 			if err != nil {
 				return nil, err
 			}
@@ -99,11 +106,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		}
 		a.sinks = append(a.sinks, s)
 		names = append(names, v.Name)
-		a.deliverers = append(a.deliverers, &pipeline.Deliverer{
-			DB: db, Name: v.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize,
-			MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
-			Log: a.log.With("component", "delivery", "sink", v.Name),
-		})
+		a.deliverers = append(a.deliverers, &pipeline.Deliverer{DB: db, Name: v.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize, Retry: retry})
 	}
 	a.poller = &pipeline.Poller{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
@@ -123,7 +126,7 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
-		Logger: opts.Logger, Transport: opts.Transport, Now: opts.Now,
+		Logger: opts.Logger, Transport: opts.Transport, Now: opts.Now, Sleep: opts.Sleep,
 	}
 	if g.App != nil {
 		key, err := os.ReadFile(g.App.PrivateKeyFile)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -203,6 +204,10 @@ func (d *Deliverer) retryLater(ctx context.Context, err error) error {
 
 // dropUndecodable dead-letters records that no longer decode (a damaged or
 // foreign entry must not block the queue) and returns the rest.
+// errUndecodable is the dead-letter reason of an outbox entry that no
+// longer decodes into a record.
+var errUndecodable = errors.New("undecodable outbox entry")
+
 func (d *Deliverer) dropUndecodable(items []state.Item) ([]state.Item, error) {
 	var good, bad []state.Item
 	for _, it := range items {
@@ -213,8 +218,8 @@ func (d *Deliverer) dropUndecodable(items []state.Item) ([]state.Item, error) {
 		}
 	}
 	if len(bad) > 0 {
-		d.Retry.Log.Error("undecodable outbox entries moved to dead-letter", "records", len(bad))
-		if err := d.ack(nil, bad, "undecodable outbox entry"); err != nil {
+		d.Retry.Log.Error("outbox entries moved to dead-letter", "records", len(bad), "err", errUndecodable)
+		if err := d.ack(nil, bad, errUndecodable.Error()); err != nil {
 			return nil, err
 		}
 	}

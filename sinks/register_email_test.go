@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
@@ -47,7 +48,7 @@ func TestDecode_Email(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := v[0].Build(exporter.SinkDeps{Store: db})
+	s, err := v[0].Build(exporter.SinkDeps{Store: db, Attempts: &pipeline.Retrier{}})
 	if err != nil {
 		t.Fatal(err)
 	}

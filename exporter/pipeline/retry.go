@@ -159,8 +159,8 @@ func (b *backoff) reset() { b.next = b.r.MinBackoff }
 
 // wait counts and logs a retryable failure of an attempt carrying records
 // (0: not an outbox batch), then waits before the next attempt. It returns
-// the failure without waiting when ctx's deadline comes first, and ctx's
-// error when ctx ends during the wait.
+// the failure without waiting when ctx's deadline comes first, and the
+// failure joined with ctx's error when ctx ends during the wait.
 func (b *backoff) wait(ctx context.Context, what string, records int, err error) error {
 	r := b.r
 	de := exporter.AsDeliveryError(err)
@@ -193,7 +193,10 @@ func (b *backoff) wait(ctx context.Context, what string, records int, err error)
 	r.health.Retries++
 	r.health.Waited += d
 	r.mu.Unlock()
-	return r.Sleep(ctx, d)
+	if serr := r.Sleep(ctx, d); serr != nil {
+		return fmt.Errorf("%w; stopped waiting to retry: %w", err, serr)
+	}
+	return nil
 }
 
 func jitter(d time.Duration) time.Duration {

@@ -60,16 +60,16 @@ func TestDeliverer_Drain_Branches(t *testing.T) {
 		},
 		{
 			name: "permanent: the batch is dead-lettered, the rest delivered", queued: five,
-			script:  []error{exporter.Permanent(errors.New("400 bad format"))},
-			batches: [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
-			dead:    []string{"r1: permanent: 400 bad format", "r2: permanent: 400 bad format", "r3: permanent: 400 bad format"},
+			script:   []error{exporter.Permanent(errors.New("400 bad format"))},
+			batches:  [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
+			dead:     []string{"r1: permanent: 400 bad format", "r2: permanent: 400 bad format", "r3: permanent: 400 bad format"},
 			failures: 1,
 		},
 		{
 			name: "rejected: only the listed records are dead-lettered", queued: five,
-			script:  []error{exporter.Rejected(errors.New("invalid event"), 0, 2)},
-			batches: [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
-			dead:    []string{"r1: 2 records rejected: invalid event", "r3: 2 records rejected: invalid event"},
+			script:   []error{exporter.Rejected(errors.New("invalid event"), 0, 2)},
+			batches:  [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
+			dead:     []string{"r1: 2 records rejected: invalid event", "r3: 2 records rejected: invalid event"},
 			failures: 1,
 		},
 		{

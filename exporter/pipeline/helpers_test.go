@@ -86,7 +86,7 @@ type logCounter struct {
 }
 
 func (l *logCounter) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logCounter) WithGroup(string) slog.Handler             { return l }
+func (l *logCounter) WithGroup(string) slog.Handler            { return l }
 func (l *logCounter) WithAttrs(as []slog.Attr) slog.Handler {
 	return &logCounterView{l, as}
 }
@@ -100,7 +100,7 @@ type logCounterView struct {
 }
 
 func (v *logCounterView) Enabled(context.Context, slog.Level) bool { return true }
-func (v *logCounterView) WithGroup(string) slog.Handler             { return v }
+func (v *logCounterView) WithGroup(string) slog.Handler            { return v }
 func (v *logCounterView) WithAttrs(as []slog.Attr) slog.Handler {
 	return &logCounterView{v.l, append(append([]slog.Attr(nil), v.attrs...), as...)}
 }

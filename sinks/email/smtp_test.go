@@ -13,10 +13,10 @@ import (
 
 func TestClassify(t *testing.T) {
 	tests := []struct {
-		name      string
-		err       error
-		code      int
-		class     string
+		name  string
+		err   error
+		code  int
+		class string
 	}{
 		{"451 reply", fmt.Errorf("send failed: %w", &textproto.Error{Code: 451, Msg: "try later"}), 451, "retryable"},
 		{"421 reply", &textproto.Error{Code: 421, Msg: "closing"}, 421, "retryable"},

@@ -7,7 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
 func TestHandler_MetricsAndHealth(t *testing.T) {
@@ -54,3 +58,103 @@ func get(t *testing.T, url string, code int) string {
 	}
 	return string(b)
 }
+
+// scriptedFailSink fails its first n sends with err, then passes to next.
+type scriptedFailSink struct {
+	exporter.Sink
+	mu  sync.Mutex
+	n   int
+	err error
+}
+
+func (f *scriptedFailSink) Send(ctx context.Context, batch []exporter.Record) error {
+	f.mu.Lock()
+	fail := f.n != 0
+	if f.n > 0 {
+		f.n--
+	}
+	f.mu.Unlock()
+	if fail {
+		return f.err
+	}
+	return f.Sink.Send(ctx, batch)
+}
+
+// A sink's failures, retries and waits show in its metrics, and a sink that
+// keeps failing shows in /healthz with its error and queue.
+func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	e.seed()
+	var waits []time.Duration
+	sleep := func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	a := e.app(Options{Sleep: sleep, WrapSink: func(_ string, s exporter.Sink) exporter.Sink {
+		return &scriptedFailSink{Sink: s, n: 2, err: errors.New("hec down")}
+	}})
+	defer a.Close()
+	must(t, a.Once(context.Background(), time.Minute, false))
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	body := get(t, srv.URL+"/metrics", 200)
+	for _, want := range []string{
+		`ghsec_delivery_failures_total{sink="out"} 2`,
+		`ghsec_delivery_retries_total{sink="out"} 2`,
+		`ghsec_records_delivered_total{sink="out"} 7`,
+		`ghsec_delivery_failing_since_timestamp_seconds{sink="out"} 0`,
+		`ghsec_outbox_pending_records{sink="out"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if len(waits) != 2 || !strings.Contains(body, `ghsec_delivery_retry_wait_seconds_total{sink="out"} `) {
+		t.Errorf("waits %v not shown", waits)
+	}
+	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"status":"ok"`) || !strings.Contains(h, `"last_error":"hec down"`) {
+		t.Errorf("healthz after recovery: %s", h)
+	}
+
+	// Now a sink that needs an operator: records kept, sink reported.
+	e2 := newEnv(t, "dotcom")
+	e2.seed()
+	// The paused wait lasts until the drain gives up.
+	stop := func(ctx context.Context, _ time.Duration) error { <-ctx.Done(); return ctx.Err() }
+	b := e2.app(Options{Sleep: stop, WrapSink: func(_ string, s exporter.Sink) exporter.Sink {
+		return &scriptedFailSink{Sink: s, n: -1, err: exporter.Paused(errors.New("401 invalid token"))}
+	}})
+	defer b.Close()
+	if err := b.Once(context.Background(), 100*time.Millisecond, false); err == nil || !strings.Contains(err.Error(), "7 records still queued") {
+		t.Fatalf("Once = %v, want the queued records named", err)
+	}
+	srv2 := httptest.NewServer(b.Handler())
+	defer srv2.Close()
+	h := get(t, srv2.URL+"/healthz", 200)
+	for _, want := range []string{`"status":"degraded: sink out failing"`, `"pending":7`, `"paused":true`, `"last_error":"paused: 401 invalid token"`, `"failing_since":`} {
+		if !strings.Contains(h, want) {
+			t.Errorf("healthz lacks %s:\n%s", want, h)
+		}
+	}
+}
+
+// Requests that never got an answer are counted as requests and failures.
+func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	a := e.app(Options{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, errors.New("connection refused")
+	})})
+	defer a.Close()
+	if err := a.PollAlerts(context.Background()); err == nil {
+		t.Fatal("PollAlerts with GitHub unreachable = nil")
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	body := get(t, srv.URL+"/metrics", 200)
+	for _, want := range []string{"ghsec_github_requests_total 6", "ghsec_github_request_failures_total 6"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -193,11 +193,14 @@ func (a *App) PollAlerts(ctx context.Context) error {
 		}
 		start := time.Now()
 		st, perr := a.poller.Poll(ctx, t.Scope, t.Source)
-		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond), "err", perr)
+		attrs := []any{"scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond)}
 		if perr != nil {
+			a.log.Warn("alert poll failed; the next run retries", append(attrs, "err", perr)...)
 			errs = append(errs, perr)
+			continue
 		}
+		a.log.Info("alert poll", attrs...)
 	}
 	return errors.Join(errs...)
 }
@@ -210,11 +213,14 @@ func (a *App) Reconcile(ctx context.Context) error {
 			break
 		}
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
-		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn, "err", err)
+		attrs := []any{"scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn}
 		if err != nil {
+			a.log.Warn("reconcile failed; the next run retries", append(attrs, "err", err)...)
 			errs = append(errs, err)
+			continue
 		}
+		a.log.Info("reconcile", attrs...)
 	}
 	return errors.Join(errs...)
 }

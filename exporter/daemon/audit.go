@@ -34,11 +34,14 @@ func (a *App) PollAudit(ctx context.Context) error {
 		}
 		start := time.Now()
 		st, err := a.auditor.Poll(ctx, s)
-		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
-			"shipped", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond), "err", err)
+		attrs := []any{"scope", s.String(), "requests", st.Requests, "entries", st.Entries,
+			"records", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond)}
 		if err != nil {
+			a.log.Warn("audit poll failed; the next run retries", append(attrs, "err", err)...)
 			errs = append(errs, err)
+			continue
 		}
+		a.log.Info("audit poll", attrs...)
 	}
 	return errors.Join(errs...)
 }

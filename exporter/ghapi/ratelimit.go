@@ -176,7 +176,7 @@ func (l *Limiter) wait(ctx context.Context, d time.Duration, reason, path string
 	l.stats.Waits++
 	l.stats.Waited += d
 	l.mu.Unlock()
-	l.log.Warn("waiting for GitHub rate limit", "reason", reason, "duration", d.Round(time.Millisecond), "path", path)
+	l.log.Warn("waiting for GitHub rate limit", "reason", reason, "retry_in", d.Round(time.Millisecond), "path", path)
 	return l.sleep(ctx, d)
 }
 

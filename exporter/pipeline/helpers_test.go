@@ -82,7 +82,6 @@ type logCounter struct {
 	mu     sync.Mutex
 	failed int
 	dupKey string
-	attrs  []slog.Attr
 }
 
 func (l *logCounter) Enabled(context.Context, slog.Level) bool { return true }

@@ -97,7 +97,7 @@ func (s *Sink) sendDigest(ctx context.Context) error {
 		s.log.Debug("no events since the last digest; skipped it", "period_start", sp.Start)
 		return nil
 	}
-	s.log.Info("digest sent", "events", d.New, "period_start", sp.Start, "period_end", sp.End, "open_alerts", d.Open.Total)
+	s.log.Info("digest sent", "records", d.New, "period_start", sp.Start, "period_end", sp.End, "open_alerts", d.Open.Total)
 	return nil
 }
 

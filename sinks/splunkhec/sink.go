@@ -219,13 +219,11 @@ func (s *Sink) deliver(ctx context.Context, idxs []int, envs [][]byte) (result, 
 	return result{}, exporter.Retryable(v.err(), v.retryAfter)
 }
 
-// pause says what the operator must fix and returns exporter.Paused; the
+// pause returns exporter.Paused: a refused token or configuration (URL,
+// index, ack channel) needs an operator. The error carries HEC's reply; the
 // delivery loop logs it.
 func (s *Sink) pause(v verdict) error {
-	if v.status == http.StatusUnauthorized || v.status == http.StatusForbidden {
-		return exporter.Paused(fmt.Errorf("splunk HEC refused the token: %w", v.err()))
-	}
-	return exporter.Paused(fmt.Errorf("splunk HEC refused the sink's configuration (URL, index, ack channel): %w", v.err()))
+	return exporter.Paused(v.err())
 }
 
 func firstNonNil(errs ...error) error {

@@ -140,6 +140,7 @@ type sinkHealth struct {
 	Failures     int       `json:"failures"`
 	Retries      int       `json:"retries"`
 	LastError    string    `json:"last_error,omitempty"`
+	Failing      []string  `json:"failing,omitempty"`
 	FailingSince time.Time `json:"failing_since,omitzero"`
 	Paused       bool      `json:"paused,omitempty"`
 }
@@ -151,7 +152,7 @@ func (a *App) sinkHealth() map[string]sinkHealth {
 			h := d.Health()
 			out[d.Name] = sinkHealth{
 				Pending: tx.Pending(d.Name), DeadLetter: tx.DeadCount(d.Name), Delivered: h.Delivered,
-				Failures: h.Failures, Retries: h.Retries, LastError: h.LastError, FailingSince: h.FailingSince, Paused: h.Paused,
+				Failures: h.Failures, Retries: h.Retries, LastError: h.LastError, Failing: h.Failing, FailingSince: h.FailingSince, Paused: h.Paused,
 			}
 		}
 		return nil

@@ -3,15 +3,20 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 func TestHandler_MetricsAndHealth(t *testing.T) {
@@ -158,3 +163,61 @@ func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The email sink mails on its own schedule; its SMTP failures are counted
+// under its name in the same metrics and health as every outbox failure.
+func TestRun_EmailFailuresShowUnderTheSink(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	e.seed()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	must(t, ln.Close()) // nothing listens there now: connection refused
+	y := fmt.Sprintf(`
+github: {base_url: %s/, product: dotcom, token_file: %s, orgs: [acme]}
+state: {path: %s}
+sinks:
+  - name: mail
+    type: email
+    host: 127.0.0.1
+    port: %d
+    tls: none
+    from: ghsec@example.com
+    to: [security@example.com]
+    digest_schedule: "0 0 1 1 *"
+    immediate_actions: [created]
+    immediate_delay: 0s
+`, e.srv.URL, filepath.Join(e.dir, "token"), filepath.Join(e.dir, "state.db"), port)
+	cfg, err := config.Decode(strings.NewReader(y))
+	must(t, err)
+	var waits atomic.Int32
+	// The first retry wait lasts until shutdown: exactly one failure.
+	sleep := func(ctx context.Context, _ time.Duration) error { waits.Add(1); <-ctx.Done(); return ctx.Err() }
+	a, err := New(cfg, Options{Now: e.sim.Now, Sleep: sleep})
+	must(t, err)
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	for waits.Load() == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("Run ended: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	body := get(t, srv.URL+"/metrics", 200)
+	for _, want := range []string{`ghsec_delivery_failures_total{sink="mail"} 1`, `ghsec_delivery_retries_total{sink="mail"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	h := get(t, srv.URL+"/healthz", 200)
+	if !strings.Contains(h, `"status":"degraded: sink mail failing"`) || !strings.Contains(h, "connection refused") || !strings.Contains(h, `"failing":["immediate mail"]`) {
+		t.Errorf("healthz does not report the failing mail sink:\n%s", h)
+	}
+	cancel()
+	must(t, <-done)
+}

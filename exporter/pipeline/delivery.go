@@ -159,7 +159,7 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 		de := exporter.AsDeliveryError(sendErr)
 		switch {
 		case de.Permanent:
-			d.Retry.failed(sendErr, false)
+			d.Retry.failed("outbox", sendErr, false)
 			log.Error("sink refused batch for good; moved to dead-letter", "records", len(items), "err", sendErr)
 			if err := d.ack(nil, items, sendErr.Error()); err != nil {
 				return d.retryLater(ctx, err)
@@ -178,14 +178,14 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 					good = append(good, it)
 				}
 			}
-			d.Retry.failed(sendErr, false)
+			d.Retry.failed("outbox", sendErr, false)
 			log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", sendErr)
 			if err := d.ack(good, dead, sendErr.Error()); err != nil {
 				return d.retryLater(ctx, err)
 			}
 			continue
 		}
-		if err := d.backoff.wait(ctx, "batch", len(items), sendErr); err != nil {
+		if err := d.backoff.wait(ctx, "outbox", len(items), sendErr); err != nil {
 			return err
 		}
 		return sendErr
@@ -244,11 +244,9 @@ func (d *Deliverer) ack(good, dead []state.Item, reason string) error {
 		return fmt.Errorf("remove delivered records from outbox %s: %w", d.Name, err)
 	}
 	if len(good) > 0 {
-		d.Retry.succeeded(len(good), len(dead))
+		d.Retry.succeeded("outbox", len(good), len(dead))
 	} else {
-		d.Retry.mu.Lock()
-		d.Retry.health.DeadLettered += len(dead)
-		d.Retry.mu.Unlock()
+		d.Retry.deadLettered(len(dead))
 	}
 	return nil
 }

@@ -115,7 +115,7 @@ func TestDeliverer_Drain_Branches(t *testing.T) {
 				Delivered: len(tt.queued) - len(tt.dead), DeadLettered: len(tt.dead),
 				Failures: tt.failures, Retries: tt.retries, Waited: waited, LastError: h.LastError,
 			}
-			if h != want {
+			if !reflect.DeepEqual(h, want) {
 				t.Errorf("health %+v, want %+v", h, want)
 			}
 			if (tt.failures > 0) != (h.LastError != "") {
@@ -152,7 +152,7 @@ func TestDeliverer_Drain_CancelledDuringWait(t *testing.T) {
 		t.Errorf("waits %v", got)
 	}
 	h := d.Health()
-	if h.Failures != 2 || !h.FailingSince.Equal(t0) || h.LastError != errDown.Error() {
+	if h.Failures != 2 || !h.FailingSince.Equal(t0) || h.LastError != errDown.Error() || !reflect.DeepEqual(h.Failing, []string{"outbox"}) {
 		t.Errorf("health %+v: want 2 failures, failing since the first", h)
 	}
 	logs.check(t, 2)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +39,15 @@ type Retrier struct {
 	once   sync.Once
 	mu     sync.Mutex
 	health Health
+	// failing holds, per kind of delivery ("outbox", "digest", …), when
+	// its current run of failures began and whether it is paused: one
+	// kind's success must not hide another's failure.
+	failing map[string]failure
+}
+
+type failure struct {
+	since  time.Time
+	paused bool
 }
 
 var _ exporter.Attempter = (*Retrier)(nil)
@@ -54,10 +64,12 @@ type Health struct {
 	Waited   time.Duration
 	// LastError is the latest failure, kept after a recovery.
 	LastError string
-	// FailingSince is when the current run of failures began; zero while
-	// the latest attempt succeeded.
+	// Failing lists the kinds of delivery ("outbox", "digest", …) whose
+	// latest attempt failed, sorted; FailingSince is when the oldest of
+	// those runs of failures began (zero when none is failing).
+	Failing      []string
 	FailingSince time.Time
-	// Paused is set while the latest failure needs an operator.
+	// Paused is set while a failing kind's latest failure needs an operator.
 	Paused bool
 }
 
@@ -88,7 +100,16 @@ func (r *Retrier) init() {
 func (r *Retrier) Health() Health {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.health
+	h := r.health
+	for what, f := range r.failing {
+		h.Failing = append(h.Failing, what)
+		if h.FailingSince.IsZero() || f.since.Before(h.FailingSince) {
+			h.FailingSince = f.since
+		}
+		h.Paused = h.Paused || f.paused
+	}
+	slices.Sort(h.Failing)
+	return h
 }
 
 // Attempt calls send until it succeeds, fails for good (Permanent or
@@ -102,7 +123,7 @@ func (r *Retrier) Attempt(ctx context.Context, what string, send func(ctx contex
 	for {
 		err := send(ctx)
 		if err == nil {
-			r.succeeded(0, 0)
+			r.succeeded(what, 0, 0)
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -110,7 +131,7 @@ func (r *Retrier) Attempt(ctx context.Context, what string, send func(ctx contex
 		}
 		de := exporter.AsDeliveryError(err)
 		if de.Permanent || len(de.Rejected) > 0 {
-			r.failed(err, false)
+			r.failed(what, err, false)
 			r.Log.Error("delivery refused for good; not retried", "what", what, "err", err)
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -126,27 +147,38 @@ func (r *Retrier) backoff() *backoff {
 	return &backoff{r: r, next: r.MinBackoff}
 }
 
-// succeeded ends a run of failures and counts delivered and dead-lettered
-// outbox records.
-func (r *Retrier) succeeded(delivered, dead int) {
+// succeeded ends what's run of failures and counts delivered and
+// dead-lettered outbox records.
+func (r *Retrier) succeeded(what string, delivered, dead int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.health.Delivered += delivered
 	r.health.DeadLettered += dead
-	r.health.FailingSince = time.Time{}
-	r.health.Paused = false
+	delete(r.failing, what)
 }
 
-func (r *Retrier) failed(err error, paused bool) {
+// deadLettered counts records dead-lettered without a success.
+func (r *Retrier) deadLettered(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.health.DeadLettered += n
+}
+
+func (r *Retrier) failed(what string, err error, paused bool) {
 	now := r.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.health.Failures++
 	r.health.LastError = err.Error()
-	r.health.Paused = paused
-	if r.health.FailingSince.IsZero() {
-		r.health.FailingSince = now
+	f, ok := r.failing[what]
+	if !ok {
+		f.since = now
 	}
+	f.paused = paused
+	if r.failing == nil {
+		r.failing = map[string]failure{}
+	}
+	r.failing[what] = f
 }
 
 // backoff is one loop's position in the backoff sequence.
@@ -174,7 +206,7 @@ func (b *backoff) wait(ctx context.Context, what string, records int, err error)
 		d = r.Jitter(b.next)
 		b.next = min(b.next*2, r.MaxBackoff)
 	}
-	r.failed(err, de.Paused)
+	r.failed(what, err, de.Paused)
 	attrs := []any{"what", what}
 	if records > 0 {
 		attrs = append(attrs, "records", records)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
 // Attempt runs a sink's own deliveries with the outbox loop's policy.
@@ -142,4 +143,31 @@ func TestJitter_StaysInUpperHalf(t *testing.T) {
 			}
 		}
 	}
+}
+
+// One kind of delivery recovering does not hide another that is failing:
+// the email sink's outbox keeps accepting records while its digest fails.
+func TestRetrier_HealthPerKind(t *testing.T) {
+	db := openDB(t)
+	must(t, db.Update(func(tx *state.Tx) error { return tx.Append(testSink, rec("r1")) }))
+	clk, logs := &recorder{now: t0}, &logCounter{}
+	r := newRetrier(clk, logs)
+	refused := exporter.Permanent(errors.New("550 refused"))
+	if err := r.Attempt(context.Background(), "digest", func(context.Context) error { return refused }); err == nil {
+		t.Fatal("Attempt = nil")
+	}
+	clk.now = t0.Add(time.Minute)
+	d := &Deliverer{DB: db, Name: testSink, Sink: &scriptedSink{script: []error{errDown}}, Retry: r}
+	must(t, d.Drain(context.Background()))
+	h := r.Health()
+	if !reflect.DeepEqual(h.Failing, []string{"digest"}) || !h.FailingSince.Equal(t0) || h.Failures != 2 || h.Delivered != 1 {
+		t.Errorf("health %+v: want the digest still failing since t0 after the outbox recovered", h)
+	}
+	if err := r.Attempt(context.Background(), "digest", func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if h := r.Health(); len(h.Failing) != 0 || !h.FailingSince.IsZero() {
+		t.Errorf("health %+v: nothing is failing any more", h)
+	}
+	logs.check(t, 2)
 }

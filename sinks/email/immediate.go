@@ -95,8 +95,8 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 	if hold := s.immedHold.Load(); !force && hold != 0 && now.UnixNano() < hold {
 		return nil
 	}
-	q, err := s.store.immediateQueue()
-	if err = s.retryState(ctx, "read immediate mail queue", err, func() error {
+	var q []queued
+	if err := s.state(ctx, "read immediate mail queue", func() (err error) {
 		q, err = s.store.immediateQueue()
 		return err
 	}); err != nil {
@@ -115,7 +115,7 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 		return nil
 	}
 	m := s.immediateOf(q)
-	err = s.attempts.Attempt(ctx, "immediate mail", func(ctx context.Context) error {
+	err := s.attempts.Attempt(ctx, "immediate mail", func(ctx context.Context) error {
 		r, err := s.tmpl.immediate(m)
 		if err != nil {
 			return exporter.Permanent(fmt.Errorf("render immediate mail: %w", err))
@@ -129,8 +129,7 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 		return err
 	}
 	s.immedHold.Store(0)
-	err = s.store.dropImmediate(q)
-	if err = s.retryState(ctx, "clear immediate mail queue", err, func() error {
+	if err := s.state(ctx, "clear immediate mail queue", func() error {
 		return s.store.dropImmediate(q)
 	}); err != nil {
 		// The server has the mail; the next one repeats it.

@@ -23,8 +23,9 @@ func (s *Sink) Run(ctx context.Context) error {
 
 // digestLoop's errors are already counted and logged by the Attempter.
 func (s *Sink) digestLoop(ctx context.Context) {
-	sp, ok, err := s.store.pending()
-	if err = s.retryState(ctx, "read pending digest", err, func() error {
+	var sp span
+	var ok bool
+	if err := s.state(ctx, "read pending digest", func() (err error) {
 		sp, ok, err = s.store.pending()
 		return err
 	}); err != nil {
@@ -60,15 +61,15 @@ func (s *Sink) digestUntil(ctx context.Context, deadline time.Time) error {
 func (s *Sink) sendDigest(ctx context.Context) error {
 	s.digestMu.Lock()
 	defer s.digestMu.Unlock()
-	sp, err := s.store.cut(s.now())
-	if err = s.retryState(ctx, "cut digest period", err, func() error {
+	var sp span
+	if err := s.state(ctx, "cut digest period", func() (err error) {
 		sp, err = s.store.cut(s.now())
 		return err
 	}); err != nil {
 		return err
 	}
-	d, err := s.buildDigest(sp)
-	if err = s.retryState(ctx, "build digest", err, func() error {
+	var d *Digest
+	if err := s.state(ctx, "build digest", func() (err error) {
 		d, err = s.buildDigest(sp)
 		return err
 	}); err != nil {
@@ -86,8 +87,7 @@ func (s *Sink) sendDigest(ctx context.Context) error {
 			return err
 		}
 	}
-	err = s.store.closeSpan(sp, !skip)
-	if err = s.retryState(ctx, "close digest period", err, func() error {
+	if err := s.state(ctx, "close digest period", func() error {
 		return s.store.closeSpan(sp, !skip)
 	}); err != nil {
 		// The server has the digest; the next one repeats its periods.
@@ -110,20 +110,9 @@ func (s *Sink) mail(ctx context.Context, r rendered) error {
 	return s.mailer.send(ctx, msg)
 }
 
-// retryState retries a read or write of the sink's own state that failed
-// with first, through the Attempter, so the state file failing shows in the
-// sink's health like a failed delivery. It returns nil at once when first
-// is nil.
-func (s *Sink) retryState(ctx context.Context, what string, first error, fn func() error) error {
-	if first == nil {
-		return nil
-	}
-	return s.attempts.Attempt(ctx, what, func(context.Context) error {
-		if first != nil {
-			err := first
-			first = nil
-			return err
-		}
-		return fn()
-	})
+// state runs a read or write of the sink's own state through the
+// Attempter, so the state file failing is retried and shows in the sink's
+// health like a failed delivery.
+func (s *Sink) state(ctx context.Context, what string, fn func() error) error {
+	return s.attempts.Attempt(ctx, what, func(context.Context) error { return fn() })
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -41,7 +42,8 @@ commands:
   check-config -config FILE   validate the config and print it with secrets redacted
   state show|deadletter|requeue -config FILE [-sink NAME]
                               inspect the state file, list or requeue dead letters
-  demo [-steps N]             run the real pipeline against the built-in GitHub simulator
+  demo [-repos N] [-alerts N] [-pause D] [-state FILE]
+                              run the real pipeline against the built-in GitHub simulator
   version                     print the version
 `
 
@@ -106,6 +108,20 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, o))
 }
 
+// newApp is the wiring of run and once: the sinks the config names, built by
+// the daemon once it has opened the state file.
+func newApp(cfg *config.Config, log *slog.Logger) (*daemon.App, error) {
+	vs, err := sinks.Decode(cfg.Sinks)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]daemon.SinkSpec, len(vs))
+	for i, v := range vs {
+		specs[i] = daemon.SinkSpec{Name: v.Name, Build: v.Build}
+	}
+	return daemon.New(cfg, daemon.Options{Logger: log, Version: version, Sinks: specs})
+}
+
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	_, path, err := configFlag("run", args, stderr, nil)
 	if err != nil {
@@ -116,7 +132,7 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	app, err := daemon.New(cfg, daemon.Options{Logger: log, Version: version})
+	app, err := newApp(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -141,7 +157,7 @@ func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app, err := daemon.New(cfg, daemon.Options{Logger: newLogger(cfg.Log, stderr), Version: version})
+	app, err := newApp(cfg, newLogger(cfg.Log, stderr))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -312,13 +311,12 @@ func (c *Config) Validate() error {
 	if c.State.Path == "" {
 		add(Field("state.path", nil, "missing: path of the state file"))
 	}
-	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 	for _, s := range []struct{ path, spec string }{
 		{"schedules.alerts", c.Schedules.Alerts},
 		{"schedules.reconcile", c.Schedules.Reconcile},
 		{"schedules.audit_log", c.Schedules.AuditLog},
 	} {
-		if _, err := parser.Parse(s.spec); err != nil {
+		if _, err := CronParser.Parse(s.spec); err != nil {
 			add(Field(s.path, s.spec, "not a cron schedule: %v", err))
 		}
 	}

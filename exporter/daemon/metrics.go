@@ -89,12 +89,22 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
+// countMetric is a sink's gauge from count, or an invalid metric that fails
+// the scrape with count's error rather than reporting a false 0.
+func countMetric(desc *prometheus.Desc, sink string, count func(sink string) (int, error)) prometheus.Metric {
+	n, err := count(sink)
+	if err != nil {
+		return prometheus.NewInvalidMetric(desc, err)
+	}
+	return prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, float64(n), sink)
+}
+
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	a := c.a
 	_ = a.db.View(func(tx *state.Tx) error {
 		for _, d := range a.deliverers {
-			ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(tx.Pending(d.Name)), d.Name)
-			ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(tx.DeadCount(d.Name)), d.Name)
+			ch <- countMetric(descPending, d.Name, tx.Pending)
+			ch <- countMetric(descDead, d.Name, tx.DeadCount)
 		}
 		return nil
 	})
@@ -143,6 +153,8 @@ type sinkHealth struct {
 	Failing      []string  `json:"failing,omitempty"`
 	FailingSince time.Time `json:"failing_since,omitzero"`
 	Paused       bool      `json:"paused,omitempty"`
+	// StateError is set when the counts could not be read.
+	StateError string `json:"state_error,omitempty"`
 }
 
 func (a *App) sinkHealth() map[string]sinkHealth {
@@ -150,10 +162,17 @@ func (a *App) sinkHealth() map[string]sinkHealth {
 	_ = a.db.View(func(tx *state.Tx) error {
 		for _, d := range a.deliverers {
 			h := d.Health()
-			out[d.Name] = sinkHealth{
-				Pending: tx.Pending(d.Name), DeadLetter: tx.DeadCount(d.Name), Delivered: h.Delivered,
-				Failures: h.Failures, Retries: h.Retries, LastError: h.LastError, Failing: h.Failing, FailingSince: h.FailingSince, Paused: h.Paused,
+			sh := sinkHealth{
+				Delivered: h.Delivered, Failures: h.Failures, Retries: h.Retries, LastError: h.LastError,
+				Failing: h.Failing, FailingSince: h.FailingSince, Paused: h.Paused,
 			}
+			var perr, derr error
+			sh.Pending, perr = tx.Pending(d.Name)
+			sh.DeadLetter, derr = tx.DeadCount(d.Name)
+			if err := errors.Join(perr, derr); err != nil {
+				sh.StateError = err.Error()
+			}
+			out[d.Name] = sh
 		}
 		return nil
 	})

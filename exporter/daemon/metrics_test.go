@@ -92,9 +92,9 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 	e.seed()
 	var waits []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
-	a := e.app(Options{Sleep: sleep, WrapSink: func(_ string, s exporter.Sink) exporter.Sink {
+	a := e.app(Options{Sleep: sleep, Sinks: sinksOf(t, e.cfg, func(s exporter.Sink) exporter.Sink {
 		return &scriptedFailSink{Sink: s, n: 2, err: errors.New("hec down")}
-	}})
+	})})
 	defer a.Close()
 	must(t, a.Once(context.Background(), time.Minute, false))
 	srv := httptest.NewServer(a.Handler())
@@ -123,9 +123,9 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 	e2.seed()
 	// The paused wait lasts until the drain gives up.
 	stop := func(ctx context.Context, _ time.Duration) error { <-ctx.Done(); return ctx.Err() }
-	b := e2.app(Options{Sleep: stop, WrapSink: func(_ string, s exporter.Sink) exporter.Sink {
+	b := e2.app(Options{Sleep: stop, Sinks: sinksOf(t, e2.cfg, func(s exporter.Sink) exporter.Sink {
 		return &scriptedFailSink{Sink: s, n: -1, err: exporter.Paused(errors.New("401 invalid token"))}
-	}})
+	})})
 	defer b.Close()
 	if err := b.Once(context.Background(), 100*time.Millisecond, false); err == nil || !strings.Contains(err.Error(), "7 records still queued") {
 		t.Fatalf("Once = %v, want the queued records named", err)
@@ -143,9 +143,8 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 // Requests that never got an answer are counted as requests and failures.
 func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 	e := newEnv(t, "dotcom")
-	a := e.app(Options{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
-		return nil, errors.New("connection refused")
-	})})
+	e.cfg.GitHub.BaseURL = "http://" + closedPort(t) + "/" // connection refused
+	a := e.app(Options{})
 	defer a.Close()
 	if err := a.PollAlerts(context.Background()); err == nil {
 		t.Fatal("PollAlerts with GitHub unreachable = nil")
@@ -160,19 +159,23 @@ func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	must(t, ln.Close())
+	return addr
+}
 
 // The email sink mails on its own schedule; its SMTP failures are counted
 // under its name in the same metrics and health as every outbox failure.
 func TestRun_EmailFailuresShowUnderTheSink(t *testing.T) {
 	e := newEnv(t, "dotcom")
 	e.seed()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	_, port, err := net.SplitHostPort(closedPort(t))
 	must(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	must(t, ln.Close()) // nothing listens there now: connection refused
 	y := fmt.Sprintf(`
 github: {base_url: %s/, product: dotcom, token_file: %s, orgs: [acme]}
 state: {path: %s}
@@ -180,7 +183,7 @@ sinks:
   - name: mail
     type: email
     host: 127.0.0.1
-    port: %d
+    port: %s
     tls: none
     from: ghsec@example.com
     to: [security@example.com]
@@ -193,7 +196,7 @@ sinks:
 	var waits atomic.Int32
 	// The first retry wait lasts until shutdown: exactly one failure.
 	sleep := func(ctx context.Context, _ time.Duration) error { waits.Add(1); <-ctx.Done(); return ctx.Err() }
-	a, err := New(cfg, Options{Now: e.sim.Now, Sleep: sleep})
+	a, err := New(cfg, Options{Now: e.sim.Now, Sleep: sleep, Sinks: sinksOf(t, cfg, nil)})
 	must(t, err)
 	defer a.Close()
 	ctx, cancel := context.WithCancel(context.Background())

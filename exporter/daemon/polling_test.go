@@ -187,7 +187,7 @@ func TestGitHubApp_InstallationToken(t *testing.T) {
 	out := filepath.Join(dir, "out.jsonl")
 	cfg.Sinks = []config.SinkEntry{{Name: "f", Type: "file", Body: fileBody(out)}}
 	must(t, cfg.Validate())
-	a, err := New(&cfg, Options{Now: sim.Now})
+	a, err := New(&cfg, Options{Now: sim.Now, Sinks: sinksOf(t, &cfg, nil)})
 	must(t, err)
 	defer a.Close()
 	must(t, a.Once(context.Background(), time.Second, false))

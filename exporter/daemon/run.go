@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/robfig/cron/v3"
 )
 
@@ -37,7 +38,7 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	c := cron.New(cron.WithParser(cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)))
+	c := cron.New(cron.WithParser(config.CronParser))
 	jobs := []struct {
 		name, spec string
 		fn         func(context.Context) error

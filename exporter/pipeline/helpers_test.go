@@ -170,7 +170,7 @@ func outbox(t *testing.T, db *state.DB) []string {
 	t.Helper()
 	var ids []string
 	must(t, db.View(func(tx *state.Tx) error {
-		items, err := tx.Peek(testSink, 1000, 0)
+		items, err := tx.Peek(testSink, 1000)
 		for _, it := range items {
 			ids = append(ids, it.Record.ID)
 		}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
-	"github.com/robfig/cron/v3"
 )
 
 // TLS modes.
@@ -83,9 +82,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// cronParser accepts the same specs as the exporter's own schedules.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // Validate checks the entry and returns every problem, each naming its field.
 // It reads the password file (to fail at startup, not at 8 a.m.) but never
 // puts the password in an error.
@@ -134,7 +130,7 @@ func (c *Config) Validate() error {
 	if err := checkTemplate(c.ImmediateSubject, &Immediate{}); err != nil {
 		add(config.Field("immediate_subject", c.ImmediateSubject, "bad template: %v", err))
 	}
-	if _, err := cronParser.Parse(c.DigestSchedule); err != nil {
+	if _, err := config.CronParser.Parse(c.DigestSchedule); err != nil {
 		add(config.Field("digest_schedule", c.DigestSchedule, "not a cron schedule: %v", err))
 	} else if strings.HasPrefix(c.DigestSchedule, "TZ=") || strings.HasPrefix(c.DigestSchedule, "CRON_TZ=") {
 		add(config.Field("digest_schedule", c.DigestSchedule, "set the time zone with timezone, not in the spec"))

@@ -62,15 +62,6 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if deps.Attempts == nil {
 		return nil, errors.New("email sink needs the delivery loop's Attempter")
 	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.Name == "" {
-		deps.Name = "email"
-	}
 	password, err := config.ResolveSecret("password", cfg.PasswordFile, cfg.PasswordEnv, cfg.Username != "")
 	if err != nil {
 		return nil, err
@@ -79,7 +70,7 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if err != nil {
 		return nil, config.Field("timezone", cfg.Timezone, "not an IANA time zone name")
 	}
-	sched, err := cronParser.Parse(cfg.DigestSchedule)
+	sched, err := config.CronParser.Parse(cfg.DigestSchedule)
 	if err != nil {
 		return nil, config.Field("digest_schedule", cfg.DigestSchedule, "not a cron schedule: %v", err)
 	}

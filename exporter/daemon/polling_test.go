@@ -98,7 +98,7 @@ func TestRateLimits_WaitsAreHonouredAndLogged(t *testing.T) {
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/code-scanning/alerts", Count: 1, Status: 403, Secondary: true})
 	var logs lockedBuffer
 	var slept []time.Duration
-	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger(), Sleep: func(_ context.Context, d time.Duration) error {
+	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger(), Sinks: sinksOf(t, e.cfg, nil), Sleep: func(_ context.Context, d time.Duration) error {
 		slept = append(slept, d)
 		e.sim.Advance(d)
 		return nil

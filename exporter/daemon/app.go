@@ -191,14 +191,13 @@ func (a *App) PollAlerts(ctx context.Context) error {
 		}
 		start := time.Now()
 		st, perr := a.poller.Poll(ctx, t.Scope, t.Source)
-		attrs := []any{"scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond)}
 		if perr != nil {
-			a.log.Warn("alert poll failed; the next run retries", append(attrs, "err", perr)...)
-			errs = append(errs, perr)
+			// not logged here: the job (or once) reports it once, at ERROR
+			errs = append(errs, fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, perr))
 			continue
 		}
-		a.log.Info("alert poll", attrs...)
+		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return errors.Join(errs...)
 }
@@ -211,14 +210,12 @@ func (a *App) Reconcile(ctx context.Context) error {
 			break
 		}
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
-		attrs := []any{"scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn}
 		if err != nil {
-			a.log.Warn("reconcile failed; the next run retries", append(attrs, "err", err)...)
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err))
 			continue
 		}
-		a.log.Info("reconcile", attrs...)
+		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn)
 	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -148,7 +149,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			sink, err := splunkhec.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Version: "test"})
+			sink, err := splunkhec.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -165,7 +166,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 				if err := cfg.Validate(); err != nil {
 					t.Fatal(err)
 				}
-				sink, err := syslog.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Version: "test"})
+				sink, err := syslog.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -27,9 +27,6 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -44,7 +41,7 @@ commands:
                               inspect the state file, list or requeue dead letters
   demo [-repos N] [-alerts N] [-pause D] [-state FILE]
                               run the real pipeline against the built-in GitHub simulator
-  version                     print the version
+  version                     print the version, commit and build date
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -68,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		err = cmdDemo(ctx, args, stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "ghsec-exporter %s\n", version)
+		fmt.Fprintln(stdout, versionLine())
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -127,20 +124,11 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	app, err := newApp(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	notifyReady(log)
-	err = app.Run(ctx)
-	notifyStopping()
-	return err
+	// before anything slow: SIGHUP's default action would kill the daemon
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return serve(ctx, *path, stderr, hup)
 }
 
 func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {

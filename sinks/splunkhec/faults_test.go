@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
@@ -149,7 +147,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			sink, err := splunkhec.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
+			sink, err := splunkhec.New(cfg, sinktest.Deps())
 			if err != nil {
 				t.Fatal(err)
 			}

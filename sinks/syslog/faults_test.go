@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"io"
-	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -166,7 +165,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 				if err := cfg.Validate(); err != nil {
 					t.Fatal(err)
 				}
-				sink, err := syslog.New(cfg, exporter.SinkDeps{Name: sinktest.SinkName, Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
+				sink, err := syslog.New(cfg, sinktest.Deps())
 				if err != nil {
 					t.Fatal(err)
 				}

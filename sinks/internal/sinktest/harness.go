@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -24,6 +25,13 @@ const bound = 2 * time.Minute
 
 // SinkName is the outbox the harness fills.
 const SinkName = "faulty"
+
+// Deps returns complete sink dependencies, as the daemon fills them, for a
+// sink built outside the daemon; the store is left nil (the sinks under
+// fault test keep no data of their own).
+func Deps() exporter.SinkDeps {
+	return exporter.SinkDeps{Name: SinkName, Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now}
+}
 
 // Records returns n valid, distinct alert records.
 func Records(n int) []exporter.Record {
@@ -82,7 +90,8 @@ func New(t testing.TB, sink exporter.Sink, recs []exporter.Record) *Harness {
 // Counts returns the outbox's pending and dead-letter counts.
 func (h *Harness) Counts(t testing.TB) (pending, dead int) {
 	t.Helper()
-	if err := h.DB.View(func(tx *state.Tx) (err error) {
+	if err := h.DB.View(func(tx *state.Tx) error {
+		var err error
 		if pending, err = tx.Pending(SinkName); err != nil {
 			return err
 		}

@@ -62,8 +62,8 @@ func newTestPoller(t *testing.T, srv *httptest.Server) (*Poller, *state.DB, *tim
 	return &Poller{DB: db, GH: gh, Sinks: []string{"out"}, Now: func() time.Time { return now }, Overlap: time.Minute}, db, &now
 }
 
-// outbox returns every record queued for "out", each checked against the schema.
-func outbox(t *testing.T, db *state.DB) []exporter.Record {
+// queuedRecords returns every record queued for "out", each checked against the schema.
+func queuedRecords(t *testing.T, db *state.DB) []exporter.Record {
 	t.Helper()
 	var out []exporter.Record
 	err := db.View(func(tx *state.Tx) error {
@@ -107,7 +107,7 @@ func TestPoll_UndecodableItemIsKeptAndRetried(t *testing.T) {
 	if err != nil {
 		t.Fatalf("one undecodable item failed the poll: %v", err)
 	}
-	if got := actions(outbox(t, db)); got != "3:created 1:created" || st.Undecodable != 1 {
+	if got := actions(queuedRecords(t, db)); got != "3:created 1:created" || st.Undecodable != 1 {
 		t.Fatalf("records %q, undecodable %d", got, st.Undecodable)
 	}
 	var pending map[string][]ghapi.ItemError
@@ -138,7 +138,7 @@ func TestPoll_UndecodableItemIsKeptAndRetried(t *testing.T) {
 	if st, err = p.Poll(ctx, scope, exporter.SourceDependabot); err != nil || st.Undecodable != 0 {
 		t.Fatalf("third poll: %+v %v", st, err)
 	}
-	if got := actions(outbox(t, db)); got != "3:created 1:created 4:created 2:created 2:dismissed" {
+	if got := actions(queuedRecords(t, db)); got != "3:created 1:created 4:created 2:created 2:dismissed" {
 		t.Fatalf("records %q", got)
 	}
 }
@@ -172,7 +172,7 @@ func TestPoll_NullStateNeverEmittedNorReopened(t *testing.T) {
 	if _, err := p.Poll(ctx, scope, exporter.SourceDependabot); err != nil {
 		t.Fatal(err)
 	}
-	recs := outbox(t, db)
+	recs := queuedRecords(t, db)
 	if got := actions(recs); got != "1:created 1:dismissed 1:state_changed" {
 		t.Fatalf("records %q", got)
 	}

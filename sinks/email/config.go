@@ -63,11 +63,9 @@ type Config struct {
 	ImmediateDelay   config.Duration `yaml:"immediate_delay"`
 	ImmediateSubject string          `yaml:"immediate_subject"`
 
-	// Timeout bounds one SMTP conversation.
+	// Timeout bounds one SMTP conversation. Retries follow the daemon's
+	// delivery backoff, like every sink's.
 	Timeout config.Duration `yaml:"timeout"`
-	// RetryMaxBackoff caps the wait between retries after a 4xx reply or a
-	// network error.
-	RetryMaxBackoff config.Duration `yaml:"retry_max_backoff"`
 }
 
 // DefaultConfig returns the defaults an entry is decoded over.
@@ -81,7 +79,6 @@ func DefaultConfig() Config {
 		ImmediateDelay:   config.Duration(30 * time.Second),
 		ImmediateSubject: DefaultImmediateSubject,
 		Timeout:          config.Duration(30 * time.Second),
-		RetryMaxBackoff:  config.Duration(5 * time.Minute),
 	}
 }
 
@@ -154,9 +151,6 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Timeout.D(); d < time.Second || d > 10*time.Minute {
 		add(config.Field("timeout", d, "must be between 1s and 10m"))
-	}
-	if d := c.RetryMaxBackoff.D(); d < time.Second || d > 24*time.Hour {
-		add(config.Field("retry_max_backoff", d, "must be between 1s and 24h"))
 	}
 	return errors.Join(errs...)
 }

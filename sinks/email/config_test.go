@@ -59,7 +59,6 @@ func TestConfig_Validate(t *testing.T) {
 		{name: "unknown immediate action", mod: func(c *Config) { c.ImmediateActions = []string{"bypassed"} }, field: "immediate_actions[0]", value: "bypassed"},
 		{name: "immediate delay", mod: func(c *Config) { c.ImmediateDelay = config.Duration(time.Hour) }, field: "immediate_delay"},
 		{name: "timeout", mod: func(c *Config) { c.Timeout = 0 }, field: "timeout"},
-		{name: "retry backoff", mod: func(c *Config) { c.RetryMaxBackoff = 0 }, field: "retry_max_backoff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/wneessen/go-mail"
 )
 
@@ -62,8 +63,8 @@ func (m *mailer) message(r rendered, date time.Time) (*mail.Msg, error) {
 	return msg, nil
 }
 
-// send makes one delivery attempt. Its error is a *smtpError saying whether
-// a retry may succeed.
+// send makes one delivery attempt. Its error is classified for the
+// Attempter: retryable, permanent or paused (see classify).
 func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	opts := []mail.Option{
 		mail.WithPort(m.cfg.port()),
@@ -83,7 +84,7 @@ func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	}
 	c, err := mail.NewClient(m.cfg.Host, opts...)
 	if err != nil {
-		return &smtpError{err: fmt.Errorf("configure smtp client: %w", err)}
+		return exporter.Paused(fmt.Errorf("configure smtp client: %w", err))
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
 	defer cancel()
@@ -93,47 +94,58 @@ func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	return nil
 }
 
-// smtpError is a failed attempt: Code is the server's reply code (0 when
-// the failure was not a reply), Temporary whether retrying soon may help.
+// smtpError is a failed attempt with the server's reply code (0 when the
+// failure was not a reply).
 type smtpError struct {
-	err       error
-	Code      int
-	Temporary bool
+	err  error
+	Code int
 }
 
 func (e *smtpError) Error() string { return e.err.Error() }
 func (e *smtpError) Unwrap() error { return e.err }
 
-// classify maps a go-mail failure to a reply code and retryability: 4xx and
-// network trouble are temporary; 5xx replies (a refused recipient, failed
-// AUTH) and certificate errors need a change somewhere and wait for the next
-// schedule.
-func classify(err error) *smtpError {
+// authCodes are the replies that say the credentials are wrong or missing
+// (RFC 4954): an operator must act, so delivery pauses with mail kept.
+var authCodes = map[int]bool{530: true, 534: true, 535: true, 538: true}
+
+// classify maps a go-mail failure to the delivery loop's classes: 4xx
+// replies and network trouble are retryable; AUTH failures, certificate
+// errors and a server lacking STARTTLS or the AUTH mechanism need an
+// operator and pause; any other 5xx (a refused recipient) is permanent, and
+// the mail waits for the next schedule.
+func classify(err error) error {
+	code := 0
 	var se *mail.SendError
-	if errors.As(err, &se) && se.ErrorCode() != 0 {
-		return &smtpError{err: err, Code: se.ErrorCode(), Temporary: se.ErrorCode()/100 == 4}
-	}
 	var tp *textproto.Error
-	if errors.As(err, &tp) {
-		return &smtpError{err: err, Code: tp.Code, Temporary: tp.Code/100 == 4}
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		code = se.ErrorCode()
+	} else if errors.As(err, &tp) {
+		code = tp.Code
+	}
+	e := &smtpError{err: err, Code: code}
+	switch {
+	case authCodes[code]:
+		return exporter.Paused(e)
+	case code/100 == 4:
+		return exporter.Retryable(e, 0)
+	case code/100 == 5:
+		return exporter.Permanent(e)
 	}
 	var (
 		unknownAuthority x509.UnknownAuthorityError
 		hostname         x509.HostnameError
 		invalid          x509.CertificateInvalidError
 		verify           *tls.CertificateVerificationError
+		record           tls.RecordHeaderError // TLS to a plain-text port, or the reverse
 	)
-	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify) {
-		return &smtpError{err: err}
-	}
-	var record tls.RecordHeaderError
-	if errors.As(err, &record) {
-		return &smtpError{err: err} // TLS to a plain-text port, or the reverse
+	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &verify) || errors.As(err, &record) {
+		return exporter.Paused(e)
 	}
 	// go-mail reports a server lacking STARTTLS or the AUTH mechanism only
 	// as text; both are configuration problems a quick retry cannot fix.
 	if strings.Contains(err.Error(), "does not support") {
-		return &smtpError{err: err}
+		return exporter.Paused(e)
 	}
-	return &smtpError{err: err, Temporary: true}
+	return exporter.Retryable(e, 0)
 }

@@ -117,8 +117,7 @@ func (s *Sink) deliver(ctx context.Context, idxs []int, events []ingest.Event) (
 	case accepted:
 		return nil, nil, nil
 	case paused:
-		s.log.Error("splunk cloud services refused the token or tenant; delivery is paused and every record is kept until it is fixed", "err", perr)
-		return nil, nil, exporter.Paused(fmt.Errorf("post events to splunk cloud services: %w", perr))
+		return nil, nil, exporter.Paused(fmt.Errorf("post events to splunk cloud services: token or tenant refused: %w", perr))
 	case badData:
 		if len(idxs) == 1 {
 			return idxs, perr, nil

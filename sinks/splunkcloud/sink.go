@@ -84,8 +84,6 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 		return nil
 	}
 	sort.Ints(bad)
-	s.log.Warn("splunk cloud services refused records; they go to the dead-letter bucket",
-		"rejected", len(bad), "batch", len(batch), "err", badErr)
 	return exporter.Rejected(fmt.Errorf("splunk cloud services refused %d of %d records: %w", len(bad), len(batch), badErr), bad...)
 }
 

@@ -79,8 +79,8 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 		case err != nil && exporter.AsDeliveryError(err).Paused:
 			return err
 		case err != nil:
+			// Polled again; the failure is reported in the timeout's error.
 			lastErr = err
-			s.log.Debug("splunk HEC ack query failed; polling again", "err", err)
 		}
 		for _, id := range acked {
 			delete(pending, id)
@@ -91,7 +91,6 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 		if !time.Now().Before(deadline) {
 			msg := fmt.Errorf("splunk HEC did not acknowledge %d of %d requests within %s on channel %s (last error: %v); the batch will be re-sent",
 				len(pending), len(ids), s.ack.timeout, s.ack.channel, lastErr)
-			s.log.Warn("splunk HEC indexer acknowledgement timed out", "pending", len(pending), "err", msg)
 			return exporter.Retryable(msg, 0)
 		}
 		t := time.NewTimer(s.ack.interval)

@@ -125,9 +125,8 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	for _, i := range bad[:min(len(bad), 10)] {
 		ids = append(ids, batch[i].ID)
 	}
-	s.log.Warn("splunk HEC refused records as bad data; they go to the dead-letter bucket",
-		"rejected", len(bad), "batch", len(batch), "ids", ids, "err", badErr)
-	return exporter.Rejected(fmt.Errorf("splunk HEC refused %d of %d records: %w", len(bad), len(batch), badErr), bad...)
+	return exporter.Rejected(fmt.Errorf("splunk HEC refused %d of %d records as bad data (ids %s): %w",
+		len(bad), len(batch), strings.Join(ids, ", "), badErr), bad...)
 }
 
 // Close releases idle connections.
@@ -214,15 +213,11 @@ func (s *Sink) deliver(ctx context.Context, idxs []int, envs [][]byte) (result, 
 	return result{}, exporter.Retryable(v.err(), v.retryAfter)
 }
 
-// pause logs why delivery needs an operator and returns exporter.Paused.
+// pause returns exporter.Paused: a refused token or configuration (URL,
+// index, ack channel) needs an operator. The error carries HEC's reply; the
+// delivery loop logs it.
 func (s *Sink) pause(v verdict) error {
-	err := v.err()
-	if v.status == http.StatusUnauthorized || v.status == http.StatusForbidden {
-		s.log.Error("splunk HEC refused the token; delivery is paused and every record is kept until the token is fixed", "err", err)
-	} else {
-		s.log.Error("splunk HEC refused the sink's configuration (URL, index, ack channel); delivery is paused and every record is kept", "err", err)
-	}
-	return exporter.Paused(err)
+	return exporter.Paused(v.err())
 }
 
 func firstNonNil(errs ...error) error {

@@ -70,6 +70,5 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 		rejErr = fmt.Errorf("%w (%d refused by the receiver)", rejErr, refused)
 	}
 	slices.Sort(rejected)
-	s.log.Warn("records rejected by the syslog sink", "count", len(rejected), "err", rejErr)
 	return exporter.Rejected(rejErr, rejected...)
 }

@@ -11,8 +11,9 @@ import (
 
 // cmdCheckConfig validates the whole config, sinks included, and prints the
 // effective config. Secrets are only ever referenced by file or variable
-// name in the config, so printing it reveals none; the token is resolved to
-// prove it is readable, and only its presence is printed.
+// name in the config, so printing it reveals none; the token is resolved, or
+// the App's private key read and parsed, to prove it is usable, and neither
+// is printed.
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	_, path, err := configFlag("check-config", args, stderr, nil)
 	if err != nil {
@@ -25,10 +26,12 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if _, err := sinks.Decode(cfg.Sinks); err != nil {
 		return fmt.Errorf("config %s: %w", *path, err)
 	}
-	if cfg.GitHub.App == nil {
-		if _, err := cfg.GitHub.Token(); err != nil {
+	if cfg.GitHub.App != nil {
+		if _, err := cfg.GitHub.App.Key(); err != nil {
 			return fmt.Errorf("config %s: %w", *path, err)
 		}
+	} else if _, err := cfg.GitHub.Token(); err != nil {
+		return fmt.Errorf("config %s: %w", *path, err)
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {

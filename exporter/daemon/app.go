@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -126,9 +125,9 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		Logger: opts.Logger, Transport: opts.Transport, Now: opts.Now,
 	}
 	if g.App != nil {
-		key, err := os.ReadFile(g.App.PrivateKeyFile)
+		key, err := g.App.Key()
 		if err != nil {
-			return nil, config.Field("github.app.private_key_file", g.App.PrivateKeyFile, "cannot read: %v", errors.Unwrap(err))
+			return nil, err
 		}
 		o.App = &ghapi.AppAuth{AppID: g.App.AppID, InstallationID: g.App.InstallationID, PrivateKey: key}
 	} else {

@@ -150,8 +150,8 @@ func TestCLI_CheckConfigRefusesWhatRunWouldFailOn(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		"  app: {app_id: 1, installation_id: 2, private_key_file: " + filepath.Join(dir, "missing.pem") + "}\n": "github.app.private_key_file: cannot read",
-		"  app: {app_id: 1, installation_id: 2, private_key_file: " + notKey + "}\n":                          "github.app.private_key_file: not a PEM file",
-		"  token_env: X\n  base_url: https://octo:hunter2@ghes.example/api/v3/\n":                            "github.base_url: must not contain a user name or password",
+		"  app: {app_id: 1, installation_id: 2, private_key_file: " + notKey + "}\n":                            "github.app.private_key_file: not a PEM file",
+		"  token_env: X\n  base_url: https://octo:hunter2@ghes.example/api/v3/\n":                               "github.base_url: must not contain a user name or password",
 	} {
 		code, stdout, stderr := runCLI("check-config", "-config", writeConfig(t, head+body))
 		if code != 1 || !strings.Contains(stderr, want) || strings.Contains(stdout+stderr, "hunter2") || strings.Contains(stdout+stderr, "never-print") {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
-	"github.com/robfig/cron/v3"
 )
 
 // TLS modes.
@@ -87,7 +86,7 @@ func DefaultConfig() Config {
 }
 
 // cronParser accepts the same specs as the exporter's own schedules.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+var cronParser = config.CronParser
 
 // Validate checks the entry and returns every problem, each naming its field.
 // It reads the password file (to fail at startup, not at 8 a.m.) but never
@@ -95,8 +94,13 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
+	hostOK := false
 	if c.Host == "" {
 		add(config.Field("host", nil, "missing: the SMTP server's host name"))
+	} else if err := config.HostField("host", c.Host); err != nil {
+		add(err)
+	} else {
+		hostOK = true
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		add(config.Field("port", c.Port, "must be between 1 and 65535 (0 for the TLS mode's default)"))
@@ -104,7 +108,7 @@ func (c *Config) Validate() error {
 	switch c.TLS {
 	case TLSStartTLS, TLSImplicit:
 	case TLSNone:
-		if c.Host != "" && !isLoopback(c.Host) {
+		if hostOK && !isLoopback(c.Host) {
 			add(config.Field("tls", c.TLS, "none sends mail and credentials in clear text; allowed only for a loopback host, not %q", c.Host))
 		}
 	default:
@@ -137,8 +141,8 @@ func (c *Config) Validate() error {
 	if err := checkTemplate(c.ImmediateSubject, &Immediate{}); err != nil {
 		add(config.Field("immediate_subject", c.ImmediateSubject, "bad template: %v", err))
 	}
-	if _, err := cronParser.Parse(c.DigestSchedule); err != nil {
-		add(config.Field("digest_schedule", c.DigestSchedule, "not a cron schedule: %v", err))
+	if err := config.ScheduleField("digest_schedule", c.DigestSchedule); err != nil {
+		add(err)
 	} else if strings.HasPrefix(c.DigestSchedule, "TZ=") || strings.HasPrefix(c.DigestSchedule, "CRON_TZ=") {
 		add(config.Field("digest_schedule", c.DigestSchedule, "set the time zone with timezone, not in the spec"))
 	}

@@ -326,7 +326,7 @@ func (c *Config) Validate() error {
 		add(Field("log.format", c.Log.Format, "must be text or json"))
 	}
 	if c.Metrics.Listen != "" {
-		add(HostPortField("metrics.listen", c.Metrics.Listen, false))
+		add(HostPortField("metrics.listen", c.Metrics.Listen, "127.0.0.1:9464", false))
 	}
 	if len(c.Sinks) == 0 {
 		add(Field("sinks", nil, "missing: configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))

@@ -79,11 +79,18 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 			return // the type decodes itself (and checks its own keys)
 		}
 		fields := yamlFields(t)
+		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, val := node.Content[i], node.Content[i+1]
+			if dupKey(k, seen, path, errs) {
+				continue
+			}
 			ft, ok := fields[k.Value]
+			if k.Kind != yaml.ScalarNode {
+				ok = false
+			}
 			if !ok {
-				*errs = append(*errs, &FieldError{Path: join(path, k.Value), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(sortedKeys(fields), ", "))})
+				*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(sortedKeys(fields), ", "))})
 				continue
 			}
 			checkKnown(val, ft, join(path, k.Value), errs)
@@ -103,8 +110,11 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 			want("a mapping")
 			return
 		}
+		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
-			checkKnown(node.Content[i+1], t.Elem(), join(path, node.Content[i].Value), errs)
+			if !dupKey(node.Content[i], seen, path, errs) {
+				checkKnown(node.Content[i+1], t.Elem(), join(path, keyName(node.Content[i])), errs)
+			}
 		}
 		return
 	}
@@ -116,6 +126,32 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 			want(describe(t.Kind().String()))
 		}
 	}
+}
+
+// dupKey reports (and appends an error for) a key already seen in the
+// same mapping, which yaml refuses with a line number only.
+func dupKey(k *yaml.Node, seen map[string]int, path string, errs *[]error) bool {
+	if k.Kind != yaml.ScalarNode {
+		return false
+	}
+	if first, ok := seen[k.Value]; ok {
+		*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("set twice (lines %d and %d)", first, k.Line)})
+		return true
+	}
+	seen[k.Value] = k.Line
+	return false
+}
+
+// keyName shows a mapping key in a path; an empty or non-scalar key would
+// otherwise leave the path blank.
+func keyName(k *yaml.Node) string {
+	if k.Kind == yaml.ScalarNode && k.Value != "" {
+		return k.Value
+	}
+	if k.Kind == yaml.ScalarNode {
+		return `""`
+	}
+	return fmt.Sprintf("(key at line %d)", k.Line)
 }
 
 // nodeValue is what a type error shows as the value: a scalar's text, or

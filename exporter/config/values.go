@@ -47,6 +47,8 @@ var hostRe = regexp.MustCompile(`^[A-Za-z0-9_.:%-]+$`)
 // HostField checks a bare host name or IP address of config key path.
 func HostField(path, host string) error {
 	switch {
+	case host == "":
+		return Field(path, nil, "missing: a host name or IP address")
 	case strings.Contains(host, "@"):
 		return Field(path, nil, "must be a host name or IP address, without user or password (%s)", notShown)
 	case !hostRe.MatchString(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")):
@@ -56,10 +58,11 @@ func HostField(path, host string) error {
 }
 
 // HostPortField checks a host:port address of config key path, with a
-// numeric port from 1 to 65535. The host may be empty (all interfaces, for
-// a listen address) only when needHost is false.
-func HostPortField(path, value string, needHost bool) error {
-	example := "host:port such as 127.0.0.1:9464"
+// numeric port from 1 to 65535; example shows a good value in the error.
+// The host may be empty (all interfaces, for a listen address) only when
+// needHost is false.
+func HostPortField(path, value, example string, needHost bool) error {
+	example = "host:port such as " + example
 	if strings.Contains(value, "@") {
 		return Field(path, nil, "must be %s, without user or password (%s)", example, notShown)
 	}

@@ -30,7 +30,7 @@ func (a *App) Key() ([]byte, error) {
 	if err := a.checkKeyPath(); err != nil {
 		return nil, err
 	}
-	b, err := readSecretFile(a.PrivateKeyFile)
+	b, err := ReadFileLimited(a.PrivateKeyFile, maxSecretSize)
 	if err != nil {
 		return nil, Field(keyPath, a.PrivateKeyFile, "cannot read: %v", err)
 	}

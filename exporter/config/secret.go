@@ -83,7 +83,7 @@ func ResolveSecret(path, file, env string, required bool) (string, error) {
 	}
 	switch {
 	case file != "":
-		b, err := readSecretFile(file)
+		b, err := ReadFileLimited(file, maxSecretSize)
 		if err != nil {
 			return "", Field(path+"_file", file, "cannot read secret file: %v", err)
 		}
@@ -104,9 +104,11 @@ func ResolveSecret(path, file, env string, required bool) (string, error) {
 	return "", nil
 }
 
-// readSecretFile reads a regular file of at most maxSecretSize bytes; its
-// errors carry neither the path (the caller names it) nor any content.
-func readSecretFile(name string) ([]byte, error) {
+// ReadFileLimited reads a regular file of at most limit bytes, for the
+// files a config names (secrets, keys, CA bundles): a path to something
+// endless (/dev/zero) or blocking (a FIFO) must not hang check-config. Its
+// errors carry neither the path (the caller names the field) nor content.
+func ReadFileLimited(name string, limit int64) ([]byte, error) {
 	st, err := os.Stat(name)
 	if err != nil {
 		return nil, cause(err)
@@ -119,12 +121,12 @@ func readSecretFile(name string) ([]byte, error) {
 		return nil, cause(err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretSize+1))
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, cause(err)
 	}
-	if len(b) > maxSecretSize {
-		return nil, fmt.Errorf("larger than %d KiB", maxSecretSize>>10)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d KiB", limit>>10)
 	}
 	return b, nil
 }

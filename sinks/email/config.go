@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"text/template"
 	"time"
@@ -85,6 +84,9 @@ func DefaultConfig() Config {
 	}
 }
 
+// maxCAFile bounds a CA bundle (the system's whole bundle is about 200 KiB).
+const maxCAFile = 4 << 20
+
 // cronParser accepts the same specs as the exporter's own schedules.
 var cronParser = config.CronParser
 
@@ -115,8 +117,8 @@ func (c *Config) Validate() error {
 		add(config.Field("tls", c.TLS, "must be starttls, implicit or none"))
 	}
 	if c.CAFile != "" {
-		if _, err := os.ReadFile(c.CAFile); err != nil {
-			add(config.Field("ca_file", c.CAFile, "cannot read: %v", errors.Unwrap(err)))
+		if _, err := config.ReadFileLimited(c.CAFile, maxCAFile); err != nil {
+			add(config.Field("ca_file", c.CAFile, "cannot read: %v", err))
 		}
 	}
 	if _, err := config.ResolveSecret("password", c.PasswordFile, c.PasswordEnv, c.Username != ""); err != nil {

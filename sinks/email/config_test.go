@@ -53,6 +53,7 @@ func TestConfig_Validate(t *testing.T) {
 		{name: "subject unknown field", mod: func(c *Config) { c.Subject = "{{.Nope}}" }, field: "subject"},
 		{name: "immediate subject unknown field", mod: func(c *Config) { c.ImmediateSubject = "{{.PeriodEnd}}" }, field: "immediate_subject"},
 		{name: "bad schedule", mod: func(c *Config) { c.DigestSchedule = "0 25 * * *" }, field: "digest_schedule", value: "0 25 * * *"},
+		{name: "endless ca file", mod: func(c *Config) { c.CAFile = "/dev/zero" }, field: "ca_file", value: "/dev/zero"},
 		{name: "negative every", mod: func(c *Config) { c.DigestSchedule = "@every -5m" }, field: "digest_schedule", value: "@every -5m"},
 		{name: "credentials in host", mod: func(c *Config) { c.Host = "bot:hunter2@smtp.example.com" }, field: "host"},
 		{name: "tz in schedule", mod: func(c *Config) { c.DigestSchedule = "CRON_TZ=Europe/Berlin 0 8 * * *" }, field: "digest_schedule"},

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"net"
 	"net/url"
 	"regexp"
@@ -111,21 +110,4 @@ func ScheduleField(path, spec string) error {
 		return Field(path, spec, "never fires")
 	}
 	return nil
-}
-
-// describe names the YAML shape a Go type expects, for type errors.
-func describe(t string) string {
-	switch t {
-	case "int", "int8", "int16", "int32", "int64":
-		return "an integer"
-	case "uint", "uint8", "uint16", "uint32", "uint64":
-		return "a non-negative integer"
-	case "float32", "float64":
-		return "a number"
-	case "bool":
-		return "true or false"
-	case "string":
-		return "a string"
-	}
-	return fmt.Sprintf("a %s", t)
 }

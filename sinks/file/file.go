@@ -10,8 +10,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -91,6 +93,9 @@ func New(cfg Config, _ exporter.SinkDeps) (*Sink, error) {
 	}
 	// read-write: repairTail reads the end of the file
 	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_RDWR|os.O_APPEND, perm)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("open file sink %s (it needs read and write access, to cut a torn last line after a crash): %w", cfg.Path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
 	}

@@ -7,7 +7,7 @@ import "time"
 // the order they happened, and the snapshot to store. It is pure: the same
 // inputs give the same records with the same ids.
 //
-// The rules are DESIGN.md's transition table. Where the timestamps prove a
+// The rules are the README's transition table. Where the timestamps prove a
 // transition happened between two polls (a dismissed alert whose
 // dismissed_at moved on was reopened and dismissed again), both transitions
 // are emitted.

@@ -1,11 +1,8 @@
-// Package exporter is the domain of ghsec-exporter: the normalized record
-// (schema version 1), the diff that turns two sightings of a GitHub security
-// alert into transition records, the Sink interface every destination
-// implements, and the delivery loop that moves records from a sink's durable
-// outbox to the sink.
-//
-// GitHub access lives in exporter/github, configuration in exporter/config,
-// the in-process GitHub simulator in exporter/ghsim, and the daemon that wires
-// them together in exporter/daemon. State is kept by package state; sinks are
-// implemented under sinks/.
+// Package exporter is the domain of ghsec-exporter, which every other
+// package builds on and which imports none of them: the normalized record
+// (schema version 1), the Observation of an alert and the Snapshot kept of
+// it, the pure Diff that turns two sightings into transition records, the
+// Sink interface every destination implements with the classification of
+// its failures, the SinkDeps a sink is built with, and the two helpers every
+// retrying loop shares (ParseRetryAfter, Sleep).
 package exporter

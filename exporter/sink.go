@@ -23,7 +23,7 @@ type Sink interface {
 }
 
 // Runner is implemented by sinks that need a goroutine of their own for the
-// life of the daemon (an email digest schedule, an acknowledgement poller).
+// life of the daemon (the email sink's digest schedule).
 // Run blocks until ctx is done.
 type Runner interface {
 	Run(ctx context.Context) error
@@ -88,7 +88,9 @@ func AsDeliveryError(err error) *DeliveryError {
 	return &DeliveryError{Err: err}
 }
 
-// SinkDeps is what a sink may use besides its own config.
+// SinkDeps is what a sink may use besides its own config. The daemon fills
+// every field, once, where it builds the sinks; a sink's New relies on that
+// and fills no defaults of its own.
 type SinkDeps struct {
 	// Name is the sink's configured name, unique in the config.
 	Name string

@@ -2,8 +2,9 @@
 # Installs everything the test suite needs, idempotently, into $GHSEC_TOOLS_DIR
 # (default ~/.cache/ghsec-exporter-tools): the real receivers (rsyslog,
 # syslog-ng, mailpit, the OpenTelemetry Collector's splunk_hec receiver), the
-# npm packages with GitHub's OpenAPI descriptions and webhook examples, and
-# staticcheck. Each part is one script under scripts/deps/; they run in parallel.
+# npm packages with GitHub's OpenAPI descriptions and webhook examples,
+# staticcheck, nfpm (the packages) and a Debian root that the unit is tested
+# in under systemd-nspawn. Each part is one script under scripts/deps/; they run in parallel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}

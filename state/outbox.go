@@ -48,23 +48,16 @@ func (t *Tx) Append(sink string, recs ...exporter.Record) error {
 	return nil
 }
 
-// Peek returns up to max records from the head of sink's outbox, and also
-// stops once maxBytes of encoded records have been read (0: no byte limit).
-// A record that does not decode is returned with only Seq and a zero Record
+// Peek returns up to max records from the head of sink's outbox. A record that does not decode is returned with only Seq and a zero Record
 // so the caller can dead-letter it instead of blocking the queue.
-func (t *Tx) Peek(sink string, max, maxBytes int) ([]Item, error) {
+func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 	b, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || b == nil {
 		return nil, err
 	}
 	var out []Item
-	size := 0
 	c := b.Cursor()
 	for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
-		if maxBytes > 0 && len(out) > 0 && size+len(v) > maxBytes {
-			break
-		}
-		size += len(v)
 		it := Item{Seq: binary.BigEndian.Uint64(k)}
 		if err := json.Unmarshal(v, &it.Record); err != nil {
 			it.Record = exporter.Record{}
@@ -129,22 +122,24 @@ func validJSON(raw []byte) json.RawMessage {
 	return q
 }
 
-// Pending counts the records in sink's outbox.
-func (t *Tx) Pending(sink string) int {
-	b, err := nested(t.tx, bucketOutbox, sink, false)
-	if err != nil || b == nil {
-		return 0
-	}
-	return b.Stats().KeyN
+// Pending counts the records in sink's outbox (0 when it has none yet). It
+// fails only on an invalid sink name.
+func (t *Tx) Pending(sink string) (int, error) {
+	return t.count(bucketOutbox, sink)
 }
 
-// DeadCount counts the records in sink's dead-letter bucket.
-func (t *Tx) DeadCount(sink string) int {
-	b, err := nested(t.tx, bucketDead, sink, false)
+// DeadCount counts the records in sink's dead-letter bucket (0 when it has
+// none yet). It fails only on an invalid sink name.
+func (t *Tx) DeadCount(sink string) (int, error) {
+	return t.count(bucketDead, sink)
+}
+
+func (t *Tx) count(parent []byte, sink string) (int, error) {
+	b, err := nested(t.tx, parent, sink, false)
 	if err != nil || b == nil {
-		return 0
+		return 0, err
 	}
-	return b.Stats().KeyN
+	return b.Stats().KeyN, nil
 }
 
 // ForEachDead walks sink's dead-letter entries (reason + record JSON).

@@ -78,7 +78,7 @@ func TestOutbox_AppendPeekAckDeadLetterRequeue(t *testing.T) {
 		t.Fatal(err)
 	}
 	var items []Item
-	_ = db.View(func(tx *Tx) error { items, _ = tx.Peek("s1", 2, 0); return nil })
+	_ = db.View(func(tx *Tx) error { items, _ = tx.Peek("s1", 2); return nil })
 	if len(items) != 2 || items[0].Record.ID != "a" || items[1].Record.ID != "b" {
 		t.Fatalf("peek: %+v", items)
 	}
@@ -92,8 +92,10 @@ func TestOutbox_AppendPeekAckDeadLetterRequeue(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = db.View(func(tx *Tx) error {
-		if tx.Pending("s1") != 1 || tx.DeadCount("s1") != 1 {
-			t.Errorf("pending %d dead %d, want 1 and 1", tx.Pending("s1"), tx.DeadCount("s1"))
+		pending, perr := tx.Pending("s1")
+		dead, derr := tx.DeadCount("s1")
+		if pending != 1 || dead != 1 || perr != nil || derr != nil {
+			t.Errorf("pending %d (%v) dead %d (%v), want 1 and 1", pending, perr, dead, derr)
 		}
 		return nil
 	})
@@ -105,7 +107,7 @@ func TestOutbox_AppendPeekAckDeadLetterRequeue(t *testing.T) {
 		return nil
 	})
 	_ = db.View(func(tx *Tx) error {
-		items, _ = tx.Peek("s1", 10, 0)
+		items, _ = tx.Peek("s1", 10)
 		if len(items) != 2 || items[0].Record.ID != "c" || items[1].Record.ID != "b" {
 			t.Errorf("after requeue: %+v", items)
 		}
@@ -130,7 +132,7 @@ func TestOutbox_RollbackLosesNothing(t *testing.T) {
 	}
 	_ = db.View(func(tx *Tx) error {
 		_, ok, _ := tx.Snapshot(exporter.AlertKey{Source: "dependabot", Repo: "a/b", Number: 1})
-		if ok || tx.Pending("s1") != 0 {
+		if n, err := tx.Pending("s1"); ok || n != 0 || err != nil {
 			t.Error("a failed transaction left a snapshot or a record behind")
 		}
 		return nil
@@ -190,6 +192,22 @@ func TestSinkKV(t *testing.T) {
 	_ = db.SinkView("never-written", func(b exporter.KV) error {
 		if b.Get([]byte("x")) != nil {
 			t.Error("empty bucket returned data")
+		}
+		return nil
+	})
+}
+
+func TestOutbox_CountsFailOnInvalidSinkName(t *testing.T) {
+	db, _ := openTemp(t)
+	_ = db.View(func(tx *Tx) error {
+		if n, err := tx.Pending("never-used"); n != 0 || err != nil {
+			t.Errorf("Pending of a sink without an outbox = %d, %v; want 0, nil", n, err)
+		}
+		if _, err := tx.Pending(""); err == nil {
+			t.Error("Pending of an empty sink name did not fail")
+		}
+		if _, err := tx.DeadCount("a\x00b"); err == nil {
+			t.Error("DeadCount of a name with NUL did not fail")
 		}
 		return nil
 	})

@@ -152,15 +152,6 @@ func (t *Tx) PruneSeen(set string, beforeMillis int64) (int, error) {
 	return len(old), nil
 }
 
-// SeenCount is the size of the named set.
-func (t *Tx) SeenCount(set string) int {
-	b := t.tx.Bucket(bucketSeen).Bucket([]byte(set))
-	if b == nil {
-		return 0
-	}
-	return b.Stats().KeyN
-}
-
 func validSinkName(name string) error {
 	if name == "" || strings.ContainsRune(name, 0) {
 		return fmt.Errorf("invalid sink name %q", name)

@@ -19,19 +19,9 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path)
+	cfg, err := loadChecked(*path)
 	if err != nil {
 		return err
-	}
-	if _, err := sinks.Decode(cfg.Sinks); err != nil {
-		return fmt.Errorf("config %s: %w", *path, err)
-	}
-	if cfg.GitHub.App != nil {
-		if _, err := cfg.GitHub.App.Key(); err != nil {
-			return fmt.Errorf("config %s: %w", *path, err)
-		}
-	} else if _, err := cfg.GitHub.Token(); err != nil {
-		return fmt.Errorf("config %s: %w", *path, err)
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -39,4 +29,27 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "# %s is valid; effective config (secrets are referenced, never shown):\n%s", *path, out)
 	return nil
+}
+
+// loadChecked loads the config at path and checks what config.Load leaves to
+// others: the sinks' own settings and that the token is readable or the App's
+// private key readable and parsable. check-config
+// and a SIGHUP reload both use it, so a reload accepts exactly what
+// check-config accepts. Errors name the field path and the bad value.
+func loadChecked(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sinks.Decode(cfg.Sinks); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if cfg.GitHub.App != nil {
+		if _, err := cfg.GitHub.App.Key(); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	} else if _, err := cfg.GitHub.Token(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
 }

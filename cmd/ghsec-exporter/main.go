@@ -24,10 +24,8 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -41,8 +39,9 @@ commands:
   check-config -config FILE   validate the config and print it with secrets redacted
   state show|deadletter|requeue -config FILE [-sink NAME]
                               inspect the state file, list or requeue dead letters
-  demo [-steps N]             run the real pipeline against the built-in GitHub simulator
-  version                     print the version
+  demo [-repos N] [-alerts N] [-pause D] [-state FILE]
+                              run the real pipeline against the built-in GitHub simulator
+  version                     print the version, commit and build date
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -66,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "demo":
 		err = cmdDemo(ctx, args, stdout, stderr)
 	case "version", "-version", "--version":
-		fmt.Fprintf(stdout, "ghsec-exporter %s\n", version)
+		fmt.Fprintln(stdout, versionLine())
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -106,25 +105,30 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, o))
 }
 
+// newApp is the wiring of run and once: the sinks the config names, built by
+// the daemon once it has opened the state file.
+func newApp(cfg *config.Config, log *slog.Logger) (*daemon.App, error) {
+	vs, err := sinks.Decode(cfg.Sinks)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]daemon.SinkSpec, len(vs))
+	for i, v := range vs {
+		specs[i] = daemon.SinkSpec{Name: v.Name, Build: v.Build}
+	}
+	return daemon.New(cfg, daemon.Options{Logger: log, Version: version, Sinks: specs})
+}
+
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
 	_, path, err := configFlag("run", args, stderr, nil)
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log, stderr)
-	app, err := daemon.New(cfg, daemon.Options{Logger: log, Version: version})
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	notifyReady(log)
-	err = app.Run(ctx)
-	notifyStopping()
-	return err
+	// before anything slow: SIGHUP's default action would kill the daemon
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	return serve(ctx, *path, stderr, hup)
 }
 
 func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
@@ -141,7 +145,7 @@ func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app, err := daemon.New(cfg, daemon.Options{Logger: newLogger(cfg.Log, stderr), Version: version})
+	app, err := newApp(cfg, newLogger(cfg.Log, stderr))
 	if err != nil {
 		return err
 	}

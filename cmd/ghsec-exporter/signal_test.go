@@ -16,8 +16,12 @@ import (
 )
 
 // TestMain lets a test re-run this binary as the real program: with
-// GHSEC_EXEC_ARGS set, it runs main's code path on those arguments.
+// GHSEC_EXEC_ARGS set, it runs main's code path on those arguments; with
+// GHSEC_FSIZE_SHIM set, it execs the daemon under a file-size limit.
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("GHSEC_FSIZE_SHIM"); spec != "" {
+		fsizeShim(spec) // does not return
+	}
 	if args := os.Getenv("GHSEC_EXEC_ARGS"); args != "" {
 		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 	}

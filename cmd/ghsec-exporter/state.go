@@ -96,16 +96,25 @@ func stateShow(db *state.DB, w io.Writer) error {
 		names := tx.Sinks()
 		sort.Strings(names)
 		for _, s := range names {
-			c.Outboxes[s] = tx.Pending(s)
-			c.Dead[s] = tx.DeadCount(s)
+			var err error
+			if c.Outboxes[s], err = tx.Pending(s); err != nil {
+				return err
+			}
+			if c.Dead[s], err = tx.DeadCount(s); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	c.Size, _ = db.Size()
-	c.Schema, _ = db.SchemaVersion()
+	if c.Size, err = db.Size(); err != nil {
+		return err
+	}
+	if c.Schema, err = db.SchemaVersion(); err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(c)

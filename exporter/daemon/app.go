@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -21,15 +19,22 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Version string
-	// Transport replaces the HTTP transport to GitHub (demo, tests).
-	Transport http.RoundTripper
 	// Now is the clock for observed_at; nil means time.Now.
 	Now func() time.Time
-	// WrapSink lets tests put a fault injector around a built sink.
-	WrapSink func(name string, s exporter.Sink) exporter.Sink
-	// Sinks, when set, replaces the sinks built from the config (the demo
-	// writes to its own writer); keys are sink names.
-	Sinks map[string]exporter.Sink
+	// Sinks are the destinations, one per configured sink; New builds each
+	// once the state file is open. At least one is required.
+	Sinks []SinkSpec
+}
+
+// SinkSpec is one destination the daemon builds and delivers to. The
+// command makes them from the config's sinks; tests and the demo make their
+// own.
+type SinkSpec struct {
+	// Name is the configured name: the key of the sink's outbox.
+	Name string
+	// Build constructs the sink. deps is complete: name, a logger scoped
+	// with the name, version, state store and clock.
+	Build func(deps exporter.SinkDeps) (exporter.Sink, error)
 }
 
 // App is a configured exporter.
@@ -50,8 +55,9 @@ type App struct {
 	jobStats jobTracker
 }
 
-// New opens the state file and builds the client and sinks. It fails fast,
-// naming the file, when another process holds the state file.
+// New opens the state file and builds the GitHub client and opts.Sinks. It
+// fails fast, naming the file, when another process holds the state file,
+// and fails when a sink cannot be built.
 func New(cfg *config.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -62,9 +68,8 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	validated, err := sinks.Decode(cfg.Sinks)
-	if err != nil {
-		return nil, err
+	if len(opts.Sinks) == 0 {
+		return nil, errors.New("no sinks given")
 	}
 	db, err := state.Open(cfg.State.Path, state.Options{})
 	if err != nil {
@@ -81,27 +86,19 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	var names []string
-	for _, v := range validated {
-		var s exporter.Sink
-		if opts.Sinks != nil {
-			if s = opts.Sinks[v.Name]; s == nil {
-				return nil, fmt.Errorf("sink %q: no replacement given", v.Name)
-			}
-		} else {
-			s, err = v.Build(exporter.SinkDeps{Logger: a.log.With("sink", v.Name), Version: opts.Version, Store: db, Now: opts.Now})
-			if err != nil {
-				return nil, err
-			}
-		}
-		if opts.WrapSink != nil {
-			s = opts.WrapSink(v.Name, s)
+	for _, spec := range opts.Sinks {
+		s, err := spec.Build(exporter.SinkDeps{
+			Name: spec.Name, Logger: a.log.With("sink", spec.Name), Version: opts.Version, Store: db, Now: opts.Now,
+		})
+		if err != nil {
+			return nil, err
 		}
 		a.sinks = append(a.sinks, s)
-		names = append(names, v.Name)
+		names = append(names, spec.Name)
 		a.deliverers = append(a.deliverers, &pipeline.Deliverer{
-			DB: db, Name: v.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize,
+			DB: db, Name: spec.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize,
 			MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
-			Log: a.log.With("component", "delivery", "sink", v.Name),
+			Log: a.log.With("component", "delivery", "sink", spec.Name),
 		})
 	}
 	a.poller = &pipeline.Poller{
@@ -122,7 +119,7 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
-		Logger: opts.Logger, Transport: opts.Transport, Now: opts.Now,
+		Logger: opts.Logger, Now: opts.Now,
 	}
 	if g.App != nil {
 		key, err := g.App.Key()
@@ -189,11 +186,13 @@ func (a *App) PollAlerts(ctx context.Context) error {
 		}
 		start := time.Now()
 		st, perr := a.poller.Poll(ctx, t.Scope, t.Source)
-		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond), "err", perr)
 		if perr != nil {
-			errs = append(errs, perr)
+			// not logged here: the job (or once) reports it once, at ERROR
+			errs = append(errs, fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, perr))
+			continue
 		}
+		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return errors.Join(errs...)
 }
@@ -206,11 +205,12 @@ func (a *App) Reconcile(ctx context.Context) error {
 			break
 		}
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
-		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
-			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn, "err", err)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err))
+			continue
 		}
+		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
+			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn)
 	}
 	return errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
@@ -34,11 +35,12 @@ func (a *App) PollAudit(ctx context.Context) error {
 		}
 		start := time.Now()
 		st, err := a.auditor.Poll(ctx, s)
-		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
-			"shipped", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond), "err", err)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("poll audit log of %s: %w", s, err))
+			continue
 		}
+		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
+			"shipped", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return errors.Join(errs...)
 }

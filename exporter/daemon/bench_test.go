@@ -70,7 +70,7 @@ func BenchmarkPollingCost20k(b *testing.B) {
 		if err := cfg.Validate(); err != nil {
 			b.Fatal(err)
 		}
-		a, err := New(&cfg, Options{Now: sim.Now})
+		a, err := New(&cfg, Options{Now: sim.Now, Sinks: sinksOf(b, &cfg, nil)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,13 +7,38 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/internal/openapicheck"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"go.yaml.in/yaml/v3"
 )
 
 type stateTx = state.Tx
+
+// sinksOf builds the config's sinks the way the command does, each wrapped
+// by wrap when it is not nil.
+func sinksOf(t testing.TB, cfg *config.Config, wrap func(exporter.Sink) exporter.Sink) []SinkSpec {
+	t.Helper()
+	vs, err := sinks.Decode(cfg.Sinks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []SinkSpec
+	for _, v := range vs {
+		out = append(out, SinkSpec{Name: v.Name, Build: func(d exporter.SinkDeps) (exporter.Sink, error) {
+			s, err := v.Build(d)
+			if err != nil || wrap == nil {
+				return s, err
+			}
+			return wrap(s), nil
+		}})
+	}
+	return out
+}
 
 // clearETags drops the stored ETags so the next poll must diff every page.
 func clearETags(tx *state.Tx) error {

@@ -84,12 +84,22 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
+// countMetric is a sink's gauge from count, or an invalid metric that fails
+// the scrape with count's error rather than reporting a false 0.
+func countMetric(desc *prometheus.Desc, sink string, count func(sink string) (int, error)) prometheus.Metric {
+	n, err := count(sink)
+	if err != nil {
+		return prometheus.NewInvalidMetric(desc, err)
+	}
+	return prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, float64(n), sink)
+}
+
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	a := c.a
 	_ = a.db.View(func(tx *state.Tx) error {
 		for _, d := range a.deliverers {
-			ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(tx.Pending(d.Name)), d.Name)
-			ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(tx.DeadCount(d.Name)), d.Name)
+			ch <- countMetric(descPending, d.Name, tx.Pending)
+			ch <- countMetric(descDead, d.Name, tx.DeadCount)
 		}
 		return nil
 	})

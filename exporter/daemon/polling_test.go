@@ -97,7 +97,7 @@ func TestRateLimits_WaitsAreHonouredAndLogged(t *testing.T) {
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/dependabot/alerts", Count: 1, Status: 429, RetryAfter: 2 * time.Second})
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/code-scanning/alerts", Count: 1, Status: 403, Secondary: true})
 	var logs lockedBuffer
-	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger()})
+	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger(), Sinks: sinksOf(t, e.cfg, nil)})
 	must(t, err)
 	defer a.Close()
 	var slept []time.Duration
@@ -189,7 +189,7 @@ func TestGitHubApp_InstallationToken(t *testing.T) {
 	out := filepath.Join(dir, "out.jsonl")
 	cfg.Sinks = []config.SinkEntry{{Name: "f", Type: "file", Body: fileBody(out)}}
 	must(t, cfg.Validate())
-	a, err := New(&cfg, Options{Now: sim.Now})
+	a, err := New(&cfg, Options{Now: sim.Now, Sinks: sinksOf(t, &cfg, nil)})
 	must(t, err)
 	defer a.Close()
 	must(t, a.Once(context.Background(), time.Second, false))

@@ -101,7 +101,7 @@ func BenchmarkBackfill100k(b *testing.B) {
 		}
 		// bytes per tracked alert: snapshots alone, outbox drained
 		if err := db.Update(func(tx *state.Tx) error {
-			items, err := tx.Peek("out", 1<<30, 0)
+			items, err := tx.Peek("out", 1<<30)
 			if err != nil {
 				return err
 			}

@@ -126,7 +126,7 @@ func (d *Deliverer) Drain(ctx context.Context) error {
 
 func (d *Deliverer) pending() (int, error) {
 	n := 0
-	err := d.DB.View(func(tx *state.Tx) error { n = tx.Pending(d.Name); return nil })
+	err := d.DB.View(func(tx *state.Tx) (err error) { n, err = tx.Pending(d.Name); return err })
 	return n, err
 }
 
@@ -140,7 +140,7 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 		var items []state.Item
 		err := d.DB.View(func(tx *state.Tx) error {
 			var err error
-			items, err = tx.Peek(d.Name, d.BatchSize, 0)
+			items, err = tx.Peek(d.Name, d.BatchSize)
 			return err
 		})
 		if err != nil {

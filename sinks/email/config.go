@@ -87,9 +87,6 @@ func DefaultConfig() Config {
 // maxCAFile bounds a CA bundle (the system's whole bundle is about 200 KiB).
 const maxCAFile = 4 << 20
 
-// cronParser accepts the same specs as the exporter's own schedules.
-var cronParser = config.CronParser
-
 // Validate checks the entry and returns every problem, each naming its field.
 // It reads the password file (to fail at startup, not at 8 a.m.) but never
 // puts the password in an error.

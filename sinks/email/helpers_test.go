@@ -39,8 +39,12 @@ func openState(t testing.TB, path string) *state.DB {
 	return db
 }
 
+// newSink builds a sink on db; a nil now is the wall clock.
 func newSink(t testing.TB, cfg Config, db exporter.SinkStore, now func() time.Time) *Sink {
 	t.Helper()
+	if now == nil {
+		now = time.Now
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}

@@ -58,15 +58,6 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if deps.Store == nil {
 		return nil, errors.New("email sink needs the state store")
 	}
-	if deps.Logger == nil {
-		deps.Logger = slog.New(slog.DiscardHandler)
-	}
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
-	if deps.Name == "" {
-		deps.Name = "email"
-	}
 	password, err := config.ResolveSecret("password", cfg.PasswordFile, cfg.PasswordEnv, cfg.Username != "")
 	if err != nil {
 		return nil, err
@@ -75,7 +66,7 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if err != nil {
 		return nil, config.Field("timezone", cfg.Timezone, "not an IANA time zone name")
 	}
-	sched, err := cronParser.Parse(cfg.DigestSchedule)
+	sched, err := config.CronParser.Parse(cfg.DigestSchedule)
 	if err != nil {
 		return nil, config.Field("digest_schedule", cfg.DigestSchedule, "not a cron schedule: %v", err)
 	}

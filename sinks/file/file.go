@@ -109,8 +109,9 @@ func New(cfg Config, _ exporter.SinkDeps) (*Sink, error) {
 // NewWriter is a sink over any writer (tests, the demo).
 func NewWriter(w io.Writer) *Sink { return &Sink{w: w, path: "writer"} }
 
-// Send writes the batch as JSON lines. Every failure is retryable: the
-// records stay queued.
+// Send writes the batch as JSON lines. A failed write or sync is retryable
+// and keeps the batch queued; a record that cannot be encoded never will
+// be, so that failure is permanent.
 func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

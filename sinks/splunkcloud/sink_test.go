@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -102,7 +103,7 @@ func testConfig(t *testing.T, f *fakeIngest) Config {
 }
 
 func newSink(t *testing.T, c Config) *Sink {
-	s, err := New(c, exporter.SinkDeps{Name: "scs", Version: "test"})
+	s, err := New(c, exporter.SinkDeps{Name: "scs", Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func BenchmarkSend_OutboxToOtelcol(b *testing.B) {
 	h := receivers.StartOtelcolHEC(b, receivers.OtelcolHECOptions{})
 	c := DefaultConfig()
 	c.URL, c.TokenFile, c.HealthCheck = h.URL, tokenFile(b, h.Token), false
-	s, err := New(c, exporter.SinkDeps{Name: "hec", Version: "bench"})
+	s, err := New(c, exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.DiscardHandler), Version: "bench", Now: time.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func BenchmarkSend_OutboxToOtelcol(b *testing.B) {
 		t0, c0 := time.Now(), cpuTime()
 		for {
 			var items []state.Item
-			if err := db.View(func(tx *state.Tx) (err error) { items, err = tx.Peek("hec", peek, 0); return }); err != nil {
+			if err := db.View(func(tx *state.Tx) (err error) { items, err = tx.Peek("hec", peek); return }); err != nil {
 				b.Fatal(err)
 			}
 			if len(items) == 0 {

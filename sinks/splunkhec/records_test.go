@@ -72,7 +72,7 @@ func tokenFile(t testing.TB, token string) string {
 
 // testDeps returns SinkDeps logging to the test log.
 func testDeps(t testing.TB) exporter.SinkDeps {
-	return exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test"}
+	return exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})), Version: "test", Now: time.Now}
 }
 
 type testWriter struct{ t testing.TB }

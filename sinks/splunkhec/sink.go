@@ -41,9 +41,6 @@ var _ exporter.Sink = (*Sink)(nil)
 // logged). It fails on an unreadable secret or certificate file.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
 	if err != nil {
 		return nil, fmt.Errorf("resolve HEC token: %w", err)
@@ -60,7 +57,7 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		log:       log,
 		base:      strings.TrimRight(cfg.URL, "/"),
 		token:     token,
-		userAgent: "ghsec-exporter/" + orDefault(deps.Version, "dev"),
+		userAgent: "ghsec-exporter/" + deps.Version,
 		client:    hc,
 		enc:       newEncoder(cfg, host),
 		maxEvents: cfg.MaxBatchEvents,
@@ -68,9 +65,6 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		compress:  cfg.Compress,
 		timeout:   cfg.Timeout.D(),
 		now:       deps.Now,
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	if cfg.Ack.Enabled {
 		ch, err := ackChannel(cfg.Ack.Channel, deps)
@@ -238,11 +232,4 @@ func firstNonNil(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

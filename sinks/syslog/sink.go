@@ -42,9 +42,6 @@ type Sink struct {
 // certificate.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	host := cfg.Hostname
 	if host == "" {
 		h, err := os.Hostname()

@@ -34,10 +34,6 @@ type opInfo struct {
 // Product returns the product name the Checker was loaded for.
 func (c *Checker) Product() string { return c.product }
 
-// Doc returns the pruned description (paths, operations, parameters and the
-// components they reference); callers must not modify it.
-func (c *Checker) Doc() *openapi3.T { return c.doc }
-
 // newChecker indexes doc's operations by method and path pattern, the way
 // kin-openapi's legacy router does, without its whole-document validation:
 // GitHub's descriptions carry examples that do not match their own schemas.

@@ -136,12 +136,6 @@ func (m *Mailpit) Message(id string) Mail {
 	return out
 }
 
-// Raw returns a message's source as received.
-func (m *Mailpit) Raw(id string) []byte {
-	m.t.Helper()
-	return m.do(http.MethodGet, "/api/v1/message/"+id+"/raw", nil)
-}
-
 // WaitMessages polls until at least n messages arrived or timeout passed,
 // and returns them oldest first with their parts.
 func (m *Mailpit) WaitMessages(n int, timeout time.Duration) []Mail {

@@ -172,27 +172,6 @@ func (r *Rsyslog) Messages(t testing.TB) []SyslogMessage {
 	return out
 }
 
-// WaitMessages waits until rsyslog parsed at least n messages and returns them.
-func (r *Rsyslog) WaitMessages(t testing.TB, n int, timeout time.Duration) []SyslogMessage {
-	t.Helper()
-	return waitMessages(t, "rsyslog", r.Proc, n, timeout, r.Messages)
-}
-
-func waitMessages(t testing.TB, name string, p *Proc, n int, timeout time.Duration, read func(testing.TB) []SyslogMessage) []SyslogMessage {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := read(t)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s received %d messages, want %d, within %s\n--- log ---\n%s", name, len(got), n, timeout, p.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // readJSONLines calls fn for every complete line of path; a missing file
 // has no lines. A last line without its newline is still being written.
 func readJSONLines(t testing.TB, path string, fn func(line []byte)) {

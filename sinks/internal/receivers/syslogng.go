@@ -105,12 +105,6 @@ func (s *SyslogNG) Messages(t testing.TB) []SyslogMessage {
 	return out
 }
 
-// WaitMessages waits until syslog-ng parsed at least n messages.
-func (s *SyslogNG) WaitMessages(t testing.TB, n int, timeout time.Duration) []SyslogMessage {
-	t.Helper()
-	return waitMessages(t, "syslog-ng", s.Proc, n, timeout, s.Messages)
-}
-
 // syslogNGErrorLog matches what syslog-ng prints (with -e, on stderr) when
 // it cannot frame or parse input.
 var syslogNGErrorLog = regexp.MustCompile(`(?i)invalid frame header|error processing log message|error parsing|parse error|message too long|truncat`)

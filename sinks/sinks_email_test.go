@@ -1,9 +1,11 @@
 package sinks
 
 import (
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
@@ -47,7 +49,7 @@ func TestDecode_Email(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := v[0].Build(exporter.SinkDeps{Store: db})
+	s, err := v[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

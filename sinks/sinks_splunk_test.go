@@ -10,7 +10,7 @@ import (
 )
 
 // decodeValidated decodes and validates sink entries (decodeEntries is in
-// register_email_test.go).
+// sinks_email_test.go).
 func decodeValidated(t *testing.T, doc string) ([]*Validated, error) {
 	t.Helper()
 	return Decode(decodeEntries(t, doc))

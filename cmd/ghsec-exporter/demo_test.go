@@ -1,22 +1,21 @@
-package daemon
+package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordschema"
 )
 
 func TestDemo_ShowsEveryKindOfTransition(t *testing.T) {
-	var out, narration bytes.Buffer
-	if err := Demo(context.Background(), &out, &narration, DemoOptions{Repos: 3, PerKind: 6}); err != nil {
-		t.Fatalf("demo: %v\n%s", err, narration.String())
+	code, out, narration := runCLI("demo", "-repos", "3", "-alerts", "6", "-pause", "0")
+	if code != 0 {
+		t.Fatalf("demo exited %d\n%s", code, narration)
 	}
 	actions := map[string]bool{}
-	sc := bufio.NewScanner(&out)
+	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<22)
 	for sc.Scan() {
 		if err := recordschema.ValidateJSON(sc.Bytes()); err != nil {
@@ -33,7 +32,7 @@ func TestDemo_ShowsEveryKindOfTransition(t *testing.T) {
 			t.Errorf("demo showed no %s; saw %v", want, actions)
 		}
 	}
-	if !bytes.Contains(narration.Bytes(), []byte("quiet poll")) {
-		t.Errorf("narration incomplete:\n%s", narration.String())
+	if !strings.Contains(narration, "quiet poll") {
+		t.Errorf("narration incomplete:\n%s", narration)
 	}
 }

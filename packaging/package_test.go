@@ -1,0 +1,158 @@
+package packaging
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// wantFiles is the package's whole content: path → mode, all owned by root.
+var wantFiles = map[string]os.FileMode{
+	"/usr/bin/ghsec-exporter":                           0o755,
+	"/lib/systemd/system/ghsec-exporter.service":        0o644,
+	"/etc/ghsec-exporter":                               os.ModeDir | 0o755,
+	"/etc/ghsec-exporter/config.yaml":                   0o644,
+	"/usr/share/doc/ghsec-exporter/README.md":           0o644,
+	"/usr/share/doc/ghsec-exporter/config.example.yaml": 0o644,
+	"/usr/share/doc/ghsec-exporter/record.schema.json":  0o644,
+	"/usr/share/doc/ghsec-exporter/email.md":            0o644,
+	"/usr/share/doc/ghsec-exporter/openapi-proof.md":    0o644,
+	"/usr/share/doc/ghsec-exporter/simulator.md":        0o644,
+	"/usr/share/doc/ghsec-exporter/splunk.md":           0o644,
+	"/usr/share/doc/ghsec-exporter/syslog.md":           0o644,
+}
+
+// The .deb installed with dpkg into a throwaway root (never this machine's):
+// every file with its mode and owner, the conffile registered, and the
+// installed binary runs and prints the stamped version.
+func TestDeb_InstallsIntoThrowawayRoot(t *testing.T) {
+	need(t, "dpkg")
+	needPackages(t)
+	if got := strings.TrimSpace(run(t, "dpkg-deb", "-f", debPath, "Depends")); got != "procps" {
+		t.Errorf("Depends %q, want procps (/bin/kill for ExecReload=)", got)
+	}
+	// owners from the archive listing: extraction keeps them only as root
+	listing := run(t, "dpkg-deb", "-c", debPath)
+	for _, l := range strings.Split(strings.TrimSpace(listing), "\n") {
+		if f := strings.Fields(l); len(f) < 6 || f[1] != "root/root" {
+			t.Errorf("not owned by root/root: %s", l)
+		}
+	}
+
+	root := t.TempDir()
+	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// chrootless: the root has no shell for the maintainer script, which
+	// sees DPKG_ROOT and leaves this machine's systemd alone; procps is
+	// not in the empty root's package database
+	run(t, "dpkg", "--root="+root, "--force-script-chrootless", "--force-depends", "--log=/dev/null", "-i", debPath)
+
+	st := run(t, "dpkg-query", "--root="+root, "-W", "-f=${Version} ${Status}|${Conffiles}", "ghsec-exporter")
+	if !strings.HasPrefix(st, pkgVersion+" install ok installed|") {
+		t.Errorf("dpkg-query: %q", st)
+	}
+	if !regexp.MustCompile(`^\s*/etc/ghsec-exporter/config\.yaml [0-9a-f]{32}\s*$`).MatchString(strings.SplitN(st, "|", 2)[1]) {
+		t.Errorf("conffiles %q, want exactly /etc/ghsec-exporter/config.yaml", st)
+	}
+	checkTree(t, root)
+
+	example, _ := os.ReadFile("../config.example.yaml")
+	if got, _ := os.ReadFile(filepath.Join(root, "etc/ghsec-exporter/config.yaml")); string(got) != string(example) {
+		t.Error("/etc/ghsec-exporter/config.yaml is not config.example.yaml")
+	}
+	unit, _ := os.ReadFile("../systemd/ghsec-exporter.service")
+	if got, _ := os.ReadFile(filepath.Join(root, "lib/systemd/system/ghsec-exporter.service")); string(got) != string(unit) {
+		t.Error("the packaged unit is not systemd/ghsec-exporter.service")
+	}
+	out := run(t, filepath.Join(root, "usr/bin/ghsec-exporter"), "version")
+	if !regexp.MustCompile(`^ghsec-exporter ` + regexp.QuoteMeta(pkgVersion) + ` \(commit [0-9a-f]{12}(-dirty)?, built \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, go`).MatchString(out) {
+		t.Errorf("installed `ghsec-exporter version`: %q", out)
+	}
+}
+
+// checkTree compares the files under root with wantFiles: the package
+// paths and nothing else but the parent directories and dpkg's database.
+func checkTree(t *testing.T, root string) {
+	t.Helper()
+	var extra []string
+	_ = filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(p, root)
+		if rel == "" || strings.HasPrefix(rel, "/var/lib/dpkg") || rel == "/var/lib" || rel == "/var" {
+			return nil
+		}
+		want, ok := wantFiles[rel]
+		switch {
+		case !ok && fi.IsDir():
+		case !ok:
+			extra = append(extra, rel)
+		case fi.Mode()&(os.ModeType|os.ModePerm) != want:
+			t.Errorf("%s: mode %v, want %v", rel, fi.Mode(), want)
+		}
+		return nil
+	})
+	sort.Strings(extra)
+	if len(extra) > 0 {
+		t.Errorf("unexpected files: %q", extra)
+	}
+	for p := range wantFiles {
+		if _, err := os.Lstat(filepath.Join(root, p)); err != nil {
+			t.Errorf("missing %s", p)
+		}
+	}
+}
+
+// The .rpm holds the same files with the same modes and owners, the config
+// as %config(noreplace).
+func TestRPM_Contents(t *testing.T) {
+	need(t, "rpm")
+	needPackages(t)
+	if got := run(t, "rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{RELEASE}", rpmPath); got != "ghsec-exporter "+pkgVersion+" 1" {
+		t.Errorf("rpm name/version: %q", got)
+	}
+	// --dump: path size mtime digest mode owner group isconfig isdoc rdev symlink
+	seen := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(run(t, "rpm", "-qp", "--dump", rpmPath)), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 9 {
+			t.Fatalf("rpm --dump line %q", l)
+		}
+		want, ok := wantFiles[f[0]]
+		if !ok {
+			t.Errorf("unexpected file %s", f[0])
+			continue
+		}
+		seen[f[0]] = true
+		wantMode := fmt.Sprintf("0100%o", want.Perm())
+		if want.IsDir() {
+			wantMode = fmt.Sprintf("040%o", want.Perm())
+		}
+		if f[4] != wantMode || f[5] != "root" || f[6] != "root" {
+			t.Errorf("%s: mode %s owner %s:%s, want %s root:root", f[0], f[4], f[5], f[6], wantMode)
+		}
+		if isConfig := f[7] == "1"; isConfig != (f[0] == "/etc/ghsec-exporter/config.yaml") {
+			t.Errorf("%s: isconfig %s", f[0], f[7])
+		}
+	}
+	if len(seen) != len(wantFiles) {
+		t.Errorf("rpm holds %d of the %d files", len(seen), len(wantFiles))
+	}
+	if got := run(t, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]", rpmPath); !strings.Contains(got, "/etc/ghsec-exporter/config.yaml cn") {
+		t.Errorf("config.yaml is not %%config(noreplace):\n%s", got)
+	}
+	if got := strings.TrimSpace(run(t, "rpm", "-qp", "--requires", rpmPath)); !strings.Contains(got, "util-linux") {
+		t.Errorf("requires %q, want util-linux (/bin/kill for ExecReload=)", got)
+	}
+}

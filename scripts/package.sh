@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the .deb and .rpm into dist/ (or $DIST): a static binary stamped
+# with version, commit and build date (`ghsec-exporter version` prints them),
+# the systemd unit, the example config as the conffile
+# /etc/ghsec-exporter/config.yaml, and the docs. nfpm comes from
+# scripts/deps/nfpm.sh (installed here when missing).
+#
+#   ./scripts/package.sh                      # version from the git tag vX.Y.Z at HEAD, else 0.0.0+git<date>.<commit>
+#   VERSION=1.2.3 ARCH=arm64 ./scripts/package.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}
+DIST=${DIST:-dist}
+ARCH=${ARCH:-$(go env GOARCH)}
+
+# outside a git checkout (a source tarball) the commit is "unknown"
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [[ $commit != unknown && -n "$(git status --porcelain --untracked-files=no)" ]]; then commit+=-dirty; fi
+# SOURCE_DATE_EPOCH, when set, makes the stamp reproducible.
+date=$(date -u ${SOURCE_DATE_EPOCH:+-d "@$SOURCE_DATE_EPOCH"} +%Y-%m-%dT%H:%M:%SZ)
+if [[ -z "${VERSION:-}" ]]; then
+  if tag=$(git describe --tags --exact-match --match 'v[0-9]*' 2>/dev/null); then
+    VERSION=${tag#v}
+  else
+    VERSION=0.0.0+git$(git log -1 --format=%cd --date=format:%Y%m%d 2>/dev/null || date -u +%Y%m%d).${commit%-dirty}
+  fi
+fi
+export VERSION ARCH
+
+bash scripts/deps/nfpm.sh
+mkdir -p "$DIST"
+export BIN="$DIST/ghsec-exporter-linux-$ARCH"
+CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -buildvcs=false \
+  -ldflags "-s -w -X main.version=$VERSION -X main.commit=$commit -X main.date=$date" \
+  -o "$BIN" ./cmd/ghsec-exporter
+for p in deb rpm; do
+  "$GHSEC_TOOLS_DIR/bin/nfpm" package --config packaging/nfpm.yaml --packager "$p" --target "$DIST/"
+done
+ls -l "$DIST"

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -127,9 +126,9 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		Logger: opts.Logger, Now: opts.Now, Sleep: opts.Sleep,
 	}
 	if g.App != nil {
-		key, err := os.ReadFile(g.App.PrivateKeyFile)
+		key, err := g.App.Key()
 		if err != nil {
-			return nil, config.Field("github.app.private_key_file", g.App.PrivateKeyFile, "cannot read: %v", errors.Unwrap(err))
+			return nil, err
 		}
 		o.App = &ghapi.AppAuth{AppID: g.App.AppID, InstallationID: g.App.InstallationID, PrivateKey: key}
 	} else {

@@ -229,12 +229,8 @@ func (a *App) Handler() http.Handler {
 	return mux
 }
 
-// serveMetrics runs the metrics server until ctx ends.
-func (a *App) serveMetrics(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+// serveMetrics runs the metrics server on ln until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -250,3 +250,23 @@ func TestHandler_UndecodableAlertShows(t *testing.T) {
 		t.Errorf("healthz does not show the refused alert: %s", h)
 	}
 }
+
+// A metrics.listen that cannot be bound stops run with an error instead of
+// leaving the daemon running unobserved.
+func TestRun_MetricsListenFailureStops(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	e := newEnv(t, "dotcom")
+	e.cfg.Metrics.Listen = taken.Addr().String()
+	a := e.app(Options{})
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err = a.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "metrics.listen "+taken.Addr().String()) {
+		t.Fatalf("Run: %v, want an error naming metrics.listen", err)
+	}
+}

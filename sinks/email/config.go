@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"text/template"
 	"time"
@@ -82,14 +81,22 @@ func DefaultConfig() Config {
 	}
 }
 
+// maxCAFile bounds a CA bundle (the system's whole bundle is about 200 KiB).
+const maxCAFile = 4 << 20
+
 // Validate checks the entry and returns every problem, each naming its field.
 // It reads the password file (to fail at startup, not at 8 a.m.) but never
 // puts the password in an error.
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
+	hostOK := false
 	if c.Host == "" {
 		add(config.Field("host", nil, "missing: the SMTP server's host name"))
+	} else if err := config.HostField("host", c.Host); err != nil {
+		add(err)
+	} else {
+		hostOK = true
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		add(config.Field("port", c.Port, "must be between 1 and 65535 (0 for the TLS mode's default)"))
@@ -97,15 +104,15 @@ func (c *Config) Validate() error {
 	switch c.TLS {
 	case TLSStartTLS, TLSImplicit:
 	case TLSNone:
-		if c.Host != "" && !isLoopback(c.Host) {
+		if hostOK && !isLoopback(c.Host) {
 			add(config.Field("tls", c.TLS, "none sends mail and credentials in clear text; allowed only for a loopback host, not %q", c.Host))
 		}
 	default:
 		add(config.Field("tls", c.TLS, "must be starttls, implicit or none"))
 	}
 	if c.CAFile != "" {
-		if _, err := os.ReadFile(c.CAFile); err != nil {
-			add(config.Field("ca_file", c.CAFile, "cannot read: %v", errors.Unwrap(err)))
+		if _, err := config.ReadFileLimited(c.CAFile, maxCAFile); err != nil {
+			add(config.Field("ca_file", c.CAFile, "cannot read: %v", err))
 		}
 	}
 	if _, err := config.ResolveSecret("password", c.PasswordFile, c.PasswordEnv, c.Username != ""); err != nil {
@@ -130,8 +137,8 @@ func (c *Config) Validate() error {
 	if err := checkTemplate(c.ImmediateSubject, &Immediate{}); err != nil {
 		add(config.Field("immediate_subject", c.ImmediateSubject, "bad template: %v", err))
 	}
-	if _, err := config.CronParser.Parse(c.DigestSchedule); err != nil {
-		add(config.Field("digest_schedule", c.DigestSchedule, "not a cron schedule: %v", err))
+	if err := config.ScheduleField("digest_schedule", c.DigestSchedule); err != nil {
+		add(err)
 	} else if strings.HasPrefix(c.DigestSchedule, "TZ=") || strings.HasPrefix(c.DigestSchedule, "CRON_TZ=") {
 		add(config.Field("digest_schedule", c.DigestSchedule, "set the time zone with timezone, not in the spec"))
 	}

@@ -2,7 +2,6 @@ package splunkhec
 
 import (
 	"errors"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -102,13 +101,9 @@ var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // also resolves the token so a missing secret fails check-config.
 func (c *Config) Validate() error {
 	var errs []error
-	u, err := url.Parse(c.URL)
-	switch {
-	case c.URL == "":
-		errs = append(errs, config.Field("url", nil, "missing: HEC base URL such as https://splunk:8088"))
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		errs = append(errs, config.Field("url", c.URL, "must be an http or https URL such as https://splunk:8088"))
-	case strings.Contains(u.Path, "/services/collector"):
+	if u, err := config.URLField("url", c.URL, "https://splunk:8088 (the HEC base URL)"); err != nil {
+		errs = append(errs, err)
+	} else if strings.Contains(u.Path, "/services/collector") {
 		errs = append(errs, config.Field("url", c.URL, "give the base URL only; the sink adds /services/collector/event"))
 	}
 	if _, err := config.ResolveSecret("token", c.TokenFile, c.TokenEnv, true); err != nil {

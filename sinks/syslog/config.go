@@ -2,7 +2,6 @@ package syslog
 
 import (
 	"errors"
-	"net"
 	"os"
 	"strings"
 	"time"
@@ -128,8 +127,8 @@ func (c *Config) Validate() error {
 	default:
 		bad("network", c.Network, "must be udp, tcp, tls or relp")
 	}
-	if host, port, err := net.SplitHostPort(c.Address); err != nil || host == "" || port == "" {
-		bad("address", c.Address, "must be host:port")
+	if err := config.HostPortField("address", c.Address, "syslog.example.com:6514", true); err != nil {
+		errs = append(errs, err)
 	}
 	switch {
 	case c.Framing == "" && framed:

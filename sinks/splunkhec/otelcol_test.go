@@ -210,7 +210,7 @@ func TestSend_Otelcol_ReceiverRestart(t *testing.T) {
 	checkArrived(t, recs, h.WaitEvents(t, len(recs), 20*time.Second))
 }
 
-func TestNew_HealthCheckWarnsAndGoesOn(t *testing.T) {
+func TestNew_UnreachableHECSendRetries(t *testing.T) {
 	c := DefaultConfig()
 	c.URL = "http://127.0.0.1:1" // nothing listens
 	c.TokenEnv = "GHSEC_TEST_HEC_TOKEN"

@@ -28,17 +28,23 @@ type Sink struct {
 	maxBytes  int
 	compress  bool
 	timeout   time.Duration
-	ack       *acker // nil when indexer acknowledgement is off
+	ack       *acker        // nil when indexer acknowledgement is off
+	health    bool          // probe the health endpoint when Run starts
+	probeWait time.Duration // bounds the health probe
 	now       func() time.Time
 
 	warnNoAck sync.Once
 }
 
-var _ exporter.Sink = (*Sink)(nil)
+var (
+	_ exporter.Sink   = (*Sink)(nil)
+	_ exporter.Runner = (*Sink)(nil)
+)
 
-// New builds the sink: it resolves the token, loads TLS files, picks the
-// ack channel and probes HEC's health endpoint once (a failed probe is only
-// logged). It fails on an unreadable secret or certificate file.
+// New builds the sink: it resolves the token, loads TLS files and picks the
+// ack channel. It makes no request (the health probe runs in Run, where
+// shutdown can cancel it). It fails on an unreadable secret or certificate
+// file.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
 	if log == nil {
@@ -67,6 +73,8 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		maxBytes:  cfg.MaxBatchBytes,
 		compress:  cfg.Compress,
 		timeout:   cfg.Timeout.D(),
+		health:    cfg.HealthCheck,
+		probeWait: min(cfg.Timeout.D(), 5*time.Second),
 		now:       deps.Now,
 	}
 	if s.now == nil {
@@ -80,10 +88,18 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		s.ack = &acker{channel: ch, interval: cfg.Ack.PollInterval.D(), timeout: cfg.Ack.Timeout.D()}
 		log.Info("splunk HEC indexer acknowledgement on", "channel", ch)
 	}
-	if cfg.HealthCheck {
-		s.healthCheck(context.Background())
-	}
 	return s, nil
+}
+
+// Run probes HEC's health endpoint once when health_check is on, then
+// waits for ctx to end; it always returns nil. The probe only logs: Send
+// works (and retries) whatever it found, and ctx ending cancels it.
+func (s *Sink) Run(ctx context.Context) error {
+	if s.health {
+		s.healthCheck(ctx)
+	}
+	<-ctx.Done()
+	return nil
 }
 
 // Send delivers batch in requests of at most max_batch_events events and

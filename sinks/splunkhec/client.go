@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
@@ -71,7 +72,7 @@ func (s *Sink) healthCheck(ctx context.Context) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	v := classify(resp.StatusCode, resp.Header, body, time.Now())
-	if v.outcome != accepted {
+	if v.outcome != splunk.Accepted {
 		s.log.Warn("splunk HEC is not healthy; delivery will retry", "url", s.base+pathHealth, "err", v.err())
 		return
 	}

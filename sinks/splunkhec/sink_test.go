@@ -246,13 +246,3 @@ func TestNew_AckChannelKeptInState(t *testing.T) {
 		t.Errorf("configured channel not used: %s", s.ack.channel)
 	}
 }
-
-func TestSink_Chunks(t *testing.T) {
-	s := &Sink{maxEvents: 3, maxBytes: 10}
-	envs := [][]byte{[]byte("aaaa"), []byte("bbbb"), nil, []byte("cc"), []byte("dddddddddddddd"), []byte("e"), []byte("f"), []byte("g"), []byte("h")}
-	got := s.chunks(envs)
-	want := [][]int{{0, 1, 3}, {4}, {5, 6, 7}, {8}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("chunks = %v, want %v", got, want)
-	}
-}

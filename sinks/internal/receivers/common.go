@@ -20,35 +20,6 @@ import (
 	"time"
 )
 
-// ToolsDir is where scripts/setup-test-deps.sh installs receivers:
-// $GHSEC_TOOLS_DIR, else $HOME/.cache/ghsec-exporter-tools.
-func ToolsDir() string {
-	if d := os.Getenv("GHSEC_TOOLS_DIR"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "ghsec-exporter-tools")
-}
-
-// InCI reports whether the tests run under CI (CI=true), where a missing
-// receiver is a failure rather than a skip.
-func InCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
-
-// Need returns path if it exists and is executable. Otherwise it fails the
-// test under CI and skips it elsewhere, naming the setup script.
-func Need(t testing.TB, path string) string {
-	t.Helper()
-	if st, err := os.Stat(path); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-		return path
-	}
-	msg := fmt.Sprintf("test receiver %s is not installed; run scripts/setup-test-deps.sh", path)
-	if InCI() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()

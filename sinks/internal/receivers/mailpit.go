@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // MailpitMode selects how a test's mailpit accepts SMTP connections.
@@ -52,7 +54,7 @@ type Mailpit struct {
 // enabled but idle until SetChaos turns it on.
 func StartMailpit(t testing.TB, mode MailpitMode) *Mailpit {
 	t.Helper()
-	bin := Need(t, filepath.Join(ToolsDir(), "bin", "mailpit"))
+	bin := testtools.NeedExec(t, testtools.Bin("mailpit"))
 	dir := t.TempDir()
 	m := &Mailpit{t: t, SMTPPort: FreePort(t), APIPort: FreePort(t)}
 	m.api = fmt.Sprintf("http://127.0.0.1:%d", m.APIPort)

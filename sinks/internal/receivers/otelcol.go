@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 //go:embed testdata/otelcol-hec.yaml
@@ -56,7 +58,7 @@ type OtelcolHECOptions struct {
 // directory; it is stopped at test cleanup.
 func StartOtelcolHEC(t testing.TB, opts OtelcolHECOptions) *OtelcolHEC {
 	t.Helper()
-	bin := Need(t, filepath.Join(ToolsDir(), "bin", "otelcol-hec"))
+	bin := testtools.NeedExec(t, testtools.Bin("otelcol-hec"))
 	dir := t.TempDir()
 	h := &OtelcolHEC{Token: opts.Token, OutPath: filepath.Join(dir, "out.jsonl")}
 	if h.Token == "" {

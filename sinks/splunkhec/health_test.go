@@ -43,12 +43,7 @@ func healthSink(t *testing.T, url string, log logEvents) *Sink {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(c, exporter.SinkDeps{Name: "hec", Logger: slog.New(log)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return newSinkDeps(t, c, exporter.SinkDeps{Name: "hec", Logger: slog.New(log)})
 }
 
 func TestNew_MakesNoRequest(t *testing.T) {

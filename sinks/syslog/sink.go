@@ -150,11 +150,7 @@ func (s *Sink) deliver(ctx context.Context) error {
 		return err
 	}
 	if dialed {
-		if s.failing {
-			s.log.Info("reconnected to syslog receiver")
-		} else {
-			s.log.Debug("connected to syslog receiver")
-		}
+		s.noteConnected()
 	}
 	s.splitMessages()
 	if err := s.conn.write(ctx, s.out, s.dgrams); err != nil {
@@ -172,6 +168,16 @@ func (s *Sink) splitMessages() {
 	for _, end := range s.dgramEnd {
 		s.dgrams = append(s.dgrams, s.out[start:end])
 		start = end
+	}
+}
+
+// noteConnected logs a new connection: at INFO when it ends a failure
+// (the recovery an operator looks for), else at DEBUG.
+func (s *Sink) noteConnected() {
+	if s.failing {
+		s.log.Info("reconnected to syslog receiver")
+	} else {
+		s.log.Debug("connected to syslog receiver")
 	}
 }
 

@@ -148,21 +148,15 @@ func (m *Mailpit) Raw(id string) []byte {
 // and returns them oldest first with their parts.
 func (m *Mailpit) WaitMessages(n int, timeout time.Duration) []Mail {
 	m.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		list := m.Messages()
-		if len(list) >= n {
-			out := make([]Mail, 0, len(list))
-			for i := len(list) - 1; i >= 0; i-- {
-				out = append(out, m.Message(list[i].ID))
-			}
-			return out
-		}
-		if time.Now().After(deadline) {
-			m.t.Fatalf("mailpit: %d messages after %s, want %d\n--- log ---\n%s", len(list), timeout, n, m.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var list []MailSummary
+	if !poll(timeout, func() bool { list = m.Messages(); return len(list) >= n }) {
+		m.t.Fatalf("mailpit: %d messages after %s, want %d\n--- log ---\n%s", len(list), timeout, n, m.Log())
 	}
+	out := make([]Mail, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		out = append(out, m.Message(list[i].ID))
+	}
+	return out
 }
 
 // SetChaos makes mailpit answer RCPT TO with code (e.g. 451 or 550) for

@@ -177,17 +177,11 @@ func (r *Rsyslog) WaitMessages(t testing.TB, n int, timeout time.Duration) []Sys
 
 func waitMessages(t testing.TB, name string, p *Proc, n int, timeout time.Duration, read func(testing.TB) []SyslogMessage) []SyslogMessage {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := read(t)
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s received %d messages, want %d, within %s\n--- log ---\n%s", name, len(got), n, timeout, p.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var got []SyslogMessage
+	if !poll(timeout, func() bool { got = read(t); return len(got) >= n }) {
+		t.Fatalf("%s received %d messages, want %d, within %s\n--- log ---\n%s", name, len(got), n, timeout, p.Log())
 	}
+	return got
 }
 
 // readJSONLines calls fn for every complete line of path; a missing file

@@ -45,7 +45,7 @@ func FreeUDPPort(t testing.TB) int {
 // WaitTCP waits until addr accepts TCP connections.
 func WaitTCP(addr string, timeout time.Duration) error {
 	var err error
-	if poll(timeout, func() bool {
+	if Poll(timeout, func() bool {
 		var c net.Conn
 		if c, err = net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 			c.Close()
@@ -57,11 +57,11 @@ func WaitTCP(addr string, timeout time.Duration) error {
 	return fmt.Errorf("%s not accepting connections after %s: %w", addr, timeout, err)
 }
 
-// poll calls done every 50 ms until it reports true or timeout passes, and
+// Poll calls done every 50 ms until it reports true or timeout passes, and
 // reports whether it did. The receivers are other processes that write
 // files or answer HTTP; polling their counted output is how a test waits
 // for it, and timeout only bounds a test that would otherwise hang.
-func poll(timeout time.Duration, done func() bool) bool {
+func Poll(timeout time.Duration, done func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !done() {
 		if time.Now().After(deadline) {

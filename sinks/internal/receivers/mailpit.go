@@ -149,7 +149,7 @@ func (m *Mailpit) Raw(id string) []byte {
 func (m *Mailpit) WaitMessages(n int, timeout time.Duration) []Mail {
 	m.t.Helper()
 	var list []MailSummary
-	if !poll(timeout, func() bool { list = m.Messages(); return len(list) >= n }) {
+	if !Poll(timeout, func() bool { list = m.Messages(); return len(list) >= n }) {
 		m.t.Fatalf("mailpit: %d messages after %s, want %d\n--- log ---\n%s", len(list), timeout, n, m.Log())
 	}
 	out := make([]Mail, 0, len(list))

@@ -137,7 +137,7 @@ func (h *OtelcolHEC) WaitEvents(t testing.TB, n int, timeout time.Duration) []HE
 	t.Helper()
 	var evs []HECEvent
 	var err error
-	if !poll(timeout, func() bool { evs, err = h.Events(); return err == nil && len(evs) >= n }) {
+	if !Poll(timeout, func() bool { evs, err = h.Events(); return err == nil && len(evs) >= n }) {
 		t.Fatalf("otelcol-hec: %d events after %s, want %d (last error: %v)\n--- log ---\n%s", len(evs), timeout, n, err, h.Log())
 	}
 	return evs

@@ -178,7 +178,7 @@ func (r *Rsyslog) WaitMessages(t testing.TB, n int, timeout time.Duration) []Sys
 func waitMessages(t testing.TB, name string, p *Proc, n int, timeout time.Duration, read func(testing.TB) []SyslogMessage) []SyslogMessage {
 	t.Helper()
 	var got []SyslogMessage
-	if !poll(timeout, func() bool { got = read(t); return len(got) >= n }) {
+	if !Poll(timeout, func() bool { got = read(t); return len(got) >= n }) {
 		t.Fatalf("%s received %d messages, want %d, within %s\n--- log ---\n%s", name, len(got), n, timeout, p.Log())
 	}
 	return got

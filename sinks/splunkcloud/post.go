@@ -48,7 +48,9 @@ func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) splu
 	}
 	client, err := services.NewClient(sc)
 	if err != nil {
-		return splunk.Attempt{Outcome: splunk.Paused, Err: fmt.Errorf("create splunk cloud services client: %w", err)}
+		err = fmt.Errorf("create splunk cloud services client: %w", err)
+		s.log.Error("splunk cloud services client cannot be built; delivery is paused and every record is kept", "err", err)
+		return splunk.Attempt{Outcome: splunk.Paused, Err: err}
 	}
 	batch := make([]ingest.Event, len(idxs))
 	for i, j := range idxs {

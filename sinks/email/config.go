@@ -34,9 +34,12 @@ type Config struct {
 	Port int    `yaml:"port"`
 	// TLS is starttls (required, not opportunistic), implicit (SMTPS) or
 	// none (loopback hosts only).
-	TLS                string `yaml:"tls"`
-	CAFile             string `yaml:"ca_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	TLS string `yaml:"tls"`
+	// CAFile is a PEM bundle of the only CAs trusted to verify the server:
+	// it replaces the system roots. Empty means the system roots.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipVerify turns certificate verification off (tests only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// Username enables AUTH; the password comes from a file or the environment.
 	Username     string `yaml:"username"`
 	PasswordFile string `yaml:"password_file"`

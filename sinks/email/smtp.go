@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/wneessen/go-mail"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // mailer makes one SMTP conversation per mail: digests are rare, so a kept
@@ -25,20 +26,9 @@ type mailer struct {
 }
 
 func newMailer(cfg Config, password, version string) (*mailer, error) {
-	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca_file %s: no PEM certificate found", cfg.CAFile)
-		}
-		tc.RootCAs = pool
+	tc, err := tlsconf.Client(tlsconf.Options{CAFile: cfg.CAFile, ServerName: cfg.Host, InsecureSkipVerify: cfg.InsecureSkipVerify})
+	if err != nil {
+		return nil, err
 	}
 	return &mailer{cfg: cfg, password: password, tls: tc, version: version}, nil
 }

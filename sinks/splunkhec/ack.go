@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 // acker holds the indexer acknowledgement settings of a sink.
@@ -128,10 +129,10 @@ func (s *Sink) queryAcks(ctx context.Context, pending map[int64]bool) ([]int64, 
 	if err != nil {
 		return nil, fmt.Errorf("query splunk HEC acks: %w", err)
 	}
-	if v.outcome == paused && (v.status == http.StatusUnauthorized || v.status == http.StatusForbidden) {
+	if v.outcome == splunk.Paused && (v.status == http.StatusUnauthorized || v.status == http.StatusForbidden) {
 		return nil, s.pause(v)
 	}
-	if v.outcome != accepted {
+	if v.outcome != splunk.Accepted {
 		return nil, fmt.Errorf("query splunk HEC acks: %w", v.err())
 	}
 	var r struct {

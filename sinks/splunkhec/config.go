@@ -42,12 +42,16 @@ type Config struct {
 	Compress bool `yaml:"compress"`
 	// Timeout bounds one HTTP request.
 	Timeout config.Duration `yaml:"timeout"`
-	// HealthCheck probes /services/collector/health at start-up and logs a
-	// warning when HEC is not healthy; start-up goes on either way.
+	// HealthCheck probes /services/collector/health once when the sink's Run
+	// starts and logs a warning when HEC is not healthy; delivery goes on
+	// either way.
 	HealthCheck bool `yaml:"health_check"`
-	// TLS: a CA bundle to trust, a client certificate, or no verification
-	// at all (tests only; logged loudly).
-	CAFile             string `yaml:"ca_file"`
+	// CAFile is a PEM bundle of the only CAs trusted for an https URL: it
+	// replaces the system roots. Empty: the system roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a client certificate (mutual TLS), both or
+	// neither; InsecureSkipVerify turns verification off (tests only;
+	// logged loudly).
 	CertFile           string `yaml:"cert_file"`
 	KeyFile            string `yaml:"key_file"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`

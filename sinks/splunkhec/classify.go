@@ -40,6 +40,8 @@ type verdict struct {
 	status     int
 	reply      reply
 	retryAfter time.Duration
+	// notHEC: a 2xx to an event post without HEC's success reply.
+	notHEC bool
 }
 
 // err describes the verdict for logs and errors; it quotes HEC's own text
@@ -48,6 +50,9 @@ func (v verdict) err() error {
 	code := "none"
 	if v.reply.Code != nil {
 		code = strconv.Itoa(*v.reply.Code)
+	}
+	if v.notHEC {
+		return fmt.Errorf("splunk HEC URL answered %d without HEC's success reply {\"code\":0}: is url a Splunk HEC endpoint?", v.status)
 	}
 	text := v.reply.Text
 	if text == "" {

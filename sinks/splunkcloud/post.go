@@ -37,7 +37,7 @@ func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // post makes one PostEvents call with the events at idxs and classifies
-// the result. A pause is logged here.
+// the result; the delivery loop logs a failure.
 func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) splunk.Attempt {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout.D())
 	defer cancel()
@@ -48,8 +48,7 @@ func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) splu
 	}
 	client, err := services.NewClient(sc)
 	if err != nil {
-		err = fmt.Errorf("create splunk cloud services client: %w", err)
-		s.log.Error("splunk cloud services client cannot be built; delivery is paused and every record is kept", "err", err)
+		err = fmt.Errorf("create splunk cloud services client (fix the sink's config to resume; records are kept): %w", err)
 		return splunk.Attempt{Outcome: splunk.Paused, Err: err}
 	}
 	batch := make([]ingest.Event, len(idxs))
@@ -68,7 +67,7 @@ func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) splu
 	case o == splunk.Retry && ctx.Err() != nil:
 		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
 	case o == splunk.Paused:
-		s.log.Error("splunk cloud services refused the token or tenant; delivery is paused and every record is kept until it is fixed", "err", err)
+		err = fmt.Errorf("token or tenant refused (fix it to resume; records are kept): %w", err)
 	}
 	if o != splunk.BadData {
 		err = fmt.Errorf("post events to splunk cloud services: %w", err)

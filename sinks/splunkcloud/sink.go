@@ -34,9 +34,6 @@ var _ exporter.Sink = (*Sink)(nil)
 // no request is made until the first Send.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
 	if err != nil {
 		return nil, fmt.Errorf("resolve SCS token: %w", err)
@@ -51,12 +48,6 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	}
 	if s.eventHost == "" {
 		s.eventHost, _ = os.Hostname()
-	}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if deps.Version == "" {
-		s.version = "ghsec-exporter/dev"
 	}
 	return s, nil
 }

@@ -47,9 +47,6 @@ var (
 // file.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
 	if err != nil {
 		return nil, fmt.Errorf("resolve HEC token: %w", err)
@@ -66,7 +63,7 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		log:       log,
 		base:      strings.TrimRight(cfg.URL, "/"),
 		token:     token,
-		userAgent: "ghsec-exporter/" + orDefault(deps.Version, "dev"),
+		userAgent: "ghsec-exporter/" + deps.Version,
 		client:    hc,
 		enc:       newEncoder(cfg, host),
 		maxEvents: cfg.MaxBatchEvents,
@@ -76,9 +73,6 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		health:    cfg.HealthCheck,
 		probeWait: min(cfg.Timeout.D(), 5*time.Second),
 		now:       deps.Now,
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	if cfg.Ack.Enabled {
 		ch, err := ackChannel(cfg.Ack.Channel, deps)
@@ -186,11 +180,4 @@ func pauseErr(v verdict) error {
 		return fmt.Errorf("splunk HEC refused the token; fix it to resume (records are kept): %w", v.err())
 	}
 	return fmt.Errorf("splunk HEC refused the sink's configuration (URL, index, ack channel); fix it to resume (records are kept): %w", v.err())
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -42,9 +42,6 @@ type Sink struct {
 // certificate.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	host := cfg.Hostname
 	if host == "" {
 		h, err := os.Hostname()
@@ -103,7 +100,6 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 		return exporter.Retryable(err, 0)
 	}
 	if len(rejected) > 0 {
-		s.log.Warn("records rejected by the syslog sink", "count", len(rejected), "err", rejErr)
 		return exporter.Rejected(rejErr, rejected...)
 	}
 	return nil
@@ -195,7 +191,7 @@ func (s *Sink) Close() error {
 	s.conn.drop()
 	if s.relp != nil {
 		if err := s.relp.close(); err != nil {
-			s.log.Debug("RELP close handshake failed; every batch was acknowledged before", "err", err)
+			s.log.Warn("RELP close handshake failed; every batch was acknowledged before", "err", err)
 		}
 	}
 	return nil

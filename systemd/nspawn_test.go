@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // container is a Debian root booted by systemd-nspawn -b on a throwaway
@@ -73,15 +75,12 @@ func boot(t *testing.T, root, dist string) *container {
 	// until its bus is up, systemctl answers "offline"; "degraded" is a
 	// booted system with a failed unit, named below
 	var s string
-	for {
+	if !testtools.Poll(time.Until(deadline), 200*time.Millisecond, func() bool {
 		out, _ := c.execIn("", "systemctl", "is-system-running", "--wait")
-		if s = strings.TrimSpace(out); s == "running" || s == "degraded" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("container did not boot: %q\n%s", s, console.String())
-		}
-		time.Sleep(200 * time.Millisecond)
+		s = strings.TrimSpace(out)
+		return s == "running" || s == "degraded"
+	}) {
+		t.Fatalf("container did not boot: %q\n%s", s, console.String())
 	}
 	if s != "running" {
 		failed, _ := c.execIn("", "systemctl", "--failed", "--no-legend")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // The .deb under a real, booted systemd: installed with dpkg, the shipped
@@ -75,12 +76,10 @@ func TestUnit_UnderBootedSystemd(t *testing.T) {
 	j.waitFor("a record of an alert created while running", recordOf("secret_scanning", second)...)
 
 	// the watchdog: systemd saw a ping after the one that came with READY
-	deadline := time.Now().Add(bootWait)
-	for c.show("WatchdogTimestampMonotonic")["WatchdogTimestampMonotonic"] == st["WatchdogTimestampMonotonic"] {
-		if time.Now().After(deadline) {
-			t.Fatalf("no watchdog ping reached systemd:\n%s", j.text())
-		}
-		time.Sleep(500 * time.Millisecond)
+	if !testtools.Poll(bootWait, 500*time.Millisecond, func() bool {
+		return c.show("WatchdogTimestampMonotonic")["WatchdogTimestampMonotonic"] != st["WatchdogTimestampMonotonic"]
+	}) {
+		t.Fatalf("no watchdog ping reached systemd:\n%s", j.text())
 	}
 
 	out := c.must("", "systemd-analyze", "security", "--threshold=15", "ghsec-exporter")

@@ -31,7 +31,9 @@ type faultyReceiver struct {
 	mu     sync.Mutex
 	healed bool
 	got    map[string]bool
-	wg     sync.WaitGroup
+	// more is signalled whenever got grows
+	more chan struct{}
+	wg   sync.WaitGroup
 }
 
 func startFaulty(t *testing.T, useTLS bool, fault func(r *faultyReceiver, c net.Conn)) (*faultyReceiver, syslog.Config) {
@@ -50,7 +52,7 @@ func startFaulty(t *testing.T, useTLS bool, fault func(r *faultyReceiver, c net.
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{pair}})
 		cfg.Network, cfg.CAFile = syslog.NetworkTLS, cert
 	}
-	r := &faultyReceiver{t: t, ln: ln, release: make(chan struct{}), got: map[string]bool{}}
+	r := &faultyReceiver{t: t, ln: ln, release: make(chan struct{}), got: map[string]bool{}, more: make(chan struct{}, 1)}
 	r.fault = func(c net.Conn) { fault(r, c) }
 	t.Cleanup(func() {
 		close(r.release)
@@ -110,6 +112,10 @@ func (r *faultyReceiver) read(c net.Conn) {
 			r.got[string(msg[i+6:i+6+32])] = true
 		}
 		r.mu.Unlock()
+		select {
+		case r.more <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -183,11 +189,11 @@ func TestSend_ReceiverFaults(t *testing.T) {
 	}
 }
 
-// waitIDs waits until the receiver has read every id or the connection
-// ended, then reports the missing ones.
+// waitIDs waits, on each id the receiver reads, until it has read every
+// id; a minute without all of them fails the test instead of hanging it.
 func waitIDs(t *testing.T, r *faultyReceiver, want map[string]bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	timeout := time.After(time.Minute)
 	for {
 		r.mu.Lock()
 		missing := 0
@@ -200,9 +206,10 @@ func waitIDs(t *testing.T, r *faultyReceiver, want map[string]bool) {
 		if missing == 0 {
 			return
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-r.more:
+		case <-timeout:
 			t.Fatalf("%d of %d records never reached the receiver", missing, len(want))
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

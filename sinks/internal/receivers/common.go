@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // FreePort returns a loopback TCP port that was free a moment ago.
@@ -57,19 +59,12 @@ func WaitTCP(addr string, timeout time.Duration) error {
 	return fmt.Errorf("%s not accepting connections after %s: %w", addr, timeout, err)
 }
 
-// Poll calls done every 50 ms until it reports true or timeout passes, and
-// reports whether it did. The receivers are other processes that write
-// files or answer HTTP; polling their counted output is how a test waits
-// for it, and timeout only bounds a test that would otherwise hang.
+// Poll waits, checking every 50 ms, until done reports true or timeout
+// passes (testtools.Poll): the receivers are other processes that write
+// files or answer HTTP, and polling their counted output is how a test
+// waits for it.
 func Poll(timeout time.Duration, done func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !done() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
+	return testtools.Poll(timeout, 50*time.Millisecond, done)
 }
 
 // Proc is a receiver process owned by a test.

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-5s}
-minimize=${FUZZMINIMIZETIME:-10s}
+minimize=${FUZZMINIMIZETIME:-2s}
 filter=${1:-.}
 
 targets=()

@@ -51,6 +51,8 @@ type App struct {
 	sinks      []exporter.Sink
 	deliverers []*pipeline.Deliverer
 
+	prod product
+
 	jobsMu   sync.Mutex
 	jobs     map[string]bool // running jobs, to skip overlapping runs
 	jobStats jobTracker
@@ -163,10 +165,10 @@ func (a *App) AlertTargets() []AlertTarget {
 	add := func(k ghapi.ScopeKind, names []string) {
 		for _, n := range names {
 			for _, src := range exporter.AlertSources {
-				if ghapi.Supported(a.cfg.GitHub.Product, k, src) {
+				if ghapi.Supported(a.gh.Product(), k, src) {
 					out = append(out, AlertTarget{ghapi.Scope{Kind: k, Name: n}, src})
 				} else {
-					a.log.Debug("alert list not available on this product; skipped", "scope", k, "name", n, "source", src, "product", a.cfg.GitHub.Product)
+					a.skipTarget(k, n, src)
 				}
 			}
 		}
@@ -180,6 +182,7 @@ func (a *App) AlertTargets() []AlertTarget {
 // PollAlerts runs the incremental alert poll for every target; a failing
 // target does not stop the others.
 func (a *App) PollAlerts(ctx context.Context) error {
+	a.ensureProduct(ctx)
 	var errs []error
 	for _, t := range a.AlertTargets() {
 		if ctx.Err() != nil {
@@ -200,6 +203,7 @@ func (a *App) PollAlerts(ctx context.Context) error {
 
 // Reconcile lists every target in full and withdraws vanished alerts.
 func (a *App) Reconcile(ctx context.Context) error {
+	a.ensureProduct(ctx)
 	var errs []error
 	for _, t := range a.AlertTargets() {
 		if ctx.Err() != nil {

@@ -132,7 +132,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 // latest alerts or audit run failed).
 func (a *App) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collector{a}, productCollector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -145,7 +145,7 @@ func (a *App) Handler() http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs})
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs, "github": a.productHealth()})
 	})
 	return mux
 }

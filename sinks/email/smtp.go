@@ -65,6 +65,20 @@ func (m *mailer) message(r rendered, date time.Time) (*mail.Msg, error) {
 // send makes one delivery attempt. Its error is a *smtpError saying whether
 // a retry may succeed.
 func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
+	c, err := m.client()
+	if err != nil {
+		return &smtpError{err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
+	defer cancel()
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// client configures one SMTP conversation: port, TLS policy and AUTH.
+func (m *mailer) client() (*mail.Client, error) {
 	opts := []mail.Option{
 		mail.WithPort(m.cfg.port()),
 		mail.WithTimeout(m.cfg.Timeout.D()),
@@ -83,14 +97,9 @@ func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	}
 	c, err := mail.NewClient(m.cfg.Host, opts...)
 	if err != nil {
-		return &smtpError{err: fmt.Errorf("configure smtp client: %w", err)}
+		return nil, fmt.Errorf("configure smtp client: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
-	defer cancel()
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return classify(err)
-	}
-	return nil
+	return c, nil
 }
 
 // smtpError is a failed attempt: Code is the server's reply code (0 when

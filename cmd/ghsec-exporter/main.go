@@ -5,6 +5,7 @@
 //	ghsec-exporter run -config FILE           daemon: jobs on their cron schedules
 //	ghsec-exporter once -config FILE          every job one time, drain outboxes, exit
 //	ghsec-exporter check-config -config FILE  validate, print the effective config
+//	ghsec-exporter check -config FILE         contact GitHub and every sink, print what works
 //	ghsec-exporter state show -config FILE    what the state file holds
 //	ghsec-exporter demo                       the real pipeline against a simulated GitHub
 //	ghsec-exporter version
@@ -36,7 +37,8 @@ const usage = `usage: ghsec-exporter <command> [flags]
 commands:
   run -config FILE            run the daemon (jobs on their cron schedules)
   once -config FILE           run every job one time, drain the outboxes, exit
-  check-config -config FILE   validate the config and print it with secrets redacted
+  check-config -config FILE   validate the config and print it with secrets redacted (offline)
+  check -config FILE          contact GitHub and every sink; one table of what works, exit 1 on a problem
   state show|deadletter|requeue -config FILE [-sink NAME]
                               inspect the state file, list or requeue dead letters
   demo [-repos N] [-alerts N] [-pause D] [-state FILE]
@@ -60,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdOnce(ctx, args, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args, stdout, stderr)
+	case "check":
+		err = cmdCheck(ctx, args, stdout, stderr)
 	case "state":
 		err = cmdState(args, stdout, stderr)
 	case "demo":

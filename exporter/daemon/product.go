@@ -3,11 +3,13 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -80,15 +82,7 @@ func (a *App) ensureProduct(ctx context.Context) {
 		a.warnOnce("detect", "could not detect the GitHub product; trying every endpoint (set github.product to skip detection)", "err", err)
 		return
 	}
-	product, version := d.Product, d.GHESVersion
-	switch {
-	case g.Product == ghapi.ProductGHES:
-		product = ghapi.ProductGHES
-	case product == "" || product == ghapi.ProductDotcom:
-		// on github.com an enterprise scope is GHEC, and whether an org is
-		// on GHEC is learned from its audit log's answer
-		product = ghapi.ProductGHEC
-	}
+	product, version := d.Acting(g.Product), d.GHESVersion
 	a.gh.SetProduct(product, version)
 	a.setDecided(d.Evidence)
 	a.log.Info("github product detected", "product", product, "ghes_version", version, "evidence", d.Evidence)
@@ -204,4 +198,12 @@ func (c productCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descAuditAvail, prometheus.GaugeValue, v, s.String())
 	}
+}
+
+// NewGitHubClient builds the GitHub client the daemon would use for cfg,
+// credential included, for commands that talk to GitHub without running
+// the daemon (`ghsec-exporter check`). It fails on an unreadable credential
+// or a malformed base URL.
+func NewGitHubClient(cfg *config.Config, log *slog.Logger, version string) (*ghapi.Client, error) {
+	return newGitHubClient(cfg, Options{Logger: log, Version: version, Now: time.Now})
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
 )
 
@@ -153,5 +155,37 @@ func TestProduct_ExplicitDotcomWarnsOnce(t *testing.T) {
 	}
 	if auditLogRequests(e.sim, "acme") != 0 {
 		t.Fatal("audit log polled although github.product is dotcom")
+	}
+}
+
+// The requests `ghsec-exporter check` makes (detection, one item of every
+// list and audit log) are valid against GitHub's description.
+func TestProduct_ProbesAreValidRequests(t *testing.T) {
+	for _, product := range []string{"ghec", "ghes"} {
+		t.Run(product, func(t *testing.T) {
+			e := newEnv(t, product)
+			e.seed()
+			e.sim.AddEnterprise("bigcorp", "acme")
+			a := e.app(Options{})
+			defer a.Close()
+			ctx := context.Background()
+			gh := a.GitHub()
+			if _, err := gh.Detect(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []ghapi.Scope{{Kind: ghapi.ScopeEnterprise, Name: "bigcorp"}, {Kind: ghapi.ScopeOrg, Name: "acme"}, {Kind: ghapi.ScopeRepo, Name: "acme/widgets"}} {
+				for _, src := range exporter.AlertSources {
+					if p := gh.ProbeAlerts(ctx, s, src); p.Status != 200 || p.Limit == 0 {
+						t.Errorf("%s %s: %+v", s, src, p)
+					}
+				}
+				if s.Kind != ghapi.ScopeRepo {
+					if p := gh.ProbeAudit(ctx, s); p.Status != 200 {
+						t.Errorf("%s audit: %+v", s, p)
+					}
+				}
+			}
+			e.checkOpenAPI(product)
+		})
 	}
 }

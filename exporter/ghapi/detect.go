@@ -116,3 +116,16 @@ func StatusOf(err error) int {
 
 // BaseHost is the host of the configured base URL.
 func (c *Client) BaseHost() string { return c.gh.BaseURL.Host }
+
+// Acting is the product to act as: a configured one wins; otherwise GHES
+// when detected, and ghec for github.com and undecided hosts, where every
+// list and audit log is tried and each org's answer decides.
+func (d Detection) Acting(configured string) string {
+	switch {
+	case configured != "":
+		return configured
+	case d.Product == ProductGHES:
+		return ProductGHES
+	}
+	return ProductGHEC
+}

@@ -2,6 +2,7 @@
 // turns alert state changes into transition records, and ships them to
 // Splunk HEC, syslog, email digests or JSON-lines files.
 //
+//	ghsec-exporter init -org NAME             write a starter ./ghsec-exporter.yaml
 //	ghsec-exporter run -config FILE           daemon: jobs on their cron schedules
 //	ghsec-exporter once -config FILE          every job one time, drain outboxes, exit
 //	ghsec-exporter check-config -config FILE  validate, print the effective config
@@ -35,6 +36,8 @@ func main() {
 const usage = `usage: ghsec-exporter <command> [flags]
 
 commands:
+  init -org NAME [-repo O/R] [-enterprise E] [-out ghsec-exporter.yaml]
+                              write a starter config that runs from this directory with $GITHUB_TOKEN
   run -config FILE            run the daemon (jobs on their cron schedules)
   once -config FILE           run every job one time, drain the outboxes, exit
   check-config -config FILE   validate the config and print it with secrets redacted (offline)
@@ -56,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	switch cmd {
+	case "init":
+		err = cmdInit(args, stdout, stderr)
 	case "run":
 		err = cmdRun(ctx, args, stderr)
 	case "once":

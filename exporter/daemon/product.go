@@ -19,12 +19,18 @@ import (
 // Enterprise Cloud, but asking every minute would only burn the budget.
 const AuditRecheck = 24 * time.Hour
 
+// DetectRetry is how long after a failed detection (GET /meta) it is tried
+// again; meanwhile every endpoint is tried.
+const DetectRetry = time.Hour
+
 // product is what the daemon learned about the GitHub behind the base URL
 // and about which scopes have an audit log.
 type product struct {
-	mu       sync.Mutex
-	decided  bool   // detection done (or the config named the product)
-	evidence string // what decided it, for the health endpoint
+	detectMu sync.Mutex // held while detecting
+	mu       sync.Mutex // guards the fields below
+	lastTry  time.Time  // last detection attempt
+	decided  bool       // detection done (or the config named the product)
+	evidence string     // what decided it, for the health endpoint
 	missing  map[string]auditMissing
 	warned   map[string]bool
 }
@@ -54,16 +60,23 @@ func (a *App) warnOnce(key, msg string, args ...any) {
 // ensureProduct settles the product before a job lists anything. An
 // explicit github.product wins (detection then only fills a missing
 // ghes_version); otherwise GitHub's own answer decides. When /meta cannot
-// be read the product stays undecided, every endpoint is tried, and
-// detection is retried on the next job run.
+// be read, the configured product (or ghec: every endpoint is tried) is
+// used and detection is retried after DetectRetry, warning once.
 func (a *App) ensureProduct(ctx context.Context) {
 	p := &a.prod
+	// one detection at a time: the alert and audit jobs start together
+	p.detectMu.Lock()
+	defer p.detectMu.Unlock()
 	p.mu.Lock()
-	decided := p.decided
+	decided, lastTry := p.decided, p.lastTry
 	p.mu.Unlock()
-	if decided {
+	now := a.opts.Now()
+	if decided || (!lastTry.IsZero() && now.Sub(lastTry) < DetectRetry) {
 		return
 	}
+	p.mu.Lock()
+	p.lastTry = now
+	p.mu.Unlock()
 	g := a.cfg.GitHub
 	if g.Product != "" && (g.Product != ghapi.ProductGHES || g.GHESVersion != "") {
 		a.gh.SetProduct(g.Product, g.GHESVersion)
@@ -76,13 +89,17 @@ func (a *App) ensureProduct(ctx context.Context) {
 	}
 	d, err := a.gh.Detect(ctx)
 	if err != nil {
-		// ghec serves every list and audit log the exporter knows, so
-		// trying as ghec learns from what GitHub answers per endpoint.
-		a.gh.SetProduct(ghapi.ProductGHEC, "")
-		a.warnOnce("detect", "could not detect the GitHub product; trying every endpoint (set github.product to skip detection)", "err", err)
+		// ghec serves every list and audit log the exporter knows, so acting
+		// as ghec learns from what GitHub answers per endpoint
+		a.gh.SetProduct(d.Acting(g.Product), g.GHESVersion)
+		a.warnOnce("detect", "could not detect the GitHub product; trying every endpoint, detection retried hourly (set github.product to skip it)",
+			"acting_as", a.gh.Product(), "err", err)
 		return
 	}
 	product, version := d.Acting(g.Product), d.GHESVersion
+	if g.GHESVersion != "" {
+		version = g.GHESVersion
+	}
 	a.gh.SetProduct(product, version)
 	a.setDecided(d.Evidence)
 	a.log.Info("github product detected", "product", product, "ghes_version", version, "evidence", d.Evidence)

@@ -189,3 +189,41 @@ func TestProduct_ProbesAreValidRequests(t *testing.T) {
 		})
 	}
 }
+
+// A failed detection warns once, tries every endpoint meanwhile and asks
+// /meta again only after DetectRetry (by the injected clock).
+func TestProduct_DetectionFailureRetriedHourly(t *testing.T) {
+	e := autoEnv(t, "dotcom")
+	e.sim.InjectFault(ghsim.Fault{PathContains: "/meta", Status: 502})
+	var logs lockedBuffer
+	a := e.app(Options{Logger: logs.logger()})
+	defer a.Close()
+	ctx := context.Background()
+	metaRequests := func() int {
+		n := 0
+		for _, r := range e.sim.Requests() {
+			if r.Path == "/meta" {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 0; i < 2; i++ {
+		if err := a.PollAlerts(ctx); err != nil {
+			t.Fatalf("poll %d with detection failed: %v", i, err)
+		}
+	}
+	if n := metaRequests(); n != 1 {
+		t.Fatalf("/meta requests before the retry: %d, want 1", n)
+	}
+	if n := strings.Count(logs.String(), "could not detect the GitHub product"); n != 1 {
+		t.Fatalf("detection warnings: %d, want 1:\n%s", n, logs.String())
+	}
+	e.sim.Advance(DetectRetry)
+	if err := a.PollAlerts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := metaRequests(); n != 2 || !strings.Contains(logs.String(), "github product detected") {
+		t.Fatalf("/meta requests after an hour: %d; log:\n%s", n, logs.String())
+	}
+}

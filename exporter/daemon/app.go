@@ -124,6 +124,9 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
 		Logger: opts.Logger, Now: opts.Now,
 	}
+	if o.Product == "" {
+		o.Product = ghapi.Detection{}.Acting("") // until detection: every endpoint
+	}
 	if g.App != nil {
 		key, err := os.ReadFile(g.App.PrivateKeyFile)
 		if err != nil {

@@ -227,3 +227,20 @@ func TestProduct_DetectionFailureRetriedHourly(t *testing.T) {
 		t.Fatalf("/meta requests after an hour: %d; log:\n%s", n, logs.String())
 	}
 }
+
+// Before detection (the start-up log line lists the targets) nothing the
+// config names is ruled out: enterprise lists are tried on github.com.
+func TestProduct_NothingSkippedBeforeDetection(t *testing.T) {
+	e := newEnv(t, "ghec")
+	e.cfg.GitHub.Product = ""
+	e.cfg.GitHub.Enterprises = []string{"bigcorp"}
+	var logs lockedBuffer
+	a := e.app(Options{Logger: logs.logger()})
+	defer a.Close()
+	if n := len(a.AlertTargets()); n != 9 {
+		t.Fatalf("targets before detection: %d, want 9 (3 scopes x 3 kinds)", n)
+	}
+	if strings.Contains(logs.String(), "not offered") {
+		t.Fatalf("a target was skipped before detection:\n%s", logs.String())
+	}
+}

@@ -29,6 +29,7 @@ type product struct {
 	detectMu sync.Mutex // held while detecting
 	mu       sync.Mutex // guards the fields below
 	lastTry  time.Time  // last detection attempt
+	detErr   string     // why the last detection failed; "" once it worked
 	decided  bool       // detection done (or the config named the product)
 	evidence string     // what decided it, for the health endpoint
 	missing  map[string]auditMissing
@@ -88,6 +89,12 @@ func (a *App) ensureProduct(ctx context.Context) {
 		return
 	}
 	d, err := a.gh.Detect(ctx)
+	p.mu.Lock()
+	p.detErr = ""
+	if err != nil {
+		p.detErr = err.Error()
+	}
+	p.mu.Unlock()
 	if err != nil {
 		// ghec serves every list and audit log the exporter knows, so acting
 		// as ghec learns from what GitHub answers per endpoint
@@ -189,10 +196,14 @@ type AuditStatus struct {
 func (a *App) productHealth() map[string]any {
 	p := &a.prod
 	p.mu.Lock()
-	evidence := p.evidence
+	evidence, detErr := p.evidence, p.detErr
 	p.mu.Unlock()
-	return map[string]any{"product": a.gh.Product(), "ghes_version": a.gh.GHESVersion(), "evidence": evidence,
+	h := map[string]any{"product": a.gh.Product(), "ghes_version": a.gh.GHESVersion(), "evidence": evidence,
 		"audit_log_unavailable": a.AuditUnavailable()}
+	if detErr != "" {
+		h["detection_error"] = detErr
+	}
+	return h
 }
 
 var descAuditAvail = prometheus.NewDesc("ghsec_github_audit_log_available",

@@ -219,12 +219,18 @@ func TestProduct_DetectionFailureRetriedHourly(t *testing.T) {
 	if n := strings.Count(logs.String(), "could not detect the GitHub product"); n != 1 {
 		t.Fatalf("detection warnings: %d, want 1:\n%s", n, logs.String())
 	}
+	if h := serveGet(t, a.Handler(), "/healthz"); !strings.Contains(h, `"detection_error":"detect github product: get /meta: GitHub answered 502`) {
+		t.Fatalf("healthz does not show the detection failure: %s", h)
+	}
 	e.sim.Advance(DetectRetry)
 	if err := a.PollAlerts(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := metaRequests(); n != 2 || !strings.Contains(logs.String(), "github product detected") {
 		t.Fatalf("/meta requests after an hour: %d; log:\n%s", n, logs.String())
+	}
+	if h := serveGet(t, a.Handler(), "/healthz"); strings.Contains(h, "detection_error") {
+		t.Fatalf("healthz still shows a detection failure: %s", h)
 	}
 }
 

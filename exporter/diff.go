@@ -13,10 +13,15 @@ import "time"
 // are emitted.
 func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time) []Record {
 	d := differ{cur: cur, origin: origin, observed: observedAt.UTC()}
+	src := cur.Key.Source
 	if prev == nil {
 		d.emit(ActionCreated, cur.CreatedAt, "", "")
-		if !cur.Open() {
+		switch {
+		case cur.Open():
+		case KnownState(src, cur.State):
 			d.emit(closeAction(cur.State), closedTime(cur), cur.ClosedBy, "open")
+		default:
+			d.emit(ActionStateChanged, cur.UpdatedAt, "", "open")
 		}
 		if cur.Bypassed {
 			d.emit(ActionPushProtectionBypassed, orTime(cur.BypassedAt, cur.CreatedAt), cur.BypassedBy, "")
@@ -25,6 +30,14 @@ func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time)
 	}
 	prevOpen := prev.State == "open"
 	switch {
+	case prev.State != cur.State && (!KnownState(src, prev.State) || !KnownState(src, cur.State)):
+		// No rule says what moving to or from this state means; a closing
+		// state still gives its own time and closer.
+		at, by := cur.UpdatedAt, ""
+		if KnownState(src, cur.State) && !cur.Open() {
+			at, by = closedTime(cur), cur.ClosedBy
+		}
+		d.emit(ActionStateChanged, at, by, prev.State)
 	case prevOpen && !cur.Open():
 		d.emit(closeAction(cur.State), closedTime(cur), cur.ClosedBy, prev.State)
 	case !prevOpen && cur.Open():
@@ -90,6 +103,8 @@ func (d *differ) emit(action string, at time.Time, actor, prevState string) {
 	})
 }
 
+// closeAction is the action of closing into state, one of the known
+// closed states (Diff checks with KnownState first).
 func closeAction(state string) string {
 	switch state {
 	case "dismissed":
@@ -101,7 +116,7 @@ func closeAction(state string) string {
 	case "resolved":
 		return ActionResolved
 	}
-	return state
+	return ActionStateChanged
 }
 
 func reopenAction(prevState string) string {

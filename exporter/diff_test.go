@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,6 +95,21 @@ func TestDiff_TransitionTable(t *testing.T) {
 		{"dismissed → fixed (reopened in between) → reopened + fixed", snap("dismissed", func(s *Snapshot) { s.ClosedAt = t1 }),
 			obs(SourceCodeScanning, "open", closed("fixed", t3, "")),
 			[]want{{ActionReopened, "dismissed", "", t3}, {ActionFixed, "open", "", t3}}},
+		{"unseen in a state GitHub added later → created + state_changed", nil, obs(SourceDependabot, "in_review"),
+			[]want{{ActionCreated, "", "", t0}, {ActionStateChanged, "open", "", t1}}},
+		{"open → new state = state_changed, never a made-up action", snap("open"), obs(SourceCodeScanning, "in_review"),
+			[]want{{ActionStateChanged, "open", "", t1}}},
+		{"new state → open = state_changed, not reopened", snap("in_review"), obs(SourceCodeScanning, "open"),
+			[]want{{ActionStateChanged, "in_review", "", t1}}},
+		{"new state → dismissed = state_changed with closer and closing time", snap("in_review"),
+			obs(SourceDependabot, "open", closed("dismissed", t2, "octocat")),
+			[]want{{ActionStateChanged, "in_review", "octocat", t2}}},
+		{"state of another product (fixed on a secret) = state_changed", snap("open"), obs(SourceSecretScanning, "fixed"),
+			[]want{{ActionStateChanged, "open", "", t1}}},
+		{"stored empty state (written before states were checked) → open = state_changed", snap(""), obs(SourceDependabot, "open"),
+			[]want{{ActionStateChanged, "", "", t1}}},
+		{"same new state, severity differs → severity_changed", snap("in_review", func(s *Snapshot) { s.Severity = "medium" }),
+			obs(SourceDependabot, "in_review"), []want{{ActionSeverityChanged, "in_review", "", t1}}},
 		{"closed without closing timestamp → time falls back to updated_at", snap("open"),
 			obs(SourceCodeScanning, "open", closed("fixed", time.Time{}, "")),
 			[]want{{ActionFixed, "open", "", t1}}},
@@ -161,6 +177,16 @@ func TestNormalizeSeverity(t *testing.T) {
 		"medium": "medium", "warning": "medium", "low": "low", "note": "low", "none": "none", "": "none", "weird": "none"} {
 		if got := NormalizeSeverity(raw); got != want {
 			t.Errorf("NormalizeSeverity(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestWellFormedState(t *testing.T) {
+	for s, want := range map[string]bool{"open": true, "auto_dismissed": true, "in_review": true, "": false, "Open": false,
+		"_x": false, "open ": false, "dismissed\x00": false, "fixé": false, "in2": false,
+		strings.Repeat("a", 40): true, strings.Repeat("a", 41): false} {
+		if got := WellFormedState(s); got != want {
+			t.Errorf("WellFormedState(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

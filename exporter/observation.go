@@ -12,7 +12,8 @@ type Observation struct {
 	Enterprise string
 	Org        string
 
-	// State is GitHub's state: open, dismissed, fixed, auto_dismissed or resolved.
+	// State is GitHub's state: open, dismissed, fixed, auto_dismissed or
+	// resolved, or a well-formed state GitHub added later (WellFormedState).
 	State       string
 	Severity    string // normalized: critical, high, medium, low, none
 	SeverityRaw string // GitHub's own value
@@ -76,4 +77,39 @@ func NormalizeSeverity(raw string) string {
 		return SeverityLow
 	}
 	return SeverityNone
+}
+
+// knownStates are the alert states GitHub's OpenAPI description lists per
+// product. GitHub adds states over time; one not listed here is still a
+// state (see WellFormedState) and diffs to ActionStateChanged.
+var knownStates = map[Source][]string{
+	SourceDependabot:     {"open", "dismissed", "fixed", "auto_dismissed"},
+	SourceCodeScanning:   {"open", "dismissed", "fixed"},
+	SourceSecretScanning: {"open", "resolved"},
+}
+
+// KnownState reports whether state is one the transition table has a rule
+// for, for alerts of src.
+func KnownState(src Source, state string) bool {
+	for _, s := range knownStates[src] {
+		if s == state {
+			return true
+		}
+	}
+	return false
+}
+
+// WellFormedState reports whether s looks like a GitHub alert state:
+// 1–40 characters of lowercase a–z and underscore, starting with a letter.
+// Anything else (empty, null, garbled) is not a state at all.
+func WellFormedState(s string) bool {
+	if len(s) == 0 || len(s) > 40 || s[0] == '_' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
 }

@@ -48,6 +48,10 @@ const (
 	ActionPushProtectionBypassed = "push_protection_bypassed"
 	ActionWithdrawn              = "withdrawn"
 	ActionSeverityChanged        = "severity_changed"
+	// ActionStateChanged is a change to or from a well-formed state the
+	// transition table has no rule for (GitHub adds states over time); the
+	// record carries both states rather than a guessed action.
+	ActionStateChanged = "state_changed"
 )
 
 // Origin says which path observed the event.

@@ -88,6 +88,20 @@ func AsDeliveryError(err error) *DeliveryError {
 	return &DeliveryError{Err: err}
 }
 
+// Attempter runs the deliveries a sink makes on a schedule of its own (an
+// email digest, an immediate mail) through the delivery loop's retry policy,
+// so their failures, retries and waits are counted, logged and reported in
+// health under the sink's name like those of Send. The daemon implements it.
+type Attempter interface {
+	// Attempt calls send until it returns nil, a Permanent or Rejected
+	// *DeliveryError, or ctx ends, waiting between calls as for a failed
+	// Send (Retry-After, capped backoff, the maximum wait when Paused). It
+	// logs each failure once, so the caller does not. A wait that would
+	// outlast ctx's deadline is not started. It returns nil on success,
+	// else the last failure wrapped with what.
+	Attempt(ctx context.Context, what string, send func(ctx context.Context) error) error
+}
+
 // SinkDeps is what a sink may use besides its own config. The daemon fills
 // every field, once, where it builds the sinks; a sink's New relies on that
 // and fills no defaults of its own.
@@ -103,6 +117,9 @@ type SinkDeps struct {
 	Store SinkStore
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Attempts runs deliveries the sink schedules itself; sinks that only
+	// deliver through Send ignore it.
+	Attempts Attempter
 }
 
 // SinkStore is the part of the state a sink may use: a key/value bucket of

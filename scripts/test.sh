@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine too: installs what the tests need,
-# then checks formatting, vet, staticcheck, and runs every test with the race
-# detector. .ci/run calls exactly this.
+# then checks formatting, vet, staticcheck, runs every test with the race
+# detector, then every fuzz target briefly (scripts/fuzz.sh; FUZZTIME, default
+# 5s per target). .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}
@@ -23,3 +24,5 @@ go test -race -count=1 -timeout 45m -json ./... | "$GHSEC_TOOLS_DIR/bin/testrepo
 rc=("${PIPESTATUS[@]}")
 set -e
 ((rc[0] == 0 && rc[1] == 0))
+echo "== fuzz"
+FUZZTIME=${FUZZTIME:-5s} bash scripts/fuzz.sh

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"go.yaml.in/yaml/v3"
@@ -49,7 +50,7 @@ func TestDecode_Email(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := v[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now})
+	s, err := v[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now, Attempts: &pipeline.Retrier{}})
 	if err != nil {
 		t.Fatal(err)
 	}

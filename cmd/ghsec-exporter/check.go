@@ -11,8 +11,9 @@ import (
 
 // cmdCheckConfig validates the whole config, sinks included, and prints the
 // effective config. Secrets are only ever referenced by file or variable
-// name in the config, so printing it reveals none; the token is resolved to
-// prove it is readable, and only its presence is printed.
+// name in the config, so printing it reveals none; the token is resolved, or
+// the App's private key read and parsed, to prove it is usable, and neither
+// is printed.
 func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 	_, path, err := configFlag("check-config", args, stderr, nil)
 	if err != nil {
@@ -31,7 +32,8 @@ func cmdCheckConfig(args []string, stdout, stderr io.Writer) error {
 }
 
 // loadChecked loads the config at path and checks what config.Load leaves to
-// others: the sinks' own settings and that the token is readable. check-config
+// others: the sinks' own settings and that the token is readable or the App's
+// private key readable and parsable. check-config
 // and a SIGHUP reload both use it, so a reload accepts exactly what
 // check-config accepts. Errors name the field path and the bad value.
 func loadChecked(path string) (*config.Config, error) {
@@ -42,10 +44,12 @@ func loadChecked(path string) (*config.Config, error) {
 	if _, err := sinks.Decode(cfg.Sinks); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	if cfg.GitHub.App == nil {
-		if _, err := cfg.GitHub.Token(); err != nil {
+	if cfg.GitHub.App != nil {
+		if _, err := cfg.GitHub.App.Key(); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
+	} else if _, err := cfg.GitHub.Token(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil
 }

@@ -138,3 +138,24 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 		t.Fatalf("%d sinks decoded, want 4", len(vs))
 	}
 }
+
+// check-config proves the App key usable, as run would need it, without
+// printing it; a URL with credentials is refused without echoing them.
+func TestCLI_CheckConfigRefusesWhatRunWouldFailOn(t *testing.T) {
+	dir := t.TempDir()
+	head := fmt.Sprintf("state: {path: %s}\nsinks: [{name: s, type: file, path: \"-\"}]\ngithub:\n  orgs: [acme]\n", filepath.Join(dir, "s.db"))
+	notKey := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(notKey, []byte("not-a-key-never-print"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for body, want := range map[string]string{
+		"  app: {app_id: 1, installation_id: 2, private_key_file: " + filepath.Join(dir, "missing.pem") + "}\n": "github.app.private_key_file: cannot read",
+		"  app: {app_id: 1, installation_id: 2, private_key_file: " + notKey + "}\n":                            "github.app.private_key_file: not a PEM file",
+		"  token_env: X\n  base_url: https://octo:hunter2@ghes.example/api/v3/\n":                               "github.base_url: must not contain a user name or password",
+	} {
+		code, stdout, stderr := runCLI("check-config", "-config", writeConfig(t, head+body))
+		if code != 1 || !strings.Contains(stderr, want) || strings.Contains(stdout+stderr, "hunter2") || strings.Contains(stdout+stderr, "never-print") {
+			t.Errorf("code %d\nstdout %s\nstderr %s\nwant %q", code, stdout, stderr, want)
+		}
+	}
+}

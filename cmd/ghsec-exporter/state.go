@@ -9,6 +9,8 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -69,8 +71,11 @@ func stateShow(db *state.DB, w io.Writer) error {
 		Cursors  map[string]json.RawMessage `json:"cursors"`
 		Outboxes map[string]int             `json:"outbox_pending"`
 		Dead     map[string]int             `json:"dead_letters"`
-		Size     int64                      `json:"file_bytes"`
-		Schema   int                        `json:"schema_version"`
+		// Undecodable are alert items GitHub listed that could not be
+		// decoded, by cursor; each is tried again by the next polls.
+		Undecodable map[string][]ghapi.ItemError `json:"undecodable_alerts,omitempty"`
+		Size        int64                        `json:"file_bytes"`
+		Schema      int                          `json:"schema_version"`
 	}
 	c := counts{Tracked: map[string]map[string]int{}, Cursors: map[string]json.RawMessage{}, Outboxes: map[string]int{}, Dead: map[string]int{}}
 	err := db.View(func(tx *state.Tx) error {
@@ -91,6 +96,10 @@ func stateShow(db *state.DB, w io.Writer) error {
 			}
 			return nil
 		}); err != nil {
+			return err
+		}
+		var err error
+		if c.Undecodable, err = pipeline.Undecodable(tx); err != nil {
 			return err
 		}
 		names := tx.Sinks()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -228,8 +227,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	g := &c.GitHub
-	if u, err := url.Parse(g.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		add(Field("github.base_url", g.BaseURL, "must be an http(s) URL such as https://api.github.com/ or https://HOST/api/v3/"))
+	if _, err := URLField("github.base_url", g.BaseURL, "https://api.github.com/ or https://HOST/api/v3/"); err != nil {
+		add(err)
 	} else if !strings.HasSuffix(g.BaseURL, "/") {
 		g.BaseURL += "/"
 	}
@@ -243,11 +242,9 @@ func (c *Config) Validate() error {
 		add(Field("github.product", g.Product, "must be dotcom, ghec, ghes or left out to detect it"))
 	}
 	auth := 0
-	if g.TokenEnv != "" {
+	if g.TokenEnv != "" || g.TokenFile != "" {
 		auth++
-	}
-	if g.TokenFile != "" {
-		auth++
+		add(CheckSecretRef("github.token", g.TokenFile, g.TokenEnv))
 	}
 	if g.App != nil {
 		auth++
@@ -257,9 +254,7 @@ func (c *Config) Validate() error {
 		if g.App.InstallationID <= 0 {
 			add(Field("github.app.installation_id", g.App.InstallationID, "must be the installation's numeric id"))
 		}
-		if g.App.PrivateKeyFile == "" {
-			add(Field("github.app.private_key_file", nil, "missing: path of the App's PEM private key"))
-		}
+		add(g.App.checkKeyPath())
 	}
 	if auth > 1 {
 		add(Field("github", nil, "set exactly one of token_env, token_file or app"))
@@ -311,15 +306,9 @@ func (c *Config) Validate() error {
 	if c.State.Path == "" {
 		add(Field("state.path", nil, "missing: path of the state file"))
 	}
-	for _, s := range []struct{ path, spec string }{
-		{"schedules.alerts", c.Schedules.Alerts},
-		{"schedules.reconcile", c.Schedules.Reconcile},
-		{"schedules.audit_log", c.Schedules.AuditLog},
-	} {
-		if _, err := CronParser.Parse(s.spec); err != nil {
-			add(Field(s.path, s.spec, "not a cron schedule: %v", err))
-		}
-	}
+	add(ScheduleField("schedules.alerts", c.Schedules.Alerts))
+	add(ScheduleField("schedules.reconcile", c.Schedules.Reconcile))
+	add(ScheduleField("schedules.audit_log", c.Schedules.AuditLog))
 	if c.Delivery.BatchSize < 1 || c.Delivery.BatchSize > 10000 {
 		add(Field("delivery.batch_size", c.Delivery.BatchSize, "must be between 1 and 10000"))
 	}
@@ -335,6 +324,9 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		add(Field("log.format", c.Log.Format, "must be text or json"))
+	}
+	if c.Metrics.Listen != "" {
+		add(HostPortField("metrics.listen", c.Metrics.Listen, "127.0.0.1:9464", false))
 	}
 	if len(c.Sinks) == 0 {
 		add(Field("sinks", nil, "missing: configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))

@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 )
 
 // FieldError names a config field by its YAML path and says what is wrong
@@ -68,40 +66,4 @@ func Flatten(err error) []error {
 		out = append(out, Flatten(e)...)
 	}
 	return out
-}
-
-// Secret is a credential given as a file (systemd LoadCredential=) or an
-// environment variable, never both, never inline in the YAML.
-type Secret struct {
-	File string `yaml:"file"`
-	Env  string `yaml:"env"`
-}
-
-// ResolveSecret reads a secret from file or env, exactly one of which must be
-// set; path names the field pair (e.g. "sinks[0].token") in errors. Trailing
-// newlines of a file are trimmed. The value is never part of an error.
-func ResolveSecret(path, file, env string, required bool) (string, error) {
-	switch {
-	case file != "" && env != "":
-		return "", Field(path+"_file", file, "set %s_file or %s_env, not both", path, path)
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", Field(path+"_file", file, "cannot read secret file: %v", errors.Unwrap(err))
-		}
-		v := strings.TrimRight(string(b), "\r\n")
-		if v == "" {
-			return "", Field(path+"_file", file, "secret file is empty")
-		}
-		return v, nil
-	case env != "":
-		v := os.Getenv(env)
-		if v == "" {
-			return "", Field(path+"_env", env, "environment variable is unset or empty")
-		}
-		return v, nil
-	case required:
-		return "", Field(path+"_file", nil, "missing: set %s_file or %s_env", path, path)
-	}
-	return "", nil
 }

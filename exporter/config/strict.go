@@ -10,8 +10,10 @@ import (
 )
 
 // StrictDecode decodes node into v (a pointer to a struct with yaml tags),
-// failing on any key v does not declare. Errors are *FieldError naming the
-// key's path below the node (e.g. "github.tokn") with its line.
+// failing on any key v does not declare and on any value of the wrong type.
+// Errors are *FieldError naming the key's path below the node (e.g.
+// "github.tokn") and, for a type error, the type expected; all of them are
+// returned, joined.
 func StrictDecode(node *yaml.Node, v any) error {
 	if node == nil {
 		return nil
@@ -19,8 +21,10 @@ func StrictDecode(node *yaml.Node, v any) error {
 	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
 		node = node.Content[0]
 	}
-	if err := checkKnown(node, reflect.TypeOf(v), ""); err != nil {
-		return err
+	var errs []error
+	checkKnown(node, reflect.TypeOf(v), "", &errs)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	if err := node.Decode(v); err != nil {
 		return YAMLError(err)
@@ -35,53 +39,126 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func checkKnown(node *yaml.Node, t reflect.Type, path string) error {
+var (
+	nodeType     = reflect.TypeOf(yaml.Node{})
+	durationType = reflect.TypeOf(Duration(0))
+)
+
+// isNull reports whether node is YAML's null, which decoding skips (the
+// default stays).
+func isNull(node *yaml.Node) bool {
+	return node.Kind == yaml.ScalarNode && node.ShortTag() == "!!null"
+}
+
+// checkKnown walks node along Go type t, appending an error for each
+// unknown key and each value that does not fit its field's type.
+func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if node.Kind == yaml.AliasNode {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
 		node = node.Alias
 	}
-	if t == reflect.TypeOf(yaml.Node{}) {
-		return nil
+	if t == nodeType || isNull(node) {
+		return
+	}
+	where := path
+	if where == "" {
+		where = "(document)"
+	}
+	want := func(shape string) {
+		*errs = append(*errs, &FieldError{Path: where, Value: nodeValue(node), Msg: fmt.Sprintf("must be %s (line %d)", shape, node.Line)})
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if node.Kind != yaml.MappingNode {
-			return nil // type mismatch is reported by Decode
+			want("a mapping of keys")
+			return
 		}
 		if _, ok := reflect.New(t).Interface().(yaml.Unmarshaler); ok {
-			return nil // the type decodes itself (and checks its own keys)
+			return // the type decodes itself (and checks its own keys)
 		}
 		fields := yamlFields(t)
+		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, val := node.Content[i], node.Content[i+1]
+			if dupKey(k, seen, path, errs) {
+				continue
+			}
 			ft, ok := fields[k.Value]
+			if k.Kind != yaml.ScalarNode {
+				ok = false
+			}
 			if !ok {
-				return &FieldError{Path: join(path, k.Value), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(sortedKeys(fields), ", "))}
+				*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(sortedKeys(fields), ", "))})
+				continue
 			}
-			if err := checkKnown(val, ft, join(path, k.Value)); err != nil {
-				return err
-			}
+			checkKnown(val, ft, join(path, k.Value), errs)
 		}
+		return
 	case reflect.Slice:
 		if node.Kind != yaml.SequenceNode {
-			return nil
+			want("a list")
+			return
 		}
 		for i, c := range node.Content {
-			if err := checkKnown(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
+			checkKnown(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
 		}
+		return
 	case reflect.Map:
 		if node.Kind != yaml.MappingNode {
-			return nil
+			want("a mapping")
+			return
 		}
+		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
-			if err := checkKnown(node.Content[i+1], t.Elem(), join(path, node.Content[i].Value)); err != nil {
-				return err
+			if !dupKey(node.Content[i], seen, path, errs) {
+				checkKnown(node.Content[i+1], t.Elem(), join(path, keyName(node.Content[i])), errs)
 			}
 		}
+		return
+	}
+	// a scalar field: decode it alone to learn whether it fits
+	if node.Kind != yaml.ScalarNode || node.Decode(reflect.New(t).Interface()) != nil {
+		if t == durationType {
+			want("a duration such as 90s or 15m")
+		} else {
+			want(describe(t.Kind().String()))
+		}
+	}
+}
+
+// dupKey reports (and appends an error for) a key already seen in the
+// same mapping, which yaml refuses with a line number only.
+func dupKey(k *yaml.Node, seen map[string]int, path string, errs *[]error) bool {
+	if k.Kind != yaml.ScalarNode {
+		return false
+	}
+	if first, ok := seen[k.Value]; ok {
+		*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("set twice (lines %d and %d)", first, k.Line)})
+		return true
+	}
+	seen[k.Value] = k.Line
+	return false
+}
+
+// keyName shows a mapping key in a path; an empty or non-scalar key would
+// otherwise leave the path blank.
+func keyName(k *yaml.Node) string {
+	if k.Kind == yaml.ScalarNode && k.Value != "" {
+		return k.Value
+	}
+	if k.Kind == yaml.ScalarNode {
+		return `""`
+	}
+	return fmt.Sprintf("(key at line %d)", k.Line)
+}
+
+// nodeValue is what a type error shows as the value: a scalar's text, or
+// nothing for a list or mapping.
+func nodeValue(node *yaml.Node) any {
+	if node.Kind == yaml.ScalarNode {
+		return node.Value
 	}
 	return nil
 }
@@ -133,4 +210,21 @@ func YAMLError(err error) error {
 		return fmt.Errorf("config: %s", strings.Join(te.Errors, "; "))
 	}
 	return fmt.Errorf("config: %w", err)
+}
+
+// describe names the YAML shape a Go type expects, for type errors.
+func describe(t string) string {
+	switch t {
+	case "int", "int8", "int16", "int32", "int64":
+		return "an integer"
+	case "uint", "uint8", "uint16", "uint32", "uint64":
+		return "a non-negative integer"
+	case "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	}
+	return fmt.Sprintf("a %s", t)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -22,6 +21,9 @@ type Options struct {
 	Version string
 	// Now is the clock for observed_at; nil means time.Now.
 	Now func() time.Time
+	// Sleep is how the GitHub rate limiter and the delivery retries wait;
+	// nil means exporter.Sleep. Tests advance a simulated clock with it.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Sinks are the destinations, one per configured sink; New builds each
 	// once the state file is open. At least one is required.
 	Sinks []SinkSpec
@@ -90,19 +92,20 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	var names []string
 	for _, spec := range opts.Sinks {
+		retry := &pipeline.Retrier{
+			Name: spec.Name, MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
+			Log: a.log.With("component", "delivery", "sink", spec.Name), Now: opts.Now, Sleep: opts.Sleep,
+		}
 		s, err := spec.Build(exporter.SinkDeps{
 			Name: spec.Name, Logger: a.log.With("sink", spec.Name), Version: opts.Version, Store: db, Now: opts.Now,
+			Attempts: retry,
 		})
 		if err != nil {
 			return nil, err
 		}
 		a.sinks = append(a.sinks, s)
 		names = append(names, spec.Name)
-		a.deliverers = append(a.deliverers, &pipeline.Deliverer{
-			DB: db, Name: spec.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize,
-			MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
-			Log: a.log.With("component", "delivery", "sink", spec.Name),
-		})
+		a.deliverers = append(a.deliverers, &pipeline.Deliverer{DB: db, Name: spec.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize, Retry: retry})
 	}
 	a.poller = &pipeline.Poller{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
@@ -122,15 +125,15 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
-		Logger: opts.Logger, Now: opts.Now,
+		Logger: opts.Logger, Now: opts.Now, Sleep: opts.Sleep,
 	}
 	if o.Product == "" {
 		o.Product = ghapi.Detection{}.Acting("") // until detection: every endpoint
 	}
 	if g.App != nil {
-		key, err := os.ReadFile(g.App.PrivateKeyFile)
+		key, err := g.App.Key()
 		if err != nil {
-			return nil, config.Field("github.app.private_key_file", g.App.PrivateKeyFile, "cannot read: %v", errors.Unwrap(err))
+			return nil, err
 		}
 		o.App = &ghapi.AppAuth{AppID: g.App.AppID, InstallationID: g.App.InstallationID, PrivateKey: key}
 	} else {

@@ -49,7 +49,7 @@ func (a *App) PollAudit(ctx context.Context) error {
 			continue // GitHub said it has none: warned once, re-checked later
 		}
 		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
-			"shipped", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond))
+			"records", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return errors.Join(errs...)
 }

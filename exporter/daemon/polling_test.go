@@ -97,15 +97,14 @@ func TestRateLimits_WaitsAreHonouredAndLogged(t *testing.T) {
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/dependabot/alerts", Count: 1, Status: 429, RetryAfter: 2 * time.Second})
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/code-scanning/alerts", Count: 1, Status: 403, Secondary: true})
 	var logs lockedBuffer
-	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger(), Sinks: sinksOf(t, e.cfg, nil)})
-	must(t, err)
-	defer a.Close()
 	var slept []time.Duration
-	a.GitHub().Limiter().SetSleep(func(_ context.Context, d time.Duration) error {
+	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger(), Sinks: sinksOf(t, e.cfg, nil), Sleep: func(_ context.Context, d time.Duration) error {
 		slept = append(slept, d)
 		e.sim.Advance(d)
 		return nil
-	})
+	}})
+	must(t, err)
+	defer a.Close()
 	must(t, a.Once(context.Background(), time.Second, false))
 	if got := len(e.records()); got != 7 {
 		t.Fatalf("after rate-limit retries %d records, want 7", got)
@@ -132,17 +131,16 @@ func TestRateLimits_ReserveIsNeverSpent(t *testing.T) {
 	e.cfg.GitHub.BaseURL = srv.URL + "/"
 	e.cfg.GitHub.RateLimitReserve = 5
 	e.seed()
-	a := e.app(Options{})
-	defer a.Close()
 	var waits int
-	a.GitHub().Limiter().SetSleep(func(_ context.Context, d time.Duration) error {
+	a := e.app(Options{Sleep: func(_ context.Context, d time.Duration) error {
 		waits++
 		if rem := e.sim.RateLimitRemaining(); rem != 5 {
 			t.Errorf("waited with %d units left; reserve is 5: it must be neither spent nor left early", rem)
 		}
 		e.sim.Advance(d)
 		return nil
-	})
+	}})
+	defer a.Close()
 	must(t, a.Once(context.Background(), time.Second, false))
 	if waits == 0 {
 		t.Fatal("a 10-unit limit with reserve 5 must wait for the reset")

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"sync"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -11,9 +13,23 @@ import (
 
 // Run schedules the jobs and delivers until ctx ends. On cancellation it
 // stops scheduling, lets the jobs and the transaction in flight finish, and
-// returns nil.
+// returns nil. It fails before starting anything when the metrics endpoint
+// cannot listen: the daemon does not run unobserved.
 func (a *App) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	if addr := a.cfg.Metrics.Listen; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("start metrics endpoint (metrics.listen %s): %w", addr, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.serveMetrics(ctx, ln); err != nil {
+				a.log.Error("metrics endpoint stopped", "listen", addr, "err", err)
+			}
+		}()
+	}
 	for _, d := range a.deliverers {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = d.Run(ctx) }()
@@ -28,15 +44,6 @@ func (a *App) Run(ctx context.Context) error {
 				}
 			}()
 		}
-	}
-	if addr := a.cfg.Metrics.Listen; addr != "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := a.serveMetrics(ctx, addr); err != nil {
-				a.log.Error("metrics endpoint stopped", "listen", addr, "err", err)
-			}
-		}()
 	}
 	c := cron.New(cron.WithParser(config.CronParser))
 	jobs := []struct {

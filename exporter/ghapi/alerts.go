@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -36,6 +35,9 @@ type ListResult struct {
 	Requests   int
 	Items      int
 	MaxUpdated time.Time
+	// Undecodable are the items that could not be decoded (each logged
+	// once and counted); every other item of their pages was delivered.
+	Undecodable []ItemError
 }
 
 // PageFunc receives each page's alerts, newest update first. Returning an
@@ -43,8 +45,11 @@ type ListResult struct {
 type PageFunc func(page []exporter.Observation) error
 
 // ListAlerts walks a list sorted by update time, newest first, calling fn
-// per page. It fails on any HTTP error or any item that does not decode, so
-// the caller never advances a cursor past an unread alert.
+// per page. It fails on any HTTP error, on a page that is not a JSON array,
+// on a Link off the API origin and on a Link back to a page already read,
+// so the caller never advances a cursor past an unread page. An item that
+// does not decode fails only itself: it is reported in
+// ListResult.Undecodable and the rest of the page proceeds.
 func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (ListResult, error) {
 	var res ListResult
 	if !Supported(c.Product(), lr.Scope.Kind, lr.Source) {
@@ -62,6 +67,10 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		q.Set("hide_secret", "true")
 	}
 	next := listPath(lr.Scope, lr.Source) + "?" + q.Encode()
+	pg, err := newPager(c.gh.BaseURL, next)
+	if err != nil {
+		return res, fmt.Errorf("list %s alerts for %s: %w", lr.Source, lr.Scope, err)
+	}
 	for next != "" {
 		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
 		if err != nil {
@@ -84,13 +93,25 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 			res.ETag = resp.Header.Get("ETag")
 		}
 		page := make([]exporter.Observation, 0, len(items))
+		// oldest is the oldest update seen on the page, undecodable items
+		// included, so paging never stops short of a refused item.
+		var oldest time.Time
 		for i, raw := range items {
 			o, err := decodeAlert(lr.Source, raw, lr.Scope, c.opts.IncludeRaw)
 			if err != nil {
-				return res, fmt.Errorf("list %s alerts for %s (page %d, item %d): %w", lr.Source, lr.Scope, res.Requests, i, err)
+				ie := itemError(lr.Source, raw, lr.Scope, res.Requests, i, err)
+				c.refused(lr.Scope, ie)
+				res.Undecodable = append(res.Undecodable, *ie)
+				if !ie.UpdatedAt.IsZero() && (oldest.IsZero() || ie.UpdatedAt.Before(oldest)) {
+					oldest = ie.UpdatedAt
+				}
+				continue
 			}
 			if o.UpdatedAt.After(res.MaxUpdated) {
 				res.MaxUpdated = o.UpdatedAt
+			}
+			if oldest.IsZero() || o.UpdatedAt.Before(oldest) {
+				oldest = o.UpdatedAt
 			}
 			page = append(page, o)
 		}
@@ -98,13 +119,27 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		if err := fn(page); err != nil {
 			return res, err
 		}
-		next = nextLink(resp.Header.Get("Link"))
-		if !lr.Since.IsZero() && len(page) > 0 && page[len(page)-1].UpdatedAt.Before(lr.Since) {
+		next, err = pg.next(resp.Header.Get("Link"), res.Requests)
+		if err != nil {
+			return res, fmt.Errorf("list %s alerts for %s: %w", lr.Source, lr.Scope, err)
+		}
+		if !lr.Since.IsZero() && !oldest.IsZero() && oldest.Before(lr.Since) {
 			return res, nil
 		}
 	}
 	return res, nil
 }
+
+// refused logs and counts one item that did not decode.
+func (c *Client) refused(scope Scope, ie *ItemError) {
+	c.undecodable.Add(1)
+	c.log.Warn("alert item refused: it does not decode; the rest of the page proceeds and it is tried again",
+		"scope", scope.String(), "source", ie.Source, "repo", ie.Repo, "number", ie.Number, "key", ie.Key,
+		"page", ie.Page, "item", ie.Index, "err", ie.Err)
+}
+
+// Undecodable counts the list items refused since the client was built.
+func (c *Client) Undecodable() int64 { return c.undecodable.Load() }
 
 // ErrNotFound is returned by GetAlert when GitHub answers 404 or 410.
 var ErrNotFound = errors.New("alert not found")
@@ -127,7 +162,14 @@ func (c *Client) GetAlert(ctx context.Context, src exporter.Source, repo string,
 	if err != nil {
 		return exporter.Observation{}, fmt.Errorf("get %s alert %s#%d: %w", src, repo, number, describe(err))
 	}
-	return decodeAlert(src, raw, Scope{Kind: ScopeRepo, Name: repo}, c.opts.IncludeRaw)
+	scope := Scope{Kind: ScopeRepo, Name: repo}
+	o, err := decodeAlert(src, raw, scope, c.opts.IncludeRaw)
+	if err != nil {
+		ie := itemError(src, raw, scope, 1, 0, err)
+		c.refused(scope, ie)
+		return o, fmt.Errorf("get %s alert %s#%d: %w", src, repo, number, ie)
+	}
+	return o, nil
 }
 
 // hasHideSecret: GHES before 3.16 lacks the hide_secret parameter.
@@ -141,17 +183,6 @@ func (c *Client) hasHideSecret() bool {
 		return true
 	}
 	return major > 3 || (major == 3 && minor >= 16)
-}
-
-var linkNext = regexp.MustCompile(`<([^>]+)>\s*;\s*rel="?next"?`)
-
-// nextLink extracts the rel="next" URL from a Link header; GitHub gives
-// cursor (after=) or page-number (page=) links, and both are followed as is.
-func nextLink(h string) string {
-	if m := linkNext.FindStringSubmatch(h); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // describe shortens go-github's errors to status and GitHub's message.

@@ -66,6 +66,10 @@ func (c *Client) ListAudit(ctx context.Context, ar AuditRequest, fn AuditPageFun
 	q.Set("order", "asc")
 	q.Set("per_page", strconv.Itoa(perPage))
 	next := path + "?" + q.Encode()
+	pg, err := newPager(c.gh.BaseURL, next)
+	if err != nil {
+		return 0, fmt.Errorf("audit log of %s: %w", ar.Scope, err)
+	}
 	requests := 0
 	for next != "" {
 		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
@@ -89,7 +93,9 @@ func (c *Client) ListAudit(ctx context.Context, ar AuditRequest, fn AuditPageFun
 		if err := fn(page); err != nil {
 			return requests, err
 		}
-		next = nextLink(resp.Header.Get("Link"))
+		if next, err = pg.next(resp.Header.Get("Link"), requests); err != nil {
+			return requests, fmt.Errorf("audit log of %s: %w", ar.Scope, err)
+		}
 	}
 	return requests, nil
 }
@@ -123,8 +129,15 @@ func decodeAudit(raw json.RawMessage) (AuditEntry, error) {
 	if v.DocumentID == "" {
 		return AuditEntry{}, fmt.Errorf("decode audit entry (%s at %d): no _document_id", v.Action, ms)
 	}
+	// RFC 3339, which records carry, has four-digit years only.
+	if ms < 0 || ms > maxAuditMillis {
+		return AuditEntry{}, fmt.Errorf("decode audit entry %q: @timestamp %d is out of range", v.DocumentID, ms)
+	}
+	if v.Action == "" {
+		return AuditEntry{}, fmt.Errorf("decode audit entry %q: no action", v.DocumentID)
+	}
 	e := AuditEntry{DocumentID: v.DocumentID, Action: v.Action, Actor: v.Actor, Repo: v.Repo,
-		Business: v.Business, At: time.UnixMilli(ms).UTC(), Raw: raw}
+		Business: v.Business, At: time.UnixMilli(ms).UTC(), Raw: validUTF8JSON(raw)}
 	// org is a string on GHEC, sometimes a list on enterprise entries
 	var org string
 	if json.Unmarshal(v.Org, &org) == nil {
@@ -138,5 +151,12 @@ func decodeAudit(raw json.RawMessage) (AuditEntry, error) {
 	if e.Repo != "" && !strings.Contains(e.Repo, "/") && e.Org != "" {
 		e.Repo = e.Org + "/" + e.Repo
 	}
+	if !validRepo(e.Repo) {
+		// the entry itself still carries whatever GitHub said
+		e.Repo = ""
+	}
 	return e, nil
 }
+
+// maxAuditMillis is 9999-12-31T23:59:59.999Z in epoch milliseconds.
+const maxAuditMillis = 253402300799999

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -55,6 +56,8 @@ type Client struct {
 	limiter *Limiter
 	log     *slog.Logger
 	prod    productState
+	// undecodable counts list items refused by decodeAlert.
+	undecodable atomic.Int64
 }
 
 // New builds a Client. It fails on a malformed base URL or App key.
@@ -95,8 +98,6 @@ func New(opts Options) (*Client, error) {
 	} else if opts.Token != "" {
 		rt = &tokenTransport{token: opts.Token, next: lim}
 	}
-	hc := &http.Client{Transport: rt}
-	gh := github.NewClient(hc)
 	u, err := url.Parse(opts.BaseURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("github base url %q: not a URL", opts.BaseURL)
@@ -104,6 +105,8 @@ func New(opts Options) (*Client, error) {
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 	}
+	hc := &http.Client{Transport: &originGuard{base: u, authed: rt}, CheckRedirect: checkRedirect(u)}
+	gh := github.NewClient(hc)
 	gh.BaseURL = u
 	if opts.UserAgent != "" {
 		gh.UserAgent = opts.UserAgent

@@ -3,6 +3,9 @@ package ghapi
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/google/go-github/v62/github"
@@ -51,6 +54,14 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 	if o.Key.Repo == "" {
 		return o, fmt.Errorf("decode %s alert #%d: no repository in an %s list", src, o.Key.Number, scope.Kind)
 	}
+	if !validRepo(o.Key.Repo) {
+		return o, fmt.Errorf("decode %s alert #%d: repository %q is not owner/name", src, o.Key.Number, truncate(o.Key.Repo, 100))
+	}
+	// A null or garbled state is refused here, never diffed: it would
+	// become an empty or made-up action, and a false reopen once it clears.
+	if !exporter.WellFormedState(o.State) {
+		return o, fmt.Errorf("decode %s alert %s#%d: state %q is not an alert state", src, o.Key.Repo, o.Key.Number, truncate(o.State, 60))
+	}
 	o.Org = ownerOf(o.Key.Repo)
 	if scope.Kind == ScopeEnterprise {
 		o.Enterprise = scope.Name
@@ -58,10 +69,23 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 	if o.UpdatedAt.IsZero() {
 		o.UpdatedAt = o.CreatedAt
 	}
+	for _, t := range []time.Time{o.CreatedAt, o.UpdatedAt, o.ClosedAt, o.BypassedAt} {
+		// a record carries times in UTC, RFC 3339, which has four-digit
+		// years: 9999-12-31T23:00:00-05:00 has none
+		if y := t.UTC().Year(); !t.IsZero() && (y < 1 || y > 9999) {
+			return o, fmt.Errorf("decode %s alert %s#%d: time %s is out of range", src, o.Key.Repo, o.Key.Number, t.Format(time.RFC3339))
+		}
+	}
 	if includeRaw {
-		o.Raw = withoutSecret(raw)
+		o.Raw = validUTF8JSON(withoutSecret(raw))
 	}
 	return o, nil
+}
+
+// validRepo accepts owner/name, as the record schema requires of repo.
+func validRepo(s string) bool {
+	o, n, ok := strings.Cut(s, "/")
+	return ok && o != "" && n != "" && !strings.Contains(n, "/") && utf8.ValidString(s)
 }
 
 // withoutSecret drops the "secret" member (and GitHub's copies of it in

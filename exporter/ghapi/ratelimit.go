@@ -45,9 +45,11 @@ type rateState struct {
 }
 
 // Stats count what the limiter saw; units are primary rate-limit units
-// (a 304 costs none).
+// (a 304 costs none). Requests counts every attempt sent, Failures those
+// that got no response or a 5xx.
 type Stats struct {
 	Requests    int
+	Failures    int
 	NotModified int
 	Units       int
 	Waits       int
@@ -96,6 +98,10 @@ func (l *Limiter) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		resp, err := l.next.RoundTrip(r)
 		if err != nil {
+			l.mu.Lock()
+			l.stats.Requests++
+			l.stats.Failures++
+			l.mu.Unlock()
 			return nil, err
 		}
 		wait, reason := l.observe(resp)
@@ -170,7 +176,7 @@ func (l *Limiter) wait(ctx context.Context, d time.Duration, reason, path string
 	l.stats.Waits++
 	l.stats.Waited += d
 	l.mu.Unlock()
-	l.log.Warn("waiting for GitHub rate limit", "reason", reason, "duration", d.Round(time.Millisecond), "path", path)
+	l.log.Warn("waiting for GitHub rate limit", "reason", reason, "retry_in", d.Round(time.Millisecond), "path", path)
 	return l.sleep(ctx, d)
 }
 
@@ -182,6 +188,9 @@ func (l *Limiter) observe(resp *http.Response) (time.Duration, string) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.stats.Requests++
+	if resp.StatusCode >= 500 {
+		l.stats.Failures++
+	}
 	if resp.StatusCode == http.StatusNotModified {
 		l.stats.NotModified++
 	} else if resp.StatusCode < 500 {
@@ -196,6 +205,11 @@ func (l *Limiter) observe(resp *http.Response) (time.Duration, string) {
 		s.limit, _ = strconv.Atoi(h.Get("X-Ratelimit-Limit"))
 		if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
 			s.reset = time.Unix(reset, 0)
+			// GitHub's primary window is an hour: a reset further out is
+			// a broken header, not a reason to stop for good
+			if lim := now.Add(time.Hour); s.reset.After(lim) {
+				s.reset = lim
+			}
 		}
 		l.res[resource] = s
 	}
@@ -248,12 +262,4 @@ func resourceFor(path string) string {
 		return "audit_log"
 	}
 	return "core"
-}
-
-// SetSleep replaces how the limiter waits (tests advance a simulated clock
-// instead of sleeping).
-func (l *Limiter) SetSleep(fn func(ctx context.Context, d time.Duration) error) {
-	l.mu.Lock()
-	l.sleep = fn
-	l.mu.Unlock()
 }

@@ -14,17 +14,14 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // descriptionFile is GitHub's OpenAPI description as installed by
 // scripts/deps/npm-github.sh (Octokit's @octokit/openapi package).
 func descriptionFile(name string) string {
-	dir := os.Getenv("GHSEC_TOOLS_DIR")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "ghsec-exporter-tools")
-	}
-	return filepath.Join(dir, "npm", "node_modules", "@octokit", "openapi", "generated", name+".json")
+	return filepath.Join(testtools.Octokit(), "openapi", "generated", name+".json")
 }
 
 var validatedPaths = []string{
@@ -41,12 +38,10 @@ var validatedPaths = []string{
 // they reference (the whole description takes seconds to load).
 func loadPruned(t *testing.T, file string) *openapi3.T {
 	t.Helper()
+	testtools.Need(t, file)
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("GitHub's OpenAPI description is missing (scripts/deps/npm-github.sh installs it): %v", err)
-		}
-		t.Skipf("GitHub's OpenAPI description not installed (run scripts/setup-test-deps.sh): %v", err)
+		t.Fatal(err)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {

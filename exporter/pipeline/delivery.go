@@ -2,9 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -13,33 +12,23 @@ import (
 )
 
 // Deliverer moves records from one sink's outbox to the sink: one loop per
-// sink, one retry policy for all sinks (capped exponential backoff with
-// jitter, the sink's Retry-After honoured, cancellable).
+// sink, waiting, counting and logging through the sink's Retrier.
 type Deliverer struct {
-	DB         *state.DB
-	Name       string
-	Sink       exporter.Sink
-	BatchSize  int
-	MinBackoff time.Duration
-	MaxBackoff time.Duration
-	Log        *slog.Logger
+	DB        *state.DB
+	Name      string
+	Sink      exporter.Sink
+	BatchSize int
+	// Retry is the sink's retry policy and health, shared with the sink's
+	// own schedules; nil means a Retrier with its defaults.
+	Retry *Retrier
+	// Idle is how often the loop looks at the outbox without a Wake (records
+	// appended by another process); zero means 5s.
+	Idle time.Duration
 
 	wakeOnce sync.Once
 	wake     chan struct{}
-
-	mu    sync.Mutex
-	stats DeliveryStats
-	// backoff is the next wait after a failure; it grows across calls of
-	// drainOnce and resets on success.
-	backoff time.Duration
-}
-
-// DeliveryStats count what a delivery loop did.
-type DeliveryStats struct {
-	Delivered  int
-	DeadLetter int
-	Failures   int
-	LastError  string
+	// backoff grows across calls of drainOnce and resets on success.
+	backoff *backoff
 }
 
 func (d *Deliverer) init() {
@@ -48,15 +37,13 @@ func (d *Deliverer) init() {
 		if d.BatchSize <= 0 {
 			d.BatchSize = 500
 		}
-		if d.MinBackoff <= 0 {
-			d.MinBackoff = time.Second
+		if d.Retry == nil {
+			d.Retry = &Retrier{Name: d.Name}
 		}
-		if d.MaxBackoff < d.MinBackoff {
-			d.MaxBackoff = 5 * time.Minute
+		if d.Idle <= 0 {
+			d.Idle = 5 * time.Second
 		}
-		if d.Log == nil {
-			d.Log = slog.New(slog.DiscardHandler)
-		}
+		d.backoff = d.Retry.backoff()
 	})
 }
 
@@ -69,18 +56,17 @@ func (d *Deliverer) Wake() {
 	}
 }
 
-// Stats returns a copy of the counters.
-func (d *Deliverer) Stats() DeliveryStats {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stats
+// Health returns the sink's delivery health.
+func (d *Deliverer) Health() Health {
+	d.init()
+	return d.Retry.Health()
 }
 
 // Run delivers until ctx ends. Failures never drop records: they stay in the
 // outbox and the loop backs off.
 func (d *Deliverer) Run(ctx context.Context) error {
 	d.init()
-	idle := time.NewTicker(5 * time.Second) // also catches records appended by another path
+	idle := time.NewTicker(d.Idle)
 	defer idle.Stop()
 	for {
 		err := d.drainOnce(ctx)
@@ -133,9 +119,7 @@ func (d *Deliverer) pending() (int, error) {
 // drainOnce sends batches until the outbox is empty (nil) or a send fails;
 // after a failure it waits out the backoff before returning the error.
 func (d *Deliverer) drainOnce(ctx context.Context) error {
-	if d.backoff == 0 {
-		d.backoff = d.MinBackoff
-	}
+	log := d.Retry.Log
 	for {
 		var items []state.Item
 		err := d.DB.View(func(tx *state.Tx) error {
@@ -144,14 +128,15 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("read outbox %s: %w", d.Name, err)
+			err = fmt.Errorf("read outbox %s: %w", d.Name, err)
+			return d.retryLater(ctx, err)
 		}
 		if len(items) == 0 {
 			return nil
 		}
 		items, err = d.dropUndecodable(items)
 		if err != nil {
-			return err
+			return d.retryLater(ctx, err)
 		}
 		if len(items) == 0 {
 			continue
@@ -163,9 +148,9 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 		sendErr := d.Sink.Send(ctx, batch)
 		if sendErr == nil {
 			if err := d.ack(items, nil, ""); err != nil {
-				return err
+				return d.retryLater(ctx, err)
 			}
-			d.backoff = d.MinBackoff
+			d.backoff.reset()
 			continue
 		}
 		if ctx.Err() != nil {
@@ -174,9 +159,10 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 		de := exporter.AsDeliveryError(sendErr)
 		switch {
 		case de.Permanent:
-			d.Log.Error("sink refused batch for good; moved to dead-letter", "sink", d.Name, "records", len(items), "err", sendErr)
+			d.Retry.failed("outbox", sendErr, false)
+			log.Error("sink refused batch for good; moved to dead-letter", "records", len(items), "err", sendErr)
 			if err := d.ack(nil, items, sendErr.Error()); err != nil {
-				return err
+				return d.retryLater(ctx, err)
 			}
 			continue
 		case len(de.Rejected) > 0:
@@ -192,36 +178,36 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 					good = append(good, it)
 				}
 			}
-			d.Log.Error("sink rejected records; moved to dead-letter, rest delivered", "sink", d.Name, "rejected", len(dead), "delivered", len(good), "err", sendErr)
+			d.Retry.failed("outbox", sendErr, false)
+			log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", sendErr)
 			if err := d.ack(good, dead, sendErr.Error()); err != nil {
-				return err
+				return d.retryLater(ctx, err)
 			}
 			continue
 		}
-		d.mu.Lock()
-		d.stats.Failures++
-		d.stats.LastError = sendErr.Error()
-		d.mu.Unlock()
-		wait := d.backoff
-		if de.RetryAfter > 0 {
-			wait = de.RetryAfter
-		}
-		if de.Paused {
-			wait = d.MaxBackoff
-			d.Log.Error("sink needs attention; delivery paused, records kept", "sink", d.Name, "queued", len(items), "retry_in", wait, "err", sendErr)
-		} else {
-			d.Log.Warn("sink send failed; will retry", "sink", d.Name, "records", len(items), "retry_in", wait, "err", sendErr)
-		}
-		if err := exporter.Sleep(ctx, jitter(wait)); err != nil {
+		if err := d.backoff.wait(ctx, "outbox", len(items), sendErr); err != nil {
 			return err
 		}
-		d.backoff = min(d.backoff*2, d.MaxBackoff)
 		return sendErr
 	}
 }
 
+// retryLater handles a failure of the state file as a failed attempt: the
+// loop waits and tries the outbox again, and the failure shows in the
+// sink's health.
+func (d *Deliverer) retryLater(ctx context.Context, err error) error {
+	if werr := d.backoff.wait(ctx, "outbox", 0, err); werr != nil {
+		return werr
+	}
+	return err
+}
+
 // dropUndecodable dead-letters records that no longer decode (a damaged or
 // foreign entry must not block the queue) and returns the rest.
+// errUndecodable is the dead-letter reason of an outbox entry that no
+// longer decodes into a record.
+var errUndecodable = errors.New("undecodable outbox entry")
+
 func (d *Deliverer) dropUndecodable(items []state.Item) ([]state.Item, error) {
 	var good, bad []state.Item
 	for _, it := range items {
@@ -232,8 +218,8 @@ func (d *Deliverer) dropUndecodable(items []state.Item) ([]state.Item, error) {
 		}
 	}
 	if len(bad) > 0 {
-		d.Log.Error("undecodable outbox entries moved to dead-letter", "sink", d.Name, "count", len(bad))
-		if err := d.ack(nil, bad, "undecodable outbox entry"); err != nil {
+		d.Retry.Log.Error("outbox entries moved to dead-letter", "records", len(bad), "err", errUndecodable)
+		if err := d.ack(nil, bad, errUndecodable.Error()); err != nil {
 			return nil, err
 		}
 	}
@@ -257,10 +243,11 @@ func (d *Deliverer) ack(good, dead []state.Item, reason string) error {
 		// which at-least-once delivery allows.
 		return fmt.Errorf("remove delivered records from outbox %s: %w", d.Name, err)
 	}
-	d.mu.Lock()
-	d.stats.Delivered += len(good)
-	d.stats.DeadLetter += len(dead)
-	d.mu.Unlock()
+	if len(good) > 0 {
+		d.Retry.succeeded("outbox", len(good), len(dead))
+	} else {
+		d.Retry.deadLettered(len(dead))
+	}
 	return nil
 }
 
@@ -270,11 +257,4 @@ func seqs(items []state.Item) []uint64 {
 		out[i] = it.Seq
 	}
 	return out
-}
-
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }

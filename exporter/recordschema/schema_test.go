@@ -37,6 +37,10 @@ func TestValidate(t *testing.T) {
 			r.Audit = &exporter.AuditInfo{Action: "x", DocumentID: "y", Entry: []byte(`{}`)}
 		},
 		func(r *exporter.Record) { r.ID = "nope" },
+		func(r *exporter.Record) { r.Action = "" },
+		func(r *exporter.Record) { r.Alert.State = "" },
+		func(r *exporter.Record) { r.Alert.State = "Dismissed!" },
+		func(r *exporter.Record) { r.Alert.PreviousState = "open\u0000" },
 	}
 	for i, mut := range bad {
 		r := good
@@ -46,6 +50,11 @@ func TestValidate(t *testing.T) {
 		if Validate(&r) == nil {
 			t.Errorf("bad record %d accepted", i)
 		}
+	}
+	changed := good
+	changed.Action, changed.Alert = "state_changed", &exporter.AlertInfo{Number: 1, State: "in_review", PreviousState: "open"}
+	if err := Validate(&changed); err != nil {
+		t.Fatalf("state_changed to a state GitHub added later rejected: %v", err)
 	}
 	audit := exporter.Record{Schema: 1, ID: exporter.AuditRecordID("doc1"), Time: now, ObservedAt: now, Category: "audit",
 		Source: "audit_log", Action: "secret_scanning_alert.resolve", Origin: "poll", Org: "acme",

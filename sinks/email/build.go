@@ -147,7 +147,7 @@ func (s *Sink) buildDigest(sp span) (*Digest, error) {
 		return nil, fmt.Errorf("read digest entries: %w", err)
 	}
 	if corrupt > 0 {
-		s.log.Error("skipped digest entries that do not decode", "count", corrupt)
+		s.log.Error("digest entries skipped", "records", corrupt, "err", errCorrupt)
 	}
 	d := a.digest()
 	d.Sink, d.Version = s.name, s.version

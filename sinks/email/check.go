@@ -40,7 +40,10 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	}
 	var ne net.Error
 	var oe *net.OpError
-	ce := classify(err)
+	var ce smtpError
+	if se := (*smtpError)(nil); errors.As(classify(err), &se) {
+		ce = *se
+	}
 	switch {
 	case exporter.IsCertError(err):
 		tlsRes.OK, tlsRes.Detail = false, err.Error()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"text/template"
 	"time"
@@ -35,9 +34,12 @@ type Config struct {
 	Port int    `yaml:"port"`
 	// TLS is starttls (required, not opportunistic), implicit (SMTPS) or
 	// none (loopback hosts only).
-	TLS                string `yaml:"tls"`
-	CAFile             string `yaml:"ca_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	TLS string `yaml:"tls"`
+	// CAFile is a PEM bundle of the only CAs trusted to verify the server:
+	// it replaces the system roots. Empty means the system roots.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipVerify turns certificate verification off (tests only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// Username enables AUTH; the password comes from a file or the environment.
 	Username     string `yaml:"username"`
 	PasswordFile string `yaml:"password_file"`
@@ -63,11 +65,9 @@ type Config struct {
 	ImmediateDelay   config.Duration `yaml:"immediate_delay"`
 	ImmediateSubject string          `yaml:"immediate_subject"`
 
-	// Timeout bounds one SMTP conversation.
+	// Timeout bounds one SMTP conversation. Retries follow the daemon's
+	// delivery backoff, like every sink's.
 	Timeout config.Duration `yaml:"timeout"`
-	// RetryMaxBackoff caps the wait between retries after a 4xx reply or a
-	// network error.
-	RetryMaxBackoff config.Duration `yaml:"retry_max_backoff"`
 }
 
 // DefaultConfig returns the defaults an entry is decoded over.
@@ -81,9 +81,11 @@ func DefaultConfig() Config {
 		ImmediateDelay:   config.Duration(30 * time.Second),
 		ImmediateSubject: DefaultImmediateSubject,
 		Timeout:          config.Duration(30 * time.Second),
-		RetryMaxBackoff:  config.Duration(5 * time.Minute),
 	}
 }
+
+// maxCAFile bounds a CA bundle (the system's whole bundle is about 200 KiB).
+const maxCAFile = 4 << 20
 
 // Validate checks the entry and returns every problem, each naming its field.
 // It reads the password file (to fail at startup, not at 8 a.m.) but never
@@ -91,8 +93,13 @@ func DefaultConfig() Config {
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
+	hostOK := false
 	if c.Host == "" {
 		add(config.Field("host", nil, "missing: the SMTP server's host name"))
+	} else if err := config.HostField("host", c.Host); err != nil {
+		add(err)
+	} else {
+		hostOK = true
 	}
 	if c.Port < 0 || c.Port > 65535 {
 		add(config.Field("port", c.Port, "must be between 1 and 65535 (0 for the TLS mode's default)"))
@@ -100,15 +107,15 @@ func (c *Config) Validate() error {
 	switch c.TLS {
 	case TLSStartTLS, TLSImplicit:
 	case TLSNone:
-		if c.Host != "" && !isLoopback(c.Host) {
+		if hostOK && !isLoopback(c.Host) {
 			add(config.Field("tls", c.TLS, "none sends mail and credentials in clear text; allowed only for a loopback host, not %q", c.Host))
 		}
 	default:
 		add(config.Field("tls", c.TLS, "must be starttls, implicit or none"))
 	}
 	if c.CAFile != "" {
-		if _, err := os.ReadFile(c.CAFile); err != nil {
-			add(config.Field("ca_file", c.CAFile, "cannot read: %v", errors.Unwrap(err)))
+		if _, err := config.ReadFileLimited(c.CAFile, maxCAFile); err != nil {
+			add(config.Field("ca_file", c.CAFile, "cannot read: %v", err))
 		}
 	}
 	if _, err := config.ResolveSecret("password", c.PasswordFile, c.PasswordEnv, c.Username != ""); err != nil {
@@ -133,8 +140,8 @@ func (c *Config) Validate() error {
 	if err := checkTemplate(c.ImmediateSubject, &Immediate{}); err != nil {
 		add(config.Field("immediate_subject", c.ImmediateSubject, "bad template: %v", err))
 	}
-	if _, err := config.CronParser.Parse(c.DigestSchedule); err != nil {
-		add(config.Field("digest_schedule", c.DigestSchedule, "not a cron schedule: %v", err))
+	if err := config.ScheduleField("digest_schedule", c.DigestSchedule); err != nil {
+		add(err)
 	} else if strings.HasPrefix(c.DigestSchedule, "TZ=") || strings.HasPrefix(c.DigestSchedule, "CRON_TZ=") {
 		add(config.Field("digest_schedule", c.DigestSchedule, "set the time zone with timezone, not in the spec"))
 	}
@@ -154,9 +161,6 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Timeout.D(); d < time.Second || d > 10*time.Minute {
 		add(config.Field("timeout", d, "must be between 1s and 10m"))
-	}
-	if d := c.RetryMaxBackoff.D(); d < time.Second || d > 24*time.Hour {
-		add(config.Field("retry_max_backoff", d, "must be between 1s and 24h"))
 	}
 	return errors.Join(errs...)
 }

@@ -53,13 +53,15 @@ func TestConfig_Validate(t *testing.T) {
 		{name: "subject unknown field", mod: func(c *Config) { c.Subject = "{{.Nope}}" }, field: "subject"},
 		{name: "immediate subject unknown field", mod: func(c *Config) { c.ImmediateSubject = "{{.PeriodEnd}}" }, field: "immediate_subject"},
 		{name: "bad schedule", mod: func(c *Config) { c.DigestSchedule = "0 25 * * *" }, field: "digest_schedule", value: "0 25 * * *"},
+		{name: "endless ca file", mod: func(c *Config) { c.CAFile = "/dev/zero" }, field: "ca_file", value: "/dev/zero"},
+		{name: "negative every", mod: func(c *Config) { c.DigestSchedule = "@every -5m" }, field: "digest_schedule", value: "@every -5m"},
+		{name: "credentials in host", mod: func(c *Config) { c.Host = "bot:hunter2@smtp.example.com" }, field: "host"},
 		{name: "tz in schedule", mod: func(c *Config) { c.DigestSchedule = "CRON_TZ=Europe/Berlin 0 8 * * *" }, field: "digest_schedule"},
 		{name: "bad timezone", mod: func(c *Config) { c.Timezone = "Mars/Olympus" }, field: "timezone"},
 		{name: "list limit", mod: func(c *Config) { c.ListLimit = 0 }, field: "list_limit"},
 		{name: "unknown immediate action", mod: func(c *Config) { c.ImmediateActions = []string{"bypassed"} }, field: "immediate_actions[0]", value: "bypassed"},
 		{name: "immediate delay", mod: func(c *Config) { c.ImmediateDelay = config.Duration(time.Hour) }, field: "immediate_delay"},
 		{name: "timeout", mod: func(c *Config) { c.Timeout = 0 }, field: "timeout"},
-		{name: "retry backoff", mod: func(c *Config) { c.RetryMaxBackoff = 0 }, field: "retry_max_backoff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

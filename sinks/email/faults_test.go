@@ -178,21 +178,25 @@ func TestDigest_SMTPFaults(t *testing.T) {
 			}
 			err = sendBounded(t, func() error { return s.mailer.send(ctx, msg) })
 			var se *smtpError
-			if !errors.As(err, &se) || !se.Temporary {
-				t.Fatalf("mailer.send = %v (%T), want a temporary *smtpError", err, err)
+			if de := exporter.AsDeliveryError(err); !errors.As(err, &se) || de.Permanent || de.Paused {
+				t.Fatalf("mailer.send = %v (%T), want a retryable *smtpError", err, err)
 			}
 
 			// a digest against the broken server: fails, keeps the period
-			deadline := s.now().Add(time.Millisecond) // no retry within this run
-			if err := sendBounded(t, func() error { return s.sendDigest(ctx, deadline) }); err == nil {
+			r := retriesOf(s)
+			r.maxWaits = 1 // the first retry wait ends the run
+			if err := sendBounded(t, func() error { return s.sendDigest(ctx) }); err == nil {
 				t.Fatal("digest reported sent to a broken server")
+			}
+			if sends, waits := r.counts(); sends != 1 || waits != 1 {
+				t.Fatalf("%d sends, %d waits; want the fault hit once, then one retry wait", sends, waits)
 			}
 			if _, ok, _ := s.store.pending(); !ok || countEntries(t, s) != 1 {
 				t.Fatal("the failed digest's period was closed or lost its record")
 			}
 
 			srv.heal()
-			if err := sendBounded(t, func() error { return s.sendDigest(ctx, time.Time{}) }); err != nil {
+			if err := sendBounded(t, func() error { return s.sendDigest(ctx) }); err != nil {
 				t.Fatalf("digest after the server recovered: %v", err)
 			}
 			srv.mu.Lock()

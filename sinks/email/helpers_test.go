@@ -2,6 +2,7 @@ package email
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
@@ -48,14 +50,66 @@ func newSink(t testing.TB, cfg Config, db exporter.SinkStore, now func() time.Ti
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	s, err := New(cfg, exporter.SinkDeps{Name: "security-team", Logger: testLogger(t), Version: "1.2.3", Store: db, Now: now})
+	r := &retries{maxWaits: 5}
+	r.Retrier = &pipeline.Retrier{Name: "security-team", Log: testLogger(t).With("sink", "security-team"), Sleep: r.sleep,
+		Jitter: func(d time.Duration) time.Duration { return d }}
+	s, err := New(cfg, exporter.SinkDeps{Name: "security-team", Logger: testLogger(t), Version: "1.2.3", Store: db, Now: now, Attempts: r})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Retries in tests wait 50ms, not seconds.
-	s.sleep = func(ctx context.Context, _ time.Duration) bool { return sleepCtx(ctx, 50*time.Millisecond) }
 	return s
 }
+
+// errStopped ends a test's retries after maxWaits waits, as a shutdown or
+// the next schedule would.
+var errStopped = errors.New("test stopped waiting")
+
+// retries is the tests' Attempter: the daemon's Retrier, with its waits
+// recorded instead of slept and every mail attempt counted.
+type retries struct {
+	*pipeline.Retrier
+	mu       sync.Mutex
+	waits    []time.Duration
+	sends    int
+	maxWaits int
+	// onWait runs before the n-th wait (1-based) returns; tests change the
+	// server there, so each fault is hit a known number of times.
+	onWait func(n int)
+}
+
+func (r *retries) Attempt(ctx context.Context, what string, send func(context.Context) error) error {
+	return r.Retrier.Attempt(ctx, what, func(ctx context.Context) error {
+		if what == "digest" || what == "immediate mail" {
+			r.mu.Lock()
+			r.sends++
+			r.mu.Unlock()
+		}
+		return send(ctx)
+	})
+}
+
+func (r *retries) sleep(ctx context.Context, d time.Duration) error {
+	r.mu.Lock()
+	r.waits = append(r.waits, d)
+	n, hook, stop := len(r.waits), r.onWait, len(r.waits) >= r.maxWaits
+	r.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	if stop {
+		return errStopped
+	}
+	return ctx.Err()
+}
+
+// counts returns how many sends were attempted and how many waits made.
+func (r *retries) counts() (sends, waits int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sends, len(r.waits)
+}
+
+func retriesOf(s *Sink) *retries { return s.attempts.(*retries) }
 
 func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,6 +86,8 @@ func (s *Sink) immediateLoop(ctx context.Context) {
 // flushImmediate mails every queued immediate record in one mail once the
 // oldest has waited immediate_delay (force: at once) and drops them when the
 // server accepted it. Records queued meanwhile wait for the next mail.
+// Failures are counted, logged and retried by the Attempter; a refusal for
+// good holds immediate mail for immediateHold.
 func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 	s.immedMu.Lock()
 	defer s.immedMu.Unlock()
@@ -94,9 +95,11 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 	if hold := s.immedHold.Load(); !force && hold != 0 && now.UnixNano() < hold {
 		return nil
 	}
-	q, err := s.store.immediateQueue()
-	if err != nil {
-		s.log.Error("read immediate mail queue", "err", err)
+	var q []queued
+	if err := s.state(ctx, "read immediate mail queue", func() (err error) {
+		q, err = s.store.immediateQueue()
+		return err
+	}); err != nil {
 		return err
 	}
 	if len(q) == 0 {
@@ -112,25 +115,27 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 		return nil
 	}
 	m := s.immediateOf(q)
-	r, err := s.tmpl.immediate(m)
+	err := s.attempts.Attempt(ctx, "immediate mail", func(ctx context.Context) error {
+		r, err := s.tmpl.immediate(m)
+		if err != nil {
+			return exporter.Permanent(fmt.Errorf("render immediate mail: %w", err))
+		}
+		return s.mail(ctx, r)
+	})
 	if err != nil {
-		s.log.Error("render immediate mail", "err", err)
-		return err
-	}
-	if err := s.deliver(ctx, "immediate", r, time.Time{}); err != nil {
-		var se *smtpError
-		if errors.As(err, &se) && !se.Temporary {
+		if de := exporter.AsDeliveryError(err); de.Permanent {
 			s.immedHold.Store(now.Add(immediateHold).UnixNano())
 		}
-		s.log.Error("immediate mail not delivered; its events stay queued", "events", m.Count, "retry_after", immediateHold, "err", err)
 		return err
 	}
 	s.immedHold.Store(0)
-	if err := s.store.dropImmediate(q); err != nil {
-		s.log.Error("immediate mail was accepted but its queue could not be cleared; it will be repeated", "err", err)
-		return fmt.Errorf("clear immediate queue: %w", err)
+	if err := s.state(ctx, "clear immediate mail queue", func() error {
+		return s.store.dropImmediate(q)
+	}); err != nil {
+		// The server has the mail; the next one repeats it.
+		return err
 	}
-	s.log.Info("immediate mail sent", "events", m.Count, "actions", m.Actions)
+	s.log.Info("immediate mail sent", "records", m.Count, "actions", m.Actions)
 	return nil
 }
 

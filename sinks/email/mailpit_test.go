@@ -2,11 +2,10 @@ package email
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,7 +38,7 @@ func digestOverMailpit(t *testing.T, m *receivers.Mailpit, tlsMode string) recei
 		t.Fatal(err)
 	}
 	clk.Set(base)
-	if err := s.sendDigest(context.Background(), time.Time{}); err != nil {
+	if err := s.sendDigest(context.Background()); err != nil {
 		t.Fatalf("sendDigest: %v\n--- mailpit ---\n%s", err, m.Log())
 	}
 	msgs := m.WaitMessages(1, 10*time.Second)
@@ -101,15 +100,30 @@ func TestMailpit_WrongCAIsRefused(t *testing.T) {
 	cfg := mailpitConfig(m, TLSStartTLS)
 	cfg.CAFile = ""
 	s := newSink(t, cfg, openState(t, ""), nil)
+	retriesOf(s).maxWaits = 1
 	if err := s.Send(context.Background(), fixture()[:1]); err != nil {
 		t.Fatal(err)
 	}
-	err := s.sendDigest(context.Background(), time.Time{})
+	err := s.sendDigest(context.Background())
 	if err == nil {
 		t.Fatal("digest delivered to a server with an untrusted certificate")
 	}
+	assertPaused(t, s)
 	if countEntries(t, s) != 1 {
 		t.Error("refused digest's period was closed")
+	}
+}
+
+// assertPaused checks that a failure an operator must fix paused delivery:
+// one send, then the maximum wait (the test's retries stop there).
+func assertPaused(t *testing.T, s *Sink) {
+	t.Helper()
+	r := retriesOf(s)
+	if sends, waits := r.counts(); sends != 1 || waits != 1 || r.waits[0] != 5*time.Minute {
+		t.Errorf("%d sends, waits %v; want one send, then the 5m maximum wait", sends, r.waits)
+	}
+	if h := r.Health(); !h.Paused || h.Failures != 1 {
+		t.Errorf("health %+v: want paused after one failure", h)
 	}
 }
 
@@ -121,71 +135,60 @@ func TestMailpit_WrongPasswordKeepsPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.PasswordFile = pw
-	warns := &atomic.Int32{}
 	s := newSink(t, cfg, openState(t, ""), nil)
-	s.log = slog.New(countWarn{s.log.Handler(), warns})
+	retriesOf(s).maxWaits = 1
 	if err := s.Send(context.Background(), fixture()[:2]); err != nil {
 		t.Fatal(err)
 	}
-	err := s.sendDigest(context.Background(), time.Time{})
+	err := s.sendDigest(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "535") {
 		t.Fatalf("sendDigest = %v, want a 535 AUTH failure", err)
 	}
 	if strings.Contains(err.Error(), "wrong-password") {
 		t.Errorf("error leaks the password: %v", err)
 	}
-	if warns.Load() != 0 {
-		t.Errorf("a 5xx AUTH failure was retried %d times", warns.Load())
-	}
+	assertPaused(t, s)
 	if countEntries(t, s) != 2 {
 		t.Error("period closed although the digest was refused")
 	}
 }
 
-// countWarn counts warnings (each is one retried attempt).
-type countWarn struct {
-	slog.Handler
-	n *atomic.Int32
-}
-
-func (h countWarn) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelWarn {
-		h.n.Add(1)
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
 func TestMailpit_NoSTARTTLSIsRefusedNotRetried(t *testing.T) {
 	m := receivers.StartMailpit(t, receivers.MailpitPlain)
 	cfg := mailpitConfig(m, TLSStartTLS) // the server offers no STARTTLS
-	warns := &atomic.Int32{}
 	s := newSink(t, cfg, openState(t, ""), nil)
-	s.log = slog.New(countWarn{s.log.Handler(), warns})
-	err := s.sendDigest(context.Background(), time.Time{})
+	retriesOf(s).maxWaits = 1
+	err := s.sendDigest(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("sendDigest = %v, want a STARTTLS error", err)
 	}
-	if warns.Load() != 0 || len(m.Messages()) != 0 {
-		t.Errorf("retried %d times, %d messages: mail must never go out in clear text when starttls is set", warns.Load(), len(m.Messages()))
+	assertPaused(t, s)
+	if n := len(m.Messages()); n != 0 {
+		t.Errorf("%d messages: mail must never go out in clear text when starttls is set", n)
 	}
 }
 
 func TestDelivery_UnreachableServerRetriesUntilNextSchedule(t *testing.T) {
 	cfg := offlineConfig()
 	cfg.Host, cfg.Port, cfg.TLS = "127.0.0.1", receivers.FreePort(t), TLSNone // nothing listens
-	warns := &atomic.Int32{}
 	s := newSink(t, cfg, openState(t, ""), nil)
-	s.log = slog.New(countWarn{s.log.Handler(), warns})
+	r := retriesOf(s)
 	if err := s.Send(context.Background(), fixture()[:1]); err != nil {
 		t.Fatal(err)
 	}
-	// The backoff starts at 1s; a deadline 2.5s away allows two retries.
-	err := s.sendDigest(context.Background(), time.Now().Add(2500*time.Millisecond))
-	if err == nil || !strings.Contains(err.Error(), "next scheduled run") {
-		t.Fatalf("sendDigest = %v, want it to give up at the next scheduled run", err)
+	// The backoff starts at 1s and the test's waits take no time: before a
+	// deadline 2.5s away fit the 1s and 2s waits, not the 4s one.
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	err := s.sendDigest(ctx)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("sendDigest = %v, want the refused connection", err)
 	}
-	if warns.Load() < 1 {
-		t.Error("connection refused was not retried")
+	if sends, _ := r.counts(); sends != 3 || !slices.Equal(r.waits, []time.Duration{time.Second, 2 * time.Second}) {
+		t.Errorf("%d sends, waits %v; want 3 sends with 1s and 2s between", sends, r.waits)
+	}
+	if h := r.Health(); h.Failures != 3 || h.Retries != 2 {
+		t.Errorf("health %+v", h)
 	}
 	if countEntries(t, s) != 1 {
 		t.Error("undelivered period was closed")

@@ -3,11 +3,10 @@ package email
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,14 +41,14 @@ func TestPeriod_ClosedAfterAcceptNextHasOnlyNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Set(base.Add(24 * time.Hour))
-	if err := s.sendDigest(ctx, time.Time{}); err != nil {
+	if err := s.sendDigest(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Send(ctx, []exporter.Record{created("acme/second", 3)}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Set(base.Add(48 * time.Hour))
-	if err := s.sendDigest(ctx, time.Time{}); err != nil {
+	if err := s.sendDigest(ctx); err != nil {
 		t.Fatal(err)
 	}
 	msgs := m.WaitMessages(2, 10*time.Second)
@@ -67,7 +66,7 @@ func TestPeriod_ClosedAfterAcceptNextHasOnlyNew(t *testing.T) {
 func TestPeriod_EmptyDigestAndSkipEmpty(t *testing.T) {
 	m := receivers.StartMailpit(t, receivers.MailpitPlain)
 	s := plainSink(t, m, "", nil)
-	if err := s.sendDigest(context.Background(), time.Time{}); err != nil {
+	if err := s.sendDigest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	msgs := m.WaitMessages(1, 10*time.Second)
@@ -75,12 +74,11 @@ func TestPeriod_EmptyDigestAndSkipEmpty(t *testing.T) {
 		t.Errorf("empty digest: %q\n%s", msgs[0].Subject, msgs[0].Text)
 	}
 	s.cfg.SkipEmpty = true
-	if err := s.sendDigest(context.Background(), time.Time{}); err != nil {
+	if err := s.sendDigest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if n := len(m.Messages()); n != 1 {
-		t.Errorf("skip_empty sent an empty digest: %d messages", n)
+	if sends, _ := retriesOf(s).counts(); sends != 1 || len(m.Messages()) != 1 {
+		t.Errorf("skip_empty: %d sends, %d messages; want only the first digest", sends, len(m.Messages()))
 	}
 }
 
@@ -98,7 +96,7 @@ func TestPeriod_RestartKeepsUnsentPeriod(t *testing.T) {
 	if err := s2.Send(context.Background(), []exporter.Record{created("acme/kept", 2)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s2.sendDigest(context.Background(), time.Time{}); err != nil {
+	if err := s2.sendDigest(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	msgs := m.WaitMessages(1, 10*time.Second)
@@ -141,26 +139,32 @@ func TestPeriod_CutButUnconfirmedIsMailedAtStart(t *testing.T) {
 func TestDelivery_Chaos451RetriedUntilAccepted(t *testing.T) {
 	m := receivers.StartMailpit(t, receivers.MailpitStartTLS)
 	s := newSink(t, mailpitConfig(m, TLSStartTLS), openState(t, ""), nil)
-	warns := &atomic.Int32{}
-	s.log = slog.New(countWarn{s.log.Handler(), warns})
+	r := retriesOf(s)
 	ctx := context.Background()
 	if err := s.Send(ctx, []exporter.Record{created("acme/before", 1)}); err != nil {
 		t.Fatal(err)
 	}
 	m.SetChaos(451)
-	errc := make(chan error, 1)
-	go func() { errc <- s.sendDigest(ctx, time.Time{}) }()
-	waitFor(t, func() bool { return warns.Load() >= 3 }, "three 451 retries")
-	// Records arriving while the digest is in flight belong to the next one.
-	if err := s.Send(ctx, []exporter.Record{created("acme/during", 2)}); err != nil {
-		t.Fatal(err)
+	r.onWait = func(n int) {
+		if n == 3 {
+			// Records arriving while the digest is in flight belong to the next one.
+			if err := s.Send(ctx, []exporter.Record{created("acme/during", 2)}); err != nil {
+				t.Error(err)
+			}
+			if n := len(m.Messages()); n != 0 {
+				t.Errorf("mailpit accepted %d messages under chaos", n)
+			}
+			m.SetChaos(0)
+		}
 	}
-	if n := len(m.Messages()); n != 0 {
-		t.Fatalf("mailpit accepted %d messages under chaos", n)
-	}
-	m.SetChaos(0)
-	if err := <-errc; err != nil {
+	if err := s.sendDigest(ctx); err != nil {
 		t.Fatalf("digest not delivered after chaos ended: %v", err)
+	}
+	if sends, waits := r.counts(); sends != 4 || waits != 3 {
+		t.Errorf("%d sends, %d waits; want three 451s retried, then accepted", sends, waits)
+	}
+	if got, want := r.waits, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
 	}
 	msgs := m.WaitMessages(1, 10*time.Second)
 	if len(msgs) != 1 || strings.Contains(msgs[0].Text, "acme/during") || !strings.Contains(msgs[0].Text, "acme/before#1") {
@@ -169,7 +173,7 @@ func TestDelivery_Chaos451RetriedUntilAccepted(t *testing.T) {
 	if n := countEntries(t, s); n != 1 {
 		t.Errorf("%d entries left, want 1 (the record sent during delivery)", n)
 	}
-	if err := s.sendDigest(ctx, time.Time{}); err != nil {
+	if err := s.sendDigest(ctx); err != nil {
 		t.Fatal(err)
 	}
 	msgs = m.WaitMessages(2, 10*time.Second)
@@ -181,19 +185,21 @@ func TestDelivery_Chaos451RetriedUntilAccepted(t *testing.T) {
 func TestDelivery_5xxKeptForNextSchedule(t *testing.T) {
 	m := receivers.StartMailpit(t, receivers.MailpitStartTLS)
 	s := newSink(t, mailpitConfig(m, TLSStartTLS), openState(t, ""), nil)
-	warns := &atomic.Int32{}
-	s.log = slog.New(countWarn{s.log.Handler(), warns})
+	r := retriesOf(s)
 	ctx := context.Background()
 	if err := s.Send(ctx, []exporter.Record{created("acme/refused", 1)}); err != nil {
 		t.Fatal(err)
 	}
 	m.SetChaos(550)
-	err := s.sendDigest(ctx, time.Time{})
-	if err == nil || !strings.Contains(err.Error(), "550") {
-		t.Fatalf("sendDigest = %v, want the 550 reply", err)
+	err := s.sendDigest(ctx)
+	if err == nil || !strings.Contains(err.Error(), "550") || !exporter.AsDeliveryError(err).Permanent {
+		t.Fatalf("sendDigest = %v, want the permanent 550 reply", err)
 	}
-	if warns.Load() != 0 {
-		t.Errorf("a 550 reply was retried %d times", warns.Load())
+	if sends, waits := r.counts(); sends != 1 || waits != 0 {
+		t.Errorf("a 550 reply: %d sends, %d waits; want one send, no retry", sends, waits)
+	}
+	if h := r.Health(); h.Failures != 1 || h.FailingSince.IsZero() {
+		t.Errorf("health %+v: the 550 must count and leave the sink failing", h)
 	}
 	if _, ok, _ := s.store.pending(); !ok || countEntries(t, s) != 1 {
 		t.Fatal("refused period was closed")
@@ -203,12 +209,15 @@ func TestDelivery_5xxKeptForNextSchedule(t *testing.T) {
 	if err := s.Send(ctx, []exporter.Record{created("acme/later", 2)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.sendDigest(ctx, time.Time{}); err != nil {
+	if err := s.sendDigest(ctx); err != nil {
 		t.Fatal(err)
 	}
 	msgs := m.WaitMessages(1, 10*time.Second)
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "acme/refused#1") || !strings.Contains(msgs[0].Text, "acme/later#2") {
 		t.Fatalf("got %d messages; the retried digest must cover both periods:\n%s", len(msgs), msgs[0].Text)
+	}
+	if h := r.Health(); !h.FailingSince.IsZero() {
+		t.Errorf("health %+v: recovered sink still failing", h)
 	}
 }
 
@@ -245,7 +254,7 @@ func TestDelivery_ConcurrentSendAndDigestLoseNothing(t *testing.T) {
 				return
 			default:
 			}
-			if err := s.sendDigest(ctx, time.Time{}); err != nil {
+			if err := s.sendDigest(ctx); err != nil {
 				t.Error(err)
 			}
 			n++
@@ -254,7 +263,7 @@ func TestDelivery_ConcurrentSendAndDigestLoseNothing(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	n := <-digests
-	if err := s.sendDigest(ctx, time.Time{}); err != nil {
+	if err := s.sendDigest(ctx); err != nil {
 		t.Fatal(err)
 	}
 	msgs := m.WaitMessages(n+1, 20*time.Second)
@@ -279,29 +288,5 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func TestRun_DigestOnSchedule(t *testing.T) {
-	m := receivers.StartMailpit(t, receivers.MailpitPlain)
-	cfg := mailpitConfig(m, TLSNone)
-	cfg.DigestSchedule = "@every 1s"
-	cfg.SkipEmpty = true
-	s := newSink(t, cfg, openState(t, ""), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = s.Run(ctx); close(done) }()
-	if err := s.Send(ctx, []exporter.Record{created("acme/scheduled", 1)}); err != nil {
-		t.Fatal(err)
-	}
-	msgs := m.WaitMessages(1, 10*time.Second)
-	time.Sleep(2200 * time.Millisecond) // two more schedules, nothing new: skipped
-	cancel()
-	<-done
-	if !strings.Contains(msgs[0].Text, "acme/scheduled#1") {
-		t.Errorf("scheduled digest:\n%s", msgs[0].Text)
-	}
-	if n := len(m.Messages()); n != 1 {
-		t.Errorf("%d messages, want 1 (later periods were empty and skip_empty is set)", n)
 	}
 }

@@ -2,10 +2,11 @@ package email
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
 // Run mails digests on the schedule and immediate mails as they queue up,
@@ -20,12 +21,19 @@ func (s *Sink) Run(ctx context.Context) error {
 	return nil
 }
 
+// digestLoop's errors are already counted and logged by the Attempter.
 func (s *Sink) digestLoop(ctx context.Context) {
-	if sp, ok, err := s.store.pending(); err != nil {
-		s.log.Error("read pending digest", "err", err)
-	} else if ok {
+	var sp span
+	var ok bool
+	if err := s.state(ctx, "read pending digest", func() (err error) {
+		sp, ok, err = s.store.pending()
+		return err
+	}); err != nil {
+		return
+	}
+	if ok {
 		s.log.Info("mailing a digest that was cut but not confirmed before a restart", "period_start", sp.Start, "period_end", sp.End)
-		_ = s.sendDigest(ctx, s.schedule.Next(s.now()))
+		_ = s.digestUntil(ctx, s.schedule.Next(s.now()))
 	}
 	last := s.now()
 	for {
@@ -36,79 +44,75 @@ func (s *Sink) digestLoop(ctx context.Context) {
 		last = next
 		// Retries of this digest stop at the next scheduled time, whose
 		// digest then covers both periods.
-		_ = s.sendDigest(ctx, s.schedule.Next(next))
+		_ = s.digestUntil(ctx, s.schedule.Next(next))
 	}
+}
+
+func (s *Sink) digestUntil(ctx context.Context, deadline time.Time) error {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	return s.sendDigest(ctx)
 }
 
 // sendDigest cuts the current period, mails the digest of every open
-// period and closes them once the server accepted it. Temporary failures
-// are retried until deadline (zero: no limit); any failure leaves the
-// periods open for the next digest.
-func (s *Sink) sendDigest(ctx context.Context, deadline time.Time) error {
+// period and closes them once the server accepted it. Failures are retried
+// through the Attempter until ctx ends; one that stops the digest leaves
+// the periods open for the next one.
+func (s *Sink) sendDigest(ctx context.Context) error {
 	s.digestMu.Lock()
 	defer s.digestMu.Unlock()
-	sp, err := s.store.cut(s.now())
-	if err != nil {
-		s.log.Error("cut digest period", "err", err)
-		return fmt.Errorf("cut digest period: %w", err)
-	}
-	d, err := s.buildDigest(sp)
-	if err != nil {
-		s.log.Error("build digest", "err", err)
+	var sp span
+	if err := s.state(ctx, "cut digest period", func() (err error) {
+		sp, err = s.store.cut(s.now())
+		return err
+	}); err != nil {
 		return err
 	}
-	if d.Empty() && s.cfg.SkipEmpty {
-		s.log.Debug("no events since the last digest; skipping it", "period_start", sp.Start)
-		return s.store.closeSpan(sp, false)
-	}
-	r, err := s.tmpl.digest(d)
-	if err != nil {
-		s.log.Error("render digest", "err", err)
+	var d *Digest
+	if err := s.state(ctx, "build digest", func() (err error) {
+		d, err = s.buildDigest(sp)
+		return err
+	}); err != nil {
 		return err
 	}
-	if err := s.deliver(ctx, "digest", r, deadline); err != nil {
-		s.log.Error("digest not delivered; its events stay for the next digest", "events", d.New, "period_start", sp.Start, "err", err)
+	skip := d.Empty() && s.cfg.SkipEmpty
+	if !skip {
+		if err := s.attempts.Attempt(ctx, "digest", func(ctx context.Context) error {
+			r, err := s.tmpl.digest(d)
+			if err != nil {
+				return exporter.Permanent(fmt.Errorf("render digest: %w", err))
+			}
+			return s.mail(ctx, r)
+		}); err != nil {
+			return err
+		}
+	}
+	if err := s.state(ctx, "close digest period", func() error {
+		return s.store.closeSpan(sp, !skip)
+	}); err != nil {
+		// The server has the digest; the next one repeats its periods.
 		return err
 	}
-	if err := s.store.closeSpan(sp, true); err != nil {
-		s.log.Error("digest was accepted but its period could not be closed; the next digest repeats it", "err", err)
-		return fmt.Errorf("close digest period: %w", err)
+	if skip {
+		s.log.Debug("no events since the last digest; skipped it", "period_start", sp.Start)
+		return nil
 	}
-	s.log.Info("digest sent", "events", d.New, "period_start", sp.Start, "period_end", sp.End, "open_alerts", d.Open.Total)
+	s.log.Info("digest sent", "records", d.New, "period_start", sp.Start, "period_end", sp.End, "open_alerts", d.Open.Total)
 	return nil
 }
 
-// deliver mails r, retrying 4xx replies and network failures with capped
-// exponential backoff until deadline or ctx ends. A 5xx reply ends it.
-func (s *Sink) deliver(ctx context.Context, kind string, r rendered, deadline time.Time) error {
-	backoff := time.Second
-	for attempt := 1; ; attempt++ {
-		msg, err := s.mailer.message(r, s.now())
-		if err != nil {
-			return fmt.Errorf("build %s mail: %w", kind, err)
-		}
-		err = s.mailer.send(ctx, msg)
-		if err == nil {
-			if attempt > 1 {
-				s.log.Info("mail delivered after retries", "kind", kind, "attempts", attempt)
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("send %s mail: %w", kind, ctx.Err())
-		}
-		var se *smtpError
-		if !errors.As(err, &se) || !se.Temporary {
-			return fmt.Errorf("send %s mail: %w", kind, err)
-		}
-		wait := backoff
-		backoff = min(2*backoff, s.cfg.RetryMaxBackoff.D())
-		if !deadline.IsZero() && s.now().Add(wait).After(deadline) {
-			return fmt.Errorf("send %s mail: still failing at the next scheduled run: %w", kind, err)
-		}
-		s.log.Warn("smtp delivery failed temporarily; retrying", "kind", kind, "code", se.Code, "attempt", attempt, "retry_in", wait, "err", err)
-		if !s.sleep(ctx, wait) {
-			return fmt.Errorf("send %s mail: %w", kind, ctx.Err())
-		}
+// mail makes one delivery attempt of r; its error is classified.
+func (s *Sink) mail(ctx context.Context, r rendered) error {
+	msg, err := s.mailer.message(r, s.now())
+	if err != nil {
+		return exporter.Permanent(fmt.Errorf("build mail: %w", err))
 	}
+	return s.mailer.send(ctx, msg)
+}
+
+// state runs a read or write of the sink's own state through the
+// Attempter, so the state file failing is retried and shows in the sink's
+// health like a failed delivery.
+func (s *Sink) state(ctx context.Context, what string, fn func() error) error {
+	return s.attempts.Attempt(ctx, what, func(context.Context) error { return fn() })
 }

@@ -40,8 +40,9 @@ type Sink struct {
 	// immedHold delays immediate mail after a permanent failure (unix ns).
 	immedHold atomic.Int64
 	closed    atomic.Bool
-	// sleep waits between retries; tests shorten it.
-	sleep func(ctx context.Context, d time.Duration) bool
+	// attempts runs every mail and retried state access: one retry policy,
+	// one set of metrics with the sink's outbox.
+	attempts exporter.Attempter
 }
 
 var (
@@ -57,6 +58,9 @@ var ErrClosed = errors.New("email sink is closed")
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if deps.Store == nil {
 		return nil, errors.New("email sink needs the state store")
+	}
+	if deps.Attempts == nil {
+		return nil, errors.New("email sink needs the delivery loop's Attempter")
 	}
 	password, err := config.ResolveSecret("password", cfg.PasswordFile, cfg.PasswordEnv, cfg.Username != "")
 	if err != nil {
@@ -84,7 +88,7 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	s := &Sink{
 		cfg: cfg, name: deps.Name, version: deps.Version, log: deps.Logger, now: deps.Now,
 		db: deps.Store, store: &store{db: deps.Store, name: deps.Name}, loc: loc, schedule: sched,
-		immediate: map[string]bool{}, tmpl: tmpl, mailer: m, wake: make(chan struct{}, 1), sleep: sleepCtx,
+		immediate: map[string]bool{}, tmpl: tmpl, mailer: m, wake: make(chan struct{}, 1), attempts: deps.Attempts,
 	}
 	for _, a := range cfg.ImmediateActions {
 		s.immediate[a] = true

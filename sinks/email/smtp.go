@@ -3,15 +3,16 @@ package email
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/textproto"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/wneessen/go-mail"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // mailer makes one SMTP conversation per mail: digests are rare, so a kept
@@ -24,20 +25,9 @@ type mailer struct {
 }
 
 func newMailer(cfg Config, password, version string) (*mailer, error) {
-	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read ca_file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca_file %s: no PEM certificate found", cfg.CAFile)
-		}
-		tc.RootCAs = pool
+	tc, err := tlsconf.Client(tlsconf.Options{CAFile: cfg.CAFile, ServerName: cfg.Host, InsecureSkipVerify: cfg.InsecureSkipVerify})
+	if err != nil {
+		return nil, err
 	}
 	return &mailer{cfg: cfg, password: password, tls: tc, version: version}, nil
 }
@@ -62,12 +52,12 @@ func (m *mailer) message(r rendered, date time.Time) (*mail.Msg, error) {
 	return msg, nil
 }
 
-// send makes one delivery attempt. Its error is a *smtpError saying whether
-// a retry may succeed.
+// send makes one delivery attempt. Its error is classified for the
+// Attempter: retryable, permanent or paused (see classify).
 func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	c, err := m.client()
 	if err != nil {
-		return &smtpError{err: err}
+		return exporter.Paused(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
 	defer cancel()
@@ -102,47 +92,51 @@ func (m *mailer) client() (*mail.Client, error) {
 	return c, nil
 }
 
-// smtpError is a failed attempt: Code is the server's reply code (0 when
-// the failure was not a reply), Temporary whether retrying soon may help.
+// smtpError is a failed attempt with the server's reply code (0 when the
+// failure was not a reply).
 type smtpError struct {
-	err       error
-	Code      int
-	Temporary bool
+	err  error
+	Code int
 }
 
 func (e *smtpError) Error() string { return e.err.Error() }
 func (e *smtpError) Unwrap() error { return e.err }
 
-// classify maps a go-mail failure to a reply code and retryability: 4xx and
-// network trouble are temporary; 5xx replies (a refused recipient, failed
-// AUTH) and certificate errors need a change somewhere and wait for the next
-// schedule.
-func classify(err error) *smtpError {
+// authCodes are the replies that say the credentials are wrong or missing
+// (RFC 4954): an operator must act, so delivery pauses with mail kept.
+var authCodes = map[int]bool{530: true, 534: true, 535: true, 538: true}
+
+// classify maps a go-mail failure to the delivery loop's classes: 4xx
+// replies and network trouble are retryable; AUTH failures, certificate
+// errors and a server lacking STARTTLS or the AUTH mechanism need an
+// operator and pause; any other 5xx (a refused recipient) is permanent, and
+// the mail waits for the next schedule.
+func classify(err error) error {
+	code := 0
 	var se *mail.SendError
-	if errors.As(err, &se) && se.ErrorCode() != 0 {
-		return &smtpError{err: err, Code: se.ErrorCode(), Temporary: se.ErrorCode()/100 == 4}
-	}
 	var tp *textproto.Error
-	if errors.As(err, &tp) {
-		return &smtpError{err: err, Code: tp.Code, Temporary: tp.Code/100 == 4}
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		code = se.ErrorCode()
+	} else if errors.As(err, &tp) {
+		code = tp.Code
 	}
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		hostname         x509.HostnameError
-		invalid          x509.CertificateInvalidError
-		verify           *tls.CertificateVerificationError
-	)
-	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify) {
-		return &smtpError{err: err}
+	e := &smtpError{err: err, Code: code}
+	switch {
+	case authCodes[code]:
+		return exporter.Paused(e)
+	case code/100 == 4:
+		return exporter.Retryable(e, 0)
+	case code/100 == 5:
+		return exporter.Permanent(e)
 	}
-	var record tls.RecordHeaderError
-	if errors.As(err, &record) {
-		return &smtpError{err: err} // TLS to a plain-text port, or the reverse
+	var record tls.RecordHeaderError // TLS to a plain-text port, or the reverse
+	if exporter.IsCertError(err) || errors.As(err, &record) {
+		return exporter.Paused(e)
 	}
 	// go-mail reports a server lacking STARTTLS or the AUTH mechanism only
 	// as text; both are configuration problems a quick retry cannot fix.
 	if strings.Contains(err.Error(), "does not support") {
-		return &smtpError{err: err}
+		return exporter.Paused(e)
 	}
-	return &smtpError{err: err, Temporary: true}
+	return exporter.Retryable(e, 0)
 }

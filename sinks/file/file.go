@@ -1,17 +1,22 @@
 // Package file is the default sink: records as JSON lines to stdout or to a
 // file. A batch counts as delivered only after it was written whole and, for
-// a file, synced to disk; a failed write (a full disk) is rolled back so the
-// file never holds a torn line, and the batch stays queued.
+// a file, synced to disk; a failed write (a full disk) is rolled back, and a
+// partial last line left by a crash mid-write is cut when the sink opens the
+// file again, so the file never holds a torn line. Either way the batch stays
+// queued and is written again.
 package file
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -35,7 +40,7 @@ func (c *Config) Validate() error {
 		return config.Field("path", nil, `missing: a file path, or "-" for standard output`)
 	}
 	if _, err := c.perm(); err != nil {
-		return config.Field("mode", c.Mode, "must be octal permission bits such as 0640")
+		return config.Field("mode", c.Mode, "%v", err)
 	}
 	if c.Path != "-" {
 		if st, err := os.Stat(filepath.Dir(c.Path)); err != nil || !st.IsDir() {
@@ -45,10 +50,15 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// perm parses Mode. The owner must be able to read and write: the sink
+// appends, and reads its own last line after a crash.
 func (c *Config) perm() (os.FileMode, error) {
-	var m uint32
-	if _, err := fmt.Sscanf(c.Mode, "%o", &m); err != nil || m > 0o777 {
-		return 0, fmt.Errorf("bad mode %q", c.Mode)
+	m, err := strconv.ParseUint(c.Mode, 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, fmt.Errorf("must be octal permission bits such as 0640")
+	}
+	if m&0o600 != 0o600 {
+		return 0, fmt.Errorf("must let the owner read and write (0600 bits), such as 0640")
 	}
 	return os.FileMode(m), nil
 }
@@ -57,7 +67,8 @@ func (c *Config) perm() (os.FileMode, error) {
 type Sink struct {
 	mu   sync.Mutex
 	w    io.Writer
-	f    *os.File // nil for stdout or an injected writer
+	f    *os.File  // a regular file, rolled back and synced; nil otherwise
+	c    io.Closer // what Close closes; nil for stdout or an injected writer
 	path string
 }
 
@@ -72,11 +83,27 @@ func New(cfg Config, _ exporter.SinkDeps) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, perm)
+	if st, err := os.Stat(cfg.Path); err == nil && !st.Mode().IsRegular() {
+		// a FIFO or a device: nothing to seek, cut or sync
+		f, err := os.OpenFile(cfg.Path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
+		}
+		return &Sink{w: f, c: f, path: cfg.Path}, nil
+	}
+	// read-write: repairTail reads the end of the file
+	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_RDWR|os.O_APPEND, perm)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("open file sink %s (it needs read and write access, to cut a torn last line after a crash): %w", cfg.Path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
 	}
-	return &Sink{w: f, f: f, path: cfg.Path}, nil
+	if err := repairTail(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
+	}
+	return &Sink{w: f, f: f, c: f, path: cfg.Path}, nil
 }
 
 // NewWriter is a sink over any writer (tests, the demo).
@@ -97,6 +124,8 @@ func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.f == nil {
+		// stdout or a pipe cannot be rolled back: a crash mid-write may
+		// leave its reader a partial line
 		if _, err := s.w.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("write %s: %w", s.path, err)
 		}
@@ -120,8 +149,8 @@ func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 
 // Close closes the file.
 func (s *Sink) Close() error {
-	if s.f != nil {
-		return s.f.Close()
+	if s.c != nil {
+		return s.c.Close()
 	}
 	return nil
 }

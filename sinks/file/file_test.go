@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +76,23 @@ func TestConfig_Validate(t *testing.T) {
 	for _, c := range []Config{{Path: ""}, {Path: "/nonexistent-dir/x.jsonl", Mode: "0640"}, {Path: "-", Mode: "rw"}} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)
+		}
+	}
+}
+
+// "0999" once scanned as 0 and created a file nobody could open again.
+func TestConfig_Validate_Mode(t *testing.T) {
+	for _, m := range []string{"0999", "0000", "0400", "0200", "1777", "640 ", "", "-1", "0o640"} {
+		c := Config{Path: "-", Mode: m}
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "mode:") || !strings.Contains(err.Error(), fmt.Sprintf("%q", m)) {
+			t.Errorf("mode %q: %v", m, err)
+		}
+	}
+	for _, m := range []string{"0640", "600", "0666"} {
+		c := Config{Path: "-", Mode: m}
+		if err := c.Validate(); err != nil {
+			t.Errorf("mode %q: %v", m, err)
 		}
 	}
 }

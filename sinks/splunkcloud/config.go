@@ -85,7 +85,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if c.Host != "" {
-		if _, _, err := splitHost(c.Host); err != nil {
+		if _, err := config.URLField("host", withScheme(c.Host), "https://api.scp.splunk.com"); err != nil {
+			errs = append(errs, err)
+		} else if _, _, err := splitHost(c.Host); err != nil {
 			errs = append(errs, config.Field("host", c.Host, "%v", err))
 		}
 	}
@@ -110,12 +112,17 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// withScheme gives a host override without a scheme the default https.
+func withScheme(h string) string {
+	if !strings.Contains(h, "://") {
+		return "https://" + h
+	}
+	return h
+}
+
 // splitHost turns the host override into the SDK's scheme and host:port.
 func splitHost(h string) (scheme, host string, err error) {
-	if !strings.Contains(h, "://") {
-		h = "https://" + h
-	}
-	u, err := url.Parse(h)
+	u, err := url.Parse(withScheme(h))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") {
 		return "", "", fmt.Errorf("must be a URL with scheme and host only, such as https://api.scp.splunk.com")
 	}

@@ -13,16 +13,7 @@ import (
 	"github.com/splunk/splunk-cloud-sdk-go/util"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-)
-
-// outcome is what the sink does after one PostEvents call.
-type outcome int
-
-const (
-	accepted outcome = iota
-	retry            // throttled, server or network trouble
-	paused           // token or tenant wrong: an operator must act
-	badData          // the service refused the content: bisect
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 // ctxTransport binds the SDK's requests (built without a context) to the
@@ -45,8 +36,9 @@ func (t *ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// post makes one PostEvents call with the events at idxs.
-func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) (outcome, time.Duration, error) {
+// post makes one PostEvents call with the events at idxs and classifies
+// the result; the delivery loop logs a failure.
+func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) splunk.Attempt {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout.D())
 	defer cancel()
 	tr := &ctxTransport{ctx: ctx, next: s.transport}
@@ -56,7 +48,8 @@ func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) (out
 	}
 	client, err := services.NewClient(sc)
 	if err != nil {
-		return paused, 0, fmt.Errorf("create splunk cloud services client: %w", err)
+		err = fmt.Errorf("create splunk cloud services client (fix the sink's config to resume; records are kept): %w", err)
+		return splunk.Attempt{Outcome: splunk.Paused, Err: err}
 	}
 	batch := make([]ingest.Event, len(idxs))
 	for i, j := range idxs {
@@ -68,10 +61,18 @@ func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) (out
 	h := tr.header
 	tr.mu.Unlock()
 	o, after := classify(err, resp.StatusCode, h, s.now())
-	if err != nil && ctx.Err() != nil && o == retry {
+	switch {
+	case o == splunk.Accepted:
+		return splunk.Attempt{}
+	case o == splunk.Retry && ctx.Err() != nil:
 		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+	case o == splunk.Paused:
+		err = fmt.Errorf("token or tenant refused (fix it to resume; records are kept): %w", err)
 	}
-	return o, after, err
+	if o != splunk.BadData {
+		err = fmt.Errorf("post events to splunk cloud services: %w", err)
+	}
+	return splunk.Attempt{Outcome: o, Err: err, RetryAfter: after}
 }
 
 // classify maps the result of PostEvents to an outcome:
@@ -80,26 +81,26 @@ func (s *Sink) post(ctx context.Context, idxs []int, events []ingest.Event) (out
 //   - 400, 413, 422: bad data;
 //   - 429, 5xx, any other status, network errors: retry, honouring
 //     Retry-After in seconds or as an HTTP date.
-func classify(err error, status int, h http.Header, now time.Time) (outcome, time.Duration) {
+func classify(err error, status int, h http.Header, now time.Time) (splunk.Outcome, time.Duration) {
 	if err == nil {
-		return accepted, 0
+		return splunk.Accepted, 0
 	}
 	var he *util.HTTPError
 	switch {
 	case errors.As(err, &he):
 		status = he.HTTPStatusCode
 	case status >= 200 && status < 300:
-		return accepted, 0
+		return splunk.Accepted, 0
 	default:
-		return retry, 0
+		return splunk.Retry, 0
 	}
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		return paused, 0
+		return splunk.Paused, 0
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
-		return badData, 0
+		return splunk.BadData, 0
 	}
-	return retry, retryAfter(h.Get("Retry-After"), now)
+	return splunk.Retry, retryAfter(h.Get("Retry-After"), now)
 }
 
 // retryAfter parses delay-seconds or an HTTP date; zero means "use the
@@ -107,35 +108,4 @@ func classify(err error, status int, h http.Header, now time.Time) (outcome, tim
 func retryAfter(v string, now time.Time) time.Duration {
 	d, _ := exporter.ParseRetryAfter(v, now)
 	return d
-}
-
-// deliver posts the events at idxs, bisecting on bad data until the refused
-// records are isolated. Other failures abort with the classified error.
-func (s *Sink) deliver(ctx context.Context, idxs []int, events []ingest.Event) (bad []int, badErr, err error) {
-	o, after, perr := s.post(ctx, idxs, events)
-	switch o {
-	case accepted:
-		return nil, nil, nil
-	case paused:
-		s.log.Error("splunk cloud services refused the token or tenant; delivery is paused and every record is kept until it is fixed", "err", perr)
-		return nil, nil, exporter.Paused(fmt.Errorf("post events to splunk cloud services: %w", perr))
-	case badData:
-		if len(idxs) == 1 {
-			return idxs, perr, nil
-		}
-		mid := len(idxs) / 2
-		lb, le, err := s.deliver(ctx, idxs[:mid], events)
-		if err != nil {
-			return nil, nil, err
-		}
-		rb, re, err := s.deliver(ctx, idxs[mid:], events)
-		if err != nil {
-			return nil, nil, err
-		}
-		if le == nil {
-			le = re
-		}
-		return append(lb, rb...), le, nil
-	}
-	return nil, nil, exporter.Retryable(fmt.Errorf("post events to splunk cloud services: %w", perr), after)
 }

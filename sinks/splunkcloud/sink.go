@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -60,33 +59,21 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	events := make([]ingest.Event, len(batch))
 	sizes := make([]int, len(batch))
-	var bad []int
-	var badErr error
+	var rej splunk.Rejections
 	for i := range batch {
 		ev, size, err := s.event(&batch[i])
 		if err != nil {
-			bad, badErr = append(bad, i), err
+			rej.Add(err, i)
 			continue
 		}
 		events[i], sizes[i] = ev, size
 	}
-	for _, chunk := range s.chunks(sizes) {
-		rej, rejErr, err := s.deliver(ctx, chunk, events)
-		if err != nil {
-			return err
-		}
-		bad = append(bad, rej...)
-		if rejErr != nil {
-			badErr = rejErr
-		}
+	post := func(ctx context.Context, idxs []int) splunk.Attempt { return s.post(ctx, idxs, events) }
+	// 2: the JSON array's brackets
+	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.cfg.MaxBatchEvents, s.cfg.MaxBatchBytes, 2), post, &rej); err != nil {
+		return err
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	sort.Ints(bad)
-	s.log.Warn("splunk cloud services refused records; they go to the dead-letter bucket",
-		"rejected", len(bad), "batch", len(batch), "err", badErr)
-	return exporter.Rejected(fmt.Errorf("splunk cloud services refused %d of %d records: %w", len(bad), len(batch), badErr), bad...)
+	return rej.Err("splunk cloud services", batch)
 }
 
 // Close releases idle connections.
@@ -132,28 +119,6 @@ func (s *Sink) event(r *exporter.Record) (ingest.Event, int, error) {
 		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", r.ID, err)
 	}
 	return ev, len(enc) + 1, nil
-}
-
-// chunks groups encodable events (size > 0) into requests within bounds.
-func (s *Sink) chunks(sizes []int) [][]int {
-	var out [][]int
-	var cur []int
-	total := 2 // the JSON array's brackets
-	for i, n := range sizes {
-		if n == 0 {
-			continue
-		}
-		if len(cur) > 0 && (len(cur) >= s.cfg.MaxBatchEvents || total+n > s.cfg.MaxBatchBytes) {
-			out = append(out, cur)
-			cur, total = nil, 2
-		}
-		cur = append(cur, i)
-		total += n
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 // attributes are the static fields plus the chosen record fields.

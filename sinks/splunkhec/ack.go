@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 // acker holds the indexer acknowledgement settings of a sink.
@@ -79,8 +80,8 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 		case err != nil && exporter.AsDeliveryError(err).Paused:
 			return err
 		case err != nil:
+			// Polled again; the failure is reported in the timeout's error.
 			lastErr = err
-			s.log.Debug("splunk HEC ack query failed; polling again", "err", err)
 		}
 		for _, id := range acked {
 			delete(pending, id)
@@ -91,7 +92,6 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 		if !time.Now().Before(deadline) {
 			msg := fmt.Errorf("splunk HEC did not acknowledge %d of %d requests within %s on channel %s (last error: %v); the batch will be re-sent",
 				len(pending), len(ids), s.ack.timeout, s.ack.channel, lastErr)
-			s.log.Warn("splunk HEC indexer acknowledgement timed out", "pending", len(pending), "err", msg)
 			return exporter.Retryable(msg, 0)
 		}
 		t := time.NewTimer(s.ack.interval)
@@ -129,10 +129,10 @@ func (s *Sink) queryAcks(ctx context.Context, pending map[int64]bool) ([]int64, 
 	if err != nil {
 		return nil, fmt.Errorf("query splunk HEC acks: %w", err)
 	}
-	if v.outcome == paused && (v.status == http.StatusUnauthorized || v.status == http.StatusForbidden) {
+	if v.outcome == splunk.Paused && (v.status == http.StatusUnauthorized || v.status == http.StatusForbidden) {
 		return nil, s.pause(v)
 	}
-	if v.outcome != accepted {
+	if v.outcome != splunk.Accepted {
 		return nil, fmt.Errorf("query splunk HEC acks: %w", v.err())
 	}
 	var r struct {

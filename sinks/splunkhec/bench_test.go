@@ -20,6 +20,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -145,13 +146,15 @@ func rawBodies(b *testing.B, s *Sink, n int) [][]byte {
 			recs = append(recs, testRecord(i))
 		}
 		envs := make([][]byte, len(recs))
+		sizes := make([]int, len(recs))
 		for i := range recs {
 			var err error
 			if envs[i], err = s.enc.encode(&recs[i]); err != nil {
 				b.Fatal(err)
 			}
+			sizes[i] = len(envs[i])
 		}
-		for _, chunk := range s.chunks(envs) {
+		for _, chunk := range splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0) {
 			body, err := s.body(chunk, envs)
 			if err != nil {
 				b.Fatal(err)

@@ -8,26 +8,8 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
-
-// outcome is what the sink does with one HEC reply.
-type outcome int
-
-const (
-	// accepted: the request's events were taken (ackID set when ack is on).
-	accepted outcome = iota
-	// retry: throttling, server trouble; re-send the same request later.
-	retry
-	// paused: the token or the sink's configuration is wrong; an operator
-	// must act, every record is kept.
-	paused
-	// badData: HEC refused the content; bisect to find the records.
-	badData
-)
-
-func (o outcome) String() string {
-	return [...]string{"accepted", "retry", "paused", "bad data"}[o]
-}
 
 // HEC's JSON status codes that change the outcome of a 400 (Splunk's
 // "Possible error codes" table). The others: 0 success, 1 token disabled,
@@ -54,10 +36,12 @@ type reply struct {
 
 // verdict is the classification of one HTTP exchange.
 type verdict struct {
-	outcome    outcome
+	outcome    splunk.Outcome
 	status     int
 	reply      reply
 	retryAfter time.Duration
+	// notHEC: a 2xx to an event post without HEC's success reply.
+	notHEC bool
 }
 
 // err describes the verdict for logs and errors; it quotes HEC's own text
@@ -66,6 +50,9 @@ func (v verdict) err() error {
 	code := "none"
 	if v.reply.Code != nil {
 		code = strconv.Itoa(*v.reply.Code)
+	}
+	if v.notHEC {
+		return fmt.Errorf("splunk HEC URL answered %d without HEC's success reply {\"code\":0}: is url a Splunk HEC endpoint?", v.status)
 	}
 	text := v.reply.Text
 	if text == "" {
@@ -93,26 +80,26 @@ func classify(status int, h http.Header, body []byte, now time.Time) verdict {
 	}
 	switch {
 	case status >= 200 && status < 300:
-		v.outcome = accepted
+		v.outcome = splunk.Accepted
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		v.outcome = paused
+		v.outcome = splunk.Paused
 	case status == http.StatusBadRequest:
 		switch code {
 		case codeIncorrectIndex, codeChannelMissing, codeInvalidChannel, codeAckDisabled, codeQueryStringAuth:
-			v.outcome = paused
+			v.outcome = splunk.Paused
 		case codeInternalError, codeServerBusy:
-			v.outcome = retry
+			v.outcome = splunk.Retry
 		default:
-			v.outcome = badData
+			v.outcome = splunk.BadData
 		}
 	case status == http.StatusRequestEntityTooLarge:
-		v.outcome = badData
+		v.outcome = splunk.BadData
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
-		v.outcome = paused
+		v.outcome = splunk.Paused
 	default: // 408, 429, 5xx and anything unexpected
-		v.outcome = retry
+		v.outcome = splunk.Retry
 	}
-	if v.outcome == retry {
+	if v.outcome == splunk.Retry {
 		v.retryAfter = retryAfter(h.Get("Retry-After"), now)
 	}
 	return v

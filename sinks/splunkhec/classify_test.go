@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 func TestClassify(t *testing.T) {
@@ -14,40 +16,40 @@ func TestClassify(t *testing.T) {
 		status     int
 		retryAfter string
 		body       string
-		want       outcome
+		want       splunk.Outcome
 		wantAfter  time.Duration
 		wantAckID  int64
 	}{
-		{"success", 200, "", `{"text":"Success","code":0}`, accepted, 0, 0},
-		{"success with ack", 200, "", `{"text":"Success","code":0,"ackId":7}`, accepted, 0, 7},
-		{"healthy", 200, "", `{"text":"HEC is healthy","code":17}`, accepted, 0, 0},
-		{"token disabled", 403, "", `{"text":"Token disabled","code":1}`, paused, 0, 0},
-		{"token required", 401, "", `{"text":"Token is required","code":2}`, paused, 0, 0},
-		{"invalid authorization", 401, "", `{"text":"Invalid authorization","code":3}`, paused, 0, 0},
-		{"invalid token", 403, "", `{"text":"Invalid token","code":4}`, paused, 0, 0},
-		{"otel plain-text 401", 401, "", `Unauthorized`, paused, 0, 0},
-		{"no data", 400, "", `{"text":"No data","code":5}`, badData, 0, 0},
-		{"invalid data format", 400, "", `{"text":"Invalid data format","code":6,"invalid-event-number":3}`, badData, 0, 0},
-		{"incorrect index", 400, "", `{"text":"Incorrect index","code":7,"invalid-event-number":1}`, paused, 0, 0},
-		{"internal error as 400", 400, "", `{"text":"Internal server error","code":8}`, retry, 0, 0},
-		{"busy as 400", 400, "", `{"text":"Server is busy","code":9}`, retry, 0, 0},
-		{"channel missing", 400, "", `{"text":"Data channel is missing","code":10}`, paused, 0, 0},
-		{"invalid channel", 400, "", `{"text":"Invalid data channel","code":11}`, paused, 0, 0},
-		{"event required", 400, "", `{"text":"Event field is required","code":12}`, badData, 0, 0},
-		{"event blank", 400, "", `{"text":"Event field cannot be blank","code":13}`, badData, 0, 0},
-		{"ack disabled", 400, "", `{"text":"ACK is disabled","code":14}`, paused, 0, 0},
-		{"indexed fields", 400, "", `{"text":"Error in handling indexed fields","code":15}`, badData, 0, 0},
-		{"query string auth", 400, "", `{"text":"Query string authorization is not enabled","code":16}`, paused, 0, 0},
-		{"400 without json", 400, "", `<html>bad</html>`, badData, 0, 0},
-		{"too large", 413, "", ``, badData, 0, 0},
-		{"wrong path", 404, "", `Not Found`, paused, 0, 0},
-		{"throttled seconds", 429, "30", ``, retry, 30 * time.Second, 0},
-		{"throttled date", 429, date, ``, retry, 90 * time.Second, 0},
-		{"busy", 503, "5", `{"text":"Server is busy","code":9}`, retry, 5 * time.Second, 0},
-		{"unhealthy queues full", 503, "", `{"text":"HEC is unhealthy, queues are full","code":18}`, retry, 0, 0},
-		{"internal", 500, "", `{"text":"Internal server error","code":8}`, retry, 0, 0},
-		{"bad gateway html", 502, "", `<html>proxy</html>`, retry, 0, 0},
-		{"request timeout", 408, "", ``, retry, 0, 0},
+		{"success", 200, "", `{"text":"Success","code":0}`, splunk.Accepted, 0, 0},
+		{"success with ack", 200, "", `{"text":"Success","code":0,"ackId":7}`, splunk.Accepted, 0, 7},
+		{"healthy", 200, "", `{"text":"HEC is healthy","code":17}`, splunk.Accepted, 0, 0},
+		{"token disabled", 403, "", `{"text":"Token disabled","code":1}`, splunk.Paused, 0, 0},
+		{"token required", 401, "", `{"text":"Token is required","code":2}`, splunk.Paused, 0, 0},
+		{"invalid authorization", 401, "", `{"text":"Invalid authorization","code":3}`, splunk.Paused, 0, 0},
+		{"invalid token", 403, "", `{"text":"Invalid token","code":4}`, splunk.Paused, 0, 0},
+		{"otel plain-text 401", 401, "", `Unauthorized`, splunk.Paused, 0, 0},
+		{"no data", 400, "", `{"text":"No data","code":5}`, splunk.BadData, 0, 0},
+		{"invalid data format", 400, "", `{"text":"Invalid data format","code":6,"invalid-event-number":3}`, splunk.BadData, 0, 0},
+		{"incorrect index", 400, "", `{"text":"Incorrect index","code":7,"invalid-event-number":1}`, splunk.Paused, 0, 0},
+		{"internal error as 400", 400, "", `{"text":"Internal server error","code":8}`, splunk.Retry, 0, 0},
+		{"busy as 400", 400, "", `{"text":"Server is busy","code":9}`, splunk.Retry, 0, 0},
+		{"channel missing", 400, "", `{"text":"Data channel is missing","code":10}`, splunk.Paused, 0, 0},
+		{"invalid channel", 400, "", `{"text":"Invalid data channel","code":11}`, splunk.Paused, 0, 0},
+		{"event required", 400, "", `{"text":"Event field is required","code":12}`, splunk.BadData, 0, 0},
+		{"event blank", 400, "", `{"text":"Event field cannot be blank","code":13}`, splunk.BadData, 0, 0},
+		{"ack disabled", 400, "", `{"text":"ACK is disabled","code":14}`, splunk.Paused, 0, 0},
+		{"indexed fields", 400, "", `{"text":"Error in handling indexed fields","code":15}`, splunk.BadData, 0, 0},
+		{"query string auth", 400, "", `{"text":"Query string authorization is not enabled","code":16}`, splunk.Paused, 0, 0},
+		{"400 without json", 400, "", `<html>bad</html>`, splunk.BadData, 0, 0},
+		{"too large", 413, "", ``, splunk.BadData, 0, 0},
+		{"wrong path", 404, "", `Not Found`, splunk.Paused, 0, 0},
+		{"throttled seconds", 429, "30", ``, splunk.Retry, 30 * time.Second, 0},
+		{"throttled date", 429, date, ``, splunk.Retry, 90 * time.Second, 0},
+		{"busy", 503, "5", `{"text":"Server is busy","code":9}`, splunk.Retry, 5 * time.Second, 0},
+		{"unhealthy queues full", 503, "", `{"text":"HEC is unhealthy, queues are full","code":18}`, splunk.Retry, 0, 0},
+		{"internal", 500, "", `{"text":"Internal server error","code":8}`, splunk.Retry, 0, 0},
+		{"bad gateway html", 502, "", `<html>proxy</html>`, splunk.Retry, 0, 0},
+		{"request timeout", 408, "", ``, splunk.Retry, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

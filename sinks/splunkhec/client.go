@@ -2,15 +2,14 @@ package splunkhec
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // HEC endpoints below the base URL.
@@ -24,30 +23,14 @@ const (
 // client certificate file is an error; insecure_skip_verify is allowed but
 // logged as a warning every time the sink is built.
 func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("read ca_file %s: no PEM certificate found", c.CAFile)
-		}
-		tc.RootCAs = pool
-	}
-	if c.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load client certificate: %w", err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
+	tc, err := tlsconf.Client(tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, InsecureSkipVerify: c.InsecureSkipVerify})
+	if err != nil {
+		return nil, err
 	}
 	if c.InsecureSkipVerify {
 		log.Warn("TLS certificate verification is DISABLED for this Splunk HEC sink (insecure_skip_verify: true); "+
 			"anyone on the network path can read and alter the events and capture the HEC token",
 			"url", c.URL)
-		tc.InsecureSkipVerify = true
 	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -66,11 +49,12 @@ func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
 }
 
 // healthCheck probes HEC's health endpoint once. It never fails start-up:
-// an unreachable or unhealthy HEC is logged and delivery retries later.
+// an unreachable or unhealthy HEC is logged and delivery retries later. A
+// probe cut short by ctx (shutdown) logs nothing.
 func (s *Sink) healthCheck(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, min(s.timeout, 5*time.Second))
+	probeCtx, cancel := context.WithTimeout(ctx, s.probeWait)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+pathHealth, nil)
+	req, err := http.NewRequestWithContext(probeCtx, http.MethodGet, s.base+pathHealth, nil)
 	if err != nil {
 		s.log.Warn("splunk HEC health check not possible", "err", err)
 		return
@@ -79,13 +63,16 @@ func (s *Sink) healthCheck(ctx context.Context) {
 	req.Header.Set("Authorization", "Splunk "+s.token)
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
 		s.log.Warn("splunk HEC health check failed; delivery will retry", "url", s.base+pathHealth, "err", err)
 		return
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	v := classify(resp.StatusCode, resp.Header, body, time.Now())
-	if v.outcome != accepted {
+	if v.outcome != splunk.Accepted {
 		s.log.Warn("splunk HEC is not healthy; delivery will retry", "url", s.base+pathHealth, "err", v.err())
 		return
 	}

@@ -2,7 +2,6 @@ package splunkhec
 
 import (
 	"errors"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -43,12 +42,16 @@ type Config struct {
 	Compress bool `yaml:"compress"`
 	// Timeout bounds one HTTP request.
 	Timeout config.Duration `yaml:"timeout"`
-	// HealthCheck probes /services/collector/health at start-up and logs a
-	// warning when HEC is not healthy; start-up goes on either way.
+	// HealthCheck probes /services/collector/health once when the sink's Run
+	// starts and logs a warning when HEC is not healthy; delivery goes on
+	// either way.
 	HealthCheck bool `yaml:"health_check"`
-	// TLS: a CA bundle to trust, a client certificate, or no verification
-	// at all (tests only; logged loudly).
-	CAFile             string `yaml:"ca_file"`
+	// CAFile is a PEM bundle of the only CAs trusted for an https URL: it
+	// replaces the system roots. Empty: the system roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a client certificate (mutual TLS), both or
+	// neither; InsecureSkipVerify turns verification off (tests only;
+	// logged loudly).
 	CertFile           string `yaml:"cert_file"`
 	KeyFile            string `yaml:"key_file"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
@@ -102,13 +105,9 @@ var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // also resolves the token so a missing secret fails check-config.
 func (c *Config) Validate() error {
 	var errs []error
-	u, err := url.Parse(c.URL)
-	switch {
-	case c.URL == "":
-		errs = append(errs, config.Field("url", nil, "missing: HEC base URL such as https://splunk:8088"))
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		errs = append(errs, config.Field("url", c.URL, "must be an http or https URL such as https://splunk:8088"))
-	case strings.Contains(u.Path, "/services/collector"):
+	if u, err := config.URLField("url", c.URL, "https://splunk:8088 (the HEC base URL)"); err != nil {
+		errs = append(errs, err)
+	} else if strings.Contains(u.Path, "/services/collector") {
 		errs = append(errs, config.Field("url", c.URL, "give the base URL only; the sink adds /services/collector/event"))
 	}
 	if _, err := config.ResolveSecret("token", c.TokenFile, c.TokenEnv, true); err != nil {

@@ -27,7 +27,7 @@ func TestConfig_Validate(t *testing.T) {
 			c.Ack.Channel = "0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba"
 		}, ""},
 		{"missing url", func(c *Config) { c.URL = "" }, "url: missing"},
-		{"url without scheme", func(c *Config) { c.URL = "splunk:8088" }, `url: must be an http or https URL`},
+		{"url without scheme", func(c *Config) { c.URL = "splunk:8088" }, `url: must be an http(s) URL`},
 		{"url with endpoint", func(c *Config) { c.URL = "https://splunk:8088/services/collector/event" }, "url: give the base URL only"},
 		{"no token", func(c *Config) { c.TokenEnv = "" }, "token_file: missing"},
 		{"token both", func(c *Config) { c.TokenFile = "/x" }, "token_file: set token_file or token_env, not both"},

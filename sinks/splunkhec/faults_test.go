@@ -121,6 +121,15 @@ func TestSend_ReceiverFaults(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot)
 			_, _ = w.Write(bytes.Repeat([]byte{0xff, 0x00}, 64))
 		}},
+		{"answers 200 with a web page, not HEC's reply", func(_ *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html><body>Welcome to nginx!"))
+		}},
+		{"answers 204 with no body", func(_ *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusNoContent)
+		}},
 		{"answers 429 with a garbage Retry-After", func(_ *testing.T, _ *faultyHEC, w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", "soon-ish")
 			w.WriteHeader(http.StatusTooManyRequests)

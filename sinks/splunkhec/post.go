@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 // maxReplyBytes bounds how much of a reply is read; HEC replies are tiny.
@@ -65,6 +67,11 @@ func (s *Sink) post(ctx context.Context, idxs []int, envs [][]byte) (verdict, er
 		req.Header.Set("Content-Encoding", "gzip")
 	}
 	v, _, err := s.do(req)
+	if err == nil && v.outcome == splunk.Accepted && (v.reply.Code == nil || *v.reply.Code != 0) {
+		// A 2xx that is not HEC's {"code":0} (a web server or proxy at the
+		// URL): counting it as accepted would lose every record.
+		v.outcome, v.notHEC = splunk.Paused, true
+	}
 	return v, err
 }
 

@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 // Sink delivers records to Splunk HEC. Send may be called from one
@@ -28,17 +28,23 @@ type Sink struct {
 	maxBytes  int
 	compress  bool
 	timeout   time.Duration
-	ack       *acker // nil when indexer acknowledgement is off
+	ack       *acker        // nil when indexer acknowledgement is off
+	health    bool          // probe the health endpoint when Run starts
+	probeWait time.Duration // bounds the health probe
 	now       func() time.Time
 
 	warnNoAck sync.Once
 }
 
-var _ exporter.Sink = (*Sink)(nil)
+var (
+	_ exporter.Sink   = (*Sink)(nil)
+	_ exporter.Runner = (*Sink)(nil)
+)
 
-// New builds the sink: it resolves the token, loads TLS files, picks the
-// ack channel and probes HEC's health endpoint once (a failed probe is only
-// logged). It fails on an unreadable secret or certificate file.
+// New builds the sink: it resolves the token, loads TLS files and picks the
+// ack channel. It makes no request (the health probe runs in Run, where
+// shutdown can cancel it). It fails on an unreadable secret or certificate
+// file.
 func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	log := deps.Logger
 	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
@@ -64,6 +70,8 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		maxBytes:  cfg.MaxBatchBytes,
 		compress:  cfg.Compress,
 		timeout:   cfg.Timeout.D(),
+		health:    cfg.HealthCheck,
+		probeWait: min(cfg.Timeout.D(), 5*time.Second),
 		now:       deps.Now,
 	}
 	if cfg.Ack.Enabled {
@@ -74,10 +82,18 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 		s.ack = &acker{channel: ch, interval: cfg.Ack.PollInterval.D(), timeout: cfg.Ack.Timeout.D()}
 		log.Info("splunk HEC indexer acknowledgement on", "channel", ch)
 	}
-	if cfg.HealthCheck {
-		s.healthCheck(context.Background())
-	}
 	return s, nil
+}
+
+// Run probes HEC's health endpoint once when health_check is on, then
+// waits for ctx to end; it always returns nil. The probe only logs: Send
+// works (and retries) whatever it found, and ctx ending cancels it.
+func (s *Sink) Run(ctx context.Context) error {
+	if s.health {
+		s.healthCheck(ctx)
+	}
+	<-ctx.Done()
+	return nil
 }
 
 // Send delivers batch in requests of at most max_batch_events events and
@@ -89,45 +105,33 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 // is at-least-once, deduplicated downstream by the record id).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	envs := make([][]byte, len(batch))
-	var bad []int
-	var badErr error
+	sizes := make([]int, len(batch))
+	var rej splunk.Rejections
 	for i := range batch {
 		b, err := s.enc.encode(&batch[i])
 		if err != nil {
-			bad = append(bad, i)
-			badErr = err
+			rej.Add(err, i)
 			continue
 		}
-		envs[i] = b
+		envs[i], sizes[i] = b, len(b)
 	}
 	var acks []int64
-	for _, chunk := range s.chunks(envs) {
-		res, err := s.deliver(ctx, chunk, envs)
-		if err != nil {
-			return err
+	post := func(ctx context.Context, idxs []int) splunk.Attempt {
+		a, ackID := s.attempt(ctx, idxs, envs)
+		if ackID != nil {
+			acks = append(acks, *ackID)
 		}
-		acks = append(acks, res.acks...)
-		bad = append(bad, res.bad...)
-		if res.badErr != nil {
-			badErr = res.badErr
-		}
+		return a
+	}
+	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0), post, &rej); err != nil {
+		return err
 	}
 	if s.ack != nil && len(acks) > 0 {
 		if err := s.waitAcks(ctx, acks); err != nil {
 			return err
 		}
 	}
-	if len(bad) == 0 {
-		return nil
-	}
-	sort.Ints(bad)
-	ids := make([]string, 0, min(len(bad), 10))
-	for _, i := range bad[:min(len(bad), 10)] {
-		ids = append(ids, batch[i].ID)
-	}
-	s.log.Warn("splunk HEC refused records as bad data; they go to the dead-letter bucket",
-		"rejected", len(bad), "batch", len(batch), "ids", ids, "err", badErr)
-	return exporter.Rejected(fmt.Errorf("splunk HEC refused %d of %d records: %w", len(bad), len(batch), badErr), bad...)
+	return rej.Err("splunk HEC", batch)
 }
 
 // Close releases idle connections.
@@ -136,100 +140,44 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// chunks groups the indexes of encoded envelopes into requests bounded by
-// event count and bytes. An envelope larger than the byte bound goes alone.
-func (s *Sink) chunks(envs [][]byte) [][]int {
-	var out [][]int
-	var cur []int
-	size := 0
-	for i, e := range envs {
-		if e == nil {
-			continue
-		}
-		if len(cur) > 0 && (len(cur) >= s.maxEvents || size+len(e) > s.maxBytes) {
-			out = append(out, cur)
-			cur, size = nil, 0
-		}
-		cur = append(cur, i)
-		size += len(e)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// result is what one request (or its bisected halves) achieved.
-type result struct {
-	acks   []int64
-	bad    []int
-	badErr error
-}
-
-// deliver posts the envelopes at idxs. On a bad-data reply it bisects the
-// request until the offending records are isolated; any other failure
-// aborts with the classified error.
-func (s *Sink) deliver(ctx context.Context, idxs []int, envs [][]byte) (result, error) {
+// attempt posts the envelopes at idxs and classifies the reply; ackID is
+// HEC's ackId of an accepted request when acknowledgement is on. A pause is
+// logged here, where the reply's status is known.
+func (s *Sink) attempt(ctx context.Context, idxs []int, envs [][]byte) (a splunk.Attempt, ackID *int64) {
 	v, err := s.post(ctx, idxs, envs)
 	if err != nil {
 		if ctx.Err() != nil {
-			return result{}, fmt.Errorf("post to splunk HEC: %w", ctx.Err())
+			err = ctx.Err()
 		}
-		return result{}, exporter.Retryable(fmt.Errorf("post to splunk HEC: %w", err), 0)
+		return splunk.Attempt{Outcome: splunk.Retry, Err: fmt.Errorf("post to splunk HEC: %w", err)}, nil
 	}
 	switch v.outcome {
-	case accepted:
-		var r result
-		if s.ack != nil {
-			if v.reply.AckID != nil {
-				r.acks = []int64{*v.reply.AckID}
-			} else {
-				s.warnNoAck.Do(func() {
-					s.log.Warn("ack.enabled is set but splunk HEC returned no ackId; enable indexer acknowledgement on the HEC token. Records count as delivered once accepted")
-				})
-			}
+	case splunk.Accepted:
+		if s.ack != nil && v.reply.AckID == nil {
+			s.warnNoAck.Do(func() {
+				s.log.Warn("ack.enabled is set but splunk HEC returned no ackId; enable indexer acknowledgement on the HEC token. Records count as delivered once accepted")
+			})
 		}
-		return r, nil
-	case badData:
-		if len(idxs) == 1 {
-			return result{bad: idxs, badErr: v.err()}, nil
+		if s.ack == nil {
+			return splunk.Attempt{}, nil
 		}
-		mid := len(idxs) / 2
-		left, err := s.deliver(ctx, idxs[:mid], envs)
-		if err != nil {
-			return result{}, err
-		}
-		right, err := s.deliver(ctx, idxs[mid:], envs)
-		if err != nil {
-			return result{}, err
-		}
-		return result{
-			acks:   append(left.acks, right.acks...),
-			bad:    append(left.bad, right.bad...),
-			badErr: firstNonNil(left.badErr, right.badErr),
-		}, nil
-	case paused:
-		return result{}, s.pause(v)
+		return splunk.Attempt{}, v.reply.AckID
+	case splunk.Paused:
+		return splunk.Attempt{Outcome: v.outcome, Err: pauseErr(v)}, nil
 	}
-	return result{}, exporter.Retryable(v.err(), v.retryAfter)
+	return splunk.Attempt{Outcome: v.outcome, Err: v.err(), RetryAfter: v.retryAfter}, nil
 }
 
-// pause logs why delivery needs an operator and returns exporter.Paused.
+// pause returns exporter.Paused: a refused token or configuration (URL,
+// index, ack channel) needs an operator. The error says which and carries
+// HEC's reply; the delivery loop logs it.
 func (s *Sink) pause(v verdict) error {
-	err := v.err()
-	if v.status == http.StatusUnauthorized || v.status == http.StatusForbidden {
-		s.log.Error("splunk HEC refused the token; delivery is paused and every record is kept until the token is fixed", "err", err)
-	} else {
-		s.log.Error("splunk HEC refused the sink's configuration (URL, index, ack channel); delivery is paused and every record is kept", "err", err)
-	}
-	return exporter.Paused(err)
+	return exporter.Paused(pauseErr(v))
 }
 
-func firstNonNil(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
+func pauseErr(v verdict) error {
+	if v.status == http.StatusUnauthorized || v.status == http.StatusForbidden {
+		return fmt.Errorf("splunk HEC refused the token; fix it to resume (records are kept): %w", v.err())
 	}
-	return nil
+	return fmt.Errorf("splunk HEC refused the sink's configuration (URL, index, ack channel); fix it to resume (records are kept): %w", v.err())
 }

@@ -183,7 +183,7 @@ func TestSend_WrongTokenPaused(t *testing.T) {
 	if !exporter.AsDeliveryError(err).Paused {
 		t.Fatalf("Send = %v, want Paused", err)
 	}
-	if got := err.Error(); got != "paused: splunk HEC replied 403 code 4: Invalid token" {
+	if got := err.Error(); got != "paused: splunk HEC refused the token; fix it to resume (records are kept): splunk HEC replied 403 code 4: Invalid token" {
 		t.Errorf("error %q", got)
 	}
 }
@@ -244,15 +244,5 @@ func TestNew_AckChannelKeptInState(t *testing.T) {
 	s, _ := New(c, deps)
 	if s.ack.channel != c.Ack.Channel {
 		t.Errorf("configured channel not used: %s", s.ack.channel)
-	}
-}
-
-func TestSink_Chunks(t *testing.T) {
-	s := &Sink{maxEvents: 3, maxBytes: 10}
-	envs := [][]byte{[]byte("aaaa"), []byte("bbbb"), nil, []byte("cc"), []byte("dddddddddddddd"), []byte("e"), []byte("f"), []byte("g"), []byte("h")}
-	got := s.chunks(envs)
-	want := [][]int{{0, 1, 3}, {4}, {5, 6, 7}, {8}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("chunks = %v, want %v", got, want)
 	}
 }

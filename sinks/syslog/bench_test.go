@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkFormat(b *testing.B) {
 //	go test -run '^$' -bench SyslogNG -benchtime 20000x ./sinks/syslog/
 func BenchmarkSyslogNG(b *testing.B) {
 	sng := receivers.StartSyslogNG(b)
-	receivers.Need(b, receivers.LoggenBin())
+	testtools.NeedExec(b, receivers.LoggenBin())
 	for _, network := range []string{NetworkTCP, NetworkTLS} {
 		b.Run(network, func(b *testing.B) {
 			cfg := DefaultConfig()

@@ -2,7 +2,6 @@ package syslog
 
 import (
 	"errors"
-	"net"
 	"os"
 	"strings"
 	"time"
@@ -52,8 +51,9 @@ type Config struct {
 	// WriteTimeout bounds writing one batch (on relp: and receiving every
 	// acknowledgement of it).
 	WriteTimeout config.Duration `yaml:"write_timeout"`
-	// CAFile is a PEM bundle to verify the receiver with (tls, and relp with
-	// tls: true); empty means the system roots.
+	// CAFile is a PEM bundle of the only CAs trusted to verify the receiver
+	// (tls, and relp with tls: true): it replaces the system roots. Empty
+	// means the system roots.
 	CAFile string `yaml:"ca_file"`
 	// CertFile and KeyFile are the client certificate (tls), both or neither.
 	CertFile string `yaml:"cert_file"`
@@ -128,8 +128,8 @@ func (c *Config) Validate() error {
 	default:
 		bad("network", c.Network, "must be udp, tcp, tls or relp")
 	}
-	if host, port, err := net.SplitHostPort(c.Address); err != nil || host == "" || port == "" {
-		bad("address", c.Address, "must be host:port")
+	if err := config.HostPortField("address", c.Address, "syslog.example.com:6514", true); err != nil {
+		errs = append(errs, err)
 	}
 	switch {
 	case c.Framing == "" && framed:

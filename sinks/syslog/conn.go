@@ -3,13 +3,14 @@ package syslog
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // probeWait is how long the liveness probe waits for the peer's FIN or RST.
@@ -48,34 +49,18 @@ func newConn(cfg Config, tlsCfg *tls.Config) *conn {
 }
 
 // buildTLSConfig loads the CA bundle and client certificate of a tls sink
-// (or a relp sink with tls: true).
+// (or a relp sink with tls: true); the name verified defaults to the host
+// of address.
 func buildTLSConfig(cfg Config) (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.ServerName}
-	if tc.ServerName == "" {
+	name := cfg.ServerName
+	if name == "" {
 		host, _, err := net.SplitHostPort(cfg.Address)
 		if err != nil {
 			return nil, fmt.Errorf("split address %q: %w", cfg.Address, err)
 		}
-		tc.ServerName = host
+		name = host
 	}
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read ca_file: %w", err)
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca_file %s: no PEM certificate found", cfg.CAFile)
-		}
-	}
-	if cfg.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load client certificate: %w", err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	return tc, nil
+	return tlsconf.Client(tlsconf.Options{CAFile: cfg.CAFile, CertFile: cfg.CertFile, KeyFile: cfg.KeyFile, ServerName: name})
 }
 
 func (c *conn) stream() bool { return c.network != NetworkUDP }

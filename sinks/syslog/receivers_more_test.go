@@ -64,9 +64,10 @@ func expectedSeverity(rec exporter.Record) int {
 // recognized by the record id in its JSON or CEF body.
 func waitBodies(t *testing.T, r *receivers.Rsyslog, batch []exporter.Record) map[string]receivers.SyslogMessage {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := map[string]receivers.SyslogMessage{}
+	var got map[string]receivers.SyslogMessage
+	missing := 0
+	if !receivers.Poll(30*time.Second, func() bool {
+		got, missing = map[string]receivers.SyslogMessage{}, 0
 		for _, m := range r.Messages(t) {
 			body := strings.TrimSpace(m.Msg)
 			var rec struct{ ID string }
@@ -76,20 +77,16 @@ func waitBodies(t *testing.T, r *receivers.Rsyslog, batch []exporter.Record) map
 				got[ev.Ext["externalId"]] = m
 			}
 		}
-		missing := 0
 		for _, rec := range batch {
 			if _, ok := got[rec.ID]; !ok {
 				missing++
 			}
 		}
-		if missing == 0 {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rsyslog is missing %d of %d records\n%s", missing, len(batch), r.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return missing == 0
+	}) {
+		t.Fatalf("rsyslog is missing %d of %d records\n%s", missing, len(batch), r.Log())
 	}
+	return got
 }
 
 // TestSyslogNG_MutualTLS presents a client certificate to a syslog-ng TLS
@@ -130,12 +127,8 @@ func TestSyslogNG_RejectsLFOnSyslogSource(t *testing.T) {
 		t.Fatalf("err = %v, want nil or retryable", err)
 	}
 	t.Logf("Send: %v", err)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(sng.Log(), "Invalid frame header") {
-		if time.Now().After(deadline) {
-			t.Fatalf("syslog-ng accepted LF framing on its syslog() source?\n%s", sng.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !receivers.Poll(10*time.Second, func() bool { return strings.Contains(sng.Log(), "Invalid frame header") }) {
+		t.Fatalf("syslog-ng accepted LF framing on its syslog() source?\n%s", sng.Log())
 	}
 	if n := len(sng.Messages(t)); n != 0 {
 		t.Errorf("syslog-ng parsed %d LF-framed messages", n)

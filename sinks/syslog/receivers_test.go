@@ -68,10 +68,11 @@ func (r *receiver) sinkConfig(network string) Config {
 // returns the last message for each id and how many times each was seen.
 func (r *receiver) waitIDs(t testing.TB, ids []string) (map[string]receivers.SyslogMessage, map[string]int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got := map[string]receivers.SyslogMessage{}
-		count := map[string]int{}
+	var got map[string]receivers.SyslogMessage
+	var count map[string]int
+	var missing []string
+	if !receivers.Poll(30*time.Second, func() bool {
+		got, count, missing = map[string]receivers.SyslogMessage{}, map[string]int{}, nil
 		for _, m := range r.read(t) {
 			for _, el := range m.SD {
 				if id := el["id"]; id != "" {
@@ -80,20 +81,16 @@ func (r *receiver) waitIDs(t testing.TB, ids []string) (map[string]receivers.Sys
 				}
 			}
 		}
-		var missing []string
 		for _, id := range ids {
 			if _, ok := got[id]; !ok {
 				missing = append(missing, id)
 			}
 		}
-		if len(missing) == 0 {
-			return got, count
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is missing %d of %d records: %v\n--- receiver log ---\n%s", r.name, len(missing), len(ids), missing, r.proc.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return len(missing) == 0
+	}) {
+		t.Fatalf("%s is missing %d of %d records: %v\n--- receiver log ---\n%s", r.name, len(missing), len(ids), missing, r.proc.Log())
 	}
+	return got, count
 }
 
 // taggedBatch is the sample records plus the nasty one, their ids made

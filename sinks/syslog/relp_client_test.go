@@ -153,7 +153,7 @@ func TestRELP_ServerCloseBetweenBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-closed
-	time.Sleep(20 * time.Millisecond) // let the hint and the FIN arrive
+	waitReadable(t, s) // the hint has reached the sink's socket
 	if err := s.Send(t.Context(), relpBatch(3)); err != nil {
 		t.Fatalf("first attempt after serverclose: %v", err)
 	}

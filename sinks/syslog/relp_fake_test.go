@@ -2,8 +2,10 @@ package syslog
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -93,4 +95,32 @@ func relpTestSink(t testing.TB, addr string, window int) *Sink {
 
 func relpBatch(n int) []exporter.Record {
 	return restartBatch("relp", n)
+}
+
+// waitReadable blocks until the receiver's side has sent something on the
+// sink's open RELP session, without consuming it: the runtime poller wakes
+// it when the bytes reach the socket, so a test waits for the event rather
+// than sleeping for it.
+func waitReadable(t testing.TB, s *Sink) {
+	t.Helper()
+	if s.relp.br.Buffered() > 0 {
+		return // read along with the last rsp
+	}
+	sc, ok := s.relp.nc.(syscall.Conn)
+	if !ok {
+		t.Fatalf("RELP session is a %T, not a socket", s.relp.nc)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [1]byte
+	var peekErr error
+	err = rc.Read(func(fd uintptr) bool {
+		_, _, peekErr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return !errors.Is(peekErr, syscall.EAGAIN)
+	})
+	if err != nil || peekErr != nil {
+		t.Fatalf("wait for the receiver's bytes: %v, %v", err, peekErr)
+	}
 }

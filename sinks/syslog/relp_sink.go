@@ -30,11 +30,7 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 		return exporter.Retryable(err, 0)
 	}
 	if dialed {
-		if s.failing {
-			s.log.Info("reconnected to syslog receiver")
-		} else {
-			s.log.Debug("connected to syslog receiver")
-		}
+		s.noteConnected()
 	}
 	s.splitMessages()
 	nacks, err := s.relp.send(ctx, s.dgrams)
@@ -70,6 +66,5 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 		rejErr = fmt.Errorf("%w (%d refused by the receiver)", rejErr, refused)
 	}
 	slices.Sort(rejected)
-	s.log.Warn("records rejected by the syslog sink", "count", len(rejected), "err", rejErr)
 	return exporter.Rejected(rejErr, rejected...)
 }

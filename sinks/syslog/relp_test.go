@@ -159,6 +159,7 @@ func streamWithRestarts(t *testing.T, network string, total, batchSize, restarts
 	defer cancel()
 	var delivered, failed atomic.Int64
 	streamErr := make(chan error, 1)
+	progress := make(chan struct{}, nb) // one per delivered batch
 	go func() {
 		for _, batch := range batches {
 			for {
@@ -174,6 +175,7 @@ func streamWithRestarts(t *testing.T, network string, total, batchSize, restarts
 				time.Sleep(20 * time.Millisecond) // the delivery loop's backoff, shortened
 			}
 			delivered.Add(1)
+			progress <- struct{}{}
 		}
 		streamErr <- nil
 	}()
@@ -194,7 +196,7 @@ func streamWithRestarts(t *testing.T, network string, total, batchSize, restarts
 			select {
 			case err := <-streamErr:
 				t.Fatalf("stream ended before restart at batch %d: %v", b, err)
-			case <-time.After(time.Millisecond):
+			case <-progress:
 			}
 		}
 		time.Sleep(time.Duration(rng.IntN(5000)) * time.Microsecond)

@@ -100,7 +100,6 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 		return exporter.Retryable(err, 0)
 	}
 	if len(rejected) > 0 {
-		s.log.Warn("records rejected by the syslog sink", "count", len(rejected), "err", rejErr)
 		return exporter.Rejected(rejErr, rejected...)
 	}
 	return nil
@@ -147,11 +146,7 @@ func (s *Sink) deliver(ctx context.Context) error {
 		return err
 	}
 	if dialed {
-		if s.failing {
-			s.log.Info("reconnected to syslog receiver")
-		} else {
-			s.log.Debug("connected to syslog receiver")
-		}
+		s.noteConnected()
 	}
 	s.splitMessages()
 	if err := s.conn.write(ctx, s.out, s.dgrams); err != nil {
@@ -172,10 +167,19 @@ func (s *Sink) splitMessages() {
 	}
 }
 
-func (s *Sink) noteFailure(err error) {
-	if !s.failing {
-		s.log.Warn("syslog delivery failed; the batch will be retried", "err", err)
+// noteConnected logs a new connection: at INFO when it ends a failure
+// (the recovery an operator looks for), else at DEBUG.
+func (s *Sink) noteConnected() {
+	if s.failing {
+		s.log.Info("reconnected to syslog receiver")
+	} else {
+		s.log.Debug("connected to syslog receiver")
 	}
+}
+
+// noteFailure remembers a failure so the reconnect after it is logged; the
+// failure itself is returned and logged by the delivery loop.
+func (s *Sink) noteFailure(error) {
 	s.failing = true
 }
 
@@ -187,7 +191,7 @@ func (s *Sink) Close() error {
 	s.conn.drop()
 	if s.relp != nil {
 		if err := s.relp.close(); err != nil {
-			s.log.Debug("RELP close handshake failed; every batch was acknowledged before", "err", err)
+			s.log.Warn("RELP close handshake failed; every batch was acknowledged before", "err", err)
 		}
 	}
 	return nil

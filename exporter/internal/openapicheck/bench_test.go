@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // BenchmarkLoad measures one uncached load per product: "pruned" is what
@@ -16,7 +18,7 @@ import (
 func BenchmarkLoad(b *testing.B) {
 	for _, product := range allProducts {
 		b.Run("pruned/"+product, func(b *testing.B) {
-			need(b, descriptionFile(product))
+			testtools.Need(b, descriptionFile(product))
 			for b.Loop() {
 				if _, err := load(product); err != nil {
 					b.Fatal(err)
@@ -35,7 +37,7 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 func benchParse(b *testing.B, file string) {
-	need(b, file)
+	testtools.Need(b, file)
 	for b.Loop() {
 		spec, err := os.ReadFile(file)
 		if err != nil {
@@ -51,7 +53,7 @@ func benchParse(b *testing.B, file string) {
 func BenchmarkPrunedSize(b *testing.B) {
 	for _, product := range allProducts {
 		b.Run(product, func(b *testing.B) {
-			need(b, descriptionFile(product))
+			testtools.Need(b, descriptionFile(product))
 			spec, err := os.ReadFile(descriptionFile(product))
 			if err != nil {
 				b.Fatal(err)

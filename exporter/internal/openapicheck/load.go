@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // Products maps each product name Load accepts to the path prefix its REST
@@ -43,39 +45,10 @@ var overrides = map[string][]override{
 	"api.github.com": {{Path: "/repos/{owner}/{repo}/code-scanning/alerts", From: "ghec"}},
 }
 
-// toolsDir mirrors sinks/internal/receivers.ToolsDir, which exporter/ may
-// not import: $GHSEC_TOOLS_DIR, else $HOME/.cache/ghsec-exporter-tools.
-func toolsDir() string {
-	if d := os.Getenv("GHSEC_TOOLS_DIR"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "ghsec-exporter-tools")
-}
-
-// npmDir is where scripts/deps/npm-github.sh installs the npm packages.
-func npmDir() string { return filepath.Join(toolsDir(), "npm", "node_modules", "@octokit") }
-
 // descriptionFile is the plain (not dereferenced) description of product:
 // it loads several times faster than the *.deref.json one (see BenchmarkLoad).
 func descriptionFile(product string) string {
-	return filepath.Join(npmDir(), "openapi", "generated", product+".json")
-}
-
-func inCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
-
-// need returns whether path exists. If it does not, it fails the test under
-// CI and skips it elsewhere, naming the setup script (like receivers.Need).
-func need(t testing.TB, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err == nil {
-		return
-	}
-	msg := fmt.Sprintf("%s is not installed; run scripts/setup-test-deps.sh (scripts/deps/npm-github.sh)", path)
-	if inCI() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	return filepath.Join(testtools.Octokit(), "openapi", "generated", product+".json")
 }
 
 // cacheEntry holds one product's Checker, loaded once per test process.
@@ -100,9 +73,9 @@ func Load(t testing.TB, product string) *Checker {
 	if _, ok := Products[product]; !ok {
 		t.Fatalf("openapicheck: unknown product %q (known: %s)", product, strings.Join(productNames(), ", "))
 	}
-	need(t, descriptionFile(product))
+	testtools.Need(t, descriptionFile(product))
 	for _, o := range overrides[product] {
-		need(t, descriptionFile(o.From))
+		testtools.Need(t, descriptionFile(o.From))
 	}
 	cacheMu.Lock()
 	e := cache[product]

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // TestPrune_KeepsEveryOperation is the proof that pruning loses nothing a
@@ -88,9 +90,9 @@ func TestOverrides_Applied(t *testing.T) {
 // parameters GitHub's own description (and GHEC's) has.
 func TestOverrides_StillNeeded(t *testing.T) {
 	for product, list := range overrides {
-		need(t, descriptionFile(product))
+		testtools.Need(t, descriptionFile(product))
 		for _, o := range list {
-			need(t, descriptionFile(o.From))
+			testtools.Need(t, descriptionFile(o.From))
 			pub, err := pathItem(product, o.Path)
 			if err != nil {
 				t.Fatal(err)
@@ -149,7 +151,7 @@ func TestPrune_Errors(t *testing.T) {
 // not stop kin-openapi with IsExternalRefsAllowed = false.
 func loadFull(t testing.TB, product string) *openapi3.T {
 	t.Helper()
-	need(t, descriptionFile(product))
+	testtools.Need(t, descriptionFile(product))
 	b, err := os.ReadFile(descriptionFile(product))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // @octokit/webhooks-examples ships one JSON file per product,
@@ -30,7 +32,7 @@ var (
 	webhooksErr  error
 )
 
-func webhooksDir() string { return filepath.Join(npmDir(), "webhooks-examples") }
+func webhooksDir() string { return filepath.Join(testtools.Octokit(), "webhooks-examples") }
 
 // WebhookExamples returns Octokit's example payloads for a webhook event
 // ("dependabot_alert", "code_scanning_alert", "secret_scanning_alert", …),
@@ -39,7 +41,7 @@ func webhooksDir() string { return filepath.Join(npmDir(), "webhooks-examples") 
 // fails the test; a missing package skips it (fails it under CI=true).
 func WebhookExamples(t testing.TB, event string) [][]byte {
 	t.Helper()
-	need(t, filepath.Join(webhooksDir(), "api.github.com", "index.json"))
+	testtools.Need(t, filepath.Join(webhooksDir(), "api.github.com", "index.json"))
 	webhooksOnce.Do(func() { webhooksByEv, webhooksErr = loadWebhooks(webhooksDir()) })
 	if webhooksErr != nil {
 		t.Fatalf("openapicheck: %v", webhooksErr)

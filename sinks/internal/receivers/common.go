@@ -20,35 +20,6 @@ import (
 	"time"
 )
 
-// ToolsDir is where scripts/setup-test-deps.sh installs receivers:
-// $GHSEC_TOOLS_DIR, else $HOME/.cache/ghsec-exporter-tools.
-func ToolsDir() string {
-	if d := os.Getenv("GHSEC_TOOLS_DIR"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "ghsec-exporter-tools")
-}
-
-// InCI reports whether the tests run under CI (CI=true), where a missing
-// receiver is a failure rather than a skip.
-func InCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
-
-// Need returns path if it exists and is executable. Otherwise it fails the
-// test under CI and skips it elsewhere, naming the setup script.
-func Need(t testing.TB, path string) string {
-	t.Helper()
-	if st, err := os.Stat(path); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
-		return path
-	}
-	msg := fmt.Sprintf("test receiver %s is not installed; run scripts/setup-test-deps.sh", path)
-	if InCI() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
@@ -73,18 +44,32 @@ func FreeUDPPort(t testing.TB) int {
 
 // WaitTCP waits until addr accepts TCP connections.
 func WaitTCP(addr string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
+	var err error
+	if Poll(timeout, func() bool {
+		var c net.Conn
+		if c, err = net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 			c.Close()
-			return nil
 		}
+		return err == nil
+	}) {
+		return nil
+	}
+	return fmt.Errorf("%s not accepting connections after %s: %w", addr, timeout, err)
+}
+
+// Poll calls done every 50 ms until it reports true or timeout passes, and
+// reports whether it did. The receivers are other processes that write
+// files or answer HTTP; polling their counted output is how a test waits
+// for it, and timeout only bounds a test that would otherwise hang.
+func Poll(timeout time.Duration, done func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !done() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not accepting connections after %s: %w", addr, timeout, err)
+			return false
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	return true
 }
 
 // Proc is a receiver process owned by a test.
@@ -96,8 +81,9 @@ type Proc struct {
 	logPath string
 	ready   func() error
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once cmd has been reaped
 }
 
 // Start runs bin with args (stdout+stderr to <dir>/<name>.log), waits for
@@ -127,11 +113,12 @@ func (p *Proc) start() error {
 		return fmt.Errorf("start %s: %w", p.name, err)
 	}
 	logf.Close()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	p.mu.Lock()
-	p.cmd = cmd
+	p.cmd, p.exited = cmd, exited
 	p.mu.Unlock()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	readyErr := make(chan error, 1)
 	go func() {
 		if p.ready == nil {
@@ -146,35 +133,34 @@ func (p *Proc) start() error {
 			p.kill()
 			return fmt.Errorf("%s did not become ready: %v\n--- %s ---\n%s", p.name, err, p.logPath, p.Log())
 		}
-		// keep reaping in the background
-		go func() { <-exited }()
 		return nil
-	case err := <-exited:
-		return fmt.Errorf("%s exited at start: %v\n--- %s ---\n%s", p.name, err, p.logPath, p.Log())
+	case <-exited:
+		p.mu.Lock()
+		p.cmd = nil
+		p.mu.Unlock()
+		return fmt.Errorf("%s exited at start: %v\n--- %s ---\n%s", p.name, waitErr, p.logPath, p.Log())
 	}
 }
 
 func (p *Proc) kill() {
 	p.mu.Lock()
-	cmd := p.cmd
+	cmd, exited := p.cmd, p.exited
 	p.cmd = nil
 	p.mu.Unlock()
 	if cmd == nil || cmd.Process == nil {
 		return
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for i := 0; i < 100; i++ {
-			if syscall.Kill(cmd.Process.Pid, 0) != nil {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		close(done)
-	}()
-	<-done
+	grace := time.NewTimer(2 * time.Second)
+	defer grace.Stop()
+	select {
+	case <-exited:
+	case <-grace.C:
+	}
+	// whatever is left of its process group, and the receiver itself if it
+	// ignored SIGTERM
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	<-exited
 }
 
 // Stop terminates the receiver (SIGTERM to its process group, then SIGKILL).

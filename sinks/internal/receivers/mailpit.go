@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // MailpitMode selects how a test's mailpit accepts SMTP connections.
@@ -52,7 +54,7 @@ type Mailpit struct {
 // enabled but idle until SetChaos turns it on.
 func StartMailpit(t testing.TB, mode MailpitMode) *Mailpit {
 	t.Helper()
-	bin := Need(t, filepath.Join(ToolsDir(), "bin", "mailpit"))
+	bin := testtools.NeedExec(t, testtools.Bin("mailpit"))
 	dir := t.TempDir()
 	m := &Mailpit{t: t, SMTPPort: FreePort(t), APIPort: FreePort(t)}
 	m.api = fmt.Sprintf("http://127.0.0.1:%d", m.APIPort)
@@ -140,21 +142,15 @@ func (m *Mailpit) Message(id string) Mail {
 // and returns them oldest first with their parts.
 func (m *Mailpit) WaitMessages(n int, timeout time.Duration) []Mail {
 	m.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		list := m.Messages()
-		if len(list) >= n {
-			out := make([]Mail, 0, len(list))
-			for i := len(list) - 1; i >= 0; i-- {
-				out = append(out, m.Message(list[i].ID))
-			}
-			return out
-		}
-		if time.Now().After(deadline) {
-			m.t.Fatalf("mailpit: %d messages after %s, want %d\n--- log ---\n%s", len(list), timeout, n, m.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var list []MailSummary
+	if !Poll(timeout, func() bool { list = m.Messages(); return len(list) >= n }) {
+		m.t.Fatalf("mailpit: %d messages after %s, want %d\n--- log ---\n%s", len(list), timeout, n, m.Log())
 	}
+	out := make([]Mail, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		out = append(out, m.Message(list[i].ID))
+	}
+	return out
 }
 
 // SetChaos makes mailpit answer RCPT TO with code (e.g. 451 or 550) for

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 //go:embed testdata/otelcol-hec.yaml
@@ -56,7 +58,7 @@ type OtelcolHECOptions struct {
 // directory; it is stopped at test cleanup.
 func StartOtelcolHEC(t testing.TB, opts OtelcolHECOptions) *OtelcolHEC {
 	t.Helper()
-	bin := Need(t, filepath.Join(ToolsDir(), "bin", "otelcol-hec"))
+	bin := testtools.NeedExec(t, testtools.Bin("otelcol-hec"))
 	dir := t.TempDir()
 	h := &OtelcolHEC{Token: opts.Token, OutPath: filepath.Join(dir, "out.jsonl")}
 	if h.Token == "" {
@@ -133,15 +135,10 @@ func (h *OtelcolHEC) Events() ([]HECEvent, error) {
 // passes, then returns what is there (failing the test on timeout).
 func (h *OtelcolHEC) WaitEvents(t testing.TB, n int, timeout time.Duration) []HECEvent {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		evs, err := h.Events()
-		if err == nil && len(evs) >= n {
-			return evs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("otelcol-hec: %d events after %s, want %d (last error: %v)\n--- log ---\n%s", len(evs), timeout, n, err, h.Log())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var evs []HECEvent
+	var err error
+	if !Poll(timeout, func() bool { evs, err = h.Events(); return err == nil && len(evs) >= n }) {
+		t.Fatalf("otelcol-hec: %d events after %s, want %d (last error: %v)\n--- log ---\n%s", len(evs), timeout, n, err, h.Log())
 	}
+	return evs
 }

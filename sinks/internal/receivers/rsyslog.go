@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 //go:embed testdata/rsyslog.conf.tmpl
@@ -67,17 +69,12 @@ func RsyslogIMRELP() string {
 }
 
 // NeedRELP skips the test when rsyslogd or its imrelp module is not
-// installed, and fails it under CI. (Need wants an executable; a module is
-// not one.)
+// installed, and fails it under CI.
 func NeedRELP(t testing.TB) {
 	t.Helper()
-	Need(t, RsyslogBin)
+	testtools.NeedExec(t, RsyslogBin)
 	if _, err := os.Stat(RsyslogIMRELP()); err != nil {
-		msg := fmt.Sprintf("rsyslog module %s is not installed (Debian rsyslog-relp); run scripts/setup-test-deps.sh", RsyslogIMRELP())
-		if InCI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testtools.Missing(t, fmt.Sprintf("rsyslog module %s is not installed (Debian rsyslog-relp)", RsyslogIMRELP()))
 	}
 }
 
@@ -86,7 +83,7 @@ func NeedRELP(t testing.TB) {
 // test, or fails it under CI.
 func StartRsyslog(t testing.TB) *Rsyslog {
 	t.Helper()
-	bin := Need(t, RsyslogBin)
+	bin := testtools.NeedExec(t, RsyslogBin)
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
 		t.Fatal(err)

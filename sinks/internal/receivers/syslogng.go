@@ -11,13 +11,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 //go:embed testdata/syslog-ng.conf.tmpl
 var syslogNGConf string
 
 // SyslogNGDir is where scripts/deps/syslog-ng.sh unpacks syslog-ng-core.
-func SyslogNGDir() string { return filepath.Join(ToolsDir(), "syslog-ng") }
+func SyslogNGDir() string { return filepath.Join(testtools.Dir(), "syslog-ng") }
 
 // SyslogNG is a running syslog-ng 3.38 owned by a test. Its syslog()
 // sources are strict: on TCP and TLS they take only RFC 6587 octet-counted
@@ -44,7 +46,7 @@ func syslogNGEnv() []string {
 func StartSyslogNG(t testing.TB) *SyslogNG {
 	t.Helper()
 	root := SyslogNGDir()
-	bin := Need(t, filepath.Join(root, "usr/sbin/syslog-ng"))
+	bin := testtools.NeedExec(t, filepath.Join(root, "usr/sbin/syslog-ng"))
 	dir := t.TempDir()
 	cert, key := TLSFiles(t, dir)
 	udp, tcp, tls, mtls, lf := FreeUDPPort(t), FreePort(t), FreePort(t), FreePort(t), FreePort(t)
@@ -138,7 +140,7 @@ var loggenRate = regexp.MustCompile(`average rate = ([0-9.]+) msg/sec, count=(\d
 // reports (messages per second, sender side).
 func Loggen(t testing.TB, addr string, tls bool, n, size int) float64 {
 	t.Helper()
-	bin := Need(t, LoggenBin())
+	bin := testtools.NeedExec(t, LoggenBin())
 	host, port, ok := strings.Cut(addr, ":")
 	if !ok {
 		t.Fatalf("loggen: bad address %q", addr)

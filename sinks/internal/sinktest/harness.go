@@ -80,9 +80,10 @@ func New(t testing.TB, sink exporter.Sink, recs []exporter.Record) *Harness {
 		t.Fatal(err)
 	}
 	return &Harness{
-		DB:        db,
-		Deliverer: &pipeline.Deliverer{DB: db, Name: SinkName, Sink: sink, BatchSize: len(recs), MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
-		want:      len(recs),
+		DB: db,
+		Deliverer: &pipeline.Deliverer{DB: db, Name: SinkName, Sink: sink, BatchSize: len(recs),
+			Retry: &pipeline.Retrier{Name: SinkName, MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}},
+		want: len(recs),
 	}
 }
 
@@ -112,15 +113,15 @@ func (h *Harness) FailThenRecover(t testing.TB, failures int, heal func()) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- h.Deliverer.Drain(ctx) }()
-	for h.Deliverer.Stats().Failures < failures {
+	for h.Deliverer.Health().Failures < failures {
 		select {
 		case err := <-done:
-			t.Fatalf("delivery loop ended before failing %d times: %v (stats %+v)", failures, err, h.Deliverer.Stats())
+			t.Fatalf("delivery loop ended before failing %d times: %v (stats %+v)", failures, err, h.Deliverer.Health())
 		case <-time.After(time.Millisecond):
 		}
 	}
 	if p, d := h.Counts(t); p != h.want || d != 0 {
-		t.Fatalf("after %d failures: %d pending, %d dead-lettered; want %d and 0 (stats %+v)", failures, p, d, h.want, h.Deliverer.Stats())
+		t.Fatalf("after %d failures: %d pending, %d dead-lettered; want %d and 0 (stats %+v)", failures, p, d, h.want, h.Deliverer.Health())
 	}
 	heal()
 	if err := <-done; err != nil {
@@ -129,7 +130,7 @@ func (h *Harness) FailThenRecover(t testing.TB, failures int, heal func()) {
 	if p, d := h.Counts(t); p != 0 || d != 0 {
 		t.Fatalf("after recovery: %d pending, %d dead-lettered", p, d)
 	}
-	if st := h.Deliverer.Stats(); st.Delivered != h.want {
+	if st := h.Deliverer.Health(); st.Delivered != h.want {
 		t.Fatalf("delivered %d, want %d", st.Delivered, h.want)
 	}
 }

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+func TestCLI_StateShowListsUndecodableAlerts(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `[{"number":7,"state":"open","updated_at":"2026-01-05T09:00:00Z","repository":{"full_name":"acme/widgets"},
+			"security_advisory":{"cvss":{"score":1e999}}}]`)
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := state.Open(path, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := ghapi.New(ghapi.Options{BaseURL: srv.URL + "/", Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pipeline.Poller{DB: db, GH: gh, Sinks: []string{"f"}, Now: time.Now}
+	if _, err := p.Poll(context.Background(), ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}, exporter.SourceDependabot); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cfg := writeConfig(t, fmt.Sprintf("github:\n  orgs: [acme]\n  token_env: X\nstate: {path: %s}\nsinks: [{name: f, type: file, path: \"-\"}]\n", path))
+	code, stdout, stderr := runCLI("state", "show", "-config", cfg)
+	if code != 0 || !strings.Contains(stdout, `"undecodable_alerts"`) || !strings.Contains(stdout, `"key": "acme/widgets#7"`) ||
+		!strings.Contains(stdout, "1e999") {
+		t.Fatalf("state show: %d\n%s\n%s", code, stdout, stderr)
+	}
+}

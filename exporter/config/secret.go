@@ -1,0 +1,140 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Secret is a credential given as a file (systemd LoadCredential=) or an
+// environment variable, never both, never inline in the YAML.
+type Secret struct {
+	File string `yaml:"file"`
+	Env  string `yaml:"env"`
+}
+
+// maxSecretSize bounds a secret file: a credential is a line, and a path to
+// something endless (/dev/zero) must not hang check-config.
+const maxSecretSize = 64 << 10
+
+var (
+	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// tokenPrefixes start GitHub tokens (personal, OAuth, user-to-server,
+	// server-to-server, refresh, fine-grained) and JWTs (eyJ is `{"`).
+	tokenPrefixes = []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "eyJ"}
+	// tokenShapeRe is a whole token: GitHub's, a JWT, or a GUID (Splunk HEC
+	// tokens). A path only counts as a token when all of it, or its base
+	// name, has this shape, so /run/credentials/ghp_token stays a path.
+	tokenShapeRe = regexp.MustCompile(`^(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
+)
+
+// looksLikeToken reports whether s, given where a variable name or a path
+// belongs, is probably the credential itself.
+func looksLikeToken(s string, isPath bool) bool {
+	s = strings.TrimSpace(s)
+	if tokenShapeRe.MatchString(s) || isPath && tokenShapeRe.MatchString(filepath.Base(s)) {
+		return true
+	}
+	if isPath {
+		return false
+	}
+	for _, p := range tokenPrefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckSecretRef checks the shape of a secret's file and env settings
+// without reading them: at most one is set, the variable name is a name, and
+// neither is what looks like the credential pasted in by mistake. Such a
+// value is never part of the error. path names the pair, e.g. "github.token".
+func CheckSecretRef(path, file, env string) error {
+	var errs []error
+	if file != "" && env != "" {
+		errs = append(errs, Field(path+"_file", nil, "set %s_file or %s_env, not both", path, path))
+	}
+	if env != "" {
+		switch {
+		case looksLikeToken(env, false):
+			errs = append(errs, Field(path+"_env", nil, "looks like a token value, not an environment variable name: put the token in the environment and name the variable here (value not shown)"))
+		case !envNameRe.MatchString(env):
+			errs = append(errs, Field(path+"_env", nil, "not an environment variable name (letters, digits and '_', not starting with a digit; value not shown in case it is a secret)"))
+		}
+	}
+	if file != "" && looksLikeToken(file, true) {
+		errs = append(errs, Field(path+"_file", nil, "looks like a token value, not a path: put the token in a file and give its path here (value not shown)"))
+	}
+	return errors.Join(errs...)
+}
+
+// ResolveSecret reads a secret from file or env, exactly one of which must be
+// set; path names the field pair (e.g. "sinks[0].token") in errors. Trailing
+// newlines of a file are trimmed; the file must be a regular file of at most
+// 64 KiB. The value is never part of an error.
+func ResolveSecret(path, file, env string, required bool) (string, error) {
+	if err := CheckSecretRef(path, file, env); err != nil {
+		return "", err
+	}
+	switch {
+	case file != "":
+		b, err := ReadFileLimited(file, maxSecretSize)
+		if err != nil {
+			return "", Field(path+"_file", file, "cannot read secret file: %v", err)
+		}
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return "", Field(path+"_file", file, "secret file is empty")
+		}
+		return v, nil
+	case env != "":
+		v := os.Getenv(env)
+		if v == "" {
+			return "", Field(path+"_env", env, "environment variable is unset or empty")
+		}
+		return v, nil
+	case required:
+		return "", Field(path+"_file", nil, "missing: set %s_file or %s_env", path, path)
+	}
+	return "", nil
+}
+
+// ReadFileLimited reads a regular file of at most limit bytes, for the
+// files a config names (secrets, keys, CA bundles): a path to something
+// endless (/dev/zero) or blocking (a FIFO) must not hang check-config. Its
+// errors carry neither the path (the caller names the field) nor content.
+func ReadFileLimited(name string, limit int64) ([]byte, error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return nil, cause(err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, cause(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, cause(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d KiB", limit>>10)
+	}
+	return b, nil
+}
+
+// cause drops the *os.PathError wrapping, whose message repeats the path.
+func cause(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}

@@ -1,0 +1,239 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+// Retrier is one sink's retry policy and delivery health. The sink's outbox
+// loop (Deliverer) and the sink's own schedules (Attempt: an email digest)
+// both wait, count and log through it, so every failure of a sink shows in
+// the same counters whatever the sink does internally.
+//
+// Waits are capped exponential backoff with jitter from MinBackoff to
+// MaxBackoff; a destination's Retry-After is honoured exactly; a Paused
+// failure waits MaxBackoff. Every wait ends early when its context does.
+type Retrier struct {
+	// Name is the sink's name, used in errors.
+	Name       string
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// Log is already scoped with the sink's name; each failure is logged on
+	// it once.
+	Log *slog.Logger
+	// Now stamps FailingSince; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits between attempts; nil means exporter.Sleep. Tests record
+	// the waits instead of sleeping.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter spreads a backoff wait; nil means a uniform draw from [d/2, d].
+	Jitter func(d time.Duration) time.Duration
+
+	once   sync.Once
+	mu     sync.Mutex
+	health Health
+	// failing holds, per kind of delivery ("outbox", "digest", …), when
+	// its current run of failures began and whether it is paused: one
+	// kind's success must not hide another's failure.
+	failing map[string]failure
+}
+
+type failure struct {
+	since  time.Time
+	paused bool
+}
+
+var _ exporter.Attempter = (*Retrier)(nil)
+
+// Health is what a sink's deliveries did so far.
+type Health struct {
+	// Delivered and DeadLettered count outbox records.
+	Delivered    int
+	DeadLettered int
+	// Failures counts failed attempts of any kind; Retries those followed
+	// by a wait for another attempt; Waited is the time those waits took.
+	Failures int
+	Retries  int
+	Waited   time.Duration
+	// LastError is the latest failure, kept after a recovery.
+	LastError string
+	// Failing lists the kinds of delivery ("outbox", "digest", …) whose
+	// latest attempt failed, sorted; FailingSince is when the oldest of
+	// those runs of failures began (zero when none is failing).
+	Failing      []string
+	FailingSince time.Time
+	// Paused is set while a failing kind's latest failure needs an operator.
+	Paused bool
+}
+
+func (r *Retrier) init() {
+	r.once.Do(func() {
+		if r.MinBackoff <= 0 {
+			r.MinBackoff = time.Second
+		}
+		if r.MaxBackoff < r.MinBackoff {
+			r.MaxBackoff = max(5*time.Minute, r.MinBackoff)
+		}
+		if r.Log == nil {
+			r.Log = slog.New(slog.DiscardHandler)
+		}
+		if r.Now == nil {
+			r.Now = time.Now
+		}
+		if r.Sleep == nil {
+			r.Sleep = exporter.Sleep
+		}
+		if r.Jitter == nil {
+			r.Jitter = jitter
+		}
+	})
+}
+
+// Health returns a copy of the sink's delivery health.
+func (r *Retrier) Health() Health {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := r.health
+	for what, f := range r.failing {
+		h.Failing = append(h.Failing, what)
+		if h.FailingSince.IsZero() || f.since.Before(h.FailingSince) {
+			h.FailingSince = f.since
+		}
+		h.Paused = h.Paused || f.paused
+	}
+	slices.Sort(h.Failing)
+	return h
+}
+
+// Attempt calls send until it succeeds, fails for good (Permanent or
+// Rejected: a single attempt cannot be partly accepted) or ctx ends, waiting
+// between attempts as the outbox loop does. A wait that would outlast ctx's
+// deadline is not started. It returns nil on success, else the last failure
+// wrapped with what.
+func (r *Retrier) Attempt(ctx context.Context, what string, send func(ctx context.Context) error) error {
+	r.init()
+	b := r.backoff()
+	for {
+		err := send(ctx)
+		if err == nil {
+			r.succeeded(what, 0, 0)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		de := exporter.AsDeliveryError(err)
+		if de.Permanent || len(de.Rejected) > 0 {
+			r.failed(what, err, false)
+			r.Log.Error("delivery refused for good; not retried", "what", what, "err", err)
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := b.wait(ctx, what, 0, err); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// backoff starts a sequence of waits; each loop of a sink keeps its own.
+func (r *Retrier) backoff() *backoff {
+	r.init()
+	return &backoff{r: r, next: r.MinBackoff}
+}
+
+// succeeded ends what's run of failures and counts delivered and
+// dead-lettered outbox records.
+func (r *Retrier) succeeded(what string, delivered, dead int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.health.Delivered += delivered
+	r.health.DeadLettered += dead
+	delete(r.failing, what)
+}
+
+// deadLettered counts records dead-lettered without a success.
+func (r *Retrier) deadLettered(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.health.DeadLettered += n
+}
+
+func (r *Retrier) failed(what string, err error, paused bool) {
+	now := r.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.health.Failures++
+	r.health.LastError = err.Error()
+	f, ok := r.failing[what]
+	if !ok {
+		f.since = now
+	}
+	f.paused = paused
+	if r.failing == nil {
+		r.failing = map[string]failure{}
+	}
+	r.failing[what] = f
+}
+
+// backoff is one loop's position in the backoff sequence.
+type backoff struct {
+	r    *Retrier
+	next time.Duration
+}
+
+func (b *backoff) reset() { b.next = b.r.MinBackoff }
+
+// wait counts and logs a retryable failure of an attempt carrying records
+// (0: not an outbox batch), then waits before the next attempt. It returns
+// the failure without waiting when ctx's deadline comes first, and the
+// failure joined with ctx's error when ctx ends during the wait.
+func (b *backoff) wait(ctx context.Context, what string, records int, err error) error {
+	r := b.r
+	de := exporter.AsDeliveryError(err)
+	var d time.Duration
+	switch {
+	case de.Paused:
+		d = r.MaxBackoff
+	case de.RetryAfter > 0:
+		d = de.RetryAfter
+	default:
+		d = r.Jitter(b.next)
+		b.next = min(b.next*2, r.MaxBackoff)
+	}
+	r.failed(what, err, de.Paused)
+	attrs := []any{"what", what}
+	if records > 0 {
+		attrs = append(attrs, "records", records)
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		r.Log.Error("delivery failed; no retry before the deadline", append(attrs, "err", err)...)
+		return err
+	}
+	attrs = append(attrs, "retry_in", d, "err", err)
+	if de.Paused {
+		r.Log.Error("delivery needs attention; paused, records kept", attrs...)
+	} else {
+		r.Log.Warn("delivery failed; will retry", attrs...)
+	}
+	r.mu.Lock()
+	r.health.Retries++
+	r.health.Waited += d
+	r.mu.Unlock()
+	if serr := r.Sleep(ctx, d); serr != nil {
+		return fmt.Errorf("%w; stopped waiting to retry: %w", err, serr)
+	}
+	return nil
+}
+
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

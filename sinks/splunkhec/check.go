@@ -47,7 +47,7 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	case err != nil:
 		cred.Detail, cred.Fix = err.Error(), "check url; HEC stopped answering between two requests"
 	case status == http.StatusBadRequest && reply.Code != nil && *reply.Code == 5,
-		status >= 200 && status < 300:
+		status >= 200 && status < 300 && reply.Code != nil && *reply.Code == 0:
 		cred.OK, cred.Detail = true, fmt.Sprintf("an empty event POST got %d %q: the token is valid", status, reply.Text)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		cred.Detail = fmt.Sprintf("HEC answered %d %s", status, describeReply(reply.Text, body))

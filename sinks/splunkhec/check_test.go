@@ -2,6 +2,8 @@ package splunkhec
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -51,5 +53,24 @@ func TestCheck_Otelcol(t *testing.T) {
 	}
 	if evs, err := h.Events(); err != nil || len(evs) != 0 {
 		t.Fatalf("the check delivered %d events (%v)", len(evs), err)
+	}
+}
+
+// A web server at the URL answers everything 200 with HTML: reachable, but
+// no HEC reply, so the credential is not proven and the fix names the url.
+func TestCheck_NotHEC(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("<html>welcome</html>"))
+	}))
+	defer srv.Close()
+	c := DefaultConfig()
+	c.URL = srv.URL
+	c.TokenFile = tokenFile(t, "00000000-0000-0000-0000-000000000000")
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rs := newSink(t, c).Check(context.Background())
+	if len(rs) != 3 || !rs[0].OK || rs[2].OK || !strings.Contains(rs[2].Fix, "url") {
+		t.Fatalf("web server at the URL:\n%s", resultsText(rs))
 	}
 }

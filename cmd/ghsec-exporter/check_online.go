@@ -175,34 +175,22 @@ func checkSinks(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]ch
 		return nil, fmt.Errorf("check sinks: %w", err)
 	}
 	defer db.Close()
+	deps := func(name string) exporter.SinkDeps {
+		return exporter.SinkDeps{Name: name, Logger: log, Version: version, Store: db, Now: time.Now}
+	}
 	var rows []checkRow
-	for _, v := range vs {
-		target := "sink " + v.Name + " (" + v.Type + ")"
-		s, err := v.Build(exporter.SinkDeps{Name: v.Name, Logger: log, Version: version, Store: db, Now: time.Now})
-		if err != nil {
-			rows = append(rows, checkRow{target, "build", err.Error(), "fix the sink's settings named in the error"})
-			continue
-		}
-		c, ok := s.(exporter.Checker)
-		if !ok {
-			rows = append(rows, checkRow{target, "online", "no online check for this sink type; the first delivery proves it", ""})
-		} else {
-			for _, r := range c.Check(ctx) {
-				res := "ok: " + r.Detail
-				if !r.OK {
-					res = "FAILED: " + r.Detail
+	for _, c := range sinks.Check(ctx, vs, deps) {
+		target := "sink " + c.Name + " (" + c.Type + ")"
+		for _, r := range c.Results {
+			res, fix := "ok: "+r.Detail, ""
+			if !r.OK {
+				res, fix = "FAILED: "+r.Detail, r.Fix
+				if fix == "" {
+					fix = "see the result above"
 				}
-				fix := ""
-				if !r.OK {
-					fix = r.Fix
-					if fix == "" {
-						fix = "see the result above"
-					}
-				}
-				rows = append(rows, checkRow{target, r.Check, res, fix})
 			}
+			rows = append(rows, checkRow{target, r.Check, res, fix})
 		}
-		_ = s.Close()
 	}
 	return rows, nil
 }

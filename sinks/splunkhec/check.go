@@ -28,7 +28,7 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 		if exporter.IsCertError(err) {
 			reach.OK, reach.Detail = true, "answers, but "+reach.Detail
 			return []exporter.CheckResult{reach, {Check: "tls verified", Detail: err.Error(),
-				Fix: "trust HEC's certificate: set tls.ca_file to its CA bundle (PEM), or fix the host name in url"}}
+				Fix: "trust HEC's certificate: set ca_file to its CA bundle (PEM), or fix the host name in url"}}
 		}
 		reach.Fix = "check url and that HEC is listening and not firewalled"
 		return []exporter.CheckResult{reach}

@@ -24,19 +24,44 @@ if [[ -f scripts/deps/apt-packages.txt ]]; then
   fi
 fi
 
-pids=(); names=()
+# The parts run in parallel in the background, each logging to
+# $GHSEC_TOOLS_DIR/<part>.setup.log; the console gets a line when a part
+# finishes and, every 20 s, what is still running and its latest log line.
+log "logs: $GHSEC_TOOLS_DIR/<part>.setup.log (a first run takes several minutes)"
+rcdir=$(mktemp -d)
+trap 'rm -rf "$rcdir"' EXIT
+parts=()
 for s in scripts/deps/*.sh; do
-  log "start $(basename "$s")"
-  bash "$s" > "$GHSEC_TOOLS_DIR/$(basename "$s" .sh).setup.log" 2>&1 &
-  pids+=($!); names+=("$s")
+  name=$(basename "$s" .sh)
+  log "start $name"
+  ( rc=0; bash "$s" > "$GHSEC_TOOLS_DIR/$name.setup.log" 2>&1 || rc=$?; echo "$rc" > "$rcdir/$name" ) &
+  parts+=("$name")
 done
-fail=0
-for i in "${!pids[@]}"; do
-  if ! wait "${pids[$i]}"; then
-    echo "setup step ${names[$i]} failed:" >&2
-    tail -n 40 "$GHSEC_TOOLS_DIR/$(basename "${names[$i]}" .sh).setup.log" >&2
-    fail=1
+start=$SECONDS; last=$SECONDS; fail=0
+declare -A finished=()
+while ((${#finished[@]} < ${#parts[@]})); do
+  for name in "${parts[@]}"; do
+    [[ -n ${finished[$name]:-} || ! -s "$rcdir/$name" ]] && continue
+    finished[$name]=1
+    rc=$(<"$rcdir/$name")
+    if [[ $rc == 0 ]]; then
+      log "ok   $name ($((SECONDS - start))s)"
+    else
+      log "FAIL $name (exit $rc); last lines of $GHSEC_TOOLS_DIR/$name.setup.log:" >&2
+      tail -n 40 "$GHSEC_TOOLS_DIR/$name.setup.log" >&2
+      fail=1
+    fi
+  done
+  if ((${#finished[@]} < ${#parts[@]} && SECONDS - last >= 20)); then
+    last=$SECONDS
+    for name in "${parts[@]}"; do
+      [[ -n ${finished[$name]:-} ]] && continue
+      line=$(tail -n 1 "$GHSEC_TOOLS_DIR/$name.setup.log" 2>/dev/null | tr -d '\r' | cut -c1-100)
+      log "...  $name still running ($((SECONDS - start))s): ${line:-no output yet}"
+    done
   fi
+  ((${#finished[@]} < ${#parts[@]})) && sleep 1
 done
+wait
 ((fail == 0)) || exit 1
-log "done"
+log "done in $((SECONDS - start))s"

@@ -75,7 +75,8 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	out := daemon.SinkSpec{Name: "stdout", Build: func(exporter.SinkDeps) (exporter.Sink, error) { return file.NewWriter(stdout), nil }}
+	counted := &tally{Sink: file.NewWriter(stdout)}
+	out := daemon.SinkSpec{Name: "stdout", Build: func(exporter.SinkDeps) (exporter.Sink, error) { return counted, nil }}
 	app, err := daemon.New(&cfg, daemon.Options{Logger: log, Version: version, Now: sim.Now, Sinks: []daemon.SinkSpec{out}})
 	if err != nil {
 		return err
@@ -93,6 +94,9 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		return nil
 	}
 	fmt.Fprintf(stderr, "# ghsec-exporter demo: simulated GitHub Enterprise Cloud org \"acme\" with %d repos, %d alerts of each kind\n", o.Repos, o.PerKind)
+	fmt.Fprintln(stderr, "# audit-log records can appear one step after the change they record: GitHub indexes audit events late\n"+
+		"# (here up to 3 minutes), with their original time, so each audit poll re-reads a lag window\n"+
+		"# (github.audit_lag, here 5m) and ships an event once it is indexed — never missed, never twice.")
 	fmt.Fprintln(stderr, "# step 0: first run — backfill every alert (created, plus the closing event of alerts already closed)")
 	if err := cycle("backfill"); err != nil {
 		return err
@@ -120,5 +124,10 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 	}
 	sim.Advance(10 * time.Minute)
 	fmt.Fprintln(stderr, "# last: nothing changed — each alert list costs one conditional request answered 304 (zero rate-limit units), plus the audit-log query")
-	return cycle("quiet poll")
+	if err := cycle("quiet poll"); err != nil {
+		return err
+	}
+	st := app.GitHub().Limiter().Stats()
+	fmt.Fprintln(stderr, counted.summary(st.Requests, st.NotModified))
+	return nil
 }

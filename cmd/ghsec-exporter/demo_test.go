@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -31,6 +32,12 @@ func TestDemo_ShowsEveryKindOfTransition(t *testing.T) {
 		if !actions[want] {
 			t.Errorf("demo showed no %s; saw %v", want, actions)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^# summary: \d+ records \(.*created \d+.*, audit-log entries \d+\); \d+ GitHub requests, \d+ answered 304 Not Modified$`).MatchString(narration) {
+		t.Errorf("no one-line summary at the end:\n%s", narration)
+	}
+	if !strings.Contains(narration, "audit-log records can appear one step after") {
+		t.Errorf("the audit log's lag is not explained:\n%s", narration)
 	}
 	if !strings.Contains(narration, "quiet poll") {
 		t.Errorf("narration incomplete:\n%s", narration)

@@ -2,9 +2,11 @@
 // turns alert state changes into transition records, and ships them to
 // Splunk HEC, syslog, email digests or JSON-lines files.
 //
+//	ghsec-exporter init -org NAME             write a starter ./ghsec-exporter.yaml
 //	ghsec-exporter run -config FILE           daemon: jobs on their cron schedules
 //	ghsec-exporter once -config FILE          every job one time, drain outboxes, exit
 //	ghsec-exporter check-config -config FILE  validate, print the effective config
+//	ghsec-exporter check -config FILE         contact GitHub and every sink, print what works
 //	ghsec-exporter state show -config FILE    what the state file holds
 //	ghsec-exporter demo                       the real pipeline against a simulated GitHub
 //	ghsec-exporter version
@@ -34,9 +36,12 @@ func main() {
 const usage = `usage: ghsec-exporter <command> [flags]
 
 commands:
+  init -org NAME [-repo O/R] [-enterprise E] [-out ghsec-exporter.yaml]
+                              write a starter config that runs from this directory with $GITHUB_TOKEN
   run -config FILE            run the daemon (jobs on their cron schedules)
   once -config FILE           run every job one time, drain the outboxes, exit
-  check-config -config FILE   validate the config and print it with secrets redacted
+  check-config -config FILE   validate the config and print it with secrets redacted (offline)
+  check -config FILE          contact GitHub and every sink; one table of what works, exit 1 on a problem
   state show|deadletter|requeue -config FILE [-sink NAME]
                               inspect the state file, list or requeue dead letters
   demo [-repos N] [-alerts N] [-pause D] [-state FILE]
@@ -54,12 +59,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var err error
 	switch cmd {
+	case "init":
+		err = cmdInit(args, stdout, stderr)
 	case "run":
 		err = cmdRun(ctx, args, stderr)
 	case "once":
 		err = cmdOnce(ctx, args, stderr)
 	case "check-config":
 		err = cmdCheckConfig(args, stdout, stderr)
+	case "check":
+		err = cmdCheck(ctx, args, stdout, stderr)
 	case "state":
 		err = cmdState(args, stdout, stderr)
 	case "demo":

@@ -28,7 +28,7 @@ type Config struct {
 // GitHub says where and as whom to poll.
 type GitHub struct {
 	BaseURL     string   `yaml:"base_url"`
-	Product     string   `yaml:"product"`      // dotcom | ghec | ghes
+	Product     string   `yaml:"product"`      // dotcom | ghec | ghes; "" detects it
 	GHESVersion string   `yaml:"ghes_version"` // e.g. "3.19"
 	TokenEnv    string   `yaml:"token_env"`
 	TokenFile   string   `yaml:"token_file"`
@@ -164,7 +164,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func Default() Config {
 	return Config{
 		GitHub: GitHub{
-			BaseURL: "https://api.github.com/", Product: "dotcom",
+			BaseURL: "https://api.github.com/",
 			Overlap: Duration(2 * time.Minute), AuditLag: Duration(15 * time.Minute),
 			AuditInclude: "all", AuditBackfill: Duration(24 * time.Hour), AuditBudget: 1750,
 			RateLimitReserve: 100, Concurrency: 1,
@@ -233,13 +233,13 @@ func (c *Config) Validate() error {
 		g.BaseURL += "/"
 	}
 	switch g.Product {
-	case "dotcom", "ghec":
+	case "", "dotcom", "ghec":
 	case "ghes":
 		if g.GHESVersion != "" && !regexp.MustCompile(`^3\.\d+$`).MatchString(g.GHESVersion) {
 			add(Field("github.ghes_version", g.GHESVersion, "must look like 3.19"))
 		}
 	default:
-		add(Field("github.product", g.Product, "must be dotcom, ghec or ghes"))
+		add(Field("github.product", g.Product, "must be dotcom, ghec, ghes or left out to detect it"))
 	}
 	auth := 0
 	if g.TokenEnv != "" || g.TokenFile != "" {

@@ -53,6 +53,8 @@ type App struct {
 	sinks      []exporter.Sink
 	deliverers []*pipeline.Deliverer
 
+	prod product
+
 	jobsMu   sync.Mutex
 	jobs     map[string]bool // running jobs, to skip overlapping runs
 	jobStats jobTracker
@@ -125,6 +127,9 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
 		Logger: opts.Logger, Now: opts.Now, Sleep: opts.Sleep,
 	}
+	if o.Product == "" {
+		o.Product = ghapi.Detection{}.Acting("") // until detection: every endpoint
+	}
 	if g.App != nil {
 		key, err := g.App.Key()
 		if err != nil {
@@ -166,10 +171,10 @@ func (a *App) AlertTargets() []AlertTarget {
 	add := func(k ghapi.ScopeKind, names []string) {
 		for _, n := range names {
 			for _, src := range exporter.AlertSources {
-				if ghapi.Supported(a.cfg.GitHub.Product, k, src) {
+				if ghapi.Supported(a.gh.Product(), k, src) {
 					out = append(out, AlertTarget{ghapi.Scope{Kind: k, Name: n}, src})
 				} else {
-					a.log.Debug("alert list not available on this product; skipped", "scope", k, "name", n, "source", src, "product", a.cfg.GitHub.Product)
+					a.skipTarget(k, n, src)
 				}
 			}
 		}
@@ -183,6 +188,7 @@ func (a *App) AlertTargets() []AlertTarget {
 // PollAlerts runs the incremental alert poll for every target; a failing
 // target does not stop the others.
 func (a *App) PollAlerts(ctx context.Context) error {
+	a.ensureProduct(ctx)
 	var errs []error
 	for _, t := range a.AlertTargets() {
 		if ctx.Err() != nil {
@@ -203,6 +209,7 @@ func (a *App) PollAlerts(ctx context.Context) error {
 
 // Reconcile lists every target in full and withdraws vanished alerts.
 func (a *App) Reconcile(ctx context.Context) error {
+	a.ensureProduct(ctx)
 	var errs []error
 	for _, t := range a.AlertTargets() {
 		if ctx.Err() != nil {

@@ -10,9 +10,11 @@ import (
 )
 
 // AuditScopes lists the orgs and enterprises whose audit log is polled. The
-// audit-log API exists on GHEC and GHES only.
+// audit-log API exists on GHEC and GHES only: an explicit github.product:
+// dotcom polls none; otherwise each org's own answer decides (see
+// auditAnswered).
 func (a *App) AuditScopes() []ghapi.Scope {
-	if a.cfg.GitHub.Product == "dotcom" {
+	if a.gh.Product() == ghapi.ProductDotcom {
 		return nil
 	}
 	var out []ghapi.Scope
@@ -28,16 +30,23 @@ func (a *App) AuditScopes() []ghapi.Scope {
 // PollAudit polls the audit log of every configured org and enterprise; a
 // failing scope does not stop the others.
 func (a *App) PollAudit(ctx context.Context) error {
+	a.ensureProduct(ctx)
 	var errs []error
 	for _, s := range a.AuditScopes() {
 		if ctx.Err() != nil {
 			break
 		}
+		if !a.auditDue(s) {
+			continue
+		}
 		start := time.Now()
 		st, err := a.auditor.Poll(ctx, s)
-		if err != nil {
+		if err = a.auditAnswered(s, err); err != nil {
 			errs = append(errs, fmt.Errorf("poll audit log of %s: %w", s, err))
 			continue
+		}
+		if !a.auditDue(s) {
+			continue // GitHub said it has none: warned once, re-checked later
 		}
 		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
 			"records", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond))

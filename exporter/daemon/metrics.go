@@ -193,7 +193,7 @@ func (a *App) sinkHealth() map[string]sinkHealth {
 // cannot fix a destination and its records are kept.
 func (a *App) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collector{a}, productCollector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -224,6 +224,7 @@ func (a *App) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		body["sinks"] = sinks
+		body["github"] = a.productHealth()
 		_ = json.NewEncoder(w).Encode(body)
 	})
 	return mux

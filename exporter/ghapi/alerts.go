@@ -52,8 +52,8 @@ type PageFunc func(page []exporter.Observation) error
 // ListResult.Undecodable and the rest of the page proceeds.
 func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (ListResult, error) {
 	var res ListResult
-	if !Supported(c.opts.Product, lr.Scope.Kind, lr.Source) {
-		return res, fmt.Errorf("list %s alerts for %s: not available on %s", lr.Source, lr.Scope, c.opts.Product)
+	if !Supported(c.Product(), lr.Scope.Kind, lr.Source) {
+		return res, fmt.Errorf("list %s alerts for %s: not available on %s", lr.Source, lr.Scope, c.Product())
 	}
 	perPage := lr.PerPage
 	if perPage <= 0 || perPage > 100 {
@@ -174,11 +174,12 @@ func (c *Client) GetAlert(ctx context.Context, src exporter.Source, repo string,
 
 // hasHideSecret: GHES before 3.16 lacks the hide_secret parameter.
 func (c *Client) hasHideSecret() bool {
-	if c.opts.Product != "ghes" || c.opts.GHESVersion == "" {
+	product, version := c.productInfo()
+	if product != "ghes" || version == "" {
 		return true
 	}
 	var major, minor int
-	if _, err := fmt.Sscanf(c.opts.GHESVersion, "%d.%d", &major, &minor); err != nil {
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
 		return true
 	}
 	return major > 3 || (major == 3 && minor >= 16)

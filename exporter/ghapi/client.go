@@ -55,6 +55,7 @@ type Client struct {
 	opts    Options
 	limiter *Limiter
 	log     *slog.Logger
+	prod    productState
 	// undecodable counts list items refused by decodeAlert.
 	undecodable atomic.Int64
 }
@@ -113,8 +114,12 @@ func New(opts Options) (*Client, error) {
 	return &Client{gh: gh, opts: opts, limiter: lim, log: log}, nil
 }
 
-// Product is the configured GitHub product.
-func (c *Client) Product() string { return c.opts.Product }
+// Product is the GitHub product the client acts on: the configured one,
+// or the one set by SetProduct after detection.
+func (c *Client) Product() string {
+	p, _ := c.productInfo()
+	return p
+}
 
 // Limiter exposes the rate-limit state (metrics, benchmarks).
 func (c *Client) Limiter() *Limiter { return c.limiter }

@@ -133,6 +133,7 @@ func (s *Sim) handle(r *http.Request, now time.Time) (*response, int) {
 	setRateHeaders(resp.header, s.opts.RateLimit, b.used, b.reset, "core")
 	resp.header.Set("X-GitHub-Request-Id", reqID)
 	resp.header.Set("X-GitHub-Media-Type", "github.v3; format=json")
+	s.setProductHeaders(resp.header)
 	return resp, cost
 }
 
@@ -202,6 +203,9 @@ func (s *Sim) route(r *http.Request, now time.Time) *response {
 			return errResponse(notFound())
 		}
 		path = rest
+	}
+	if resp := s.routeProduct(path); resp != nil {
+		return resp
 	}
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	kindOf := func(p string) (Kind, bool) {

@@ -92,6 +92,8 @@ type Sim struct {
 	requests    []Request
 	faults      []*Fault
 	users       map[string][]byte // rendered user objects by base+login
+	denials     []Denial
+	noAudit     map[string]bool // orgs whose audit log answers 404
 }
 
 // New returns a simulator. It panics on an unknown Product, a programming

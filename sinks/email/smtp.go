@@ -3,7 +3,6 @@ package email
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/textproto"
@@ -56,6 +55,20 @@ func (m *mailer) message(r rendered, date time.Time) (*mail.Msg, error) {
 // send makes one delivery attempt. Its error is classified for the
 // Attempter: retryable, permanent or paused (see classify).
 func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
+	c, err := m.client()
+	if err != nil {
+		return exporter.Paused(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
+	defer cancel()
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// client configures one SMTP conversation: port, TLS policy and AUTH.
+func (m *mailer) client() (*mail.Client, error) {
 	opts := []mail.Option{
 		mail.WithPort(m.cfg.port()),
 		mail.WithTimeout(m.cfg.Timeout.D()),
@@ -74,14 +87,9 @@ func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	}
 	c, err := mail.NewClient(m.cfg.Host, opts...)
 	if err != nil {
-		return exporter.Paused(fmt.Errorf("configure smtp client: %w", err))
+		return nil, fmt.Errorf("configure smtp client: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
-	defer cancel()
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return classify(err)
-	}
-	return nil
+	return c, nil
 }
 
 // smtpError is a failed attempt with the server's reply code (0 when the
@@ -121,15 +129,8 @@ func classify(err error) error {
 	case code/100 == 5:
 		return exporter.Permanent(e)
 	}
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		hostname         x509.HostnameError
-		invalid          x509.CertificateInvalidError
-		verify           *tls.CertificateVerificationError
-		record           tls.RecordHeaderError // TLS to a plain-text port, or the reverse
-	)
-	if errors.As(err, &unknownAuthority) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
-		errors.As(err, &verify) || errors.As(err, &record) {
+	var record tls.RecordHeaderError // TLS to a plain-text port, or the reverse
+	if exporter.IsCertError(err) || errors.As(err, &record) {
 		return exporter.Paused(e)
 	}
 	// go-mail reports a server lacking STARTTLS or the AUTH mechanism only

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// checkRow is one line of the `check` table; a row with a Fix is a problem.
+type checkRow struct {
+	Target, Check, Result, Fix string
+}
+
+// listenerChecks are online checks of listeners the daemon runs. The
+// webhook receiver, once it exists, appends its own here from the command's
+// wiring (listening address bound, TLS certificate loadable, secret set).
+var listenerChecks []func(ctx context.Context, cfg *config.Config) []checkRow
+
+// cmdCheck is the online check: it asks GitHub for one item of every list
+// and audit log the config names and proves every sink can deliver, prints
+// one table, then one line per problem saying what to do. It fails when
+// anything configured cannot work.
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	_, path, err := configFlag("check", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadChecked(*path)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	quiet := slog.New(slog.DiscardHandler)
+	var rows []checkRow
+	gh, err := daemon.NewGitHubClient(cfg, quiet, version)
+	if err != nil {
+		return err
+	}
+	header, ghRows := checkGitHub(ctx, cfg, gh)
+	rows = append(rows, ghRows...)
+	sinkRows, err := checkSinks(ctx, cfg, quiet)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, sinkRows...)
+	for _, lc := range listenerChecks {
+		rows = append(rows, lc(ctx, cfg)...)
+	}
+	fmt.Fprintln(stdout, header)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tCHECK\tRESULT")
+	var problems []checkRow
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Target, r.Check, r.Result)
+		if r.Fix != "" {
+			problems = append(problems, r)
+		}
+	}
+	_ = tw.Flush()
+	if len(problems) == 0 {
+		fmt.Fprintln(stdout, "everything configured works")
+		return nil
+	}
+	fmt.Fprintf(stdout, "\n%d problem(s):\n", len(problems))
+	for _, p := range problems {
+		fmt.Fprintf(stdout, "- %s %s: %s\n", p.Target, p.Check, p.Fix)
+	}
+	return fmt.Errorf("%d problem(s) found; see above", len(problems))
+}
+
+// checkGitHub settles the product as the daemon would and probes every
+// (scope, kind) and audit log.
+func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (string, []checkRow) {
+	g := cfg.GitHub
+	header := "GitHub " + g.BaseURL + ": "
+	var rows []checkRow
+	product := g.Product
+	d, err := gh.Detect(ctx)
+	switch {
+	case err != nil:
+		rows = append(rows, checkRow{"github", "product", "not detected: " + err.Error(),
+			"check github.base_url and the credential (GET /meta failed); or set github.product"})
+		if product == "" {
+			product = ghapi.ProductGHEC
+		}
+		header += "product not detected"
+	case product != "":
+		header += "product " + product + " (github.product; GitHub's answer: " + d.Evidence + ")"
+	case d.Product == "":
+		product = d.Acting("")
+		header += "product undecided (" + d.Evidence + "): every list and audit log tried"
+	case d.Product == ghapi.ProductDotcom:
+		product = d.Acting("")
+		header += "github.com (detected: " + d.Evidence + "): enterprise scopes are GHEC; each org's audit-log answer says whether it is on GHEC"
+	default:
+		product = d.Acting("")
+		header += "product " + product + " (detected: " + d.Evidence + ")"
+	}
+	version := g.GHESVersion
+	if version == "" {
+		version = d.GHESVersion
+	}
+	gh.SetProduct(product, version)
+	if product == ghapi.ProductGHES {
+		header += ", GHES " + version
+	}
+	var last ghapi.Probe
+	probe := func(s ghapi.Scope, kind string, p ghapi.Probe) {
+		rows = append(rows, probeRow(s, kind, p, product))
+		if p.Limit > 0 {
+			last = p
+		}
+	}
+	scopes := []ghapi.Scope{}
+	for _, e := range g.Enterprises {
+		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeEnterprise, Name: e})
+	}
+	for _, o := range g.Orgs {
+		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeOrg, Name: o})
+	}
+	for _, r := range g.Repos {
+		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeRepo, Name: r})
+	}
+	for _, s := range scopes {
+		for _, src := range exporter.AlertSources {
+			if !ghapi.Supported(product, s.Kind, src) {
+				rows = append(rows, checkRow{s.String(), string(src), "not offered on " + product,
+					"remove " + s.String() + " or fix github.product: " + product + " has no " + string(src) + " list at " + string(s.Kind) + " level"})
+				continue
+			}
+			probe(s, string(src), gh.ProbeAlerts(ctx, s, src))
+		}
+		if s.Kind == ghapi.ScopeRepo {
+			continue
+		}
+		if product == ghapi.ProductDotcom {
+			rows = append(rows, checkRow{s.String(), "audit_log", "not polled (github.product: dotcom)", ""})
+			continue
+		}
+		probe(s, "audit_log", gh.ProbeAudit(ctx, s))
+	}
+	if last.Limit > 0 {
+		rows = append(rows, checkRow{"github", "rate limit", fmt.Sprintf("%d of %d left (%s)", last.Remaining, last.Limit, last.Resource), ""})
+	}
+	return header, rows
+}
+
+// checkSinks builds every sink as the daemon would, over a throwaway state
+// file (the daemon may hold the real one), and runs its online check.
+func checkSinks(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]checkRow, error) {
+	vs, err := sinks.Decode(cfg.Sinks)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "ghsec-check-")
+	if err != nil {
+		return nil, fmt.Errorf("check sinks: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := state.Open(filepath.Join(dir, "state.db"), state.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("check sinks: %w", err)
+	}
+	defer db.Close()
+	deps := func(name string) exporter.SinkDeps {
+		return exporter.SinkDeps{Name: name, Logger: log, Version: version, Store: db, Now: time.Now}
+	}
+	var rows []checkRow
+	for _, c := range sinks.Check(ctx, vs, deps) {
+		target := "sink " + c.Name + " (" + c.Type + ")"
+		for _, r := range c.Results {
+			res, fix := "ok: "+r.Detail, ""
+			if !r.OK {
+				res, fix = "FAILED: "+r.Detail, r.Fix
+				if fix == "" {
+					fix = "see the result above"
+				}
+			}
+			rows = append(rows, checkRow{target, r.Check, res, fix})
+		}
+	}
+	return rows, nil
+}

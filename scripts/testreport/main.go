@@ -1,0 +1,105 @@
+// Command testreport reads `go test -json` on stdin and prints what a plain
+// `go test` prints — the ok/FAIL line of each package and the output of
+// every failed test — and then the list of skipped tests with their reason,
+// which a plain run hides. scripts/test.sh pipes the suite through it. It
+// exits 1 when a test or package failed or the stream could not be read.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// event is one line of `go test -json` (cmd/test2json).
+type event struct {
+	Action  string
+	Package string
+	Test    string
+	Elapsed float64
+	Output  string
+}
+
+func main() {
+	failed, err := report(os.Stdin, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testreport:", err)
+		os.Exit(1)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+// report streams the plain view of in to out and appends the skipped
+// tests; it returns whether anything failed.
+func report(in io.Reader, out io.Writer) (failed bool, err error) {
+	outputs := map[string][]string{} // package/test → its output so far
+	var skipped []string
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			// build failures and the like arrive as plain text
+			fmt.Fprintln(out, sc.Text())
+			continue
+		}
+		key := e.Package + " " + e.Test
+		switch e.Action {
+		case "output":
+			outputs[key] = append(outputs[key], e.Output)
+		case "build-output":
+			fmt.Fprint(out, e.Output) // compiler errors (Go 1.24+)
+		case "build-fail":
+			failed = true
+		case "fail":
+			failed = true
+			// a failed test's output, or a package's, which ends with its FAIL line
+			fmt.Fprint(out, strings.Join(outputs[key], ""))
+			delete(outputs, key)
+		case "pass":
+			if e.Test == "" {
+				fmt.Fprintf(out, "ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
+			}
+			delete(outputs, key)
+		case "skip":
+			if e.Test == "" {
+				fmt.Fprintf(out, "?   \t%s\t[no test files]\n", e.Package)
+			} else {
+				skipped = append(skipped, e.Package+" "+e.Test+": "+skipReason(outputs[key]))
+			}
+			delete(outputs, key)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return true, fmt.Errorf("read go test -json: %w", err)
+	}
+	sort.Strings(skipped)
+	fmt.Fprintf(out, "\n== %d skipped tests\n", len(skipped))
+	for _, s := range skipped {
+		fmt.Fprintln(out, "  "+s)
+	}
+	return failed, nil
+}
+
+// skipReason is the message the test gave t.Skip: the output lines after
+// "=== RUN" and before "--- SKIP", trimmed.
+func skipReason(lines []string) string {
+	var msg []string
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- SKIP") {
+			continue
+		}
+		msg = append(msg, t)
+	}
+	if len(msg) == 0 {
+		return "(no reason given)"
+	}
+	return strings.Join(msg, " ")
+}

@@ -1,0 +1,39 @@
+package syslog
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+)
+
+// The online check against rsyslog: TLS with the right CA connects and
+// verifies, without it the certificate fails, a closed port is unreachable;
+// no message is written.
+func TestCheck_Rsyslog(t *testing.T) {
+	r := receivers.StartRsyslog(t)
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.Network, cfg.Address, cfg.CAFile = NetworkTLS, r.TLSAddr, r.CAFile
+	rs := newTestSink(t, cfg).Check(ctx)
+	if len(rs) != 2 || !rs[0].OK || !rs[1].OK {
+		t.Fatalf("tls with ca_file: %+v", rs)
+	}
+	cfg.CAFile = ""
+	rs = newTestSink(t, cfg).Check(ctx)
+	if len(rs) != 2 || rs[1].OK || rs[1].Fix == "" {
+		t.Fatalf("tls without ca_file: %+v", rs)
+	}
+	cfg = DefaultConfig()
+	cfg.Network, cfg.Address = NetworkTCP, r.TCPAddr
+	if rs := newTestSink(t, cfg).Check(ctx); len(rs) != 1 || !rs[0].OK {
+		t.Fatalf("tcp: %+v", rs)
+	}
+	r.Stop()
+	if rs := newTestSink(t, cfg).Check(ctx); len(rs) != 1 || rs[0].OK || rs[0].Fix == "" {
+		t.Fatalf("tcp to a stopped receiver: %+v", rs)
+	}
+	if msgs := r.Messages(t); len(msgs) != 0 {
+		t.Fatalf("the check wrote %d messages", len(msgs))
+	}
+}

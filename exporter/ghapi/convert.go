@@ -58,6 +58,7 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 	if o.UpdatedAt.IsZero() {
 		o.UpdatedAt = o.CreatedAt
 	}
+	readExtras(&o, raw)
 	if includeRaw {
 		o.Raw = withoutSecret(raw)
 	}

@@ -23,6 +23,7 @@ type Config struct {
 	Delivery  Delivery    `yaml:"delivery"`
 	Log       Log         `yaml:"log"`
 	Metrics   Metrics     `yaml:"metrics"`
+	Webhook   *Webhook    `yaml:"webhook"`
 	Sinks     []SinkEntry `yaml:"sinks"`
 }
 
@@ -336,6 +337,7 @@ func (c *Config) Validate() error {
 	default:
 		add(Field("log.format", c.Log.Format, "must be text or json"))
 	}
+	errs = append(errs, c.validateWebhook()...)
 	if len(c.Sinks) == 0 {
 		add(Field("sinks", nil, "missing: configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))
 	}

@@ -79,7 +79,7 @@ var (
 type collector struct{ a *App }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK} {
+	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRequests, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descWebhook, descWebhookRecords, descWebhookUp} {
 		ch <- d
 	}
 }
@@ -126,6 +126,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descJobOK, prometheus.GaugeValue, float64(s.LastSuccess.Unix()), name)
 		}
 	}
+	a.collectWebhook(ch)
 }
 
 // Handler serves /metrics (Prometheus) and /healthz (JSON; 503 while the
@@ -143,9 +144,13 @@ func (a *App) Handler() http.Handler {
 				status, code = "degraded: "+j+" failing", http.StatusServiceUnavailable
 			}
 		}
+		hook, hookFailed := a.webhook.health()
+		if hookFailed {
+			status, code = "degraded: webhook listener failed", http.StatusServiceUnavailable
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs})
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "jobs": jobs, "webhook": hook})
 	})
 	return mux
 }

@@ -38,6 +38,10 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	if a.webhook.handler != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.serveWebhook(ctx) }()
+	}
 	c := cron.New(cron.WithParser(config.CronParser))
 	jobs := []struct {
 		name, spec string

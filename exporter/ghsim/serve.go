@@ -192,6 +192,11 @@ func (s *Sim) authenticate(r *http.Request) (string, bool) {
 
 // route dispatches a request path to its handler.
 func (s *Sim) route(r *http.Request, now time.Time) *response {
+	if seg, ok := hookSegments(r.URL.Path, s.prefix); ok {
+		if resp, ok := s.routeHooks(r, seg); ok {
+			return resp
+		}
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return errResponse(notFound())
 	}

@@ -51,6 +51,12 @@ func (a *App) Run(ctx context.Context) error {
 		{"audit_log", a.cfg.Schedules.AuditLog, a.PollAudit},
 		{"reconcile", a.cfg.Schedules.Reconcile, a.Reconcile},
 	}
+	if w := a.cfg.Webhook; w != nil && w.Redelivery != nil {
+		jobs = append(jobs, struct {
+			name, spec string
+			fn         func(context.Context) error
+		}{"webhook_redelivery", w.Redelivery.Schedule, a.Redeliver})
+	}
 	for _, j := range jobs {
 		if _, err := c.AddFunc(j.spec, func() { a.runJob(ctx, j.name, j.fn) }); err != nil {
 			return err // validated already; defensive

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
@@ -74,7 +75,9 @@ func (r *Redeliverer) Run(ctx context.Context) (RedeliveryStats, error) {
 }
 
 // toRedeliver picks, per GUID none of whose attempts succeeded, its newest
-// attempt (listed newest first).
+// attempt (listed newest first), and returns them oldest first: GitHub
+// sends redeliveries in about the order they are asked for, and a newer
+// state arriving first would make the older transitions stale.
 func toRedeliver(ds []ghapi.HookDelivery, st *RedeliveryStats) []ghapi.HookDelivery {
 	type acc struct {
 		newest   ghapi.HookDelivery
@@ -97,7 +100,7 @@ func toRedeliver(ds []ghapi.HookDelivery, st *RedeliveryStats) []ghapi.HookDeliv
 		}
 	}
 	var out []ghapi.HookDelivery
-	for _, g := range order {
+	for _, g := range slices.Backward(order) {
 		a := byGUID[g]
 		switch {
 		case a.ok:

@@ -249,3 +249,46 @@ func TestWebhook_GUIDSeenSetIsPruned(t *testing.T) {
 		t.Fatalf("pruned %d, %v", n, err)
 	}
 }
+
+func TestWebhookAndPoll_AttributeTransitions(t *testing.T) {
+	h := newHookEnv(t, false)
+	s := h.sim
+	s.CreateAlert(ghsim.SecretScanning, "acme/widgets", ghsim.AlertSpec{SecretType: "aws_access_key_id", Secret: leaked, Validity: "inactive"})
+	h.poll()
+	h.send()
+	s.Advance(time.Minute)
+	must(t, s.SetValidity("acme/widgets", 1, "active"))
+	h.send()
+	s.Advance(time.Minute)
+	must(t, s.Leak("acme/widgets", 1))
+	s.Advance(time.Minute)
+	h.poll()
+	h.send()
+	s.Advance(time.Minute)
+	must(t, s.Assign("acme/widgets", 1, "carol", "lead"))
+	h.send()
+	s.Advance(time.Minute)
+	must(t, s.Assign("acme/widgets", 1, "", "lead"))
+	s.Advance(time.Minute)
+	h.poll()
+	h.send()
+	equalLines(t, "attributes", h.drained(), []string{
+		"secret_scanning acme/widgets#1 created (backfill)",
+		"secret_scanning acme/widgets#1 validity_changed by github (webhook)",
+		"secret_scanning acme/widgets#1 publicly_leaked (poll)",
+		"secret_scanning acme/widgets#1 assigned by lead (webhook)",
+		"secret_scanning acme/widgets#1 unassigned (poll)",
+	})
+	for _, r := range h.records() {
+		switch r.Action {
+		case "validity_changed":
+			if r.Alert.Validity != "active" || r.Alert.PreviousValidity != "inactive" {
+				t.Errorf("validity: %+v", r.Alert)
+			}
+		case "assigned", "unassigned":
+			if r.Alert.Assignee != "carol" {
+				t.Errorf("%s: assignee %q", r.Action, r.Alert.Assignee)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,33 @@ func TestDecode_Webhook(t *testing.T) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The commented webhook section of config.example.yaml is valid once
+// uncommented.
+func TestConfigExample_WebhookSectionIsValid(t *testing.T) {
+	raw, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sec []string
+	on := false
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(l, "# webhook:") {
+			on = true
+		} else if on && !strings.HasPrefix(l, "#  ") {
+			break
+		}
+		if on {
+			sec = append(sec, strings.TrimPrefix(l, "# "))
+		}
+	}
+	cfg, err := Decode(strings.NewReader(minimal + strings.Join(sec, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Webhook == nil || len(cfg.Webhook.Redelivery.Hooks) != 1 {
+		t.Fatalf("webhook section not decoded: %+v", cfg.Webhook)
 	}
 }

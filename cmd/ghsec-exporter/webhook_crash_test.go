@@ -25,8 +25,8 @@ import (
 // hecReceiver is a minimal HEC endpoint that refuses (503) while down and
 // otherwise keeps every event line it is sent.
 type hecReceiver struct {
-	down   atomic.Bool
-	mu     sync.Mutex
+	down     atomic.Bool
+	mu       sync.Mutex
 	events   []string
 	requests []string
 }

@@ -30,7 +30,12 @@ type hookEnv struct {
 
 func newHookEnv(t *testing.T, redelivery bool) *hookEnv {
 	t.Helper()
-	e := newEnv(t, "dotcom")
+	return newHookEnvFor(t, "dotcom", redelivery)
+}
+
+func newHookEnvFor(t *testing.T, product string, redelivery bool) *hookEnv {
+	t.Helper()
+	e := newEnv(t, product)
 	secretFile := filepath.Join(e.dir, "webhook-secret")
 	must(t, os.WriteFile(secretFile, []byte(hookSecret+"\n"), 0o600))
 	e.cfg.Webhook = &config.Webhook{Listen: "127.0.0.1:0", Path: config.DefaultWebhookPath, SecretFile: secretFile}
@@ -173,7 +178,13 @@ func TestWebhook_OutOfOrderCloseThenStaleReopen(t *testing.T) {
 }
 
 func TestWebhook_DroppedWhileDown_RecoveredByRedelivery(t *testing.T) {
-	h := newHookEnv(t, true)
+	for _, product := range []string{"dotcom", "ghec", "ghes"} {
+		t.Run(product, func(t *testing.T) { droppedWhileDown(t, product) })
+	}
+}
+
+func droppedWhileDown(t *testing.T, product string) {
+	h := newHookEnvFor(t, product, true)
 	s := h.sim
 	ctx := context.Background()
 	s.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
@@ -208,7 +219,7 @@ func TestWebhook_DroppedWhileDown_RecoveredByRedelivery(t *testing.T) {
 		"dependabot acme/widgets#1 reopened by bob (webhook)",
 		"dependabot acme/widgets#2 created (webhook)",
 	})
-	h.checkOpenAPI("dotcom")
+	h.checkOpenAPI(product)
 }
 
 func TestWebhook_CrashAfterAck_RecordsDeliveredAfterRestart(t *testing.T) {

@@ -41,6 +41,8 @@ func (s *Sim) routeHooks(r *http.Request, seg []string) (*response, bool) {
 		h, rest = s.hookByID(seg[4], func(h *hook) bool { return h.Repo == seg[1]+"/"+seg[2] }), seg[6:]
 	case len(seg) >= 3 && seg[0] == "app" && seg[1] == "hook" && seg[2] == "deliveries":
 		h, rest = s.hookByID("", func(h *hook) bool { return h.App }), seg[3:]
+	case len(seg) == 4 && seg[0] == "app" && seg[1] == "installations" && seg[3] == "access_tokens" && r.Method == http.MethodPost:
+		return s.serveInstallationToken(s.Now()), true
 	default:
 		return nil, false
 	}

@@ -184,7 +184,7 @@ func (s *Sim) authenticate(r *http.Request) (string, bool) {
 	if scheme, v, ok := strings.Cut(h, " "); ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) {
 		tok = strings.TrimSpace(v)
 	}
-	if s.opts.Token == "" {
+	if s.opts.Token == "" || s.isAppJWT(r) {
 		return tok, true
 	}
 	return tok, tok == s.opts.Token

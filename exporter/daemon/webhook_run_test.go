@@ -99,3 +99,14 @@ func TestRun_WebhookListenerFailure_ShowsInHealth(t *testing.T) {
 		t.Errorf("healthz: %s", h)
 	}
 }
+
+func TestNew_EmptyWebhookSecretIsAConfigError(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	secretFile := filepath.Join(e.dir, "webhook-secret")
+	must(t, os.WriteFile(secretFile, []byte("\n"), 0o600))
+	e.cfg.Webhook = &config.Webhook{Listen: "127.0.0.1:0", Path: config.DefaultWebhookPath, SecretFile: secretFile}
+	_, err := New(e.cfg, Options{Sinks: sinksOf(t, e.cfg, nil)})
+	if err == nil || !strings.Contains(err.Error(), "webhook.secret_file") || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("got %v", err)
+	}
+}

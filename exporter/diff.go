@@ -26,6 +26,9 @@ func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time)
 		if cur.Bypassed {
 			d.emit(ActionPushProtectionBypassed, orTime(cur.BypassedAt, cur.CreatedAt), cur.BypassedBy, "")
 		}
+		if cur.PubliclyLeaked {
+			d.emit(ActionPubliclyLeaked, cur.UpdatedAt, "", "")
+		}
 		return d.out
 	}
 	prevOpen := prev.State == "open"
@@ -57,6 +60,7 @@ func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time)
 	if cur.Bypassed && !prev.Bypassed {
 		d.emit(ActionPushProtectionBypassed, orTime(cur.BypassedAt, cur.UpdatedAt), cur.BypassedBy, prev.State)
 	}
+	d.attributes(prev)
 	return d.out
 }
 
@@ -82,7 +86,15 @@ type differ struct {
 }
 
 func (d *differ) emit(action string, at time.Time, actor, prevState string) {
+	d.emitInfo(action, at, actor, prevState, nil)
+}
+
+// emitInfo is emit with a hook to fill the action's own alert fields.
+func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, fill func(*AlertInfo)) {
 	c := d.cur
+	if actor == "" && action != ActionCreated {
+		actor = c.Sender
+	}
 	at = orTime(at, c.UpdatedAt).UTC()
 	info := &AlertInfo{
 		Number: c.Key.Number, State: c.State, PreviousState: prevState,
@@ -95,8 +107,16 @@ func (d *differ) emit(action string, at time.Time, actor, prevState string) {
 	if action != ActionCreated && action != ActionPushProtectionBypassed && !c.Open() {
 		info.Reason, info.Comment = c.Reason, c.Comment
 	}
+	if fill != nil {
+		fill(info)
+	}
+	idAction := action
+	if info.Assignee != "" {
+		// several assignees change at one updated_at: each is its own event
+		idAction += "/" + info.Assignee
+	}
 	d.out = append(d.out, Record{
-		Schema: SchemaVersion, ID: AlertRecordID(c.Key.Source, c.Key.Repo, c.Key.Number, action, at),
+		Schema: SchemaVersion, ID: AlertRecordID(c.Key.Source, c.Key.Repo, c.Key.Number, idAction, at),
 		Time: at, ObservedAt: d.observed, Category: CategoryAlert, Source: c.Key.Source,
 		Action: action, Origin: d.origin, Enterprise: c.Enterprise, Org: c.Org, Repo: c.Key.Repo,
 		Actor: actor, Alert: info, Raw: c.Raw,

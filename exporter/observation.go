@@ -44,6 +44,16 @@ type Observation struct {
 	BypassedAt time.Time
 	BypassedBy string
 
+	// PubliclyLeaked: a secret scanning alert's secret was found in a public place.
+	PubliclyLeaked bool
+	// Assignees are the logins the alert is assigned to, sorted, when the
+	// alert object carries assignees (code scanning assignees, secret
+	// scanning assigned_to).
+	Assignees []string
+	// Sender is who caused a webhook delivery; the actor of transitions
+	// whose alert object names none. Empty for polls.
+	Sender string
+
 	// Raw is GitHub's object with any secret removed; shipped only when the
 	// config asks for it.
 	Raw json.RawMessage
@@ -58,6 +68,8 @@ func (o *Observation) Snapshot() Snapshot {
 		State: o.State, Severity: o.Severity, SeverityRaw: o.SeverityRaw,
 		Bypassed: o.Bypassed, UpdatedAt: o.UpdatedAt.UTC(), ClosedAt: o.ClosedAt.UTC(),
 		Title: o.Title, HTMLURL: o.HTMLURL,
+		Validity: o.Validity, PubliclyLeaked: o.PubliclyLeaked, Assignees: o.Assignees,
+		Tracks: SnapshotTracks,
 	}
 }
 

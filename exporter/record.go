@@ -51,7 +51,11 @@ const (
 	// ActionStateChanged is a change to or from a well-formed state the
 	// transition table has no rule for (GitHub adds states over time); the
 	// record carries both states rather than a guessed action.
-	ActionStateChanged = "state_changed"
+	ActionStateChanged    = "state_changed"
+	ActionValidityChanged = "validity_changed"
+	ActionPubliclyLeaked  = "publicly_leaked"
+	ActionAssigned        = "assigned"
+	ActionUnassigned      = "unassigned"
 )
 
 // Origin says which path observed the event.
@@ -87,26 +91,30 @@ type Record struct {
 
 // AlertInfo describes the alert an alert record is about.
 type AlertInfo struct {
-	Number        int        `json:"number"`
-	State         string     `json:"state"`
-	PreviousState string     `json:"previous_state,omitempty"`
-	Severity      string     `json:"severity,omitempty"`
-	SeverityRaw   string     `json:"severity_raw,omitempty"`
-	Title         string     `json:"title,omitempty"`
-	RuleID        string     `json:"rule_id,omitempty"`
-	GHSAID        string     `json:"ghsa_id,omitempty"`
-	CVEID         string     `json:"cve_id,omitempty"`
-	SecretType    string     `json:"secret_type,omitempty"`
-	Package       string     `json:"package,omitempty"`
-	Ecosystem     string     `json:"ecosystem,omitempty"`
-	Manifest      string     `json:"manifest,omitempty"`
-	Tool          string     `json:"tool,omitempty"`
-	Reason        string     `json:"reason,omitempty"`
-	Comment       string     `json:"comment,omitempty"`
-	Validity      string     `json:"validity,omitempty"`
-	HTMLURL       string     `json:"html_url,omitempty"`
-	CreatedAt     *time.Time `json:"created_at,omitempty"`
-	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
+	Number        int    `json:"number"`
+	State         string `json:"state"`
+	PreviousState string `json:"previous_state,omitempty"`
+	Severity      string `json:"severity,omitempty"`
+	SeverityRaw   string `json:"severity_raw,omitempty"`
+	Title         string `json:"title,omitempty"`
+	RuleID        string `json:"rule_id,omitempty"`
+	GHSAID        string `json:"ghsa_id,omitempty"`
+	CVEID         string `json:"cve_id,omitempty"`
+	SecretType    string `json:"secret_type,omitempty"`
+	Package       string `json:"package,omitempty"`
+	Ecosystem     string `json:"ecosystem,omitempty"`
+	Manifest      string `json:"manifest,omitempty"`
+	Tool          string `json:"tool,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	Comment       string `json:"comment,omitempty"`
+	Validity      string `json:"validity,omitempty"`
+	// PreviousValidity is set on validity_changed records.
+	PreviousValidity string `json:"previous_validity,omitempty"`
+	// Assignee is the login added or removed by assigned / unassigned.
+	Assignee  string     `json:"assignee,omitempty"`
+	HTMLURL   string     `json:"html_url,omitempty"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
 }
 
 // AuditInfo carries an audit-log entry.

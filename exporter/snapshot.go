@@ -1,6 +1,9 @@
 package exporter
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // AlertKey identifies an alert: the number alone is never unique.
 type AlertKey struct {
@@ -20,12 +23,24 @@ type Snapshot struct {
 	ClosedAt    time.Time `json:"c,omitzero"` // the current closing timestamp, if closed
 	Title       string    `json:"t,omitempty"`
 	HTMLURL     string    `json:"h,omitempty"`
+
+	Validity       string   `json:"y,omitempty"`
+	PubliclyLeaked bool     `json:"p,omitempty"`
+	Assignees      []string `json:"a,omitempty"`
+	// Tracks is SnapshotTracks when Validity, PubliclyLeaked and Assignees
+	// were recorded; older snapshots lack them, and the diff must not read
+	// their absence as a change.
+	Tracks int `json:"k,omitempty"`
 }
+
+// SnapshotTracks is the Tracks value of snapshots written by this version.
+const SnapshotTracks = 1
 
 // Equal reports whether two snapshots hold the same state (times compared
 // as instants).
 func (s Snapshot) Equal(o Snapshot) bool {
 	return s.State == o.State && s.Severity == o.Severity && s.SeverityRaw == o.SeverityRaw &&
 		s.Bypassed == o.Bypassed && s.UpdatedAt.Equal(o.UpdatedAt) && s.ClosedAt.Equal(o.ClosedAt) &&
-		s.Title == o.Title && s.HTMLURL == o.HTMLURL
+		s.Title == o.Title && s.HTMLURL == o.HTMLURL && s.Validity == o.Validity &&
+		s.PubliclyLeaked == o.PubliclyLeaked && slices.Equal(s.Assignees, o.Assignees) && s.Tracks == o.Tracks
 }

@@ -23,11 +23,6 @@ type checkRow struct {
 	Target, Check, Result, Fix string
 }
 
-// listenerChecks are online checks of listeners the daemon runs. The
-// webhook receiver, once it exists, appends its own here from the command's
-// wiring (listening address bound, TLS certificate loadable, secret set).
-var listenerChecks []func(ctx context.Context, cfg *config.Config) []checkRow
-
 // cmdCheck is the online check: it asks GitHub for one item of every list
 // and audit log the config names and proves every sink can deliver, prints
 // one table, then one line per problem saying what to do. It fails when
@@ -56,9 +51,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rows = append(rows, sinkRows...)
-	for _, lc := range listenerChecks {
-		rows = append(rows, lc(ctx, cfg)...)
-	}
+	rows = append(rows, checkWebhook(ctx, cfg, gh)...)
 	fmt.Fprintln(stdout, header)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tCHECK\tRESULT")

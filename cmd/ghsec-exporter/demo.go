@@ -71,6 +71,11 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 	cfg.GitHub.AuditLag = config.Duration(5 * time.Minute)
 	cfg.State.Path = o.StatePath
 	cfg.Sinks = []config.SinkEntry{{Name: "stdout", Type: "file"}}
+	secretFile := filepath.Join(dir, "webhook-secret")
+	if err := os.WriteFile(secretFile, []byte("demo-webhook-secret"), 0o600); err != nil {
+		return err
+	}
+	cfg.Webhook = &config.Webhook{Listen: "127.0.0.1:0", SecretFile: secretFile}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -82,6 +87,15 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		return err
 	}
 	defer app.Close()
+	// The simulator's org hook delivers signed webhooks to the real
+	// receiver: transitions arrive by webhook first, and the polls that
+	// follow find nothing new for them.
+	hooks := httptest.NewServer(app.WebhookHandler())
+	defer hooks.Close()
+	sim.AddHook(ghsim.Hook{URL: hooks.URL + cfg.Webhook.Path, Secret: []byte("demo-webhook-secret"), Org: "acme", APIBase: srv.URL})
+	for _, d := range sim.PendingDeliveries() {
+		sim.Drop(d.ID) // the backfill below covers what existed before the hook
+	}
 
 	cycle := func(what string) error {
 		before := app.GitHub().Limiter().Stats()
@@ -109,6 +123,9 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		fmt.Fprintf(stderr, "# step %d: %s\n", i+1, step.Desc)
 		if err := step.Run(); err != nil {
 			return fmt.Errorf("demo step %d: %w", i+1, err)
+		}
+		if n := len(sim.PendingDeliveries()); n > 0 {
+			fmt.Fprintf(stderr, "  webhook: %d signed deliveries, %d acknowledged after commit\n", n, sim.SendPending(ctx))
 		}
 		sim.Advance(time.Minute)
 		if err := cycle("poll"); err != nil {

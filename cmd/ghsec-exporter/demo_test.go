@@ -16,15 +16,17 @@ func TestDemo_ShowsEveryKindOfTransition(t *testing.T) {
 		t.Fatalf("demo exited %d\n%s", code, narration)
 	}
 	actions := map[string]bool{}
+	origins := map[string]int{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<22)
 	for sc.Scan() {
 		if err := recordschema.ValidateJSON(sc.Bytes()); err != nil {
 			t.Fatalf("%v\n%s", err, sc.Bytes())
 		}
-		var r struct{ Category, Action string }
+		var r struct{ Category, Action, Origin string }
 		_ = json.Unmarshal(sc.Bytes(), &r)
 		actions[r.Category+":"+r.Action] = true
+		origins[r.Origin]++
 	}
 	for _, want := range []string{"alert:created", "alert:dismissed", "alert:fixed", "alert:reopened", "alert:resolved",
 		"alert:push_protection_bypassed", "alert:reintroduced", "alert:severity_changed", "alert:auto_dismissed",
@@ -38,6 +40,9 @@ func TestDemo_ShowsEveryKindOfTransition(t *testing.T) {
 	}
 	if !strings.Contains(narration, "audit-log records can appear one step after") {
 		t.Errorf("the audit log's lag is not explained:\n%s", narration)
+	}
+	if origins["webhook"] == 0 || origins["poll"] == 0 || origins["backfill"] == 0 {
+		t.Errorf("demo must show webhook, poll and backfill records together: %v", origins)
 	}
 	if !strings.Contains(narration, "quiet poll") {
 		t.Errorf("narration incomplete:\n%s", narration)

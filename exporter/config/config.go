@@ -22,6 +22,7 @@ type Config struct {
 	Delivery  Delivery    `yaml:"delivery"`
 	Log       Log         `yaml:"log"`
 	Metrics   Metrics     `yaml:"metrics"`
+	Webhook   *Webhook    `yaml:"webhook"`
 	Sinks     []SinkEntry `yaml:"sinks"`
 }
 
@@ -328,6 +329,7 @@ func (c *Config) Validate() error {
 	if c.Metrics.Listen != "" {
 		add(HostPortField("metrics.listen", c.Metrics.Listen, "127.0.0.1:9464", false))
 	}
+	errs = append(errs, c.validateWebhook()...)
 	if len(c.Sinks) == 0 {
 		add(Field("sinks", nil, "missing: configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))
 	}

@@ -58,6 +58,8 @@ type App struct {
 	jobsMu   sync.Mutex
 	jobs     map[string]bool // running jobs, to skip overlapping runs
 	jobStats jobTracker
+
+	webhook *webhookState
 }
 
 // New opens the state file and builds the GitHub client and opts.Sinks. It
@@ -114,6 +116,9 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now,
 		Lag: cfg.GitHub.AuditLag.D(), Backfill: cfg.GitHub.AuditBackfill.D(),
 		Include: cfg.GitHub.AuditInclude, Phrase: cfg.GitHub.AuditPhrase, Notify: a.wakeAll,
+	}
+	if err := a.newWebhook(); err != nil {
+		return nil, err
 	}
 	ok = true
 	return a, nil

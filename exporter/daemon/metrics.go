@@ -87,7 +87,7 @@ var (
 type collector struct{ a *App }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRetries, descRetryWait, descDeadTotal, descFailing, descRequests, descReqFail, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descRefused, descPendingUn} {
+	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRetries, descRetryWait, descDeadTotal, descFailing, descRequests, descReqFail, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descRefused, descPendingUn, descWebhook, descWebhookRecords, descWebhookUp} {
 		ch <- d
 	}
 }
@@ -148,6 +148,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descJobOK, prometheus.GaugeValue, float64(s.LastSuccess.Unix()), name)
 		}
 	}
+	a.collectWebhook(ch)
 }
 
 // sinkHealth is what /healthz says about one sink's deliveries.
@@ -210,6 +211,10 @@ func (a *App) Handler() http.Handler {
 				status, code = "degraded: "+j+" failing", http.StatusServiceUnavailable
 			}
 		}
+		hook, hookFailed := a.webhook.health()
+		if hookFailed {
+			status, code = "degraded: webhook listener failed", http.StatusServiceUnavailable
+		}
 		body := map[string]any{"status": status, "jobs": jobs}
 		// refused alert items do not fail a job, but an operator must see them
 		_ = a.db.View(func(tx *state.Tx) error {
@@ -225,6 +230,7 @@ func (a *App) Handler() http.Handler {
 		w.WriteHeader(code)
 		body["sinks"] = sinks
 		body["github"] = a.productHealth()
+		body["webhook"] = hook
 		_ = json.NewEncoder(w).Encode(body)
 	})
 	return mux

@@ -45,6 +45,10 @@ func (a *App) Run(ctx context.Context) error {
 			}()
 		}
 	}
+	if a.webhook.handler != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.serveWebhook(ctx) }()
+	}
 	c := cron.New(cron.WithParser(config.CronParser))
 	jobs := []struct {
 		name, spec string
@@ -53,6 +57,12 @@ func (a *App) Run(ctx context.Context) error {
 		{"alerts", a.cfg.Schedules.Alerts, a.PollAlerts},
 		{"audit_log", a.cfg.Schedules.AuditLog, a.PollAudit},
 		{"reconcile", a.cfg.Schedules.Reconcile, a.Reconcile},
+	}
+	if w := a.cfg.Webhook; w != nil && w.Redelivery != nil {
+		jobs = append(jobs, struct {
+			name, spec string
+			fn         func(context.Context) error
+		}{"webhook_redelivery", w.Redelivery.Schedule, a.Redeliver})
 	}
 	for _, j := range jobs {
 		if _, err := c.AddFunc(j.spec, func() { a.runJob(ctx, j.name, j.fn) }); err != nil {

@@ -76,6 +76,7 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 			return o, fmt.Errorf("decode %s alert %s#%d: time %s is out of range", src, o.Key.Repo, o.Key.Number, t.Format(time.RFC3339))
 		}
 	}
+	readExtras(&o, raw)
 	if includeRaw {
 		o.Raw = validUTF8JSON(withoutSecret(raw))
 	}

@@ -34,6 +34,7 @@ func (s *Sim) CreateAlert(kind Kind, repoName string, spec AlertSpec) int {
 	case SecretScanning:
 		s.alertAudit(a, "secret_scanning_alert.create", "github-secret-scanning[bot]", a.created, nil)
 	}
+	s.queueHooks(a, "create", "", "")
 	return a.number
 }
 
@@ -56,6 +57,7 @@ func (s *Sim) mutate(kind Kind, repoName string, number int, op string, f func(a
 	if a == nil {
 		return fmt.Errorf("%s %s alert %s#%d: %w", op, kind, repoName, number, ErrNotFound)
 	}
+	prevState := a.state
 	action, actor, fields, err := f(a, now)
 	if err != nil {
 		return fmt.Errorf("%s %s alert %s#%d: %w", op, kind, repoName, number, err)
@@ -65,6 +67,11 @@ func (s *Sim) mutate(kind Kind, repoName string, number int, op string, f func(a
 	if action != "" {
 		s.alertAudit(a, action, actor, now, fields)
 	}
+	if s.sender == "" {
+		s.sender = actor
+	}
+	s.queueHooks(a, op, prevState, s.sender)
+	s.sender = ""
 	return nil
 }
 
@@ -73,6 +80,7 @@ func (s *Sim) mutate(kind Kind, repoName string, number int, op string, f func(a
 // (ErrUnsupported).
 func (s *Sim) Dismiss(kind Kind, repo string, number int, actor, reason, comment string) error {
 	return s.mutate(kind, repo, number, "dismiss", func(a *alert, now time.Time) (string, string, map[string]any, error) {
+		s.sender = actor
 		if kind == SecretScanning {
 			return "", "", nil, ErrUnsupported
 		}
@@ -118,6 +126,7 @@ func (s *Sim) Fix(kind Kind, repo string, number int) error {
 // protection bypass of a secret scanning alert stays.
 func (s *Sim) Reopen(kind Kind, repo string, number int, actor string) error {
 	return s.mutate(kind, repo, number, "reopen", func(a *alert, _ time.Time) (string, string, map[string]any, error) {
+		s.sender = actor
 		prev := a.state
 		clearClosed(a)
 		a.state = "open"

@@ -79,6 +79,8 @@ type alert struct {
 	bypassed          bool
 	bypassedBy        string
 	bypassedAt        time.Time
+	leaked            bool   // secret scanning publicly_leaked
+	assignee          string // secret scanning assigned_to
 }
 
 func kindIndex(k Kind) int {

@@ -201,7 +201,7 @@ func (s *Sim) renderSecretScanning(a *alert, b bases, hideSecret bool) ssJSON {
 	out.BypassRequestReviewer, out.BypassReviewerComment = nullJSON, nullJSON
 	out.BypassRequestComment, out.BypassRequestHTMLURL = nullJSON, nullJSON
 	out.MultiRepo, out.IsBase64Encoded, out.HasMoreLocations = &f, &f, &f
-	out.AssignedTo = nullJSON
+	out.AssignedTo = s.userRaw(b, a.assignee)
 	blob, commit := hexID(a.id, 2), hexID(a.id, 3)
 	line := int(a.id%200) + 1
 	out.FirstLocationDetected = &ssLocation{
@@ -210,7 +210,8 @@ func (s *Sim) renderSecretScanning(a *alert, b bases, hideSecret bool) ssJSON {
 		CommitSHA: commit, CommitURL: b.api + "/repos/" + a.repo.full + "/git/commits/" + commit,
 	}
 	if b.full {
-		out.PubliclyLeaked = &f
+		leaked := a.leaked
+		out.PubliclyLeaked = &leaked
 	}
 	return out
 }

@@ -185,7 +185,7 @@ func (s *Sim) authenticate(r *http.Request) (string, bool) {
 	if scheme, v, ok := strings.Cut(h, " "); ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) {
 		tok = strings.TrimSpace(v)
 	}
-	if s.opts.Token == "" {
+	if s.opts.Token == "" || s.isAppJWT(r) {
 		return tok, true
 	}
 	return tok, tok == s.opts.Token
@@ -193,6 +193,11 @@ func (s *Sim) authenticate(r *http.Request) (string, bool) {
 
 // route dispatches a request path to its handler.
 func (s *Sim) route(r *http.Request, now time.Time) *response {
+	if seg, ok := hookSegments(r.URL.Path, s.prefix); ok {
+		if resp, ok := s.routeHooks(r, seg); ok {
+			return resp
+		}
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return errResponse(notFound())
 	}

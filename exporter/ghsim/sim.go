@@ -78,22 +78,26 @@ type Sim struct {
 	clockMu sync.Mutex
 	manual  time.Time
 
-	mu          sync.Mutex
-	orgs        map[string]*org
-	enterprises map[string]*enterprise
-	repos       map[string]*repo
-	nextID      int64
-	version     [3]uint64 // bumped on every change of that kind's alerts
-	cache       map[indexKey]*sortedIndex
-	auditSeq    int64
-	reqSeq      uint64
-	rng         uint64
-	buckets     map[string]*bucket
-	requests    []Request
-	faults      []*Fault
-	users       map[string][]byte // rendered user objects by base+login
-	denials     []Denial
-	noAudit     map[string]bool // orgs whose audit log answers 404
+	mu           sync.Mutex
+	orgs         map[string]*org
+	enterprises  map[string]*enterprise
+	repos        map[string]*repo
+	nextID       int64
+	version      [3]uint64 // bumped on every change of that kind's alerts
+	cache        map[indexKey]*sortedIndex
+	auditSeq     int64
+	reqSeq       uint64
+	rng          uint64
+	buckets      map[string]*bucket
+	requests     []Request
+	faults       []*Fault
+	users        map[string][]byte // rendered user objects by base+login
+	hooks        []*hook
+	sender       string // who the mutation in progress is by (webhook sender)
+	deliveries   []*HookDelivery
+	redeliveries int
+	denials      []Denial
+	noAudit      map[string]bool // orgs whose audit log answers 404
 }
 
 // New returns a simulator. It panics on an unknown Product, a programming

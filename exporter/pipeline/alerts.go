@@ -118,27 +118,11 @@ func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin)
 	err := p.DB.Update(func(tx *state.Tx) error {
 		n = 0
 		for i := range page {
-			o := &page[i]
-			prev, ok, err := tx.Snapshot(o.Key)
+			k, err := p.diffOne(tx, &page[i], origin, now)
 			if err != nil {
 				return err
 			}
-			var pp *exporter.Snapshot
-			if ok {
-				pp = &prev
-			}
-			next := o.Snapshot()
-			if ok && prev.Equal(next) {
-				continue
-			}
-			recs := exporter.Diff(pp, o, origin, now)
-			if err := tx.PutSnapshot(o.Key, next); err != nil {
-				return err
-			}
-			if err := p.appendAll(tx, recs); err != nil {
-				return err
-			}
-			n += len(recs)
+			n += k
 		}
 		return nil
 	})
@@ -149,6 +133,34 @@ func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin)
 		p.Notify()
 	}
 	return n, nil
+}
+
+// diffOne diffs one observation against its stored snapshot inside tx,
+// stores the new snapshot and appends the records to every outbox. An
+// observation older than the snapshot (by updated_at) — an out-of-order
+// webhook, or a poll answered by a replica that has not caught up — is
+// skipped: it must never move the snapshot back or emit a false reopen.
+func (p *Poller) diffOne(tx *state.Tx, o *exporter.Observation, origin exporter.Origin, now time.Time) (int, error) {
+	prev, ok, err := tx.Snapshot(o.Key)
+	if err != nil {
+		return 0, err
+	}
+	var pp *exporter.Snapshot
+	if ok {
+		pp = &prev
+	}
+	next := o.Snapshot()
+	if ok && (prev.Equal(next) || o.UpdatedAt.Before(prev.UpdatedAt)) {
+		return 0, nil
+	}
+	recs := exporter.Diff(pp, o, origin, now)
+	if err := tx.PutSnapshot(o.Key, next); err != nil {
+		return 0, err
+	}
+	if err := p.appendAll(tx, recs); err != nil {
+		return 0, err
+	}
+	return len(recs), nil
 }
 
 func (p *Poller) appendAll(tx *state.Tx, recs []exporter.Record) error {

@@ -1,0 +1,112 @@
+package daemon
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+)
+
+// waitFor waits for cond, an observable event of the system under test.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRun_WebhookListener_EndToEnd(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	e.sim.AddRepo("acme/widgets")
+	e.sim.AddRepo("other/solo")
+	secretFile := filepath.Join(e.dir, "webhook-secret")
+	must(t, os.WriteFile(secretFile, []byte(hookSecret), 0o600))
+	e.cfg.Webhook = &config.Webhook{Listen: "127.0.0.1:0", Path: config.DefaultWebhookPath, SecretFile: secretFile}
+	a := e.app(Options{})
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	addr := a.WebhookAddr(ctx)
+	if addr == "" {
+		t.Fatal("listener not bound")
+	}
+	waitFor(t, "the first poll", func() bool { return a.jobStats.snapshot()["alerts"].Runs > 0 })
+	e.sim.AddHook(ghsim.Hook{URL: "http://" + addr + config.DefaultWebhookPath, Secret: []byte(hookSecret), Org: "acme", APIBase: e.srv.URL})
+	e.sim.CreateAlert(ghsim.SecretScanning, "acme/widgets", ghsim.AlertSpec{SecretType: "aws_access_key_id", Secret: leaked})
+	if n := e.sim.SendPending(ctx); n != 1 {
+		t.Fatalf("delivery not acknowledged")
+	}
+	resp, err := http.Post("http://"+addr+config.DefaultWebhookPath, "application/json", strings.NewReader(`{"action":"created"}`))
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned POST: %d", resp.StatusCode)
+	}
+	waitFor(t, "the webhook's record in the sink", func() bool { return len(e.records()) > 0 })
+	equalLines(t, "listener", summary(e.records()), []string{"secret_scanning acme/widgets#1 created (webhook)"})
+
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	metrics := get(t, srv.URL+"/metrics", 200)
+	for _, want := range []string{
+		`ghsec_webhook_deliveries_total{result="accepted"} 1`,
+		`ghsec_webhook_deliveries_total{result="unauthorized"} 1`,
+		`ghsec_webhook_deliveries_total{result="received"} 2`,
+		`ghsec_webhook_records_total 1`,
+		`ghsec_webhook_listener_up 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"webhook":{"deliveries"`) || !strings.Contains(h, `"state":"listening"`) {
+		t.Errorf("healthz lacks the listener: %s", h)
+	}
+	if strings.Contains(metrics+e.cfg.Webhook.SecretFile, hookSecret) {
+		t.Error("secret exposed")
+	}
+}
+
+func TestRun_WebhookListenerFailure_ShowsInHealth(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	secretFile := filepath.Join(e.dir, "webhook-secret")
+	must(t, os.WriteFile(secretFile, []byte(hookSecret), 0o600))
+	e.cfg.Webhook = &config.Webhook{Listen: "256.0.0.1:1", Path: config.DefaultWebhookPath, SecretFile: secretFile}
+	a := e.app(Options{})
+	defer a.Close()
+	a.webhook.handler.Stats() // configured
+	go a.serveWebhook(context.Background())
+	if addr := a.WebhookAddr(context.Background()); addr != "" {
+		t.Fatalf("bound %s", addr)
+	}
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	if h := get(t, srv.URL+"/healthz", 503); !strings.Contains(h, "webhook listener failed") {
+		t.Errorf("healthz: %s", h)
+	}
+}
+
+func TestNew_EmptyWebhookSecretIsAConfigError(t *testing.T) {
+	e := newEnv(t, "dotcom")
+	secretFile := filepath.Join(e.dir, "webhook-secret")
+	must(t, os.WriteFile(secretFile, []byte("\n"), 0o600))
+	e.cfg.Webhook = &config.Webhook{Listen: "127.0.0.1:0", Path: config.DefaultWebhookPath, SecretFile: secretFile}
+	_, err := New(e.cfg, Options{Sinks: sinksOf(t, e.cfg, nil)})
+	if err == nil || !strings.Contains(err.Error(), "webhook.secret_file") || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,137 @@
+package ghapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+)
+
+// HookRef names a webhook whose deliveries can be listed: an org hook
+// (Org + ID), a repository hook (Repo + ID) or the GitHub App's own hook (App).
+type HookRef struct {
+	Org  string
+	Repo string // owner/name
+	ID   int64
+	App  bool
+}
+
+// String names the hook in logs and errors.
+func (h HookRef) String() string {
+	switch {
+	case h.App:
+		return "app hook"
+	case h.Repo != "":
+		return fmt.Sprintf("repo %s hook %d", h.Repo, h.ID)
+	}
+	return fmt.Sprintf("org %s hook %d", h.Org, h.ID)
+}
+
+// HookDelivery is one delivery attempt as GitHub lists it.
+type HookDelivery struct {
+	ID          int64
+	GUID        string
+	DeliveredAt time.Time
+	StatusCode  int
+	Redelivery  bool
+	Event       string
+}
+
+// ListHookDeliveries lists a hook's deliveries newest first, stopping at
+// the first one older than since.
+func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.Time) ([]HookDelivery, error) {
+	gh, err := c.hookClient(h)
+	if err != nil {
+		return nil, err
+	}
+	opts := &github.ListCursorOptions{PerPage: 100}
+	var out []HookDelivery
+	for {
+		var page []*github.HookDelivery
+		var resp *github.Response
+		switch {
+		case h.App:
+			page, resp, err = gh.Apps.ListHookDeliveries(ctx, opts)
+		case h.Repo != "":
+			owner, name, _ := strings.Cut(h.Repo, "/")
+			page, resp, err = gh.Repositories.ListHookDeliveries(ctx, owner, name, h.ID, opts)
+		default:
+			page, resp, err = gh.Organizations.ListHookDeliveries(ctx, h.Org, h.ID, opts)
+		}
+		if err != nil {
+			return out, fmt.Errorf("list deliveries of %s: %w", h, describe(err))
+		}
+		for _, d := range page {
+			at := d.GetDeliveredAt().Time
+			if at.Before(since) {
+				return out, nil
+			}
+			out = append(out, HookDelivery{
+				ID: d.GetID(), GUID: d.GetGUID(), DeliveredAt: at, StatusCode: d.GetStatusCode(),
+				Redelivery: d.GetRedelivery(), Event: d.GetEvent(),
+			})
+		}
+		if resp.Cursor == "" || len(page) == 0 {
+			return out, nil
+		}
+		opts.Cursor = resp.Cursor
+	}
+}
+
+// Redeliver asks GitHub to deliver a delivery again (it answers 202 and
+// sends it shortly after, as a new attempt with the same GUID).
+func (c *Client) Redeliver(ctx context.Context, h HookRef, deliveryID int64) error {
+	gh, err := c.hookClient(h)
+	if err != nil {
+		return err
+	}
+	switch {
+	case h.App:
+		_, _, err = gh.Apps.RedeliverHookDelivery(ctx, deliveryID)
+	case h.Repo != "":
+		owner, name, _ := strings.Cut(h.Repo, "/")
+		_, _, err = gh.Repositories.RedeliverHookDelivery(ctx, owner, name, h.ID, deliveryID)
+	default:
+		_, _, err = gh.Organizations.RedeliverHookDelivery(ctx, h.Org, h.ID, deliveryID)
+	}
+	// go-github reports 202 Accepted as *github.AcceptedError: success here.
+	var accepted *github.AcceptedError
+	if errors.As(err, &accepted) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("redeliver delivery %d of %s: %w", deliveryID, h, describe(err))
+	}
+	return nil
+}
+
+var appClients sync.Map // *Client → *github.Client
+
+// hookClient is the client for h: the App's hook needs the App's JWT, not
+// an installation token.
+func (c *Client) hookClient(h HookRef) (*github.Client, error) {
+	if !h.App {
+		return c.gh, nil
+	}
+	if v, ok := appClients.Load(c); ok {
+		return v.(*github.Client), nil
+	}
+	if c.opts.App == nil {
+		return nil, fmt.Errorf("list deliveries of the app hook: github.app is not configured")
+	}
+	atr, err := ghinstallation.NewAppsTransport(c.limiter, c.opts.App.AppID, c.opts.App.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("github app auth: %w", err)
+	}
+	atr.BaseURL = strings.TrimSuffix(c.opts.BaseURL, "/")
+	gh := github.NewClient(&http.Client{Transport: atr})
+	gh.BaseURL, gh.UserAgent = c.gh.BaseURL, c.gh.UserAgent
+	v, _ := appClients.LoadOrStore(c, gh)
+	return v.(*github.Client), nil
+}

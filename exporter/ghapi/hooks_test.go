@@ -1,0 +1,81 @@
+package ghapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/internal/openapicheck"
+)
+
+// The hook deliveries API of every hook kind, against the simulator, with
+// every request checked against GitHub's OpenAPI description of the product;
+// the App's hook is read with the App's JWT, not an installation token.
+func TestHookDeliveries_EveryHookKindAndProduct(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	for product, spec := range map[string]string{"dotcom": "api.github.com", "ghec": "ghec", "ghes": "ghes-3.19"} {
+		t.Run(product, func(t *testing.T) {
+			sim := ghsim.New(ghsim.Options{Product: product}) // no token check: the App JWT is checked below
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			base := srv.URL + "/"
+			if product == "ghes" {
+				base += "api/v3/"
+			}
+			hooks := []HookRef{{Org: "acme"}, {Repo: "acme/widgets"}, {App: true}}
+			hooks[0].ID = sim.AddHook(ghsim.Hook{URL: "http://127.0.0.1:1/unreachable", Secret: []byte("s"), Org: "acme", APIBase: srv.URL})
+			hooks[1].ID = sim.AddHook(ghsim.Hook{URL: "http://127.0.0.1:1/unreachable", Secret: []byte("s"), Repo: "acme/widgets", APIBase: srv.URL})
+			sim.AddHook(ghsim.Hook{URL: "http://127.0.0.1:1/unreachable", Secret: []byte("s"), App: true, APIBase: srv.URL})
+			sim.AddRepo("acme/widgets")
+			for i := 0; i < 3; i++ {
+				sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{})
+			}
+			for _, d := range sim.PendingDeliveries() {
+				sim.Drop(d.ID)
+			}
+			c, err := New(Options{BaseURL: base, Product: product, App: &AppAuth{AppID: 1, InstallationID: 2, PrivateKey: pemKey}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for _, h := range hooks {
+				ds, err := c.ListHookDeliveries(ctx, h, sim.Now().Add(-72*60*60*1e9))
+				if err != nil {
+					t.Fatalf("%s: %v", h, err)
+				}
+				if len(ds) != 3 || ds[0].StatusCode != 0 || ds[0].GUID == "" {
+					t.Fatalf("%s: %+v", h, ds)
+				}
+				if err := c.Redeliver(ctx, h, ds[0].ID); err != nil {
+					t.Fatalf("%s: %v", h, err)
+				}
+			}
+			if sim.Redeliveries() != 3 {
+				t.Fatalf("redeliveries %d", sim.Redeliveries())
+			}
+			var reqs []openapicheck.Req
+			for _, r := range sim.Requests() {
+				if strings.Contains(r.Path, "/app/hook/") {
+					if a := r.Header.Get("Authorization"); !strings.HasPrefix(a, "Bearer ") || strings.Count(a, ".") != 2 {
+						t.Errorf("app hook request without the App's JWT: %q", a)
+					}
+				}
+				reqs = append(reqs, openapicheck.Req{Method: r.Method, URL: &url.URL{Path: r.Path, RawQuery: r.Query.Encode()}})
+			}
+			if err := openapicheck.Load(t, spec).CheckAll(reqs); err != nil {
+				t.Errorf("requests not valid against GitHub's %s description:\n%v", product, err)
+			}
+		})
+	}
+}

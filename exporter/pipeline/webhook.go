@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// DeliverySet is the seen-set of webhook delivery GUIDs.
+const DeliverySet = "webhook_deliveries"
+
+// DeliveryRetention is how long a delivery GUID is remembered: longer than
+// the longest redelivery window GitHub offers (GHES keeps 7 days).
+const DeliveryRetention = 8 * 24 * time.Hour
+
+// WebhookResult says what one delivery did.
+type WebhookResult struct {
+	Records   int
+	Duplicate bool // the GUID was processed before: nothing emitted
+}
+
+// CommitWebhook diffs the alert of one webhook delivery against its stored
+// snapshot exactly as a poll does and, in ONE transaction, stores the
+// snapshot, marks the delivery GUID seen and appends the records (origin
+// webhook) to every sink's outbox. A GUID already seen commits nothing.
+// When it returns nil the delivery is durable and may be acknowledged; an
+// error means nothing was stored.
+func (p *Poller) CommitWebhook(guid string, o exporter.Observation) (WebhookResult, error) {
+	var res WebhookResult
+	now := p.Now().UTC()
+	err := p.DB.Update(func(tx *state.Tx) error {
+		res = WebhookResult{}
+		if guid != "" && tx.Seen(DeliverySet, guid) {
+			res.Duplicate = true
+			return nil
+		}
+		n, err := p.diffOne(tx, &o, exporter.OriginWebhook, now)
+		if err != nil {
+			return err
+		}
+		res.Records = n
+		if guid == "" {
+			return nil
+		}
+		return tx.MarkSeen(DeliverySet, guid, now.UnixMilli())
+	})
+	if err != nil {
+		return WebhookResult{}, fmt.Errorf("commit webhook delivery %s for %s %s#%d: %w", guid, o.Key.Source, o.Key.Repo, o.Key.Number, err)
+	}
+	if res.Records > 0 && p.Notify != nil {
+		p.Notify()
+	}
+	return res, nil
+}
+
+// MarkDelivery records a delivery GUID as processed without an alert (an
+// ignored or out-of-scope delivery), so the redelivery job never asks for it.
+func (p *Poller) MarkDelivery(guid string) error {
+	if guid == "" {
+		return nil
+	}
+	now := p.Now().UTC()
+	err := p.DB.Update(func(tx *state.Tx) error {
+		if tx.Seen(DeliverySet, guid) {
+			return nil
+		}
+		return tx.MarkSeen(DeliverySet, guid, now.UnixMilli())
+	})
+	if err != nil {
+		return fmt.Errorf("mark webhook delivery %s: %w", guid, err)
+	}
+	return nil
+}
+
+// DeliverySeen reports whether a delivery GUID was processed.
+func (p *Poller) DeliverySeen(guid string) (bool, error) {
+	var seen bool
+	err := p.DB.View(func(tx *state.Tx) error { seen = tx.Seen(DeliverySet, guid); return nil })
+	return seen, err
+}
+
+// PruneDeliveries forgets delivery GUIDs older than DeliveryRetention.
+func (p *Poller) PruneDeliveries() (int, error) {
+	cut := p.Now().Add(-DeliveryRetention).UnixMilli()
+	var n int
+	err := p.DB.Update(func(tx *state.Tx) error {
+		var err error
+		n, err = tx.PruneSeen(DeliverySet, cut)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
+	}
+	return n, nil
+}

@@ -14,6 +14,13 @@ import (
 // decodeAlert turns one list item into an Observation. scope supplies the
 // repository for repo-level lists, whose items carry none.
 func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeRaw bool) (exporter.Observation, error) {
+	return decodeAlertState(src, raw, scope, includeRaw, "")
+}
+
+// decodeAlertState is decodeAlert with the state to assume when the object
+// names none (older webhook payloads, whose action implies it); "" assumes
+// nothing and such an object is refused.
+func decodeAlertState(src exporter.Source, raw json.RawMessage, scope Scope, includeRaw bool, implied string) (exporter.Observation, error) {
 	var o exporter.Observation
 	var err error
 	switch src {
@@ -59,6 +66,9 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 	}
 	// A null or garbled state is refused here, never diffed: it would
 	// become an empty or made-up action, and a false reopen once it clears.
+	if o.State == "" {
+		o.State = implied
+	}
 	if !exporter.WellFormedState(o.State) {
 		return o, fmt.Errorf("decode %s alert %s#%d: state %q is not an alert state", src, o.Key.Repo, o.Key.Number, truncate(o.State, 60))
 	}

@@ -52,12 +52,14 @@ func readExtras(o *exporter.Observation, raw json.RawMessage) {
 // Observation a poll of the same alert builds: a webhook's alert has the REST
 // alert's shape, and its repository comes from the delivery's `repository`
 // (repo is its full name). It fails when the object cannot be decoded or
-// names no alert number.
-func DecodeWebhookAlert(src exporter.Source, raw json.RawMessage, repo, enterprise string, includeRaw bool) (exporter.Observation, error) {
+// names no alert number. implied is the state to assume when the object
+// names none (older secret scanning payloads, whose action says it); ""
+// refuses such an object like a poll does.
+func DecodeWebhookAlert(src exporter.Source, raw json.RawMessage, repo, enterprise string, includeRaw bool, implied string) (exporter.Observation, error) {
 	if repo == "" {
 		return exporter.Observation{}, fmt.Errorf("decode %s webhook alert: no repository", src)
 	}
-	o, err := decodeAlert(src, raw, Scope{Kind: ScopeRepo, Name: repo}, includeRaw)
+	o, err := decodeAlertState(src, raw, Scope{Kind: ScopeRepo, Name: repo}, includeRaw, implied)
 	if err != nil {
 		return o, err
 	}

@@ -89,13 +89,10 @@ func Decode(event string, body []byte, includeRaw bool) (Event, error) {
 	if err := json.Unmarshal(env.Alert, &probe); err != nil {
 		return ev, fmt.Errorf("decode %s alert: %w", event, err)
 	}
-	o, err := ghapi.DecodeWebhookAlert(src, env.Alert, ev.Repo, ev.Enterprise, includeRaw)
-	if err != nil {
-		return ev, err
-	}
+	implied := ""
 	if probe.State == nil || *probe.State == "" {
 		// older secret scanning payloads omit the state; the action says it
-		if o.State = impliedState(event, env.Action); o.State == "" {
+		if implied = impliedState(event, env.Action); implied == "" {
 			ev.Ignored = "alert object has no state"
 			return ev, nil
 		}
@@ -103,6 +100,10 @@ func Decode(event string, body []byte, includeRaw bool) (Event, error) {
 	if probe.CreatedAt == nil && probe.UpdatedAt == nil {
 		ev.Ignored = "alert object has no created_at or updated_at: it cannot be ordered against the stored state"
 		return ev, nil
+	}
+	o, err := ghapi.DecodeWebhookAlert(src, env.Alert, ev.Repo, ev.Enterprise, includeRaw, implied)
+	if err != nil {
+		return ev, err
 	}
 	if probe.UpdatedAt == nil {
 		// Some code scanning payloads lack updated_at. The latest time the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
@@ -35,7 +36,16 @@ type Options struct {
 	IncludeRaw  bool
 	Concurrency int // default DefaultConcurrency
 	Logger      *slog.Logger
+	// Now is the clock that spaces the warnings about refused signatures;
+	// nil means time.Now.
+	Now func() time.Time
 }
+
+// rejectLogEvery spaces the warnings about refused signatures: anyone who
+// can reach the listener can send them, and the log must not become theirs.
+// The ghsec_webhook_deliveries_total{result="unauthorized"} counter counts
+// every one.
+const rejectLogEvery = time.Minute
 
 // Stats count deliveries by outcome.
 type Stats struct {
@@ -57,6 +67,10 @@ type Handler struct {
 	sem    chan struct{}
 	warned sync.Map // owner → struct{}: one warning per unknown owner
 
+	rejectMu     sync.Mutex
+	rejectLogged time.Time // when the last refused signature was logged
+	rejectSilent uint64    // refused since then, not logged
+
 	received, accepted, duplicates, unauthorized, tooLarge, ignored, outOfScope, failed, records atomic.Uint64
 }
 
@@ -74,6 +88,9 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Handler{opts: opts, log: opts.Logger, sem: make(chan struct{}, opts.Concurrency)}, nil
 }
@@ -123,7 +140,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	event := r.Header.Get("X-GitHub-Event")
 	if err := Verify(h.opts.Secret, r.Header.Get(SignatureHeader), body); err != nil {
 		h.unauthorized.Add(1)
-		h.log.Warn("webhook delivery rejected: bad signature", "delivery", guid, "remote", r.RemoteAddr, "err", err)
+		h.logRejected(guid, r.RemoteAddr, err)
 		http.Error(w, "signature required", http.StatusUnauthorized)
 		return
 	}
@@ -183,4 +200,21 @@ func (h *Handler) handle(_ context.Context, w http.ResponseWriter, guid, event s
 	}
 	log.Info("webhook delivery", "records", res.Records, "duplicate", res.Duplicate)
 	w.WriteHeader(http.StatusOK)
+}
+
+// logRejected warns about a refused signature at most once a minute, saying
+// how many were refused unlogged since the previous warning.
+func (h *Handler) logRejected(guid, remote string, err error) {
+	h.rejectMu.Lock()
+	now := h.opts.Now()
+	if !h.rejectLogged.IsZero() && now.Sub(h.rejectLogged) < rejectLogEvery {
+		h.rejectSilent++
+		h.rejectMu.Unlock()
+		return
+	}
+	silent := h.rejectSilent
+	h.rejectLogged, h.rejectSilent = now, 0
+	h.rejectMu.Unlock()
+	h.log.Warn("webhook delivery rejected: bad signature", "delivery", guid, "remote", remote,
+		"unlogged_since_last", silent, "err", err)
 }

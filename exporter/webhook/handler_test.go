@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordschema"
 )
@@ -138,5 +139,29 @@ func TestHandler_BodyOverGitHubsCapIs413(t *testing.T) {
 	}
 	if st := r.h.Stats(); st.TooLarge != 2 || r.commit.calls.Load() != 0 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// Refused signatures are counted one by one but warned about at most once
+// a minute, with how many went unlogged: whoever can reach the listener
+// must not be able to fill the log.
+func TestHandler_RefusedSignaturesWarnOncePerMinute(t *testing.T) {
+	r := newRig(t)
+	for range 50 {
+		if w := r.post("ping", "g", []byte(`{}`), "sha256=00"); w.Code != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401", w.Code)
+		}
+	}
+	if n := strings.Count(r.logs.String(), "bad signature"); n != 1 {
+		t.Fatalf("%d warnings for 50 refusals within a minute, want 1:\n%s", n, r.logs.String())
+	}
+	r.advance(time.Minute)
+	r.post("ping", "g", []byte(`{}`), "-")
+	logs := r.logs.String()
+	if n := strings.Count(logs, "bad signature"); n != 2 || !strings.Contains(logs, "unlogged_since_last=49") {
+		t.Fatalf("after a minute: %d warnings, want 2 with 49 unlogged:\n%s", n, logs)
+	}
+	if st := r.h.Stats(); st.Unauthorized != 51 {
+		t.Errorf("Unauthorized = %d, want 51", st.Unauthorized)
 	}
 }

@@ -50,7 +50,13 @@ type rig struct {
 	commit *counting
 	h      *Handler
 	logs   *lockedBuf
+
+	mu  sync.Mutex
+	now time.Time // the handler's clock
 }
+
+// advance moves the handler's clock.
+func (r *rig) advance(d time.Duration) { r.mu.Lock(); r.now = r.now.Add(d); r.mu.Unlock() }
 
 // newRig is a Handler committing through a real pipeline.Poller into a
 // real state file, scoped to the org "acme" and the repo "Codertocat/Hello-World".
@@ -66,8 +72,9 @@ func newRig(t testing.TB, opts ...state.Options) *rig {
 	}
 	t.Cleanup(func() { db.Close() })
 	p := &pipeline.Poller{DB: db, Sinks: []string{"out"}, Now: func() time.Time { return testNow }}
-	r := &rig{t: t, db: db, commit: &counting{next: p}, logs: &lockedBuf{}}
+	r := &rig{t: t, db: db, commit: &counting{next: p}, logs: &lockedBuf{}, now: testNow}
 	r.h, err = New(Options{
+		Now:    func() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now },
 		Secret: []byte(testSecret), Commit: r.commit,
 		InScope: func(repo, _ string) bool {
 			return strings.HasPrefix(strings.ToLower(repo), "acme/") || strings.EqualFold(repo, "Codertocat/Hello-World")

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"time"
 )
@@ -53,7 +54,12 @@ func (c *Config) validateWebhook() []error {
 			errs = append(errs, err)
 		}
 	}
-	add(HostPortField("webhook.listen", w.Listen, "127.0.0.1:9465", false))
+	listen := w.Listen
+	if h, p, err := net.SplitHostPort(listen); err == nil && p == "0" {
+		// any free port: the demo and tests read the bound address back
+		listen = net.JoinHostPort(h, "9465")
+	}
+	add(HostPortField("webhook.listen", listen, "127.0.0.1:9465", false))
 	if w.Path == "" {
 		w.Path = DefaultWebhookPath
 	}

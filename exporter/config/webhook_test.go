@@ -29,6 +29,9 @@ func TestDecode_Webhook(t *testing.T) {
 		{"no secret", "  secret_file: /run/credentials/ghsec-exporter.service/webhook-secret\n", "", "webhook.secret_file: missing"},
 		{"both secrets", "  secret_file:", "  secret_env: X\n  secret_file:", "not both"},
 		{"bad listen", "127.0.0.1:9465", "localhost", `webhook.listen: must be host:port such as 127.0.0.1:9465 (got "localhost")`},
+		{"port out of range", "127.0.0.1:9465", "127.0.0.1:99999", `webhook.listen: port must be a number from 1 to 65535 (got "127.0.0.1:99999")`},
+		{"every second", "    hooks:", "    schedule: \"@every 0s\"\n    hooks:", "webhook.redelivery.schedule: @every needs a positive whole number of seconds"},
+		{"token as env name", "  secret_file: /run/credentials/ghsec-exporter.service/webhook-secret\n", "  secret_env: ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "webhook.secret"},
 		{"cert without key", "  listen:", "  tls_cert_file: /c.pem\n  listen:", "webhook.tls_key_file: set both"},
 		{"hook without id", "{org: acme, id: 12345678}", "{org: acme}", "webhook.redelivery.hooks[0].id: must be the hook's numeric id"},
 		{"hook org and repo", "{org: acme, id: 12345678}", "{org: acme, repo: a/b, id: 1}", "webhook.redelivery.hooks[0]: set exactly one of org or repo"},
@@ -42,6 +45,9 @@ func TestDecode_Webhook(t *testing.T) {
 			_, err := Decode(strings.NewReader(y))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		if strings.Contains(err.Error(), "ghp_") {
+				t.Errorf("the error echoes a token-like value: %v", err)
 			}
 		})
 	}

@@ -46,7 +46,7 @@ func TestDecode_Webhook(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
-		if strings.Contains(err.Error(), "ghp_") {
+			if strings.Contains(err.Error(), "ghp_") {
 				t.Errorf("the error echoes a token-like value: %v", err)
 			}
 		})

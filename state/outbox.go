@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -16,14 +17,24 @@ type Item struct {
 }
 
 func nested(tx *bolt.Tx, parent []byte, name string, create bool) (*bolt.Bucket, error) {
-	if err := validSinkName(name); err != nil {
+	err := validSinkName(name)
+	if err != nil {
 		return nil, err
 	}
 	p := tx.Bucket(parent)
+	var b *bolt.Bucket
 	if !create {
-		return p.Bucket([]byte(name)), nil
+		b = p.Bucket([]byte(name))
+	} else if b, err = p.CreateBucketIfNotExists([]byte(name)); err != nil {
+		return nil, err
 	}
-	return p.CreateBucketIfNotExists([]byte(name))
+	if b != nil && (bytes.Equal(parent, bucketOutbox) || bytes.Equal(parent, bucketDead)) {
+		// Outbox and dead-letter keys are sequence numbers, so new keys land
+		// on the last page: splitting it full instead of half full halves
+		// the file for a queued backlog.
+		b.FillPercent = 1.0
+	}
+	return b, nil
 }
 
 // Append adds records to sink's outbox.

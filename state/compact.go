@@ -25,6 +25,10 @@ func CompactPath(path string) string { return path + ".compact" }
 // original is only ever replaced by rename, after the new file is fsynced,
 // and a copy left behind by an interrupted run is removed by the next.
 func Compact(path string, opts Options) (before, after int64, err error) {
+	// Open would create a missing file; compacting one is a mistaken path.
+	if _, err := os.Stat(path); err != nil {
+		return 0, 0, fmt.Errorf("compact state file %s: %w", path, err)
+	}
 	opts.ReadOnly, opts.NoSync = false, false
 	src, err := Open(path, opts)
 	if err != nil {

@@ -199,3 +199,13 @@ func TestCompact_StaleCopyFromCrashedRunIsReplaced(t *testing.T) {
 	defer db2.Close()
 	wantCounts(t, db2, "hec", 2, 0)
 }
+
+func TestCompact_MissingFileIsNotCreated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo.db")
+	if _, _, err := Compact(path, Options{}); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("compact of a missing file: %v", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("compact created %s: %v", path, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -13,7 +14,13 @@ import (
 )
 
 // SchemaVersion is the layout version this package writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// builtinMigrations are this package's own layout changes, run after any the
+// caller supplies for the same version.
+var builtinMigrations = []Migration{
+	{From: 1, Fn: migrateCounts}, // stored outbox and dead-letter counts
+}
 
 var (
 	bucketMeta      = []byte("meta")
@@ -81,7 +88,7 @@ func Open(path string, opts Options) (*DB, error) {
 
 func (db *DB) init(migrations []Migration) error {
 	return db.Update(func(tx *Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSnapshots, bucketCursors, bucketSeen, bucketOutbox, bucketDead, bucketSinkData} {
+		for _, name := range [][]byte{bucketMeta, bucketSnapshots, bucketCursors, bucketSeen, bucketOutbox, bucketDead, bucketSinkData, bucketCounts} {
 			if _, err := tx.tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -96,7 +103,9 @@ func (db *DB) init(migrations []Migration) error {
 		if v > SchemaVersion {
 			return fmt.Errorf("%w: file has version %d, this build knows %d", ErrSchemaTooNew, v, SchemaVersion)
 		}
-		for _, m := range migrations {
+		all := append(append([]Migration(nil), migrations...), builtinMigrations...)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].From < all[j].From })
+		for _, m := range all {
 			if m.From == v && v < SchemaVersion {
 				if err := m.Fn(tx); err != nil {
 					return fmt.Errorf("migrate state schema %d to %d: %w", v, v+1, err)

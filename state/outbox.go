@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -16,18 +17,32 @@ type Item struct {
 }
 
 func nested(tx *bolt.Tx, parent []byte, name string, create bool) (*bolt.Bucket, error) {
-	if err := validSinkName(name); err != nil {
+	err := validSinkName(name)
+	if err != nil {
 		return nil, err
 	}
 	p := tx.Bucket(parent)
+	var b *bolt.Bucket
 	if !create {
-		return p.Bucket([]byte(name)), nil
+		b = p.Bucket([]byte(name))
+	} else if b, err = p.CreateBucketIfNotExists([]byte(name)); err != nil {
+		return nil, err
 	}
-	return p.CreateBucketIfNotExists([]byte(name))
+	if b != nil && (bytes.Equal(parent, bucketOutbox) || bytes.Equal(parent, bucketDead)) {
+		// Outbox and dead-letter keys are sequence numbers, so new keys land
+		// on the last page: splitting it full instead of half full halves
+		// the file for a queued backlog.
+		b.FillPercent = 1.0
+	}
+	return b, nil
 }
 
 // Append adds records to sink's outbox.
 func (t *Tx) Append(sink string, recs ...exporter.Record) error {
+	n, err := t.count(bucketOutbox, sink)
+	if err != nil {
+		return err
+	}
 	b, err := nested(t.tx, bucketOutbox, sink, true)
 	if err != nil {
 		return err
@@ -45,7 +60,7 @@ func (t *Tx) Append(sink string, recs ...exporter.Record) error {
 			return err
 		}
 	}
-	return nil
+	return t.setCount(bucketOutbox, sink, n+len(recs))
 }
 
 // Peek returns up to max records from the head of sink's outbox. A record that does not decode is returned with only Seq and a zero Record
@@ -73,12 +88,20 @@ func (t *Tx) Ack(sink string, seqs ...uint64) error {
 	if err != nil || b == nil {
 		return err
 	}
+	n, err := t.count(bucketOutbox, sink)
+	if err != nil {
+		return err
+	}
 	for _, s := range seqs {
+		if b.Get(u64(s)) == nil {
+			continue // acked twice: counted once
+		}
 		if err := b.Delete(u64(s)); err != nil {
 			return err
 		}
+		n--
 	}
-	return nil
+	return t.setCount(bucketOutbox, sink, n)
 }
 
 // DeadLetter moves records from sink's outbox to its dead-letter bucket,
@@ -86,6 +109,14 @@ func (t *Tx) Ack(sink string, seqs ...uint64) error {
 func (t *Tx) DeadLetter(sink, reason string, seqs ...uint64) error {
 	ob, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || ob == nil {
+		return err
+	}
+	nOut, err := t.count(bucketOutbox, sink)
+	if err != nil {
+		return err
+	}
+	nDead, err := t.count(bucketDead, sink)
+	if err != nil {
 		return err
 	}
 	db, err := nested(t.tx, bucketDead, sink, true)
@@ -104,14 +135,21 @@ func (t *Tx) DeadLetter(sink, reason string, seqs ...uint64) error {
 		if err != nil {
 			return err
 		}
+		if db.Get(u64(s)) == nil {
+			nDead++
+		}
 		if err := db.Put(u64(s), entry); err != nil {
 			return err
 		}
 		if err := ob.Delete(u64(s)); err != nil {
 			return err
 		}
+		nOut--
 	}
-	return nil
+	if err := t.setCount(bucketOutbox, sink, nOut); err != nil {
+		return err
+	}
+	return t.setCount(bucketDead, sink, nDead)
 }
 
 func validJSON(raw []byte) json.RawMessage {
@@ -134,14 +172,6 @@ func (t *Tx) DeadCount(sink string) (int, error) {
 	return t.count(bucketDead, sink)
 }
 
-func (t *Tx) count(parent []byte, sink string) (int, error) {
-	b, err := nested(t.tx, parent, sink, false)
-	if err != nil || b == nil {
-		return 0, err
-	}
-	return b.Stats().KeyN, nil
-}
-
 // ForEachDead walks sink's dead-letter entries (reason + record JSON).
 func (t *Tx) ForEachDead(sink string, fn func(seq uint64, entry []byte) error) error {
 	b, err := nested(t.tx, bucketDead, sink, false)
@@ -156,6 +186,10 @@ func (t *Tx) ForEachDead(sink string, fn func(seq uint64, entry []byte) error) e
 func (t *Tx) Requeue(sink string) (int, error) {
 	db, err := nested(t.tx, bucketDead, sink, false)
 	if err != nil || db == nil {
+		return 0, err
+	}
+	nOut, err := t.count(bucketOutbox, sink)
+	if err != nil {
 		return 0, err
 	}
 	ob, err := nested(t.tx, bucketOutbox, sink, true)
@@ -185,7 +219,10 @@ func (t *Tx) Requeue(sink string) (int, error) {
 			return 0, err
 		}
 	}
-	return len(keys), nil
+	if err := t.setCount(bucketOutbox, sink, nOut+len(keys)); err != nil {
+		return 0, err
+	}
+	return len(keys), t.setCount(bucketDead, sink, 0)
 }
 
 // Sinks lists the sink names that have an outbox or dead-letter bucket.

@@ -42,8 +42,9 @@ commands:
   once -config FILE           run every job one time, drain the outboxes, exit
   check-config -config FILE   validate the config and print it with secrets redacted (offline)
   check -config FILE          contact GitHub and every sink; one table of what works, exit 1 on a problem
-  state show|deadletter|requeue -config FILE [-sink NAME]
-                              inspect the state file, list or requeue dead letters
+  state show|deadletter|requeue|compact -config FILE [-sink NAME]
+                              inspect the state file, list or requeue dead letters;
+                              compact it (daemon stopped) after a long sink outage
   demo [-repos N] [-alerts N] [-pause D] [-state FILE]
                               run the real pipeline against the built-in GitHub simulator
   version                     print the version, commit and build date

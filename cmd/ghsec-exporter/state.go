@@ -15,12 +15,13 @@ import (
 )
 
 // cmdState inspects the state file: show (counts), deadletter (list a
-// sink's dead letters as JSON lines), requeue (move them back to the outbox).
+// sink's dead letters as JSON lines), requeue (move them back to the outbox),
+// compact (rewrite it without the pages a drained backlog left free).
 // show and deadletter open the file read-only, so they work beside a running
 // daemon only when it is stopped (bbolt holds an exclusive lock).
 func cmdState(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("state needs a subcommand: show, deadletter or requeue")
+		return fmt.Errorf("state needs a subcommand: show, deadletter, requeue or compact")
 	}
 	sub := args[0]
 	var sink string
@@ -32,6 +33,14 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
+		return err
+	}
+	if sub == "compact" {
+		before, after, err := state.Compact(cfg.State.Path, state.Options{})
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "compacted %s: %d bytes → %d bytes\n", cfg.State.Path, before, after)
 		return err
 	}
 	db, err := state.Open(cfg.State.Path, state.Options{ReadOnly: sub != "requeue"})
@@ -62,7 +71,7 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 			return err
 		})
 	}
-	return fmt.Errorf("unknown state subcommand %q (show, deadletter, requeue)", sub)
+	return fmt.Errorf("unknown state subcommand %q (show, deadletter, requeue, compact)", sub)
 }
 
 func stateShow(db *state.DB, w io.Writer) error {

@@ -8,6 +8,8 @@
 //	ghsec-exporter check-config -config FILE  validate, print the effective config
 //	ghsec-exporter check -config FILE         contact GitHub and every sink, print what works
 //	ghsec-exporter state show -config FILE    what the state file holds
+//	ghsec-exporter state deadletter|requeue   a sink's dead letters; back to its outbox
+//	ghsec-exporter state compact -config FILE rewrite the state file densely (daemon stopped)
 //	ghsec-exporter demo                       the real pipeline against a simulated GitHub
 //	ghsec-exporter version
 package main

@@ -29,18 +29,48 @@ if [[ ${#targets[@]} -eq 0 ]]; then
 	exit 1
 fi
 
+# run_target PKG NAME: 0 passed, 1 failed, 2 Go's fuzz coordinator reported
+# "context deadline exceeded" at the -fuzztime boundary with no failing input
+# (golang/go#75804: a race in internal/fuzz, unfixed in go1.26): not a finding.
+run_target() {
+	local pkg=$1 name=$2 corpus="./$1/testdata/fuzz/$2" out rc before after
+	before=$(ls "$corpus" 2>/dev/null || true)
+	out=$(go test -run '^$' -fuzz "^${name}\$" -fuzztime "${fuzztime}" -fuzzminimizetime "${minimize}" "./${pkg}/" 2>&1) && rc=0 || rc=$?
+	grep -vE '^fuzz: elapsed: .*(gathering baseline|testing seed corpus)' <<<"$out" || true
+	((rc == 0)) && return 0
+	after=$(ls "$corpus" 2>/dev/null || true)
+	if [[ $before == "$after" ]] && grep -qxE '[[:space:]]+context deadline exceeded' <<<"$out" &&
+		! grep -q 'Failing input written' <<<"$out"; then
+		return 2
+	fi
+	return 1
+}
+
 echo "fuzz: ${#targets[@]} targets, ${fuzztime} each"
-failed=()
+failed=() flaked=()
 for t in "${targets[@]}"; do
 	pkg=${t% *} name=${t#* }
 	echo "== fuzz ${name} (./${pkg}/)"
-	if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "${fuzztime}" -fuzzminimizetime "${minimize}" "./${pkg}/" 2>&1 |
-		{ grep -vE '^fuzz: elapsed: .*(gathering baseline|testing seed corpus)' || true; }; then
-		failed+=("${name} (./${pkg}/)")
+	run_target "$pkg" "$name" && rc=0 || rc=$?
+	if ((rc == 2)); then
+		echo "fuzz: ${name}: Go's fuzz coordinator hit its -fuzztime deadline race (golang/go#75804), no input failed; running it again"
+		run_target "$pkg" "$name" && rc=0 || rc=$?
+		if ((rc == 2)); then
+			flaked+=("${name} (./${pkg}/)")
+			rc=0
+		fi
 	fi
+	((rc == 0)) || failed+=("${name} (./${pkg}/)")
 done
+if ((${#flaked[@]})); then
+	printf 'fuzz: WARNING %s stopped twice on the Go fuzz deadline race (golang/go#75804) without a failing input\n' "${flaked[@]}" >&2
+fi
 if [[ ${#failed[@]} -gt 0 ]]; then
 	printf 'fuzz: FAILED %s\n' "${failed[@]}" >&2
 	exit 1
 fi
-echo "fuzz: all ${#targets[@]} targets passed"
+if ((${#flaked[@]})); then
+	echo "fuzz: no target failed; ${#flaked[@]} of ${#targets[@]} stopped on the Go fuzz deadline race (see the warning)"
+else
+	echo "fuzz: all ${#targets[@]} targets passed"
+fi

@@ -54,6 +54,17 @@ func HostField(path, host string) error {
 // The host may be empty (all interfaces, for a listen address) only when
 // needHost is false.
 func HostPortField(path, value, example string, needHost bool) error {
+	return hostPort(path, value, example, needHost, 1)
+}
+
+// ListenAnyPortField checks a listen address like HostPortField, and also
+// takes port 0 (any free port), for a listener whose bound address is read
+// back rather than configured elsewhere (the demo's and tests' webhook).
+func ListenAnyPortField(path, value, example string) error {
+	return hostPort(path, value, example, false, 0)
+}
+
+func hostPort(path, value, example string, needHost bool, minPort int) error {
 	example = "host:port such as " + example
 	if strings.Contains(value, "@") {
 		return Field(path, nil, "must be %s, without user or password (%s)", example, notShown)
@@ -62,7 +73,7 @@ func HostPortField(path, value, example string, needHost bool) error {
 	if err != nil {
 		return Field(path, value, "must be %s", example)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+	if n, err := strconv.Atoi(port); err != nil || n < minPort || n > 65535 {
 		return Field(path, value, "port must be a number from 1 to 65535")
 	}
 	if host == "" {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"time"
 )
@@ -54,12 +53,7 @@ func (c *Config) validateWebhook() []error {
 			errs = append(errs, err)
 		}
 	}
-	listen := w.Listen
-	if h, p, err := net.SplitHostPort(listen); err == nil && p == "0" {
-		// any free port: the demo and tests read the bound address back
-		listen = net.JoinHostPort(h, "9465")
-	}
-	add(HostPortField("webhook.listen", listen, "127.0.0.1:9465", false))
+	add(ListenAnyPortField("webhook.listen", w.Listen, "127.0.0.1:9465"))
 	if w.Path == "" {
 		w.Path = DefaultWebhookPath
 	}

@@ -36,15 +36,11 @@ func decodeAlertState(src exporter.Source, raw json.RawMessage, scope Scope, inc
 		}
 	case exporter.SourceSecretScanning:
 		var a github.SecretScanningAlert
-		// v62 lacks validity; read it beside the typed struct.
-		var ext struct {
-			Validity string `json:"validity"`
-		}
+		// v62 lacks validity: readExtras below reads it with the other
+		// members v62 does not model
 		if err = json.Unmarshal(raw, &a); err == nil {
-			_ = json.Unmarshal(raw, &ext)
 			a.Secret = nil // never kept, whatever the server sent
 			o = fromSecretScanning(&a)
-			o.Validity = ext.Validity
 		}
 	default:
 		return o, fmt.Errorf("unknown alert source %q", src)

@@ -136,7 +136,9 @@ const (
 	outcomes
 )
 
-func (o outcome) String() string { return [...]string{"whole", "rejected", "truncated", "sd-dropped"}[o] }
+func (o outcome) String() string {
+	return [...]string{"whole", "rejected", "truncated", "sd-dropped"}[o]
+}
 
 // FuzzRFC5424_MatchesBuilder is TestRFC5424_MatchesBuilder with the fuzzer
 // choosing the free-text fields, the alert number, the time and the limit.

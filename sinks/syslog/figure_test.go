@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,18 +21,24 @@ import (
 // figureBatch is the delivery loop's default batch size.
 const figureBatch = 500
 
+// figureRounds is how many parts the N records are sent in, alternately
+// by the sink and by loggen (sink, loggen, loggen, sink, …), so that a
+// change of load on a shared machine weighs on both alike.
+const figureRounds = 4
+
 // BenchmarkFigureSyslog is issue 13's syslog figure: N records
 // (testtools.BenchSize) through the sink's Send, in batches of 500, over
-// TCP to the strict syslog-ng receiver; then loggen replaying exactly the
+// TCP to the strict syslog-ng receiver, and loggen replaying exactly the
 // messages the sink produced, read from a file, to the same syslog-ng over
-// TCP. Both rates are timed at the receiver, the same way: from the first
-// to the last of the run's messages in syslog-ng's output file, polled
-// every millisecond (so neither loggen's process start nor its 0.5 s run
-// time steps count). ratio = the sink's msgs/s ÷ loggen's; goal ≥ 0.8.
+// TCP; in figureRounds parts, alternating. Both rates are timed at the
+// receiver, the same way: from the first to the last of a part's messages
+// in syslog-ng's output file, polled every millisecond (so neither loggen's
+// process start nor its 0.5 s run time steps count). ratio = the sink's
+// msgs/s ÷ loggen's; goal ≥ 0.8.
 //
-// It fails when syslog-ng did not get exactly N messages from each run, or
-// when what it got from either differs in one byte from the replay file, or
-// on any parse error. syslog-ng's output files are emptied between runs.
+// It fails when syslog-ng did not get exactly a part's messages from each
+// sender, or when what it got differs in one byte from the replay file, or
+// on any parse error. syslog-ng's output files are emptied between parts.
 //
 //	GHSEC_BENCH_ALERTS=100000 go test -run '^$' -bench FigureSyslog -benchtime 1x ./sinks/syslog/
 func BenchmarkFigureSyslog(b *testing.B) {
@@ -40,40 +47,100 @@ func BenchmarkFigureSyslog(b *testing.B) {
 	testtools.NeedExec(b, receivers.LoggenBin())
 	cfg := DefaultConfig()
 	cfg.Network, cfg.Address, cfg.Hostname = NetworkTCP, sng.TCPAddr, "exporter-host"
-	replay := filepath.Join(b.TempDir(), "replay.txt")
-	msgBytes := writeReplay(b, cfg, n, replay)
+	dir := b.TempDir()
+	var parts []figurePart
+	msgBytes := 0
+	size := (n + figureRounds - 1) / figureRounds
+	size = (size + figureBatch - 1) / figureBatch * figureBatch
+	for first := 0; first < n; first += size {
+		p := figurePart{first: first, n: min(size, n-first), replay: filepath.Join(dir, fmt.Sprintf("replay-%d.txt", len(parts)))}
+		msgBytes += writeReplay(b, cfg, p, p.replay)
+		parts = append(parts, p)
+	}
 	out := &receiverOutput{sng: sng, parsed: &lineCounter{path: filepath.Join(sng.Dir, "parsed.jsonl")}}
-	var sink, loggen runRate
-	var loggenSays float64
+	var sink, loggen, loggenSays rates
 	for b.Loop() {
+		sink, loggen, loggenSays = rates{}, rates{}, rates{}
 		s := newTestSink(b, cfg)
 		stream := newFigureStream()
 		connect(b, s, stream.next(0, 1)) // dial outside the timing
 		out.reset(b)
-		sink = watchRun(b, out.parsed, n, sng.Proc, func() error {
-			for sent := 0; sent < n; sent += figureBatch {
-				if err := s.Send(context.Background(), stream.next(sent, min(figureBatch, n-sent))); err != nil {
-					return err
+		bySink := func(p figurePart) {
+			sink.add(watchRun(b, out.parsed, p.n, sng.Proc, func() error {
+				for sent := p.first; sent < p.first+p.n; sent += figureBatch {
+					if err := s.Send(context.Background(), stream.next(sent, min(figureBatch, p.first+p.n-sent))); err != nil {
+						return err
+					}
 				}
+				return nil
+			}))
+			out.check(b, "the sink", p)
+		}
+		byLoggen := func(p figurePart) {
+			run := receivers.StartLoggenReplay(b, sng.TCPAddr, false, p.replay, p.n)
+			r := watchRun(b, out.parsed, p.n, sng.Proc, func() error {
+				rate, err := run.Wait()
+				loggenSays.addRate(p.n, rate)
+				return err
+			})
+			r.senderCPU = run.CPU()
+			loggen.add(r)
+			out.check(b, "loggen", p)
+		}
+		for i, p := range parts {
+			if i%2 == 0 {
+				bySink(p)
+				byLoggen(p)
+			} else {
+				byLoggen(p)
+				bySink(p)
 			}
-			return nil
-		})
-		out.check(b, "the sink", n, replay)
-		run := receivers.StartLoggenReplay(b, sng.TCPAddr, false, replay, n)
-		loggen = watchRun(b, out.parsed, n, sng.Proc, func() (err error) {
-			loggenSays, err = run.Wait()
-			return err
-		})
-		out.check(b, "loggen", n, replay)
+		}
 		_ = s.Close()
 	}
-	b.ReportMetric(sink.perSec/loggen.perSec, "ratio")
-	b.ReportMetric(sink.perSec, "msgs/s")
-	b.ReportMetric(loggen.perSec, "loggen_msgs/s")
-	b.ReportMetric(sink.sendPerSec, "send_msgs/s")
-	b.ReportMetric(loggenSays, "loggen_reported_msgs/s")
+	b.ReportMetric(sink.perSec()/loggen.perSec(), "ratio")
+	b.ReportMetric(sink.perSec(), "msgs/s")
+	b.ReportMetric(loggen.perSec(), "loggen_msgs/s")
+	b.ReportMetric(sink.sendPerSec(), "send_msgs/s")
+	b.ReportMetric(loggenSays.sendPerSec(), "loggen_reported_msgs/s")
 	b.ReportMetric(float64(msgBytes)/float64(n), "bytes/msg")
+	// what each side spent per message: syslog-ng on the sink's messages and
+	// on loggen's; the sink (this process less what it spends polling
+	// during loggen's runs) and loggen
+	b.ReportMetric(sink.recvCPUPerMsg(), "syslogng_us/msg")
+	b.ReportMetric(loggen.recvCPUPerMsg(), "syslogng_loggen_us/msg")
+	b.ReportMetric(float64((sink.selfCPU-loggen.selfCPU).Microseconds())/float64(sink.sent), "sink_us/msg")
+	b.ReportMetric(float64(loggen.senderCPU.Microseconds())/float64(loggen.sent), "loggen_us/msg")
 }
+
+// figurePart is records first … first+n-1 and the file with their messages.
+type figurePart struct {
+	first, n int
+	replay   string
+}
+
+// rates sums the parts' timings and CPU times.
+type rates struct {
+	counted, sent int           // messages timed at the receiver; sent
+	span, send    time.Duration // their time at the receiver; sending time
+	// CPU time of syslog-ng, of this process and of the sender (loggen)
+	recvCPU, selfCPU, senderCPU time.Duration
+}
+
+func (r *rates) add(o rates) {
+	r.counted, r.sent, r.span, r.send = r.counted+o.counted, r.sent+o.sent, r.span+o.span, r.send+o.send
+	r.recvCPU, r.selfCPU, r.senderCPU = r.recvCPU+o.recvCPU, r.selfCPU+o.selfCPU, r.senderCPU+o.senderCPU
+}
+
+func (r rates) recvCPUPerMsg() float64 { return float64(r.recvCPU.Microseconds()) / float64(r.sent) }
+
+// addRate adds n messages sent at perSec.
+func (r *rates) addRate(n int, perSec float64) {
+	r.add(rates{sent: n, send: time.Duration(float64(n) / perSec * float64(time.Second))})
+}
+
+func (r rates) perSec() float64     { return float64(r.counted) / r.span.Seconds() }
+func (r rates) sendPerSec() float64 { return float64(r.sent) / r.send.Seconds() }
 
 // figureStream makes the figure's records on demand, batch by batch, so
 // that the benchmark holds one batch, not N records: the four sample kinds
@@ -111,10 +178,10 @@ func (s *figureStream) next(first, n int) []exporter.Record {
 	return s.batch[:n]
 }
 
-// writeReplay renders the figure's n records with the sink's own render
-// (what Send writes) and writes the messages to path for loggen. It
-// returns the messages' total size, framing excluded.
-func writeReplay(b *testing.B, cfg Config, n int, path string) (msgBytes int) {
+// writeReplay renders the part's records with the sink's own render (what
+// Send writes), in the same batches, and writes the messages to path for
+// loggen. It returns the messages' total size, framing excluded.
+func writeReplay(b *testing.B, cfg Config, p figurePart, path string) (msgBytes int) {
 	b.Helper()
 	w, err := receivers.NewLoggenReplayWriter(path)
 	if err != nil {
@@ -122,8 +189,8 @@ func writeReplay(b *testing.B, cfg Config, n int, path string) (msgBytes int) {
 	}
 	s := newTestSink(b, cfg)
 	stream := newFigureStream()
-	for sent := 0; sent < n; sent += figureBatch {
-		if rejected, err := s.render(stream.next(sent, min(figureBatch, n-sent))); len(rejected) > 0 {
+	for sent := p.first; sent < p.first+p.n; sent += figureBatch {
+		if rejected, err := s.render(stream.next(sent, min(figureBatch, p.first+p.n-sent))); len(rejected) > 0 {
 			b.Fatalf("render: %v", err)
 		}
 		for out := s.out; len(out) > 0; {
@@ -155,15 +222,13 @@ func splitOctetCounted(out []byte) (msg, rest []byte, err error) {
 	return body[:size], body[size:], nil
 }
 
-// runRate is one run's rate at the receiver, and its sender's own.
-type runRate struct{ perSec, sendPerSec float64 }
-
 // watchRun runs send in a goroutine and polls the receiver's output until it
-// holds n lines. perSec counts from the first poll that saw any of the
-// run's messages to the one that saw the last; sendPerSec is n over the time
-// send took.
-func watchRun(b *testing.B, out *lineCounter, n int, p *receivers.Proc, send func() error) runRate {
+// holds n lines. The messages counted are those after the first poll that
+// saw any, timed from that poll to the one that saw the last; send is the
+// time send took.
+func watchRun(b *testing.B, out *lineCounter, n int, p *receivers.Proc, send func() error) rates {
 	b.Helper()
+	recv0, self0 := procCPU(b, p), selfCPU(b)
 	start := time.Now()
 	var sendTook time.Duration
 	errc := make(chan error, 1)
@@ -194,16 +259,32 @@ func watchRun(b *testing.B, out *lineCounter, n int, p *receivers.Proc, send fun
 		}
 		time.Sleep(time.Millisecond)
 	}
+	r := rates{sent: n, send: sendTook, counted: n - firstCount, span: last.Sub(first),
+		recvCPU: procCPU(b, p) - recv0, selfCPU: selfCPU(b) - self0}
 	if err := <-errc; err != nil {
 		b.Fatal(err)
 	}
-	r := runRate{sendPerSec: float64(n) / sendTook.Seconds()}
-	if span := last.Sub(first); n > firstCount && span > 0 {
-		r.perSec = float64(n-firstCount) / span.Seconds()
-	} else { // everything arrived between two polls (tiny N)
-		r.perSec = float64(n) / last.Sub(start).Seconds()
+	if r.counted == 0 || r.span <= 0 { // everything arrived between two polls (tiny N)
+		r.counted, r.span = n, last.Sub(start)
 	}
 	return r
+}
+
+func procCPU(b *testing.B, p *receivers.Proc) time.Duration {
+	d, err := p.CPU()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+// selfCPU is this process's CPU time, user and system.
+func selfCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // receiverOutput is syslog-ng's output files, emptied before each run: a
@@ -227,23 +308,23 @@ func (o *receiverOutput) reset(b *testing.B) {
 	o.parsed.off, o.parsed.lines = 0, 0
 }
 
-// check fails unless syslog-ng got exactly the replay file's n messages from
-// who, byte for byte and without a parse error; then it resets.
-func (o *receiverOutput) check(b *testing.B, who string, n int, replay string) {
+// check fails unless syslog-ng got exactly the part's messages from who,
+// byte for byte and without a parse error; then it resets.
+func (o *receiverOutput) check(b *testing.B, who string, p figurePart) {
 	b.Helper()
-	if got := o.parsed.waitStable(b); got != n {
-		b.Fatalf("syslog-ng has %d messages from %s, want %d", got, who, n)
+	if got := o.parsed.waitStable(b); got != p.n {
+		b.Fatalf("syslog-ng has %d messages from %s, want %d (records %d…)", got, who, p.n, p.first)
 	}
 	if errs := o.sng.Errors(b); len(errs) > 0 {
 		b.Fatalf("syslog-ng errors on the messages from %s: %v", who, errs)
 	}
 	raw := openLines(b, filepath.Join(o.sng.Dir, "raw.log"))
-	want := openLines(b, replay)
-	for i := range n {
+	want := openLines(b, p.replay)
+	for i := range p.n {
 		got := raw.line(b)
 		_, msg, _ := bytes.Cut(want.line(b), []byte{' '})
 		if !bytes.Equal(got, msg) {
-			b.Fatalf("message %d from %s as syslog-ng got it:\n%q\nwant\n%q", i, who, got, msg)
+			b.Fatalf("message %d from %s as syslog-ng got it:\n%q\nwant\n%q", p.first+i, who, got, msg)
 		}
 	}
 	raw.close()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
@@ -165,4 +166,13 @@ func (l *LoggenReplayWriter) Close() error {
 		return fmt.Errorf("write loggen replay file: %w", err)
 	}
 	return nil
+}
+
+// CPU is the CPU time (user + system) loggen used; valid after Wait.
+func (r *LoggenRun) CPU() time.Duration {
+	<-r.done
+	if r.cmd.ProcessState == nil {
+		return 0
+	}
+	return r.cmd.ProcessState.UserTime() + r.cmd.ProcessState.SystemTime()
 }

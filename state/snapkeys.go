@@ -8,16 +8,16 @@ import (
 )
 
 // ScanSnapshotKeys walks, in key order, the keys of source's snapshots whose
-// repo starts with repoPrefix and that sort after `after` (nil: from the
-// first), until fn returns false. It reads keys only, never a snapshot, so
+// repo starts with repoPrefix (source "": every snapshot) and that sort
+// after `after` (nil: from the first), until fn returns false. It reads keys only, never a snapshot, so
 // a caller can walk millions of alerts in short transactions: stop after a
 // chunk, end the transaction, and resume in a new one after the last key it
 // saw (which may be gone by then). The error is a corrupt key's.
 func (t *Tx) ScanSnapshotKeys(source exporter.Source, repoPrefix string, after *exporter.AlertKey, fn func(k exporter.AlertKey) bool) error {
-	prefix := make([]byte, 0, len(source)+1+len(repoPrefix))
-	prefix = append(prefix, source...)
-	prefix = append(prefix, 0)
-	prefix = append(prefix, repoPrefix...)
+	var prefix []byte
+	if source != "" {
+		prefix = append(append(append(prefix, source...), 0), repoPrefix...)
+	}
 	c := t.tx.Bucket(bucketSnapshots).Cursor()
 	k, _ := c.Seek(prefix)
 	if after != nil {

@@ -74,3 +74,25 @@ func TestScanSnapshotKeys_ResumesAfterTheLastKeyAcrossTransactions(t *testing.T)
 		t.Fatalf("walk from before the prefix: %v", first)
 	}
 }
+
+func TestScanSnapshotKeys_EmptySourceWalksEverySnapshot(t *testing.T) {
+	db, _ := openTemp(t)
+	keys := []exporter.AlertKey{{Source: "dependabot", Repo: "a/b", Number: 1}, {Source: "code_scanning", Repo: "a/b", Number: 1}}
+	if err := db.Update(func(tx *Tx) error {
+		for _, k := range keys {
+			if err := tx.PutSnapshot(k, exporter.Snapshot{State: "open"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = db.View(func(tx *Tx) error {
+		return tx.ScanSnapshotKeys("", "", nil, func(exporter.AlertKey) bool { n++; return true })
+	})
+	if n != len(keys) {
+		t.Fatalf("walked %d snapshots, want %d", n, len(keys))
+	}
+}

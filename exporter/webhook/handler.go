@@ -42,8 +42,8 @@ type Options struct {
 	BodyBudget int64
 	BudgetWait time.Duration
 	Logger     *slog.Logger
-	// Now is the clock that spaces the warnings about refused signatures;
-	// nil means time.Now.
+	// Now is the clock that spaces the warnings about refused signatures
+	// and busy refusals; nil means time.Now.
 	Now func() time.Time
 }
 
@@ -64,7 +64,7 @@ type Stats struct {
 	Busy         uint64 // 503: no room in the body budget within the wait
 	Ignored      uint64 // acknowledged, nothing to diff (ping included)
 	OutOfScope   uint64 // acknowledged, repository not configured
-	Failed       uint64 // 4xx/5xx other than 401/413 (bad request, state failure)
+	Failed       uint64 // 4xx/5xx other than 401/413/busy (bad request, state failure)
 	Records      uint64 // records committed
 }
 

@@ -8,14 +8,21 @@ import (
 
 // Webhook configures the webhook receiver; absent means off.
 type Webhook struct {
-	Listen      string      `yaml:"listen"`
-	Path        string      `yaml:"path"`
-	SecretFile  string      `yaml:"secret_file"`
-	SecretEnv   string      `yaml:"secret_env"`
-	TLSCertFile string      `yaml:"tls_cert_file"`
-	TLSKeyFile  string      `yaml:"tls_key_file"`
-	Redelivery  *Redelivery `yaml:"redelivery"`
+	Listen      string `yaml:"listen"`
+	Path        string `yaml:"path"`
+	SecretFile  string `yaml:"secret_file"`
+	SecretEnv   string `yaml:"secret_env"`
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// BodyBudgetMiB bounds the MiB of delivery bodies being read and
+	// processed at once; a delivery that finds no room within a few
+	// seconds is answered 503 and recovered by redelivery (default 8).
+	BodyBudgetMiB int         `yaml:"body_budget_mib"`
+	Redelivery    *Redelivery `yaml:"redelivery"`
 }
+
+// DefaultWebhookBodyBudgetMiB is body_budget_mib unless set.
+const DefaultWebhookBodyBudgetMiB = 8
 
 // Redelivery configures the job that asks GitHub to redeliver deliveries
 // that failed while the receiver was down.
@@ -67,6 +74,12 @@ func (c *Config) validateWebhook() []error {
 		add(Field("webhook.secret_file", w.SecretFile, "set webhook.secret_file or webhook.secret_env, not both"))
 	default:
 		add(CheckSecretRef("webhook.secret", w.SecretFile, w.SecretEnv))
+	}
+	if w.BodyBudgetMiB == 0 {
+		w.BodyBudgetMiB = DefaultWebhookBodyBudgetMiB
+	}
+	if w.BodyBudgetMiB < 1 || w.BodyBudgetMiB > 1024 {
+		add(Field("webhook.body_budget_mib", w.BodyBudgetMiB, "must be between 1 and 1024 (MiB of delivery bodies in flight)"))
 	}
 	if (w.TLSCertFile == "") != (w.TLSKeyFile == "") {
 		add(Field("webhook.tls_key_file", w.TLSKeyFile, "set both webhook.tls_cert_file and webhook.tls_key_file, or neither"))

@@ -19,7 +19,7 @@ func TestDecode_Webhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := cfg.Webhook
-	if w.Path != DefaultWebhookPath || w.Redelivery.Schedule != "@every 10m" || w.Redelivery.Window.D().Hours() != 72 {
+	if w.Path != DefaultWebhookPath || w.BodyBudgetMiB != 8 || w.Redelivery.Schedule != "@every 10m" || w.Redelivery.Window.D().Hours() != 72 {
 		t.Fatalf("defaults missing: %+v %+v", w, w.Redelivery)
 	}
 	if c, _ := Decode(strings.NewReader(minimal)); c.Webhook != nil {
@@ -37,6 +37,8 @@ func TestDecode_Webhook(t *testing.T) {
 		{"hook org and repo", "{org: acme, id: 12345678}", "{org: acme, repo: a/b, id: 1}", "webhook.redelivery.hooks[0]: set exactly one of org or repo"},
 		{"app without github.app", "    hooks:\n      - {org: acme, id: 12345678}\n", "    app: true\n", "webhook.redelivery.app: needs github.app"},
 		{"window too long", "    hooks:", "    window: 400h\n    hooks:", "webhook.redelivery.window: must be between 1h and 168h"},
+		{"negative body budget", "  listen:", "  body_budget_mib: -1\n  listen:", "webhook.body_budget_mib: must be between 1 and 1024"},
+		{"body budget too large", "  listen:", "  body_budget_mib: 4096\n  listen:", "webhook.body_budget_mib: must be between 1 and 1024"},
 		{"unknown key", "  listen:", "  listn: x\n  listen:", "webhook.listn: unknown key"},
 	}
 	for _, tc := range tests {

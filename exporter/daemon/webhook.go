@@ -35,6 +35,7 @@ func (a *App) newWebhook() error {
 	h, err := webhook.New(webhook.Options{
 		Secret: []byte(secret), Commit: a.poller, InScope: a.inScope,
 		IncludeRaw: a.cfg.Records.IncludeRaw, Logger: a.log.With("component", "webhook"),
+		BodyBudget: int64(w.BodyBudgetMiB) << 20,
 	})
 	if err != nil {
 		return err
@@ -155,7 +156,7 @@ func (a *App) collectWebhook(ch chan<- prometheus.Metric) {
 		n    uint64
 	}{
 		{"received", st.Received}, {"accepted", st.Accepted}, {"duplicate", st.Duplicates},
-		{"unauthorized", st.Unauthorized}, {"too_large", st.TooLarge}, {"ignored", st.Ignored},
+		{"unauthorized", st.Unauthorized}, {"too_large", st.TooLarge}, {"busy", st.Busy}, {"ignored", st.Ignored},
 		{"out_of_scope", st.OutOfScope}, {"failed", st.Failed},
 	} {
 		ch <- prometheus.MustNewConstMetric(descWebhook, prometheus.CounterValue, float64(r.n), r.name)

@@ -63,6 +63,7 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 		`ghsec_webhook_deliveries_total{result="accepted"} 1`,
 		`ghsec_webhook_deliveries_total{result="unauthorized"} 1`,
 		`ghsec_webhook_deliveries_total{result="received"} 2`,
+		`ghsec_webhook_deliveries_total{result="busy"} 0`,
 		`ghsec_webhook_records_total 1`,
 		`ghsec_webhook_listener_up 1`,
 	} {
@@ -70,7 +71,7 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"webhook":{"deliveries"`) || !strings.Contains(h, `"state":"listening"`) {
+	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"webhook":{"deliveries"`) || !strings.Contains(h, `"state":"listening"`) || !strings.Contains(h, `"Busy":0`) {
 		t.Errorf("healthz lacks the listener: %s", h)
 	}
 	if strings.Contains(metrics+e.cfg.Webhook.SecretFile, hookSecret) {

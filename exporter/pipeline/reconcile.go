@@ -2,13 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
-	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
 // Reconcile lists every alert of one (scope, kind), diffs them, and emits
@@ -16,17 +13,23 @@ import (
 // from the listing is confirmed with a single GET first (it may have moved
 // between pages while they were read): 404/410 withdraws it, anything else
 // is diffed as usual.
+//
+// Its memory does not grow with the alerts beyond the listed keys, kept
+// in a compact set (keySet, about four bytes an alert): the tracked alerts
+// are walked in key order in short read transactions, and the missing ones
+// are rechecked and committed reconcileChunk at a time, with no
+// transaction open during a GET.
 func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.Source) (PollStats, error) {
 	var st PollStats
 	cur, _, err := p.cursor(scope, src)
 	if err != nil {
 		return st, err
 	}
-	seen := map[exporter.AlertKey]struct{}{}
+	seen := newKeySet()
 	orgs := map[string]bool{}
 	res, err := p.GH.ListAlerts(ctx, ghapi.ListRequest{Scope: scope, Source: src}, func(page []exporter.Observation) error {
 		for i := range page {
-			seen[page[i].Key] = struct{}{}
+			seen.add(page[i].Key)
 			orgs[page[i].Org] = true
 		}
 		n, err := p.commitPage(page, exporter.OriginReconcile)
@@ -40,26 +43,12 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 	// A refused item is still there: it must not be withdrawn.
 	for _, u := range res.Undecodable {
 		if u.Number > 0 && u.Repo != "" {
-			seen[exporter.AlertKey{Source: src, Repo: u.Repo, Number: u.Number}] = struct{}{}
+			seen.add(exporter.AlertKey{Source: src, Repo: u.Repo, Number: u.Number})
 		}
 	}
-	candidates, err := p.missing(scope, src, seen, orgs, cur.Orgs)
-	if err != nil {
-		return st, err
-	}
-	for _, k := range candidates {
-		n, withdrawn, err := p.recheck(ctx, k, scope)
-		st.Requests++
-		st.Records += n
-		if withdrawn {
-			st.Withdrawn++
-		}
-		if ie, ok := ghapi.AsItemError(err); ok {
-			// still there but unreadable: kept, tried again like a listed one
-			res.Undecodable = append(res.Undecodable, *ie)
-			continue
-		}
-		if err != nil {
+	seen.seal()
+	for _, r := range trackedRanges(scope, orgs, cur.Orgs) {
+		if err := p.withdrawMissing(ctx, scope, src, r, seen, &st, &res); err != nil {
 			return st, err
 		}
 	}
@@ -74,84 +63,38 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 		for o := range orgs {
 			cur.Orgs = append(cur.Orgs, o)
 		}
+		slices.Sort(cur.Orgs)
 	}
 	return st, p.putCursor(scope, src, cur)
 }
 
-// missing lists tracked alerts within scope that the listing did not return.
-func (p *Poller) missing(scope ghapi.Scope, src exporter.Source, seen map[exporter.AlertKey]struct{}, orgs map[string]bool, prevOrgs []string) ([]exporter.AlertKey, error) {
-	var out []exporter.AlertKey
-	check := func(prefix string, exact bool) error {
-		return p.DB.View(func(tx *state.Tx) error {
-			return tx.ForEachSnapshot(src, prefix, func(k exporter.AlertKey, _ exporter.Snapshot) error {
-				if exact && k.Repo != scope.Name {
-					return nil
-				}
-				if _, ok := seen[k]; !ok {
-					out = append(out, k)
-				}
-				return nil
-			})
-		})
-	}
+// trackedRange is a run of tracked alerts a reconcile of scope covers: the
+// repos starting with prefix, or exactly repo when repo is set (a repo
+// name is also a prefix of longer names).
+type trackedRange struct {
+	prefix string
+	repo   string
+}
+
+// trackedRanges are the runs of tracked alerts within scope; for an
+// enterprise, those of every org listed now or at the last reconcile, so
+// that the alerts of an org that left the enterprise (or was deleted) are
+// withdrawn too.
+func trackedRanges(scope ghapi.Scope, orgs map[string]bool, prevOrgs []string) []trackedRange {
 	switch scope.Kind {
 	case ghapi.ScopeRepo:
-		return out, check(scope.Name, true)
+		return []trackedRange{{prefix: scope.Name, repo: scope.Name}}
 	case ghapi.ScopeOrg:
-		return out, check(scope.Name+"/", false)
+		return []trackedRange{{prefix: scope.Name + "/"}}
 	}
-	all := map[string]bool{}
+	all := append([]string(nil), prevOrgs...)
 	for o := range orgs {
-		all[o] = true
+		all = append(all, o)
 	}
-	for _, o := range prevOrgs {
-		all[o] = true
+	slices.Sort(all)
+	var out []trackedRange
+	for _, o := range slices.Compact(all) {
+		out = append(out, trackedRange{prefix: o + "/"})
 	}
-	for o := range all {
-		if err := check(o+"/", false); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// recheck reads one tracked alert directly: a 404/410 withdraws it,
-// anything else is diffed like a listed alert.
-func (p *Poller) recheck(ctx context.Context, k exporter.AlertKey, scope ghapi.Scope) (records int, withdrawn bool, err error) {
-	o, err := p.GH.GetAlert(ctx, k.Source, k.Repo, k.Number)
-	if errors.Is(err, ghapi.ErrNotFound) {
-		n, err := p.withdraw(k, scope)
-		return n, true, err
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	n, err := p.commitPage([]exporter.Observation{o}, exporter.OriginReconcile)
-	return n, false, err
-}
-
-func (p *Poller) withdraw(k exporter.AlertKey, scope ghapi.Scope) (int, error) {
-	err := p.DB.Update(func(tx *state.Tx) error {
-		prev, ok, err := tx.Snapshot(k)
-		if err != nil || !ok {
-			return err
-		}
-		ent := ""
-		if scope.Kind == ghapi.ScopeEnterprise {
-			ent = scope.Name
-		}
-		org, _, _ := strings.Cut(k.Repo, "/")
-		rec := exporter.Withdraw(k, prev, org, ent, exporter.OriginReconcile, p.Now())
-		if err := tx.DeleteSnapshot(k); err != nil {
-			return err
-		}
-		return p.appendAll(tx, []exporter.Record{rec})
-	})
-	if err != nil {
-		return 0, fmt.Errorf("withdraw %s %s#%d: %w", k.Source, k.Repo, k.Number, err)
-	}
-	if p.Notify != nil {
-		p.Notify()
-	}
-	return 1, nil
+	return out
 }

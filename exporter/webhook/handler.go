@@ -35,16 +35,23 @@ type Options struct {
 	InScope     func(repo, enterprise string) bool
 	IncludeRaw  bool
 	Concurrency int // default DefaultConcurrency
-	Logger      *slog.Logger
-	// Now is the clock that spaces the warnings about refused signatures;
-	// nil means time.Now.
+	// BodyBudget bounds the bytes of bodies in flight (default
+	// DefaultBodyBudget); a delivery that finds no room within BudgetWait
+	// (default DefaultBudgetWait) is answered 503, which GitHub records as
+	// a failed delivery that the redelivery job asks for again.
+	BodyBudget int64
+	BudgetWait time.Duration
+	Logger     *slog.Logger
+	// Now is the clock that spaces the warnings about refused signatures
+	// and busy refusals; nil means time.Now.
 	Now func() time.Time
 }
 
-// rejectLogEvery spaces the warnings about refused signatures: anyone who
-// can reach the listener can send them, and the log must not become theirs.
-// The ghsec_webhook_deliveries_total{result="unauthorized"} counter counts
-// every one.
+// rejectLogEvery spaces the warnings about refused signatures and about
+// deliveries refused for want of room: anyone who can reach the listener
+// can cause them, and the log must not become theirs. The
+// ghsec_webhook_deliveries_total{result="unauthorized"|"busy"} counters
+// count every one.
 const rejectLogEvery = time.Minute
 
 // Stats count deliveries by outcome.
@@ -54,9 +61,10 @@ type Stats struct {
 	Duplicates   uint64 // GUID processed before
 	Unauthorized uint64 // 401
 	TooLarge     uint64 // 413
+	Busy         uint64 // 503: no room in the body budget within the wait
 	Ignored      uint64 // acknowledged, nothing to diff (ping included)
 	OutOfScope   uint64 // acknowledged, repository not configured
-	Failed       uint64 // 4xx/5xx other than 401/413 (bad request, state failure)
+	Failed       uint64 // 4xx/5xx other than 401/413/busy (bad request, state failure)
 	Records      uint64 // records committed
 }
 
@@ -65,13 +73,14 @@ type Handler struct {
 	opts   Options
 	log    *slog.Logger
 	sem    chan struct{}
+	budget *bodyBudget
 	warned sync.Map // owner → struct{}: one warning per unknown owner
 
-	rejectMu     sync.Mutex
-	rejectLogged time.Time // when the last refused signature was logged
-	rejectSilent uint64    // refused since then, not logged
+	logMu     sync.Mutex
+	rejectLog spacedLog // refused signatures
+	busyLog   spacedLog // deliveries refused for room
 
-	received, accepted, duplicates, unauthorized, tooLarge, ignored, outOfScope, failed, records atomic.Uint64
+	received, accepted, duplicates, unauthorized, tooLarge, busy, ignored, outOfScope, failed, records atomic.Uint64
 }
 
 // New builds a Handler. An empty secret is an error: an unauthenticated
@@ -92,14 +101,24 @@ func New(opts Options) (*Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Handler{opts: opts, log: opts.Logger, sem: make(chan struct{}, opts.Concurrency)}, nil
+	if opts.BodyBudget <= 0 {
+		opts.BodyBudget = DefaultBodyBudget
+	}
+	if opts.BudgetWait <= 0 {
+		opts.BudgetWait = DefaultBudgetWait
+	}
+	return &Handler{
+		opts: opts, log: opts.Logger, sem: make(chan struct{}, opts.Concurrency),
+		budget:    newBodyBudget(opts.BodyBudget, opts.BudgetWait),
+		rejectLog: spacedLog{every: rejectLogEvery}, busyLog: spacedLog{every: rejectLogEvery},
+	}, nil
 }
 
 // Stats returns the counters.
 func (h *Handler) Stats() Stats {
 	return Stats{
 		Received: h.received.Load(), Accepted: h.accepted.Load(), Duplicates: h.duplicates.Load(),
-		Unauthorized: h.unauthorized.Load(), TooLarge: h.tooLarge.Load(), Ignored: h.ignored.Load(),
+		Unauthorized: h.unauthorized.Load(), TooLarge: h.tooLarge.Load(), Busy: h.busy.Load(), Ignored: h.ignored.Load(),
 		OutOfScope: h.outOfScope.Load(), Failed: h.failed.Load(), Records: h.records.Load(),
 	}
 }
@@ -124,7 +143,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "payload over 25 MB", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	reserved, err := h.budget.reserve(r.Context(), r.ContentLength)
+	if errors.Is(err, errBudget) {
+		h.busy.Add(1)
+		h.logBusy(r.Header.Get("X-GitHub-Delivery"), r.Header.Get("X-GitHub-Event"), err)
+		http.Error(w, "busy: too many large deliveries in flight, redeliver", http.StatusServiceUnavailable)
+		return
+	}
+	if err != nil { // the sender went away while waiting
+		h.failed.Add(1)
+		return
+	}
+	defer h.budget.release(reserved)
+	body, err := readBody(w, r)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -202,19 +233,38 @@ func (h *Handler) handle(_ context.Context, w http.ResponseWriter, guid, event s
 	w.WriteHeader(http.StatusOK)
 }
 
+// readBody reads the whole body into one buffer of its Content-Length
+// (what the budget reserved), growing one only when the sender gave none.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, MaxBody)
+	if r.ContentLength < 0 {
+		return io.ReadAll(rd)
+	}
+	body := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(rd, body)
+	return body, err
+}
+
 // logRejected warns about a refused signature at most once a minute, saying
 // how many were refused unlogged since the previous warning.
 func (h *Handler) logRejected(guid, remote string, err error) {
-	h.rejectMu.Lock()
-	now := h.opts.Now()
-	if !h.rejectLogged.IsZero() && now.Sub(h.rejectLogged) < rejectLogEvery {
-		h.rejectSilent++
-		h.rejectMu.Unlock()
-		return
+	h.logMu.Lock()
+	silent, ok := h.rejectLog.allow(h.opts.Now())
+	h.logMu.Unlock()
+	if ok {
+		h.log.Warn("webhook delivery rejected: bad signature", "delivery", guid, "remote", remote,
+			"unlogged_since_last", silent, "err", err)
 	}
-	silent := h.rejectSilent
-	h.rejectLogged, h.rejectSilent = now, 0
-	h.rejectMu.Unlock()
-	h.log.Warn("webhook delivery rejected: bad signature", "delivery", guid, "remote", remote,
-		"unlogged_since_last", silent, "err", err)
+}
+
+// logBusy warns about a delivery refused for room at most once a minute
+// (the sender need not be GitHub: the body is not authenticated yet).
+func (h *Handler) logBusy(guid, event string, err error) {
+	h.logMu.Lock()
+	silent, ok := h.busyLog.allow(h.opts.Now())
+	h.logMu.Unlock()
+	if ok {
+		h.log.Warn("webhook delivery refused with 503: too many large bodies in flight (webhook.body_budget_mib); GitHub marks it failed and the redelivery job asks for it again, the next poll otherwise",
+			"delivery", guid, "event", event, "unlogged_since_last", silent, "err", err)
+	}
 }

@@ -49,6 +49,7 @@ figures=(
 	"pending        FigurePending    ns/call              <= 10000"
 	"snapshot-bytes FigureSteady     snapshot-bytes/alert <= 256"
 	"steady-heap    FigureSteady     peak-heap-MiB        <= 64"
+	"webhook-heap   FigureWebhookBurst peak-heap-MiB      <= 64"
 )
 
 bash scripts/setup-test-deps.sh >/dev/null

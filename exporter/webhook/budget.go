@@ -49,6 +49,11 @@ func (b *bodyBudget) reserve(ctx context.Context, contentLength int64) (int64, e
 		n = MaxBody
 	}
 	n = max(1, min(n, b.size))
+	// Room now is taken without a timer: a wait that expired while this
+	// goroutine waited for a CPU must not refuse a delivery there is room for.
+	if b.sem.TryAcquire(n) {
+		return n, nil
+	}
 	wctx, cancel := context.WithTimeout(ctx, b.wait)
 	defer cancel()
 	if err := b.sem.Acquire(wctx, n); err != nil {

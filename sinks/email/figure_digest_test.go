@@ -1,0 +1,165 @@
+package email
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// figureAlerts synthesizes the transitions a backfill of n alerts emits,
+// one record at a time so the benchmark holds none of its input: every
+// alert is created (some secret-scanning ones as push-protection bypasses),
+// and every fifth one also closes — dismissed (resolved for secrets) or
+// fixed — so the digest counts 1.2·n records.
+type figureAlerts struct {
+	n, i  int
+	again bool // the next record is alert i's second transition
+}
+
+func figureSource(i int) exporter.Source { return exporter.AlertSources[i%3] }
+
+func figureRepo(i int) string { return fmt.Sprintf("acme/repo-%04d", i%1000) }
+
+func figureSeverity(i int) string {
+	if figureSource(i) == exporter.SourceSecretScanning {
+		return ""
+	}
+	return [...]string{"critical", "high", "medium", "low"}[i%4]
+}
+
+func figureCreated(i int) time.Time { return base.Add(-30*24*time.Hour - time.Duration(i)*time.Second) }
+
+// next fills r with the next record and reports whether there was one.
+func (g *figureAlerts) next(r *exporter.Record) bool {
+	if g.i >= g.n {
+		return false
+	}
+	i, src, repo, sev, at := g.i, figureSource(g.i), figureRepo(g.i), figureSeverity(g.i), figureCreated(g.i)
+	action := exporter.ActionCreated
+	if !g.again && src == exporter.SourceSecretScanning && i%10 == 2 {
+		action = exporter.ActionPushProtectionBypassed
+	}
+	if g.again {
+		switch {
+		case src == exporter.SourceSecretScanning:
+			action = exporter.ActionResolved
+		case i%10 == 0:
+			action = exporter.ActionDismissed
+		default:
+			action = exporter.ActionFixed
+		}
+		at = at.Add(time.Duration(i%700+1) * time.Hour)
+	}
+	*r = alertRec(src, repo, i/1000+1, action, sev, at, func(r *exporter.Record) {
+		r.Alert.CreatedAt = ptr(figureCreated(i))
+		r.Alert.Title = "Prototype pollution in some-package before 4.17.21"
+		switch action {
+		case exporter.ActionDismissed, exporter.ActionResolved:
+			r.Actor, r.Alert.Reason, r.Alert.Comment = fmt.Sprintf("user%d", i%23), "tolerable_risk", "only used in tests"
+		case exporter.ActionPushProtectionBypassed:
+			r.Actor, r.Alert.SecretType = fmt.Sprintf("user%d", i%23), "github_personal_access_token"
+		}
+	})
+	if g.again || i%5 != 0 {
+		g.i++
+		g.again = false
+	} else {
+		g.again = true
+	}
+	return true
+}
+
+// seedFigureOpen writes the backfill's snapshots (the ones left open by the
+// transitions above), a transaction per 10,000, for the digest's overview.
+func seedFigureOpen(b *testing.B, db *state.DB, n int) {
+	b.Helper()
+	for lo := 0; lo < n; lo += 10_000 {
+		if err := db.Update(func(tx *state.Tx) error {
+			for i := lo; i < min(lo+10_000, n); i++ {
+				st := "open"
+				if i%5 == 0 {
+					st = "dismissed"
+				}
+				k := exporter.AlertKey{Source: figureSource(i), Repo: figureRepo(i), Number: i/1000 + 1}
+				if err := tx.PutSnapshot(k, exporter.Snapshot{State: st, Severity: figureSeverity(i), UpdatedAt: figureCreated(i)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFigureDigest is the "first email digest after a backfill"
+// figure: the transitions of testtools.BenchSize alerts (1.2 records per
+// alert) go through Send in batches of 500, as the delivery loop sends
+// them, into a real state file that also holds the alerts' snapshots; then
+// the first digest is cut, built over every record and the open-alert
+// overview, rendered and mailed to a real mailpit, and its period closed.
+// The figure is the peak Go heap across all of it; side figures are the
+// Send rate and the digest's duration and mail size.
+func BenchmarkFigureDigest(b *testing.B) {
+	n := testtools.BenchSize(2000)
+	m := receivers.StartMailpit(b, receivers.MailpitPlain)
+	ctx := context.Background()
+	var peak, sendRate, digestSecs float64
+	want := 0
+	for b.Loop() {
+		db := openState(b, "")
+		seedFigureOpen(b, db, n)
+		clk := &clock{t: base.Add(-24 * time.Hour)}
+		s := newSink(b, mailpitConfig(m, TLSNone), db, clk.Now)
+		runtime.GC()
+		stop := testtools.PeakHeap()
+		start := time.Now()
+		g := &figureAlerts{n: n}
+		batch := make([]exporter.Record, 500)
+		records := 0
+		for {
+			k := 0
+			for k < len(batch) && g.next(&batch[k]) {
+				k++
+			}
+			if k == 0 {
+				break
+			}
+			if err := s.Send(ctx, batch[:k]); err != nil {
+				b.Fatal(err)
+			}
+			records += k
+		}
+		sent := time.Now()
+		clk.Set(base)
+		if err := s.sendDigest(ctx); err != nil {
+			b.Fatal(err)
+		}
+		done := time.Now()
+		peak = max(peak, stop())
+		sendRate = float64(records) / sent.Sub(start).Seconds()
+		digestSecs = done.Sub(sent).Seconds()
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		want = records
+	}
+	b.StopTimer()
+	msgs := m.WaitMessages(1, 30*time.Second)
+	last := msgs[len(msgs)-1]
+	if sub := fmt.Sprintf("[ghsec] %d new security events", want); !strings.HasPrefix(last.Subject, sub) {
+		b.Fatalf("digest subject %q, want it to start with %q", last.Subject, sub)
+	}
+	b.ReportMetric(peak, "peak-heap-MiB")
+	b.ReportMetric(sendRate, "records/s")
+	b.ReportMetric(digestSecs, "digest-s")
+	b.ReportMetric(float64(len(last.Text)+len(last.HTML)), "mail-bytes")
+}

@@ -138,3 +138,24 @@ func readTime(b []byte) (time.Time, []byte, bool) {
 	}
 	return time.UnixMilli(v).UTC(), b[k:], true
 }
+
+// entryID is the record id of an encoded entry, "" if it does not decode;
+// pruning needs only the id and reads nothing else.
+func entryID(b []byte) string {
+	if len(b) < 2 || b[0] != entryVersion {
+		return ""
+	}
+	b = b[2:]
+	for range 3 { // time, created, number
+		_, k := binary.Uvarint(b)
+		if k <= 0 {
+			return ""
+		}
+		b = b[k:]
+	}
+	l, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < l {
+		return ""
+	}
+	return string(b[k : k+int(l)])
+}

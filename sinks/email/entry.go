@@ -88,12 +88,7 @@ func (e *entry) append(b []byte) []byte {
 	return b
 }
 
-func appendTime(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return binary.AppendVarint(b, 0)
-	}
-	return binary.AppendVarint(b, t.UnixMilli())
-}
+func appendTime(b []byte, t time.Time) []byte { return binary.AppendVarint(b, stampOf(t)) }
 
 var errCorrupt = errors.New("corrupt digest entry")
 
@@ -139,23 +134,35 @@ func readTime(b []byte) (time.Time, []byte, bool) {
 	return time.UnixMilli(v).UTC(), b[k:], true
 }
 
-// entryID is the record id of an encoded entry, "" if it does not decode;
-// pruning needs only the id and reads nothing else.
-func entryID(b []byte) string {
-	if len(b) < 2 || b[0] != entryVersion {
-		return ""
+// stampOf is how an entry stores t: unix ms, 0 for unset.
+func stampOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
-	b = b[2:]
-	for range 3 { // time, created, number
+	return t.UnixMilli()
+}
+
+// entrySeenKey is the index key of an encoded entry (nil if it does not
+// decode): pruning needs only the id and time and decodes nothing else.
+func entrySeenKey(b []byte) []byte {
+	if len(b) < 2 || b[0] != entryVersion {
+		return nil
+	}
+	at, k := binary.Varint(b[2:])
+	if k <= 0 {
+		return nil
+	}
+	b = b[2+k:]
+	for range 2 { // created, number
 		_, k := binary.Uvarint(b)
 		if k <= 0 {
-			return ""
+			return nil
 		}
 		b = b[k:]
 	}
 	l, k := binary.Uvarint(b)
 	if k <= 0 || uint64(len(b)-k) < l {
-		return ""
+		return nil
 	}
-	return string(b[k : k+int(l)])
+	return seenKey(string(b[k:k+int(l)]), at)
 }

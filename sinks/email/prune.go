@@ -36,7 +36,7 @@ func (s *store) pruneChunk() (int, error) {
 				return errStop
 			}
 			keys = append(keys, append([]byte(nil), k...))
-			if sk := seenKey(entryID(v)); sk != nil {
+			if sk := entrySeenKey(v); sk != nil {
 				seen = append(seen, sk)
 			}
 			return nil
@@ -109,7 +109,7 @@ func (s *store) migrate() error {
 				if len(k) != 17 {
 					continue // the old layout never wrote such a key
 				}
-				if sk := seenKey(entryID(vals[i])); sk != nil {
+				if sk := entrySeenKey(vals[i]); sk != nil {
 					if seenOpen(kv, sk, closed) {
 						continue
 					}

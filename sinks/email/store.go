@@ -21,7 +21,7 @@ import (
 //	m/pending  the cut being mailed: last period included (u64) + cut time (unix ms)
 //	m/closed   last period whose digest was accepted or skipped (u64, 0: none)
 //	e<period><seq>  digest entry
-//	x<id>           record id seen: the period (u64) of the entry holding it
+//	x<time><id>     record seen: the period (u64) of the entry holding it
 //	i<seq>          immediate entry: queued time (unix ms) + entry
 //	d<period><seq>  a digest entry of the layout before the id index, moved to e<…> at start
 var (
@@ -81,19 +81,27 @@ func immedKey(seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(make([]byte, 0, 9), prefImmed...), seq)
 }
 
-// seenKey is the index key of a record id, nil for none. The exporter's ids
-// are 32 hex digits, stored as their 16 bytes; any other id is kept as it
-// is, under a different tag so the two forms never collide.
-func seenKey(id string) []byte {
+// seenKey is the index key of a record, nil for one without an id: its
+// event time, then its id. A redelivery is the same record, so it has the
+// same time; leading with the time keeps the keys one batch writes close
+// together (records arrive roughly in time order), instead of spreading
+// every batch over the whole index as ids, which are hashes, would. The
+// exporter's ids are 32 hex digits, stored as their 16 bytes; any other id
+// is kept as it is, under a different tag so the two forms never collide.
+func seenKey(id string, unixMilli int64) []byte {
 	if id == "" {
 		return nil
 	}
-	if len(id) == 32 {
-		if raw, err := hex.DecodeString(id); err == nil {
-			return append(append(make([]byte, 0, 18), prefSeen[0], 1), raw...)
-		}
+	b := make([]byte, 0, 10+max(16, len(id)))
+	raw, err := hex.DecodeString(id)
+	if len(id) == 32 && err == nil {
+		b = append(b, prefSeen[0], 1)
+	} else {
+		b, raw = append(b, prefSeen[0], 2), []byte(id)
 	}
-	return append(append(make([]byte, 0, 2+len(id)), prefSeen[0], 2), id...)
+	// The sign bit flipped, times before 1970 sort first.
+	b = binary.BigEndian.AppendUint64(b, uint64(unixMilli)^1<<63)
+	return append(b, raw...)
 }
 
 // seenOpen reports whether the index holds key for a period not yet closed.
@@ -130,7 +138,7 @@ func (s *store) appendBatch(batch []exporter.Record, immediate map[string]bool, 
 		var periodVal []byte
 		for i := range batch {
 			e := entryOf(batch[i])
-			sk := seenKey(e.ID)
+			sk := seenKey(e.ID, stampOf(e.Time))
 			if sk != nil {
 				if seenOpen(kv, sk, closed) {
 					dups++

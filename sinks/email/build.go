@@ -164,13 +164,12 @@ func (s *Sink) buildDigest(sp span) (*Digest, error) {
 		s.log.Error("digest entries skipped", "records", corrupt, "err", errCorrupt)
 	}
 	d, err := a.digest(func(fn func(time.Duration)) error {
-		_, err := s.store.forEachEntry(sp.UpTo, func(e *entry) error {
-			if d, ok := timeToFix(e); ok {
+		return s.store.forEachValue(sp.UpTo, func(v []byte) error {
+			if d, ok := encodedTimeToFix(v); ok {
 				fn(d)
 			}
 			return nil
 		})
-		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read digest entries: %w", err)

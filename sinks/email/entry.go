@@ -166,3 +166,40 @@ func entrySeenKey(b []byte) []byte {
 	}
 	return seenKey(string(b[k:k+int(l)]), at)
 }
+
+// encodedTimeToFix is timeToFix of an encoded entry, read without decoding
+// the strings: a median beyond memory walks the whole period again.
+func encodedTimeToFix(b []byte) (time.Duration, bool) {
+	if len(b) < 2 || b[0] != entryVersion || b[1]&1 != 0 {
+		return 0, false
+	}
+	b = b[2:]
+	var at, created int64
+	for _, p := range [...]*int64{&at, &created} {
+		v, k := binary.Varint(b)
+		if k <= 0 {
+			return 0, false
+		}
+		*p, b = v, b[k:]
+	}
+	if _, k := binary.Uvarint(b); k > 0 {
+		b = b[k:]
+	} else {
+		return 0, false
+	}
+	fixed := false
+	for i := range 12 { // every string, so that what decode rejects is rejected here
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return 0, false
+		}
+		if i == 2 { // the action
+			fixed = string(b[k:k+int(l)]) == exporter.ActionFixed
+		}
+		b = b[k+int(l):]
+	}
+	if !fixed || created == 0 || at <= created {
+		return 0, false
+	}
+	return time.Duration(at-created) * time.Millisecond, true
+}

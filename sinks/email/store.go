@@ -201,26 +201,33 @@ func (s *store) pending() (span, bool, error) {
 // upTo, in the order they were stored. An entry that does not decode is
 // counted and skipped: one bad value must not hold back every later digest.
 func (s *store) forEachEntry(upTo uint64, fn func(e *entry) error) (corrupt int, err error) {
-	err = s.db.SinkView(s.name, func(kv exporter.KV) error {
-		var e entry
+	var e entry
+	err = s.forEachValue(upTo, func(v []byte) error {
+		if err := e.decode(v); err != nil {
+			corrupt++
+			return nil
+		}
+		return fn(&e)
+	})
+	return corrupt, err
+}
+
+// forEachValue calls fn with the encoded value of every digest entry of the
+// open periods up to upTo; v is valid only during the call.
+func (s *store) forEachValue(upTo uint64, fn func(v []byte) error) error {
+	return s.db.SinkView(s.name, func(kv exporter.KV) error {
 		for p := getU64(kv, keyClosed, 0) + 1; p <= upTo; p++ {
 			if err := kv.ForEach(periodPrefix(p), func(k, v []byte) error {
 				if len(k) != 17 {
-					corrupt++
-					return nil
+					return fn(nil) // decodes as corrupt
 				}
-				if err := e.decode(v); err != nil {
-					corrupt++
-					return nil
-				}
-				return fn(&e)
+				return fn(v)
 			}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	return corrupt, err
 }
 
 // closeSpan marks the mailed periods closed; advance starts the next span at

@@ -313,3 +313,26 @@ func TestStore_MigratesLegacyEntries(t *testing.T) {
 		t.Errorf("%d legacy entries left", legacyLeft)
 	}
 }
+
+func TestSeenKey_Forms(t *testing.T) {
+	at := base.UnixMilli()
+	canon := exporter.AuditRecordID("doc-1")
+	if k := seenKey(canon, at); len(k) != 2+8+16 || k[1] != 1 {
+		t.Errorf("exporter id %q: key %x, want the 16-byte form", canon, k)
+	}
+	upper := strings.ToUpper(canon)
+	if k := seenKey(upper, at); k[1] != 2 || string(k) == string(seenKey(canon, at)) {
+		t.Errorf("%q and %q share a key", upper, canon)
+	}
+	if seenKey("", at) != nil {
+		t.Error("a record without id is indexed")
+	}
+	if string(seenKey(canon, at)) == string(seenKey(canon, at+1)) {
+		t.Error("the time is not part of the key")
+	}
+	r := created("acme/k", 1)
+	e := entryOf(r)
+	if got, want := entrySeenKey(e.append(nil)), seenKey(r.ID, r.Time.UnixMilli()); string(got) != string(want) {
+		t.Errorf("entrySeenKey %x, seenKey %x", got, want)
+	}
+}

@@ -31,10 +31,9 @@ func (s *Sink) digestLoop(ctx context.Context) {
 	}); err != nil {
 		return
 	}
-	// A crash may have left a closed span's entries behind.
-	if err := s.state(ctx, "prune closed digest periods", s.store.prune); err != nil {
-		return
-	}
+	// A crash may have left a closed span's entries behind. Failing to
+	// delete them costs disk, not digests: the loop goes on either way.
+	_ = s.state(ctx, "prune closed digest periods", s.store.prune)
 	if ok {
 		s.log.Info("mailing a digest that was cut but not confirmed before a restart", "period_start", sp.Start, "period_end", sp.End)
 		_ = s.digestUntil(ctx, s.schedule.Next(s.now()))

@@ -94,7 +94,8 @@ func seenKey(id string, unixMilli int64) []byte {
 	}
 	b := make([]byte, 0, 10+max(16, len(id)))
 	raw, err := hex.DecodeString(id)
-	if len(id) == 32 && err == nil {
+	// Only the canonical form: "ABC…" and "abc…" are different ids.
+	if len(id) == 32 && err == nil && hex.EncodeToString(raw) == id {
 		b = append(b, prefSeen[0], 1)
 	} else {
 		b, raw = append(b, prefSeen[0], 2), []byte(id)

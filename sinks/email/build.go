@@ -12,19 +12,23 @@ import (
 
 var itoa = strconv.Itoa
 
-// aggregator folds a period's entries into a Digest in one pass.
+// aggregator folds a period's entries into a Digest in one pass, in memory
+// that does not grow with the number of entries: counters, lists kept at
+// list_limit as they stream by, and a bounded median. Duplicates never
+// reach it: Send drops a record whose id an open period holds.
 type aggregator struct {
 	limit int
 	loc   *time.Location
-	seen  map[string]struct{}
 
 	d          Digest
 	counts     map[countKey]*CountRow
-	newCH      []AlertLine
-	bypasses   []AlertLine
-	dismissals []AlertLine
-	timesToFix []time.Duration
-	audit      map[string]*auditAcc
+	newCH      *topList
+	bypasses   *topList
+	dismissals *topList
+	timesToFix fixTimes
+	// audit grows with the distinct audit actions and their actors, not
+	// with the entries.
+	audit map[string]*auditAcc
 }
 
 type countKey struct {
@@ -39,20 +43,23 @@ type auditAcc struct {
 
 func newAggregator(limit int, loc *time.Location) *aggregator {
 	return &aggregator{
-		limit: limit, loc: loc, seen: map[string]struct{}{},
+		limit: limit, loc: loc,
 		counts: map[countKey]*CountRow{}, audit: map[string]*auditAcc{},
+		newCH: newTopList(limit, bySeverityThenTime), bypasses: newTopList(limit, byTime), dismissals: newTopList(limit, byTime),
+		timesToFix: fixTimes{keep: keepFixTimes},
 	}
 }
 
-// add folds one entry in. A record delivered twice (the delivery loop is
-// at-least-once) has the same id and counts once.
-func (a *aggregator) add(e *entry) error {
-	if e.ID != "" {
-		if _, dup := a.seen[e.ID]; dup {
-			return nil
-		}
-		a.seen[e.ID] = struct{}{}
+// timeToFix is a fixed entry's fix time minus the alert's creation.
+func timeToFix(e *entry) (time.Duration, bool) {
+	if e.Audit || e.Action != exporter.ActionFixed || e.Created.IsZero() || !e.Time.After(e.Created) {
+		return 0, false
 	}
+	return e.Time.Sub(e.Created), true
+}
+
+// add folds one entry in.
+func (a *aggregator) add(e *entry) error {
 	a.d.New++
 	if e.Audit {
 		a.d.AuditEvents++
@@ -78,23 +85,25 @@ func (a *aggregator) add(e *entry) error {
 	case exporter.ActionCreated:
 		a.d.NewAlerts++
 		if e.Severity == exporter.SeverityCritical || e.Severity == exporter.SeverityHigh {
-			a.newCH = append(a.newCH, lineOf(e, a.loc))
+			a.newCH.add(lineOf(e, a.loc))
 		}
 	case exporter.ActionPushProtectionBypassed:
-		a.bypasses = append(a.bypasses, lineOf(e, a.loc))
+		a.bypasses.add(lineOf(e, a.loc))
 	case exporter.ActionFixed:
 		a.d.Fixed++
-		if !e.Created.IsZero() && e.Time.After(e.Created) {
-			a.timesToFix = append(a.timesToFix, e.Time.Sub(e.Created))
+		if d, ok := timeToFix(e); ok {
+			a.timesToFix.add(d)
 		}
 	case exporter.ActionDismissed, exporter.ActionResolved:
-		a.dismissals = append(a.dismissals, lineOf(e, a.loc))
+		a.dismissals.add(lineOf(e, a.loc))
 	}
 	return nil
 }
 
-// digest finishes the summary; the caller fills period, names and overview.
-func (a *aggregator) digest() Digest {
+// digest finishes the summary; walk reads the period's times to fix again
+// if there were too many to keep. The caller fills period, names and
+// overview.
+func (a *aggregator) digest(walk walkFn) (Digest, error) {
 	d := a.d
 	for _, r := range a.counts {
 		d.Counts = append(d.Counts, *r)
@@ -103,11 +112,15 @@ func (a *aggregator) digest() Digest {
 		return cmp.Or(cmp.Compare(rank(actionOrder, x.Action), rank(actionOrder, y.Action)), cmp.Compare(x.Action, y.Action),
 			cmp.Compare(rank(exporter.AlertSources, x.Source), rank(exporter.AlertSources, y.Source)), cmp.Compare(x.Source, y.Source))
 	})
-	d.NewCriticalHigh = capList(a.newCH, a.limit, bySeverityThenTime)
-	d.Bypasses = capList(a.bypasses, a.limit, byTime)
-	d.Dismissals = capList(a.dismissals, a.limit, byTime)
-	if len(a.timesToFix) > 0 {
-		d.MedianTimeToFix = formatDuration(median(a.timesToFix))
+	d.NewCriticalHigh = a.newCH.list()
+	d.Bypasses = a.bypasses.list()
+	d.Dismissals = a.dismissals.list()
+	m, ok, err := a.timesToFix.median(walk)
+	if err != nil {
+		return d, fmt.Errorf("median time to fix: %w", err)
+	}
+	if ok {
+		d.MedianTimeToFix = formatDuration(m)
 	}
 	for action, acc := range a.audit {
 		d.Audit = append(d.Audit, AuditGroup{Action: action, Count: acc.count, Actors: topActors(acc.actors, 3)})
@@ -119,7 +132,7 @@ func (a *aggregator) digest() Digest {
 		d.AuditMore = len(d.Audit) - n
 		d.Audit = d.Audit[:n:n]
 	}
-	return d
+	return d, nil
 }
 
 func topActors(m map[string]int, n int) []string {
@@ -142,6 +155,7 @@ func topActors(m map[string]int, n int) []string {
 // buildDigest summarizes the span's entries and the current open alerts.
 func (s *Sink) buildDigest(sp span) (*Digest, error) {
 	a := newAggregator(s.cfg.ListLimit, s.loc)
+	a.timesToFix.keep = s.fixKeep
 	corrupt, err := s.store.forEachEntry(sp.UpTo, a.add)
 	if err != nil {
 		return nil, fmt.Errorf("read digest entries: %w", err)
@@ -149,7 +163,17 @@ func (s *Sink) buildDigest(sp span) (*Digest, error) {
 	if corrupt > 0 {
 		s.log.Error("digest entries skipped", "records", corrupt, "err", errCorrupt)
 	}
-	d := a.digest()
+	d, err := a.digest(func(fn func(time.Duration)) error {
+		return s.store.forEachValue(sp.UpTo, func(v []byte) error {
+			if d, ok := encodedTimeToFix(v); ok {
+				fn(d)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read digest entries: %w", err)
+	}
 	d.Sink, d.Version = s.name, s.version
 	d.PeriodStart, d.PeriodEnd = Stamp{sp.Start.In(s.loc)}, Stamp{sp.End.In(s.loc)}
 	open, err := buildOverview(s.db, 10)

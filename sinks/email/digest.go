@@ -137,15 +137,6 @@ func lineOf(e *entry, loc *time.Location) AlertLine {
 	}
 }
 
-// capList sorts lines with less and keeps the first limit.
-func capList(lines []AlertLine, limit int, less func(a, b AlertLine) int) List {
-	slices.SortStableFunc(lines, less)
-	if len(lines) <= limit {
-		return List{Items: lines}
-	}
-	return List{Items: lines[:limit:limit], More: len(lines) - limit}
-}
-
 func byTime(a, b AlertLine) int {
 	return cmp.Or(a.Time.Compare(b.Time.Time), cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.Number, b.Number))
 }

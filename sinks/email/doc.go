@@ -4,8 +4,10 @@
 // and AUTH.
 //
 // Send never mails. It appends each record, reduced to what the digest needs,
-// to the current digest period in the sink's own bucket of the state file and
-// queues records of the immediate actions; Run mails them. A period closes
-// (its records are deleted) only after the SMTP server accepted its digest,
-// so a crash can repeat one digest but never skip one.
+// to the current digest period in the sink's own bucket of the state file,
+// drops records an open period already holds (redeliveries), and queues
+// records of the immediate actions; Run mails them. A period closes only
+// after the SMTP server accepted its digest, so a crash can repeat one digest
+// but never skip one; its records are deleted after it closed. A digest is
+// built in memory that does not grow with the records of its period.
 package email

@@ -88,12 +88,7 @@ func (e *entry) append(b []byte) []byte {
 	return b
 }
 
-func appendTime(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return binary.AppendVarint(b, 0)
-	}
-	return binary.AppendVarint(b, t.UnixMilli())
-}
+func appendTime(b []byte, t time.Time) []byte { return binary.AppendVarint(b, stampOf(t)) }
 
 var errCorrupt = errors.New("corrupt digest entry")
 
@@ -137,4 +132,74 @@ func readTime(b []byte) (time.Time, []byte, bool) {
 		return time.Time{}, b[k:], true
 	}
 	return time.UnixMilli(v).UTC(), b[k:], true
+}
+
+// stampOf is how an entry stores t: unix ms, 0 for unset.
+func stampOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// entrySeenKey is the index key of an encoded entry (nil if it does not
+// decode): pruning needs only the id and time and decodes nothing else.
+func entrySeenKey(b []byte) []byte {
+	if len(b) < 2 || b[0] != entryVersion {
+		return nil
+	}
+	at, k := binary.Varint(b[2:])
+	if k <= 0 {
+		return nil
+	}
+	b = b[2+k:]
+	for range 2 { // created, number
+		_, k := binary.Uvarint(b)
+		if k <= 0 {
+			return nil
+		}
+		b = b[k:]
+	}
+	l, k := binary.Uvarint(b)
+	if k <= 0 || uint64(len(b)-k) < l {
+		return nil
+	}
+	return seenKey(string(b[k:k+int(l)]), at)
+}
+
+// encodedTimeToFix is timeToFix of an encoded entry, read without decoding
+// the strings: a median beyond memory walks the whole period again.
+func encodedTimeToFix(b []byte) (time.Duration, bool) {
+	if len(b) < 2 || b[0] != entryVersion || b[1]&1 != 0 {
+		return 0, false
+	}
+	b = b[2:]
+	var at, created int64
+	for _, p := range [...]*int64{&at, &created} {
+		v, k := binary.Varint(b)
+		if k <= 0 {
+			return 0, false
+		}
+		*p, b = v, b[k:]
+	}
+	if _, k := binary.Uvarint(b); k > 0 {
+		b = b[k:]
+	} else {
+		return 0, false
+	}
+	fixed := false
+	for i := range 12 { // every string, so that what decode rejects is rejected here
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return 0, false
+		}
+		if i == 2 { // the action
+			fixed = string(b[k:k+int(l)]) == exporter.ActionFixed
+		}
+		b = b[k+int(l):]
+	}
+	if !fixed || created == 0 || at <= created {
+		return 0, false
+	}
+	return time.Duration(at-created) * time.Millisecond, true
 }

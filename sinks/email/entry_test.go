@@ -78,3 +78,23 @@ func TestDigest_CorruptEntryIsSkippedNotFatal(t *testing.T) {
 		t.Errorf("New = %d, want 2", d.New)
 	}
 }
+
+// The median's extra walks read times to fix from encoded entries; they must
+// see exactly what the aggregation saw, corrupt entries included.
+func TestEntry_EncodedTimeToFix(t *testing.T) {
+	recs := append(fixture(), synthetic(300)...)
+	for _, r := range recs {
+		e := entryOf(r)
+		b := e.append(nil)
+		for cut := 0; cut <= len(b); cut++ {
+			var got entry
+			wantD, wantOK := time.Duration(0), false
+			if got.decode(b[:cut]) == nil {
+				wantD, wantOK = timeToFix(&got)
+			}
+			if d, ok := encodedTimeToFix(b[:cut]); d != wantD || ok != wantOK {
+				t.Fatalf("%s cut at %d/%d: %v %v, decode says %v %v", r.ID, cut, len(b), d, ok, wantD, wantOK)
+			}
+		}
+	}
+}

@@ -40,6 +40,9 @@ type Sink struct {
 	// immedHold delays immediate mail after a permanent failure (unix ns).
 	immedHold atomic.Int64
 	closed    atomic.Bool
+	// fixKeep is how many times to fix a digest holds in memory before it
+	// finds their median by walking the period again (tests lower it).
+	fixKeep int
 	// attempts runs every mail and retried state access: one retry policy,
 	// one set of metrics with the sink's outbox.
 	attempts exporter.Attempter
@@ -87,8 +90,9 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	}
 	s := &Sink{
 		cfg: cfg, name: deps.Name, version: deps.Version, log: deps.Logger, now: deps.Now,
-		db: deps.Store, store: &store{db: deps.Store, name: deps.Name}, loc: loc, schedule: sched,
+		db: deps.Store, store: &store{db: deps.Store, name: deps.Name, chunk: defaultChunk}, loc: loc, schedule: sched,
 		immediate: map[string]bool{}, tmpl: tmpl, mailer: m, wake: make(chan struct{}, 1), attempts: deps.Attempts,
+		fixKeep: keepFixTimes,
 	}
 	for _, a := range cfg.ImmediateActions {
 		s.immediate[a] = true
@@ -100,9 +104,10 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 }
 
 // Send adds batch to the current digest period and queues the records of
-// immediate actions, durably, in one transaction. It mails nothing: Run
-// does. An error (the state file failing) is unclassified, so the delivery
-// loop keeps the batch and retries.
+// immediate actions, durably, in one transaction. A record whose id is
+// already in a period not yet mailed is a redelivery and is dropped. It
+// mails nothing: Run does. An error (the state file failing) is
+// unclassified, so the delivery loop keeps the batch and retries.
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	if s.closed.Load() {
 		return ErrClosed
@@ -113,9 +118,12 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	queued, err := s.store.appendBatch(batch, s.immediate, s.now())
+	queued, dups, err := s.store.appendBatch(batch, s.immediate, s.now())
 	if err != nil {
 		return fmt.Errorf("store %d records for the digest: %w", len(batch), err)
+	}
+	if dups > 0 {
+		s.log.Debug("dropped redelivered records already in the digest", "records", dups)
 	}
 	if queued > 0 {
 		select {

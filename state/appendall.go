@@ -14,8 +14,17 @@ func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 	if len(recs) == 0 || len(sinks) == 0 {
 		return nil
 	}
+	// one buffer for the lot; bbolt keeps the value slices until commit,
+	// and nothing writes into them again
 	raws := make([][]byte, len(recs))
+	buf := make([]byte, 0, 700*len(recs))
 	for i := range recs {
+		start := len(buf)
+		var ok bool
+		if buf, ok = recs[i].AppendJSON(buf); ok {
+			raws[i] = buf[start:len(buf):len(buf)]
+			continue
+		}
 		raw, err := json.Marshal(&recs[i])
 		if err != nil {
 			return fmt.Errorf("encode record %s: %w", recs[i].ID, err)

@@ -15,8 +15,8 @@ import (
 // pages whatever its length. Nothing is lost by a crash with a group
 // pending: the cursor only advances in the transaction of the last group.
 const (
-	groupPages  = 20
-	groupAlerts = 2000
+	groupPages  = 50
+	groupAlerts = 5000
 	queuedPages = 4
 )
 
@@ -115,8 +115,11 @@ func (p *Poller) commitGroup(group [][]exporter.Observation, origin exporter.Ori
 	now := p.Now().UTC()
 	n := 0
 	err := p.DB.Update(func(tx *state.Tx) error {
+		n = 0
+		// records are appended page by page: only one page's are held
 		var recs []exporter.Record
 		for _, page := range group {
+			recs = recs[:0]
 			for i := range page {
 				r, err := p.diff(tx, &page[i], origin, now)
 				if err != nil {
@@ -124,10 +127,10 @@ func (p *Poller) commitGroup(group [][]exporter.Observation, origin exporter.Ori
 				}
 				recs = append(recs, r...)
 			}
-		}
-		n = len(recs)
-		if err := tx.AppendAll(p.Sinks, recs); err != nil {
-			return err
+			n += len(recs)
+			if err := tx.AppendAll(p.Sinks, recs); err != nil {
+				return err
+			}
 		}
 		if last != nil {
 			return last(tx)

@@ -3,6 +3,7 @@ package exporter
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -84,4 +85,58 @@ func FuzzAppendJSON(f *testing.F) {
 		at := time.Unix(0, nanos).In(time.FixedZone("z", (offMinutes%(48*60))*60))
 		checkAppendJSON(t, s, at, n, flag)
 	})
+}
+
+// parseSame fails unless ParseJSON, where it accepts b, gives what
+// encoding/json gives.
+func parseSame(t *testing.T, b []byte) bool {
+	t.Helper()
+	var got, want Snapshot
+	ok := got.ParseJSON(b)
+	err := json.Unmarshal(b, &want)
+	if !ok {
+		if !reflect.DeepEqual(got, Snapshot{}) {
+			t.Fatalf("ParseJSON declined %s but left %+v", b, got)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("ParseJSON accepted %s, which encoding/json refuses: %v", b, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("ParseJSON(%s):\n got %#v\nwant %#v", b, got, want)
+	}
+	return true
+}
+
+func TestParseJSON_SameAsEncodingJSON(t *testing.T) {
+	at := time.Date(2026, 1, 5, 9, 0, 0, 123, time.FixedZone("x", 3600))
+	for _, s := range []Snapshot{
+		{}, {State: "open", UpdatedAt: at},
+		{State: "resolved", Severity: "high", SeverityRaw: "high", Bypassed: true, UpdatedAt: at, ClosedAt: at.UTC(),
+			Title: "Tïtle", HTMLURL: "https://github.com/a/b/security/1", Validity: "active", PubliclyLeaked: true,
+			Assignees: []string{"alice", "bob"}, Tracks: SnapshotTracks},
+		{State: `q"uote`, Title: "<&>", Assignees: []string{}},
+	} {
+		b, ok := s.AppendJSON(nil)
+		if !ok {
+			t.Fatalf("AppendJSON declined %+v", s)
+		}
+		parseSame(t, b)
+	}
+	for _, b := range []string{`{"s":"open","u":"2026-01-05T09:00:00Z"}`, `{"s":"open","k":1,"a":[]}`, `{}`} {
+		if !parseSame(t, []byte(b)) {
+			t.Errorf("ParseJSON declined %s", b)
+		}
+	}
+	for _, b := range []string{`{"s":"op\u0065n"}`, `{ "s":"open"}`, `{"S":"open"}`, `{"s":null}`, `{"k":01}`, `{"k":-0}`,
+		`{"k":1.5}`, `{"u":"2026-01-05"}`, `{"s":"open"}x`, `{"b":tru}`, `{"a":["x",]}`, `{"s":"a` + "\x01" + `"}`, "{\"s\":\"\xff\"}", `{"x":1}`} {
+		parseSame(t, []byte(b))
+	}
+}
+
+func FuzzParseJSON(f *testing.F) {
+	f.Add([]byte(`{"s":"open","v":"high","r":"high","b":true,"u":"2026-01-05T09:00:00Z","c":"2026-01-05T09:00:00.5+01:00","t":"x","h":"y","y":"active","p":true,"a":["a","b"],"k":1}`))
+	f.Add([]byte(`{"k":-12,"a":[],"s":""}`))
+	f.Fuzz(func(t *testing.T, b []byte) { parseSame(t, b) })
 }

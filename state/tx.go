@@ -52,10 +52,19 @@ func (t *Tx) Snapshot(k exporter.AlertKey) (s exporter.Snapshot, ok bool, err er
 	if raw == nil {
 		return s, false, nil
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := decodeSnapshot(raw, &s); err != nil {
 		return s, false, fmt.Errorf("decode snapshot %s %s#%d: %w", k.Source, k.Repo, k.Number, err)
 	}
 	return s, true, nil
+}
+
+// decodeSnapshot reads a stored snapshot: the form PutSnapshot writes
+// without reflection, anything else (an older or odd file) by encoding/json.
+func decodeSnapshot(raw []byte, s *exporter.Snapshot) error {
+	if s.ParseJSON(raw) {
+		return nil
+	}
+	return json.Unmarshal(raw, s)
 }
 
 // PutSnapshot stores s as k's last-seen state.
@@ -92,7 +101,7 @@ func (t *Tx) ForEachSnapshot(source exporter.Source, repoPrefix string, fn func(
 			return fmt.Errorf("corrupt snapshot key %q", k)
 		}
 		var s exporter.Snapshot
-		if err := json.Unmarshal(v, &s); err != nil {
+		if err := decodeSnapshot(v, &s); err != nil {
 			return fmt.Errorf("decode snapshot %s %s#%d: %w", key.Source, key.Repo, key.Number, err)
 		}
 		if err := fn(key, s); err != nil {

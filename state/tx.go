@@ -28,7 +28,7 @@ func (t *Tx) carve(n int) []byte {
 	if cap(t.slab)-len(t.slab) < n {
 		t.slab = make([]byte, 0, max(64<<10, n))
 	}
-	b := t.slab[len(t.slab):len(t.slab):len(t.slab)+n]
+	b := t.slab[len(t.slab) : len(t.slab) : len(t.slab)+n]
 	t.slab = t.slab[:len(t.slab)+n]
 	return b
 }

@@ -73,6 +73,7 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 	}
 	// body is reused page after page: nothing decoded from it aliases it
 	var body bytes.Buffer
+	repos := newRepoCache()
 	for next != "" {
 		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
 		if err != nil {
@@ -90,7 +91,7 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		}
 		var items []pageItem
 		if err == nil {
-			items, err = decodePage(body.Bytes(), lr.Source, lr.Scope, c.opts.IncludeRaw)
+			items, err = decodePage(body.Bytes(), lr.Source, lr.Scope, c.opts.IncludeRaw, repos)
 		}
 		if err != nil {
 			return res, fmt.Errorf("list %s alerts for %s (page %d): %w", lr.Source, lr.Scope, res.Requests, describe(err))

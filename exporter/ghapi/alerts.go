@@ -40,8 +40,9 @@ type ListResult struct {
 	Undecodable []ItemError
 }
 
-// PageFunc receives each page's alerts, newest update first. Returning an
-// error stops the listing with that error.
+// PageFunc receives each page's alerts, newest update first, in a slice of
+// its own that the callee may keep. Returning an error stops the listing
+// with that error.
 type PageFunc func(page []exporter.Observation) error
 
 // ListAlerts walks a list sorted by update time, newest first, calling fn

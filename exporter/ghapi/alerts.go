@@ -1,8 +1,8 @@
 package ghapi
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,8 +40,9 @@ type ListResult struct {
 	Undecodable []ItemError
 }
 
-// PageFunc receives each page's alerts, newest update first. Returning an
-// error stops the listing with that error.
+// PageFunc receives each page's alerts, newest update first, in a slice of
+// its own that the callee may keep. Returning an error stops the listing
+// with that error.
 type PageFunc func(page []exporter.Observation) error
 
 // ListAlerts walks a list sorted by update time, newest first, calling fn
@@ -71,6 +72,9 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 	if err != nil {
 		return res, fmt.Errorf("list %s alerts for %s: %w", lr.Source, lr.Scope, err)
 	}
+	// body is reused page after page: nothing decoded from it aliases it
+	var body bytes.Buffer
+	repos := newRepoCache()
 	for next != "" {
 		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
 		if err != nil {
@@ -79,12 +83,16 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		if res.Requests == 0 && lr.ETag != "" {
 			req.Header.Set("If-None-Match", lr.ETag)
 		}
-		var items []json.RawMessage
-		resp, err := c.gh.Do(ctx, req, &items)
+		body.Reset()
+		resp, err := c.gh.Do(ctx, req, &body)
 		res.Requests++
 		if resp != nil && resp.StatusCode == http.StatusNotModified && res.Requests == 1 {
 			res.NotModified, res.ETag = true, lr.ETag
 			return res, nil
+		}
+		var items []pageItem
+		if err == nil {
+			items, err = decodePage(body.Bytes(), lr.Source, lr.Scope, c.opts.IncludeRaw, repos)
 		}
 		if err != nil {
 			return res, fmt.Errorf("list %s alerts for %s (page %d): %w", lr.Source, lr.Scope, res.Requests, describe(err))
@@ -96,10 +104,9 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		// oldest is the oldest update seen on the page, undecodable items
 		// included, so paging never stops short of a refused item.
 		var oldest time.Time
-		for i, raw := range items {
-			o, err := decodeAlert(lr.Source, raw, lr.Scope, c.opts.IncludeRaw)
-			if err != nil {
-				ie := itemError(lr.Source, raw, lr.Scope, res.Requests, i, err)
+		for i, it := range items {
+			if it.err != nil {
+				ie := itemError(lr.Source, it.raw, lr.Scope, res.Requests, i, it.err)
 				c.refused(lr.Scope, ie)
 				res.Undecodable = append(res.Undecodable, *ie)
 				if !ie.UpdatedAt.IsZero() && (oldest.IsZero() || ie.UpdatedAt.Before(oldest)) {
@@ -107,13 +114,13 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 				}
 				continue
 			}
-			if o.UpdatedAt.After(res.MaxUpdated) {
-				res.MaxUpdated = o.UpdatedAt
+			if it.o.UpdatedAt.After(res.MaxUpdated) {
+				res.MaxUpdated = it.o.UpdatedAt
 			}
-			if oldest.IsZero() || o.UpdatedAt.Before(oldest) {
-				oldest = o.UpdatedAt
+			if oldest.IsZero() || it.o.UpdatedAt.Before(oldest) {
+				oldest = it.o.UpdatedAt
 			}
-			page = append(page, o)
+			page = append(page, it.o)
 		}
 		res.Items += len(page)
 		if err := fn(page); err != nil {
@@ -154,22 +161,25 @@ func (c *Client) GetAlert(ctx context.Context, src exporter.Source, repo string,
 	if err != nil {
 		return exporter.Observation{}, err
 	}
-	var raw json.RawMessage
-	resp, err := c.gh.Do(ctx, req, &raw)
+	var body bytes.Buffer
+	resp, err := c.gh.Do(ctx, req, &body)
 	if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) {
 		return exporter.Observation{}, fmt.Errorf("get %s alert %s#%d: %w", src, repo, number, ErrNotFound)
+	}
+	scope := Scope{Kind: ScopeRepo, Name: repo}
+	var it pageItem
+	if err == nil {
+		it, err = decodeSingle(body.Bytes(), src, scope, c.opts.IncludeRaw)
 	}
 	if err != nil {
 		return exporter.Observation{}, fmt.Errorf("get %s alert %s#%d: %w", src, repo, number, describe(err))
 	}
-	scope := Scope{Kind: ScopeRepo, Name: repo}
-	o, err := decodeAlert(src, raw, scope, c.opts.IncludeRaw)
-	if err != nil {
-		ie := itemError(src, raw, scope, 1, 0, err)
+	if it.err != nil {
+		ie := itemError(src, it.raw, scope, 1, 0, it.err)
 		c.refused(scope, ie)
-		return o, fmt.Errorf("get %s alert %s#%d: %w", src, repo, number, ie)
+		return it.o, fmt.Errorf("get %s alert %s#%d: %w", src, repo, number, ie)
 	}
-	return o, nil
+	return it.o, nil
 }
 
 // hasHideSecret: GHES before 3.16 lacks the hide_secret parameter.

@@ -1,6 +1,7 @@
 package ghapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,8 +12,8 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
-// decodeAlert turns one list item into an Observation. scope supplies the
-// repository for repo-level lists, whose items carry none.
+// decodeAlert turns one alert object into an Observation. scope supplies
+// the repository for repo-level lists, whose items carry none.
 func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeRaw bool) (exporter.Observation, error) {
 	return decodeAlertState(src, raw, scope, includeRaw, "")
 }
@@ -21,33 +22,19 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 // names none (older webhook payloads, whose action implies it); "" assumes
 // nothing and such an object is refused.
 func decodeAlertState(src exporter.Source, raw json.RawMessage, scope Scope, includeRaw bool, implied string) (exporter.Observation, error) {
-	var o exporter.Observation
-	var err error
-	switch src {
-	case exporter.SourceDependabot:
-		var a github.DependabotAlert
-		if err = json.Unmarshal(raw, &a); err == nil {
-			o = fromDependabot(&a)
-		}
-	case exporter.SourceCodeScanning:
-		var a github.Alert
-		if err = json.Unmarshal(raw, &a); err == nil {
-			o = fromCodeScanning(&a)
-		}
-	case exporter.SourceSecretScanning:
-		var a github.SecretScanningAlert
-		// v62 lacks validity: readExtras below reads it with the other
-		// members v62 does not model
-		if err = json.Unmarshal(raw, &a); err == nil {
-			a.Secret = nil // never kept, whatever the server sent
-			o = fromSecretScanning(&a)
-		}
-	default:
-		return o, fmt.Errorf("unknown alert source %q", src)
-	}
+	o, ext, secret, err := decodeObject(src, func(v any) error { return json.Unmarshal(raw, v) }, nil)
 	if err != nil {
-		return o, fmt.Errorf("decode %s alert: %w", src, err)
+		return o, err
 	}
+	return finishAlert(o, ext, secret, raw, scope, includeRaw, implied)
+}
+
+// finishAlert applies the checks every decoded alert object must pass, the
+// scope's repository and enterprise, and the members the typed struct does
+// not model. raw is the object's bytes, kept (without the secret) when
+// includeRaw; hasSecret says whether it has a "secret" member to drop.
+func finishAlert(o exporter.Observation, ext extraMembers, hasSecret bool, raw []byte, scope Scope, includeRaw bool, implied string) (exporter.Observation, error) {
+	src := o.Key.Source
 	if o.Key.Number <= 0 {
 		return o, fmt.Errorf("decode %s alert: no number", src)
 	}
@@ -82,9 +69,15 @@ func decodeAlertState(src exporter.Source, raw json.RawMessage, scope Scope, inc
 			return o, fmt.Errorf("decode %s alert %s#%d: time %s is out of range", src, o.Key.Repo, o.Key.Number, t.Format(time.RFC3339))
 		}
 	}
-	readExtras(&o, raw)
+	ext.apply(&o)
 	if includeRaw {
-		o.Raw = validUTF8JSON(withoutSecret(raw))
+		if hasSecret {
+			raw = withoutSecret(raw)
+		} else {
+			// raw may be a window on a whole page: keep only the object
+			raw = bytes.Clone(raw)
+		}
+		o.Raw = validUTF8JSON(raw)
 	}
 	return o, nil
 }

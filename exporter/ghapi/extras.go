@@ -8,41 +8,52 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
-// alertExtras are alert members go-github v62 does not model.
-type alertExtras struct {
-	Validity       string `json:"validity"`
-	PubliclyLeaked *bool  `json:"publicly_leaked"`
+// extraMembers are alert members go-github v62 does not model, as the
+// object's decode found them.
+type extraMembers struct {
+	Validity       json.RawMessage `json:"validity"`
+	PubliclyLeaked json.RawMessage `json:"publicly_leaked"`
 	// code scanning (and newer Dependabot) alerts
-	Assignees []struct {
-		Login string `json:"login"`
-	} `json:"assignees"`
+	Assignees json.RawMessage `json:"assignees"`
 	// secret scanning alerts
-	AssignedTo *struct {
-		Login string `json:"login"`
-	} `json:"assigned_to"`
+	AssignedTo json.RawMessage `json:"assigned_to"`
 }
 
-// readExtras fills what the typed structs miss. A malformed member is left
-// unset rather than failing the alert: the typed decode has succeeded.
-func readExtras(o *exporter.Observation, raw json.RawMessage) {
-	var ext alertExtras
-	if json.Unmarshal(raw, &ext) != nil {
-		return
+type login struct {
+	Login string `json:"login"`
+}
+
+// apply fills what the typed structs miss. If any member is malformed none
+// is used, rather than failing the alert: the typed decode has succeeded.
+func (e *extraMembers) apply(o *exporter.Observation) {
+	var (
+		validity   string
+		leaked     *bool
+		assignees  []login
+		assignedTo *login
+	)
+	for _, m := range []struct {
+		raw json.RawMessage
+		v   any
+	}{{e.Validity, &validity}, {e.PubliclyLeaked, &leaked}, {e.Assignees, &assignees}, {e.AssignedTo, &assignedTo}} {
+		if m.raw != nil && json.Unmarshal(m.raw, m.v) != nil {
+			return
+		}
 	}
-	if ext.Validity != "" {
-		o.Validity = ext.Validity
+	if validity != "" {
+		o.Validity = validity
 	}
-	if ext.PubliclyLeaked != nil {
-		o.PubliclyLeaked = *ext.PubliclyLeaked
+	if leaked != nil {
+		o.PubliclyLeaked = *leaked
 	}
 	var who []string
-	for _, a := range ext.Assignees {
+	for _, a := range assignees {
 		if a.Login != "" {
 			who = append(who, a.Login)
 		}
 	}
-	if ext.AssignedTo != nil && ext.AssignedTo.Login != "" {
-		who = append(who, ext.AssignedTo.Login)
+	if assignedTo != nil && assignedTo.Login != "" {
+		who = append(who, assignedTo.Login)
 	}
 	slices.Sort(who)
 	o.Assignees = slices.Compact(who)

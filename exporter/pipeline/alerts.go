@@ -56,12 +56,15 @@ type PollStats struct {
 	// Undecodable is how many listed items are refused and kept for retry
 	// after this run.
 	Undecodable int
+	// Commit is the time spent diffing and committing, beside the fetching.
+	Commit time.Duration
 }
 
 // Poll runs an incremental poll of one (scope, kind): the first poll ever is
 // a backfill of every page; later polls send the stored ETag and stop at the
-// watermark minus the overlap. The cursor advances only after the whole
-// listing succeeded.
+// watermark minus the overlap. Pages are committed in groups while the next
+// ones are fetched; the cursor advances only with the last group, after the
+// whole listing succeeded.
 func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Source) (PollStats, error) {
 	var st PollStats
 	cur, found, err := p.cursor(scope, src)
@@ -76,22 +79,27 @@ func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Sourc
 	} else {
 		origin = exporter.OriginBackfill
 	}
-	decoded := map[string]bool{}
+	// decoded is only needed to merge the kept undecodable items of an
+	// incremental poll; a backfill does not hold every key
+	var decoded map[string]bool
+	if found {
+		decoded = map[string]bool{}
+	}
+	cm := p.newCommitter(origin)
 	res, err := p.GH.ListAlerts(ctx, lr, func(page []exporter.Observation) error {
-		for i := range page {
-			decoded[itemKey(page[i].Key)] = true
+		if found {
+			for i := range page {
+				decoded[itemKey(page[i].Key)] = true
+			}
 		}
-		n, err := p.commitPage(page, origin)
-		st.Records += n
-		return err
+		return cm.add(page)
 	})
 	st.Requests, st.Items, st.NotModified = res.Requests, res.Items, res.NotModified
 	st.Undecodable = len(cur.Undecodable)
-	if err != nil {
+	if err != nil || res.NotModified {
+		// what was read before a failure still commits, without the cursor
+		st.Records, st.Commit, _ = cm.finish(nil)
 		return st, err
-	}
-	if res.NotModified {
-		return st, nil
 	}
 	if res.MaxUpdated.After(cur.Watermark) {
 		cur.Watermark = res.MaxUpdated
@@ -103,76 +111,14 @@ func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Sourc
 		cur.Undecodable = res.Undecodable
 	}
 	st.Undecodable = len(cur.Undecodable)
-	return st, p.putCursor(scope, src, cur)
-}
-
-// commitPage diffs a page against the stored snapshots and, in ONE
-// transaction, stores the new snapshots and appends the records to every
-// sink's outbox.
-func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin) (int, error) {
-	if len(page) == 0 {
-		return 0, nil
-	}
-	now := p.Now().UTC()
-	n := 0
-	err := p.DB.Update(func(tx *state.Tx) error {
-		n = 0
-		for i := range page {
-			k, err := p.diffOne(tx, &page[i], origin, now)
-			if err != nil {
-				return err
-			}
-			n += k
-		}
-		return nil
-	})
+	raw, err := json.Marshal(cur)
 	if err != nil {
-		return 0, fmt.Errorf("commit alert page: %w", err)
+		st.Records, st.Commit, _ = cm.finish(nil)
+		return st, fmt.Errorf("encode cursor %s: %w", cursorName(scope, src), err)
 	}
-	if n > 0 && p.Notify != nil {
-		p.Notify()
-	}
-	return n, nil
-}
-
-// diffOne diffs one observation against its stored snapshot inside tx,
-// stores the new snapshot and appends the records to every outbox. An
-// observation older than the snapshot (by updated_at) — an out-of-order
-// webhook, or a poll answered by a replica that has not caught up — is
-// skipped: it must never move the snapshot back or emit a false reopen.
-func (p *Poller) diffOne(tx *state.Tx, o *exporter.Observation, origin exporter.Origin, now time.Time) (int, error) {
-	prev, ok, err := tx.Snapshot(o.Key)
-	if err != nil {
-		return 0, err
-	}
-	var pp *exporter.Snapshot
-	if ok {
-		pp = &prev
-	}
-	next := o.Snapshot()
-	if ok && (prev.Equal(next) || o.UpdatedAt.Before(prev.UpdatedAt)) {
-		return 0, nil
-	}
-	recs := exporter.Diff(pp, o, origin, now)
-	if err := tx.PutSnapshot(o.Key, next); err != nil {
-		return 0, err
-	}
-	if err := p.appendAll(tx, recs); err != nil {
-		return 0, err
-	}
-	return len(recs), nil
-}
-
-func (p *Poller) appendAll(tx *state.Tx, recs []exporter.Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	for _, s := range p.Sinks {
-		if err := tx.Append(s, recs...); err != nil {
-			return err
-		}
-	}
-	return nil
+	// the cursor commits with the last group: never ahead of a record
+	st.Records, st.Commit, err = cm.finish(func(tx *state.Tx) error { return tx.PutCursor(cursorName(scope, src), raw) })
+	return st, err
 }
 
 func (p *Poller) cursor(scope ghapi.Scope, src exporter.Source) (alertCursor, bool, error) {

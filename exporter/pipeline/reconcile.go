@@ -27,16 +27,20 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 	}
 	seen := newKeySet()
 	orgs := map[string]bool{}
+	cm := p.newCommitter(exporter.OriginReconcile)
 	res, err := p.GH.ListAlerts(ctx, ghapi.ListRequest{Scope: scope, Source: src}, func(page []exporter.Observation) error {
 		for i := range page {
 			seen.add(page[i].Key)
 			orgs[page[i].Org] = true
 		}
-		n, err := p.commitPage(page, exporter.OriginReconcile)
-		st.Records += n
-		return err
+		return cm.add(page)
 	})
+	n, spent, cerr := cm.finish(nil)
+	st.Records, st.Commit = n, spent
 	st.Requests, st.Items, st.Undecodable = res.Requests, res.Items, len(cur.Undecodable)
+	if err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return st, err
 	}

@@ -1,0 +1,155 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// pagedLister lists n synthetic alerts (synthObs) in pages of 100 and,
+// when failAt > 0, fails instead of serving page failAt (1-based).
+type pagedLister struct {
+	n, failAt int
+	served    int
+}
+
+var errPage = errors.New("page 3: GitHub answered 502")
+
+func (l *pagedLister) ListAlerts(_ context.Context, _ ghapi.ListRequest, fn ghapi.PageFunc) (ghapi.ListResult, error) {
+	var res ghapi.ListResult
+	for i := 0; i < l.n; i += 100 {
+		if l.failAt == res.Requests+1 {
+			return res, errPage
+		}
+		page := make([]exporter.Observation, 0, 100)
+		for j := i; j < min(i+100, l.n); j++ {
+			page = append(page, synthObs(j, t0))
+		}
+		res.Requests++
+		l.served++
+		res.Items += len(page)
+		if err := fn(page); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (l *pagedLister) GetAlert(context.Context, exporter.Source, string, int) (exporter.Observation, error) {
+	return exporter.Observation{}, ghapi.ErrNotFound
+}
+
+// wantIDs are the record ids of alerts [0, n) committed one by one, in
+// listing order: what the outbox must hold, in that order.
+func wantIDs(n int) []string {
+	var ids []string
+	for i := range n {
+		o := synthObs(i, t0)
+		for _, r := range exporter.Diff(nil, &o, exporter.OriginBackfill, t0) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+func outboxIDs(t *testing.T, db *state.DB) []string {
+	t.Helper()
+	var ids []string
+	must(t, db.View(func(tx *state.Tx) error {
+		items, err := tx.Peek(testSink, 1<<20)
+		for _, it := range items {
+			ids = append(ids, it.Record.ID)
+		}
+		return err
+	}))
+	return ids
+}
+
+func hasCursor(t *testing.T, p *Poller, scope ghapi.Scope) bool {
+	t.Helper()
+	_, found, err := p.cursor(scope, exporter.SourceDependabot)
+	must(t, err)
+	return found
+}
+
+var orgAcme = ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
+
+func TestPoll_GroupsPagesIntoFewTransactions(t *testing.T) {
+	db := openDB(t)
+	var commits atomic.Int32
+	p := &Poller{DB: db, GH: &lazyLister{n: 12_000, at: t0}, Sinks: []string{testSink}, Now: func() time.Time { return t0 },
+		Notify: func() { commits.Add(1) }}
+	st, err := p.Poll(context.Background(), orgAcme, exporter.SourceDependabot)
+	must(t, err)
+	// 120 pages of 100 in groups, the last one with the cursor
+	perGroup := min(groupPages, groupAlerts/100)
+	if got, want := int(commits.Load()), (120+perGroup-1)/perGroup; got != want {
+		t.Fatalf("%d transactions with records for 120 pages, want %d", got, want)
+	}
+	want := wantIDs(12_000)
+	got := outboxIDs(t, db)
+	if st.Records != len(want) || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("outbox holds %d records (stats %d), want %d in listing order", len(got), st.Records, len(want))
+	}
+	if !hasCursor(t, p, orgAcme) {
+		t.Fatal("no cursor after a complete backfill")
+	}
+}
+
+func TestPoll_FailedListingCommitsWhatWasReadButNoCursor(t *testing.T) {
+	db := openDB(t)
+	l := &pagedLister{n: 1000, failAt: 3}
+	p := &Poller{DB: db, GH: l, Sinks: []string{testSink}, Now: func() time.Time { return t0 }}
+	_, err := p.Poll(context.Background(), orgAcme, exporter.SourceDependabot)
+	if !errors.Is(err, errPage) {
+		t.Fatalf("poll error %v, want the listing's", err)
+	}
+	if hasCursor(t, p, orgAcme) {
+		t.Fatal("the cursor advanced past an unread page")
+	}
+	if got, want := outboxIDs(t, db), wantIDs(200); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("outbox holds %d records, want the %d of the two pages read", len(got), len(want))
+	}
+	// the next poll lists again from the start: nothing twice, nothing lost
+	l.failAt = 0
+	_, err = p.Poll(context.Background(), orgAcme, exporter.SourceDependabot)
+	must(t, err)
+	if got, want := outboxIDs(t, db), wantIDs(1000); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("outbox holds %d records after the retry, want %d once each", len(got), len(want))
+	}
+	if !hasCursor(t, p, orgAcme) {
+		t.Fatal("no cursor after the retry")
+	}
+}
+
+func TestPoll_FailedCommitStopsTheListing(t *testing.T) {
+	db := openDB(t)
+	l := &pagedLister{n: 20_000}
+	// a sink name the state refuses: the first group's commit fails
+	p := &Poller{DB: db, GH: l, Sinks: []string{"bad\x00name"}, Now: func() time.Time { return t0 }}
+	_, err := p.Poll(context.Background(), orgAcme, exporter.SourceDependabot)
+	if err == nil || !strings.Contains(err.Error(), "commit alert page") {
+		t.Fatalf("poll error %v, want the commit's", err)
+	}
+	// the group in commit, the pages queued behind it and the one in hand
+	if limit := groupPages + queuedPages + 2; l.served > limit {
+		t.Fatalf("listing went on for %d pages after the commit failed (at most %d)", l.served, limit)
+	}
+	if hasCursor(t, p, orgAcme) {
+		t.Fatal("the cursor advanced although nothing committed")
+	}
+	var tracked int
+	must(t, db.View(func(tx *state.Tx) error {
+		return tx.ForEachSnapshot("", "", func(exporter.AlertKey, exporter.Snapshot) error { tracked++; return nil })
+	}))
+	if tracked != 0 {
+		t.Fatalf("%d snapshots stored by a failed commit", tracked)
+	}
+}

@@ -1,0 +1,58 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+// AppendAll adds records to the outbox of every sink in sinks, encoding
+// each record once whatever the number of sinks (Append encodes per call).
+// Each outbox gets the records in order; its count is updated once.
+func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
+	if len(recs) == 0 || len(sinks) == 0 {
+		return nil
+	}
+	// one buffer for the lot; bbolt keeps the value slices until commit,
+	// and nothing writes into them again
+	raws := make([][]byte, len(recs))
+	buf := make([]byte, 0, 700*len(recs))
+	for i := range recs {
+		start := len(buf)
+		var ok bool
+		if buf, ok = recs[i].AppendJSON(buf); ok {
+			raws[i] = buf[start:len(buf):len(buf)]
+			continue
+		}
+		raw, err := json.Marshal(&recs[i])
+		if err != nil {
+			return fmt.Errorf("encode record %s: %w", recs[i].ID, err)
+		}
+		raws[i] = raw
+	}
+	for _, sink := range sinks {
+		n, err := t.count(bucketOutbox, sink)
+		if err != nil {
+			return err
+		}
+		b, err := nested(t.tx, bucketOutbox, sink, true)
+		if err != nil {
+			return err
+		}
+		for _, raw := range raws {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			// bbolt keeps value slices until commit: raw is never reused
+			if err := b.Put(u64(seq), raw); err != nil {
+				return err
+			}
+		}
+		if err := t.setCount(bucketOutbox, sink, n+len(raws)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

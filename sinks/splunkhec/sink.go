@@ -37,8 +37,8 @@ type Sink struct {
 }
 
 var (
-	_ exporter.Sink   = (*Sink)(nil)
-	_ exporter.Runner = (*Sink)(nil)
+	_ exporter.RawSender = (*Sink)(nil)
+	_ exporter.Runner    = (*Sink)(nil)
 )
 
 // New builds the sink: it resolves the token, loads TLS files and picks the
@@ -104,16 +104,28 @@ func (s *Sink) Run(ctx context.Context) error {
 // whole batch (requests already accepted are sent again on retry: delivery
 // is at-least-once, deduplicated downstream by the record id).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	var rej splunk.Rejections
+	return s.deliver(ctx, splunk.Encode(batch, &rej), &rej)
+}
+
+// SendRaw is Send for records as the outbox stores them: each one's JSON
+// becomes the envelope's event as is.
+func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	var rej splunk.Rejections
+	return s.deliver(ctx, batch, &rej)
+}
+
+// deliver sends the records of batch that have JSON (the others are in
+// rej already).
+func (s *Sink) deliver(ctx context.Context, batch []exporter.RawRecord, rej *splunk.Rejections) error {
 	envs := make([][]byte, len(batch))
 	sizes := make([]int, len(batch))
-	var rej splunk.Rejections
 	for i := range batch {
-		b, err := s.enc.encode(&batch[i])
-		if err != nil {
-			rej.Add(err, i)
+		if batch[i].JSON == nil {
 			continue
 		}
-		envs[i], sizes[i] = b, len(b)
+		envs[i] = s.enc.encodeRaw(&batch[i])
+		sizes[i] = len(envs[i])
 	}
 	var acks []int64
 	post := func(ctx context.Context, idxs []int) splunk.Attempt {
@@ -123,7 +135,7 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 		}
 		return a
 	}
-	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0), post, &rej); err != nil {
+	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0), post, rej); err != nil {
 		return err
 	}
 	if s.ack != nil && len(acks) > 0 {

@@ -7,9 +7,9 @@
 package splunk
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"encoding/json"
 	"slices"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"

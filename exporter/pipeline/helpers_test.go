@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -46,6 +47,24 @@ func (s *scriptedSink) Send(_ context.Context, batch []exporter.Record) error {
 }
 
 func (s *scriptedSink) Close() error { return nil }
+
+// rawScriptedSink is a scriptedSink that takes stored bytes; it also
+// checks that each is the record's JSON.
+type rawScriptedSink struct{ *scriptedSink }
+
+func (s *rawScriptedSink) Send(context.Context, []exporter.Record) error {
+	return errors.New("a raw sink must be sent stored bytes")
+}
+
+func (s *rawScriptedSink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	recs := make([]exporter.Record, len(batch))
+	for i, r := range batch {
+		if err := json.Unmarshal(r.JSON, &recs[i]); err != nil || recs[i].ID != r.Head.ID {
+			return exporter.Permanent(fmt.Errorf("stored bytes %s do not match head %+v: %v", r.JSON, r.Head, err))
+		}
+	}
+	return s.scriptedSink.Send(ctx, recs)
+}
 
 // recorder stands in for the clock and the sleep: every wait is recorded
 // and returns at once, advancing the clock by it.

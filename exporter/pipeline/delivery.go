@@ -114,6 +114,9 @@ func (d *Deliverer) Drain(ctx context.Context) error {
 			if last == nil {
 				last = ctx.Err()
 			}
+			if left, err := d.pending(); err == nil {
+				n = left // batches accepted before the end were acked
+			}
 			return fmt.Errorf("sink %s: %d records still queued: %w", d.Name, n, last)
 		}
 	}

@@ -9,11 +9,12 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
-// The pipeline holds at most this many batches at once: one read ahead,
-// one being sent, and commitQueue+1 whose acks are queued or committing.
-// More would only buy memory: sends are one at a time, and a read or a
-// commit takes less than a send.
-const commitQueue = 1
+// The pipeline holds at most three batches: one read ahead, one being
+// sent, and the one before, whose ack commits meanwhile. Before each send
+// every commit but the latest has finished, so a failed commit of batch N
+// stops the loop before batch N+2 is sent. A deeper pipeline would buy
+// only memory: sends are one at a time, and a read or a commit takes less
+// than a send.
 
 // drainOnce sends batches until the outbox is empty (nil) or something
 // fails; after a failure it waits out the backoff before returning the
@@ -94,7 +95,7 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *commi
 		if len(b.items) == 0 {
 			continue
 		}
-		if c.failed() {
+		if c.failedBehind() {
 			// the state file refused an ack: stop sending until it recovers
 			return nil, nil, 0
 		}
@@ -135,19 +136,23 @@ type commit struct {
 }
 
 // committer runs the commits in the order they were submitted. A commit
-// that fails is reported by wait and stops the sender (failed); the
+// that fails is reported by wait and stops the sender (failedBehind); the
 // commits after it still run, since their records were accepted too.
 type committer struct {
 	d    *Deliverer
 	jobs chan commit
 	done chan struct{}
 
-	mu  sync.Mutex
-	err error
+	mu        sync.Mutex
+	cond      sync.Cond
+	submitted int
+	finished  int
+	err       error
 }
 
 func (d *Deliverer) startCommitter() *committer {
-	c := &committer{d: d, jobs: make(chan commit, commitQueue), done: make(chan struct{})}
+	c := &committer{d: d, jobs: make(chan commit, 1), done: make(chan struct{})}
+	c.cond.L = &c.mu
 	go c.run()
 	return c
 }
@@ -174,16 +179,28 @@ func (c *committer) run() {
 		if err != nil && c.err == nil {
 			c.err = err
 		}
+		c.finished++
+		c.cond.Broadcast()
 		c.mu.Unlock()
 	}
 }
 
-// submit queues a commit; it blocks while commitQueue commits wait.
-func (c *committer) submit(j commit) { c.jobs <- j }
+// submit queues a commit.
+func (c *committer) submit(j commit) {
+	c.mu.Lock()
+	c.submitted++
+	c.mu.Unlock()
+	c.jobs <- j
+}
 
-func (c *committer) failed() bool {
+// failedBehind waits until every commit but the latest has finished and
+// reports whether one failed.
+func (c *committer) failedBehind() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for c.finished < c.submitted-1 {
+		c.cond.Wait()
+	}
 	return c.err != nil
 }
 

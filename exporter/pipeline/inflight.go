@@ -28,7 +28,7 @@ func (d *Deliverer) drainOnce(ctx context.Context) error {
 	go d.read(stop, batches, raw)
 	c := d.startCommitter()
 
-	sendErr, readErr, records := d.sendAll(ctx, batches, c)
+	records, readErr, sendErr := d.sendAll(ctx, batches, c)
 
 	close(stop)
 	for range batches {
@@ -78,14 +78,14 @@ func (d *Deliverer) read(stop <-chan struct{}, out chan<- *batch, raw bool) {
 // (readErr), at a failed commit (which the committer reports), or at a
 // send that failed retryably or was cancelled (sendErr, with the size of
 // that batch).
-func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *committer) (sendErr, readErr error, records int) {
+func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *committer) (records int, readErr, sendErr error) {
 	log := d.Retry.Log
 	for b := range batches {
 		if b.err != nil {
-			return nil, b.err, 0
+			return 0, b.err, nil
 		}
 		if b.read == 0 {
-			return nil, nil, 0
+			return 0, nil, nil
 		}
 		if len(b.bad) > 0 {
 			c.submit(commit{dead: b.bad, reason: errUndecodable, log: func() {
@@ -97,7 +97,7 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *commi
 		}
 		if c.failedBehind() {
 			// the state file refused an ack: stop sending until it recovers
-			return nil, nil, 0
+			return 0, nil, nil
 		}
 		err := d.send(ctx, b)
 		if err == nil {
@@ -105,7 +105,7 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *commi
 			continue
 		}
 		if ctx.Err() != nil {
-			return err, nil, len(b.items)
+			return len(b.items), nil, err
 		}
 		de := exporter.AsDeliveryError(err)
 		switch {
@@ -119,10 +119,10 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *commi
 				log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", err)
 			}})
 		default:
-			return err, nil, len(b.items)
+			return len(b.items), nil, err
 		}
 	}
-	return nil, nil, 0
+	return 0, nil, nil
 }
 
 // commit is one batch's outcome: what to ack, what to dead-letter and why,

@@ -11,9 +11,26 @@ import (
 )
 
 // BenchmarkFormat measures rendering one record (the mapper alone, no I/O):
-// ns and allocations per message.
+// ns and allocations per message. rfc5424_json_go-syslog is the same
+// message made by go-syslog's builder (the former formatter, kept as the
+// tests' reference), for a side-by-side comparison.
 func BenchmarkFormat(b *testing.B) {
 	rec := sampleRecords()["dependabot_dismissed"]
+	b.Run("rfc5424_json_go-syslog", func(b *testing.B) {
+		f := testFormatter(b, nil)
+		var buf []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			body, err := f.renderBody(&rec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if buf, err = builderRFC5424(f, buf[:0], &rec, body); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.SetBytes(int64(len(buf)))
+	})
 	for _, v := range variants[:4] {
 		b.Run(v.name, func(b *testing.B) {
 			f := testFormatter(b, v.mut)

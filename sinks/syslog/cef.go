@@ -36,7 +36,7 @@ func appendCEF(b []byte, rec *exporter.Record, version string) []byte {
 	b = append(b, '|')
 
 	e := cefExt{b: b}
-	e.add("rt", strconv.FormatInt(eventTime(rec).UnixMilli(), 10))
+	e.addInt("rt", eventTime(rec).UnixMilli())
 	e.add("externalId", rec.ID)
 	e.add("cat", string(rec.Category))
 	e.add("act", rec.Action)
@@ -59,7 +59,8 @@ func appendCEF(b []byte, rec *exporter.Record, version string) []byte {
 			e.labeled("cs5", "secretType", a.SecretType)
 		}
 		e.labeled("cs6", "cveId", a.CVEID)
-		e.labeled("cn1", "alertNumber", strconv.Itoa(a.Number))
+		e.add("cn1Label", "alertNumber")
+		e.addInt("cn1", int64(a.Number))
 		e.add("request", a.HTMLURL)
 		e.add("reason", a.Reason)
 		e.add("filePath", a.Manifest)
@@ -93,13 +94,23 @@ func (e *cefExt) add(key, val string) {
 	if val == "" {
 		return
 	}
+	e.key(key)
+	e.b = appendCEFValue(e.b, val)
+}
+
+// addInt adds a number, which needs no escaping.
+func (e *cefExt) addInt(key string, v int64) {
+	e.key(key)
+	e.b = strconv.AppendInt(e.b, v, 10)
+}
+
+func (e *cefExt) key(key string) {
 	if e.started {
 		e.b = append(e.b, ' ')
 	}
 	e.started = true
 	e.b = append(e.b, key...)
 	e.b = append(e.b, '=')
-	e.b = appendCEFValue(e.b, val)
 }
 
 // labeled adds a custom field (cs1…cs6, cn1…) and its label.

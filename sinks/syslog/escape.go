@@ -19,36 +19,53 @@ const sdValueMax = 200
 // outside PRINTUSASCII (%d33-126) becomes '_', the result is cut to max
 // bytes, and an empty token is the NILVALUE "-".
 func headerToken(s string, max int) string {
-	if s == "" {
-		return "-"
-	}
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if s[i] < 33 || s[i] > 126 {
-			clean = false
-			break
-		}
-	}
-	if clean && len(s) <= max {
+	if isHeaderToken(s, max) {
 		return s
 	}
-	var b strings.Builder
+	return string(appendHeaderToken(nil, s, max))
+}
+
+// appendHeaderToken appends headerToken(s, max) to dst.
+func appendHeaderToken(dst []byte, s string, max int) []byte {
+	if s == "" {
+		return append(dst, '-')
+	}
+	if isHeaderToken(s, max) {
+		return append(dst, s...)
+	}
+	n := 0
 	for _, r := range s {
-		if b.Len() == max {
+		if n == max {
 			break
 		}
+		// every rune written is one byte: PRINTUSASCII or '_'
 		if r < 33 || r > 126 {
 			r = '_'
 		}
-		b.WriteRune(r)
+		dst = append(dst, byte(r))
+		n++
 	}
-	return b.String()
+	return dst
+}
+
+// isHeaderToken reports whether s is already a header token of at most max
+// bytes.
+func isHeaderToken(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 33 || s[i] > 126 {
+			return false
+		}
+	}
+	return true
 }
 
 // sdValue prepares an SD-PARAM value: valid UTF-8, control characters
 // (newlines included, which would end an LF-framed message) replaced by a
 // space, at most sdValueMax bytes. The RFC 5424 escaping of '"', '\' and
-// ']' is left to the library's serializer.
+// ']' is appendSDParam's.
 func sdValue(s string) string {
 	return cleanText(s, sdValueMax)
 }
@@ -85,9 +102,9 @@ func isCleanText(s string) bool {
 
 // cutUTF8 returns the longest prefix of s of at most n bytes that does not
 // split a rune.
-func cutUTF8(s string, n int) string {
+func cutUTF8[S ~string | ~[]byte](s S, n int) S {
 	if n <= 0 {
-		return ""
+		return s[:0]
 	}
 	if len(s) <= n {
 		return s
@@ -102,38 +119,51 @@ func cutUTF8(s string, n int) string {
 // backslash; newlines and other control characters, which a header may not
 // contain, become spaces.
 func appendCEFHeader(b []byte, s string) []byte {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = toValidUTF8(s)
+	run := 0 // s[run:i] needs no change
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '\\' || c == '|':
-			b = append(b, '\\', c)
+			b = append(append(b, s[run:i]...), '\\', c)
 		case c < 0x20 || c == 0x7f:
-			b = append(b, ' ')
+			b = append(append(b, s[run:i]...), ' ')
 		default:
-			b = append(b, c)
+			continue
 		}
+		run = i + 1
 	}
-	return b
+	return append(b, s[run:]...)
 }
 
 // appendCEFValue appends a CEF extension value: '\' and '=' are escaped with
 // a backslash, CR and LF are written as \r and \n, other control characters
 // become spaces. Pipes need no escaping in extensions.
 func appendCEFValue(b []byte, s string) []byte {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = toValidUTF8(s)
+	run := 0 // s[run:i] needs no change
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '\\' || c == '=':
-			b = append(b, '\\', c)
+			b = append(append(b, s[run:i]...), '\\', c)
 		case c == '\n':
-			b = append(b, '\\', 'n')
+			b = append(append(b, s[run:i]...), '\\', 'n')
 		case c == '\r':
-			b = append(b, '\\', 'r')
+			b = append(append(b, s[run:i]...), '\\', 'r')
 		case c < 0x20 || c == 0x7f:
-			b = append(b, ' ')
+			b = append(append(b, s[run:i]...), ' ')
 		default:
-			b = append(b, c)
+			continue
 		}
+		run = i + 1
 	}
-	return b
+	return append(b, s[run:]...)
+}
+
+// toValidUTF8 is strings.ToValidUTF8(s, "\uFFFD"), checked first with
+// utf8.ValidString, whose ASCII fast path makes the common case cheap.
+func toValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

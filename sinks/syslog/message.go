@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/leodido/go-syslog/v4/rfc5424"
 )
 
 // errOversize marks a message longer than max_message_size with oversize:
@@ -96,76 +95,6 @@ func (f *formatter) renderBody(rec *exporter.Record) ([]byte, error) {
 
 func (f *formatter) pri(rec *exporter.Record) uint8 { return f.facility*8 + f.sev.of(rec) }
 
-// appendRFC5424 builds the message with go-syslog's rfc5424 builder and
-// serializer, which escapes SD-PARAM values ('"', '\', ']'). Header fields
-// are set directly, already sanitized: the builder's setters silently drop a
-// value they find invalid, and its SetParameter expects escaped input.
-func (f *formatter) appendRFC5424(dst []byte, rec *exporter.Record, body []byte) ([]byte, error) {
-	m := &rfc5424.SyslogMessage{}
-	m.SetPriority(f.pri(rec))
-	m.SetVersion(1)
-	t := eventTime(rec)
-	m.Timestamp = &t
-	m.Hostname = &f.hostname
-	m.Appname = &f.appName
-	m.ProcID = &f.procID
-	msgID := headerToken(rec.Action, maxMsgID)
-	m.MsgID = &msgID
-	sd := map[string]map[string]string{f.sdID: f.sdParams(rec)}
-	m.StructuredData = &sd
-	msg := string(body)
-	m.Message = &msg
-	out, err := m.String()
-	if err != nil {
-		return dst, fmt.Errorf("build rfc5424 message for record %s: %w", rec.ID, err)
-	}
-	if len(out) <= f.max {
-		return append(dst, out...), nil
-	}
-	if f.reject {
-		return dst, fmt.Errorf("record %s: %w (%d > %d bytes)", rec.ID, errOversize, len(out), f.max)
-	}
-	room := f.max - (len(out) - len(msg)) - len(TruncationMarker)
-	if room < 0 {
-		// Only reachable with a huge hostname: keep header and body, not SD.
-		m.StructuredData = nil
-		if out, err = m.String(); err != nil {
-			return dst, fmt.Errorf("build rfc5424 message for record %s: %w", rec.ID, err)
-		}
-		room = f.max - (len(out) - len(msg)) - len(TruncationMarker)
-	}
-	msg = cutUTF8(msg, room) + TruncationMarker
-	m.Message = &msg
-	if out, err = m.String(); err != nil {
-		return dst, fmt.Errorf("build rfc5424 message for record %s: %w", rec.ID, err)
-	}
-	return append(dst, out...), nil
-}
-
-// sdParams are the parameters of the ghsec SD element; empty ones are left
-// out. Names are case-sensitive (alertNumber).
-func (f *formatter) sdParams(rec *exporter.Record) map[string]string {
-	p := make(map[string]string, 9)
-	set := func(k, v string) {
-		if v != "" {
-			p[k] = sdValue(v)
-		}
-	}
-	set("id", rec.ID)
-	set("category", string(rec.Category))
-	set("source", string(rec.Source))
-	set("action", rec.Action)
-	set("org", rec.Org)
-	set("enterprise", rec.Enterprise)
-	set("repo", rec.Repo)
-	set("actor", rec.Actor)
-	if a := rec.Alert; a != nil {
-		set("alertNumber", strconv.Itoa(a.Number))
-		set("severity", a.Severity)
-	}
-	return p
-}
-
 // appendRFC3164 writes the BSD format `<PRI>Mmm dd hh:mm:ss host tag: msg`,
 // the timestamp in UTC (the format has no zone).
 func (f *formatter) appendRFC3164(dst []byte, rec *exporter.Record, body []byte) ([]byte, error) {
@@ -186,7 +115,7 @@ func (f *formatter) appendRFC3164(dst []byte, rec *exporter.Record, body []byte)
 	if f.reject {
 		return dst[:start], fmt.Errorf("record %s: %w (%d > %d bytes)", rec.ID, errOversize, head+len(body), f.max)
 	}
-	dst = append(dst, cutUTF8(string(body), f.max-head-len(TruncationMarker))...)
+	dst = append(dst, cutUTF8(body, f.max-head-len(TruncationMarker))...)
 	return append(dst, TruncationMarker...), nil
 }
 

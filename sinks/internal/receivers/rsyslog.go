@@ -2,14 +2,15 @@ package receivers
 
 import (
 	"bufio"
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -170,29 +171,30 @@ func (r *Rsyslog) Messages(t testing.TB) []SyslogMessage {
 }
 
 // readJSONLines calls fn for every complete line of path; a missing file
-// has no lines. A last line without its newline is still being written.
+// has no lines. A last line without its newline is still being written. It
+// streams: the receivers' outputs of a benchmark are hundreds
+// of megabytes.
 func readJSONLines(t testing.TB, path string, fn func(line []byte)) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if os.IsNotExist(err) {
 		return
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<24)
-	complete := len(b) > 0 && b[len(b)-1] == '\n'
-	var lines [][]byte
-	for sc.Scan() {
-		lines = append(lines, append([]byte(nil), sc.Bytes()...))
-	}
-	if !complete && len(lines) > 0 {
-		lines = lines[:len(lines)-1]
-	}
-	for _, l := range lines {
-		if len(strings.TrimSpace(string(l))) > 0 {
-			fn(l)
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<16)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			return // a last line without its newline is still being written
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", path, err)
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			fn(line[:len(line)-1])
 		}
 	}
 }

@@ -1,10 +1,10 @@
 package receivers
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -113,59 +113,27 @@ var syslogNGErrorLog = regexp.MustCompile(`(?i)invalid frame header|error proces
 
 // Errors returns syslog-ng's complaints about the input: the error records
 // it makes of messages it cannot parse ("Error processing log message: …")
-// and framing or parsing errors on its stderr.
+// and framing or parsing errors on its stderr. It reads parsed.jsonl as a
+// stream and decodes only the lines that can be error records.
 func (s *SyslogNG) Errors(t testing.TB) []string {
 	t.Helper()
 	var errs []string
-	for _, m := range s.Messages(t) {
-		if m.App == "syslog-ng" && strings.HasPrefix(m.Msg, "Error processing log message") {
-			errs = append(errs, "record: "+m.Msg)
+	readJSONLines(t, filepath.Join(s.Dir, "parsed.jsonl"), func(line []byte) {
+		if !bytes.Contains(line, []byte("Error processing log message")) {
+			return
 		}
-	}
+		var l syslogNGLine
+		if err := json.Unmarshal(line, &l); err != nil {
+			t.Fatalf("syslog-ng parsed.jsonl: %v: %s", err, line)
+		}
+		if l.Program == "syslog-ng" && strings.HasPrefix(l.Message, "Error processing log message") {
+			errs = append(errs, "record: "+l.Message)
+		}
+	})
 	for _, l := range strings.Split(s.Log(), "\n") {
 		if syslogNGErrorLog.MatchString(l) {
 			errs = append(errs, "log: "+l)
 		}
 	}
 	return errs
-}
-
-// LoggenBin is syslog-ng's load generator, shipped in syslog-ng-core.
-func LoggenBin() string { return filepath.Join(SyslogNGDir(), "usr/bin/loggen") }
-
-var loggenRate = regexp.MustCompile(`average rate = ([0-9.]+) msg/sec, count=(\d+)`)
-
-// Loggen sends n RFC 5424 messages of about size bytes, octet-counted, to
-// addr over TCP or TLS with syslog-ng's loggen and returns the rate it
-// reports (messages per second, sender side).
-func Loggen(t testing.TB, addr string, tls bool, n, size int) float64 {
-	t.Helper()
-	bin := testtools.NeedExec(t, LoggenBin())
-	host, port, ok := strings.Cut(addr, ":")
-	if !ok {
-		t.Fatalf("loggen: bad address %q", addr)
-	}
-	args := []string{"-i", "-S"}
-	if tls {
-		args = []string{"-U"} // the ssl plugin; -S would activate a second one
-	}
-	args = append(args, "-P", "-r", "100000000", "-n", strconv.Itoa(n), "-s", strconv.Itoa(size), host, port)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), syslogNGEnv()...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("loggen %v: %v\n%s", args, err, out)
-	}
-	m := loggenRate.FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("loggen printed no average rate:\n%s", out)
-	}
-	if got, _ := strconv.Atoi(string(m[2])); got != n {
-		t.Fatalf("loggen sent %d messages, want %d:\n%s", got, n, out)
-	}
-	rate, err := strconv.ParseFloat(string(m[1]), 64)
-	if err != nil {
-		t.Fatalf("loggen rate %q: %v", m[1], err)
-	}
-	return rate
 }

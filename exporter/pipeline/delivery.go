@@ -13,11 +13,13 @@ import (
 // Deliverer moves records from one sink's outbox to the sink: one loop per
 // sink, waiting, counting and logging through the sink's Retrier.
 //
-// The loop is a pipeline of at most inFlight batches: while the sink sends
+// The loop is a pipeline at most three batches deep: while the sink sends
 // one batch, the next is read from the outbox and the previous one's ack
-// commits. Sends stay one at a time and in outbox order, so an ordered
-// sink (a syslog stream, the file) sees records in order and a failed batch
-// stops every batch after it before the sink saw them. A record leaves the
+// commits. Sends stay one at a time and in outbox order: an ordered sink
+// (a syslog stream, the file) sees records in order, and a failed batch
+// stops the loop before any later batch reaches the sink. (Concurrent
+// sends would let batch N+1 be accepted while N fails, out of order; and
+// for HEC the receiver, not the client, is the limit.) A record leaves the
 // outbox only after the sink accepted it; whatever was accepted before a
 // failure is still acked; whatever was not stays queued. A sink that
 // implements exporter.RawSender gets the stored JSON, checked by
@@ -36,7 +38,8 @@ type Deliverer struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
-	// backoff grows across calls of drainOnce and resets on success.
+	// backoff grows across calls of drainOnce and resets on success (in
+	// the committer, which runs only while the sender does not wait).
 	backoff *backoff
 }
 

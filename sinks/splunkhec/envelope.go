@@ -50,16 +50,19 @@ func (e *encoder) encode(r *exporter.Record) ([]byte, error) {
 
 // encodeRaw renders a stored record as one envelope.
 func (e *encoder) encodeRaw(r *exporter.RawRecord) []byte {
+	return e.appendRaw(make([]byte, 0, len(r.JSON)+256), r)
+}
+
+// appendRaw appends the envelope of a stored record to buf.
+func (e *encoder) appendRaw(buf []byte, r *exporter.RawRecord) []byte {
 	h := &r.Head
-	meta := e.meta(h.Category, h.Source)
-	buf := make([]byte, 0, len(r.JSON)+len(meta)+48)
 	buf = append(buf, '{')
 	if t := hecTime(h.Time, h.ObservedAt); t != "" {
 		buf = append(buf, `"time":`...)
 		buf = append(buf, t...)
 		buf = append(buf, ',')
 	}
-	buf = append(buf, meta...)
+	buf = append(buf, e.meta(h.Category, h.Source)...)
 	if f := splunk.Fields(e.static, e.recordFields, h); f != nil {
 		fb, _ := json.Marshal(f) // a map of strings always marshals
 		buf = append(buf, `,"fields":`...)

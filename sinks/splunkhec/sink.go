@@ -118,14 +118,25 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 // deliver sends the records of batch that have JSON (the others are in
 // rej already).
 func (s *Sink) deliver(ctx context.Context, batch []exporter.RawRecord, rej *splunk.Rejections) error {
+	// every envelope in one buffer: one allocation per batch, not per record
+	n := 0
+	for i := range batch {
+		n += len(batch[i].JSON) + 256
+	}
+	buf := make([]byte, 0, n)
+	ends := make([]int, len(batch))
+	for i := range batch {
+		if batch[i].JSON != nil {
+			buf = s.enc.appendRaw(buf, &batch[i])
+		}
+		ends[i] = len(buf)
+	}
 	envs := make([][]byte, len(batch))
 	sizes := make([]int, len(batch))
-	for i := range batch {
-		if batch[i].JSON == nil {
-			continue
-		}
-		envs[i] = s.enc.encodeRaw(&batch[i])
-		sizes[i] = len(envs[i])
+	start := 0
+	for i, end := range ends {
+		envs[i], sizes[i] = buf[start:end:end], end-start
+		start = end
 	}
 	var acks []int64
 	post := func(ctx context.Context, idxs []int) splunk.Attempt {

@@ -21,6 +21,25 @@ type RawSender interface {
 	SendRaw(ctx context.Context, batch []RawRecord) error
 }
 
+// RawPreparer is implemented by a RawSender whose work on a batch before
+// the first request (encoding, compressing) can run ahead: the delivery
+// loop calls PrepareRaw on the next batch while the batch before is still
+// being sent, then Send on what it returned, in outbox order, one at a
+// time. PrepareRaw may run concurrently with a Send; it makes no request
+// and never fails (a failure to build a request is the prepared Send's
+// error). A prepared batch the loop drops (it stopped at a failure) is
+// never sent.
+type RawPreparer interface {
+	RawSender
+	PrepareRaw(batch []RawRecord) PreparedSend
+}
+
+// PreparedSend is a batch made ready by PrepareRaw; Send has SendRaw's
+// contract for that batch and is called at most once.
+type PreparedSend interface {
+	Send(ctx context.Context) error
+}
+
 // RawRecord is one outbox record as stored: its JSON, which is what
 // json.Marshal of a Record produced (so HTML characters are escaped), and
 // the fields sinks route and label on, read from it by DecodeHead. JSON is

@@ -22,6 +22,8 @@ type batch struct {
 	items []state.Item
 	recs  []exporter.Record
 	raws  []exporter.RawRecord
+	// prepared is raws made ready by a RawPreparer sink, ahead of the send.
+	prepared exporter.PreparedSend
 	// bad are the entries that do not decode.
 	bad []state.Item
 	// last is the sequence of the last entry read; read reads on after it.
@@ -34,9 +36,10 @@ type batch struct {
 
 // readBatch reads up to BatchSize entries after seq after and sorts them
 // into what the sink gets and what is dead-lettered. For a raw sink the
-// stored bytes are checked and their head read by exporter.DecodeHead; for
-// any other sink they are decoded into Records. Either way an entry that
-// fails, or has no id, is bad.
+// stored bytes are checked and their head read by exporter.DecodeHead (and
+// handed to PrepareRaw when the sink prepares batches); for any other sink
+// they are decoded into Records. Either way an entry that fails, or has no
+// id, is bad.
 func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 	var items []state.Item
 	err := d.DB.View(func(tx *state.Tx) error {
@@ -69,6 +72,9 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 		}
 		b.items = append(b.items, it)
 	}
+	if p, ok := d.Sink.(exporter.RawPreparer); ok && raw && len(b.raws) > 0 {
+		b.prepared = p.PrepareRaw(b.raws)
+	}
 	if !raw {
 		// the records are decoded: let the stored bytes go
 		for i := range b.items {
@@ -81,8 +87,12 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 	return b
 }
 
-// send hands the batch to the sink, as stored bytes when it takes them.
+// send hands the batch to the sink, as stored bytes when it takes them,
+// prepared when it prepares them.
 func (d *Deliverer) send(ctx context.Context, b *batch) error {
+	if b.prepared != nil {
+		return b.prepared.Send(ctx)
+	}
 	if rs, ok := d.Sink.(exporter.RawSender); ok {
 		return rs.SendRaw(ctx, b.raws)
 	}

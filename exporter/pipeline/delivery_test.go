@@ -68,12 +68,8 @@ func TestDeliverer_Drain_Branches(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		for _, raw := range []bool{false, true} {
-			name := tt.name
-			if raw {
-				name += " (raw sink)"
-			}
-			t.Run(name, func(t *testing.T) { tt.run(t, raw) })
+		for _, kind := range []string{"", " (raw sink)", " (preparing sink)"} {
+			t.Run(tt.name+kind, func(t *testing.T) { tt.run(t, kind) })
 		}
 	}
 }
@@ -91,10 +87,10 @@ type drainCase struct {
 	retries  int
 }
 
-// run queues the records, drains them through a scripted sink (taking
-// decoded records, or stored bytes when raw) and checks what was sent,
-// dead-lettered, waited and counted.
-func (tt drainCase) run(t *testing.T, raw bool) {
+// run queues the records, drains them through a scripted sink of the kind
+// (taking decoded records, stored bytes, or stored bytes prepared ahead)
+// and checks what was sent, dead-lettered, waited and counted.
+func (tt drainCase) run(t *testing.T, kind string) {
 	db := openDB(t)
 	must(t, db.Update(func(tx *state.Tx) error {
 		for _, id := range tt.queued {
@@ -107,8 +103,11 @@ func (tt drainCase) run(t *testing.T, raw bool) {
 	clk, logs := &recorder{now: t0}, &logCounter{}
 	sink := &scriptedSink{script: tt.script}
 	var s exporter.Sink = sink
-	if raw {
+	switch kind {
+	case " (raw sink)":
 		s = &rawScriptedSink{sink}
+	case " (preparing sink)":
+		s = &preparingSink{rawScriptedSink: &rawScriptedSink{sink}}
 	}
 	d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 3, Retry: newRetrier(clk, logs)}
 	must(t, d.Drain(context.Background()))

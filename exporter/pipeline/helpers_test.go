@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -223,3 +224,19 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// preparingSink is a rawScriptedSink that prepares batches ahead; it
+// counts the batches prepared.
+type preparingSink struct {
+	*rawScriptedSink
+	prepared atomic.Int32
+}
+
+func (s *preparingSink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	s.prepared.Add(1)
+	return preparedFunc(func(ctx context.Context) error { return s.SendRaw(ctx, batch) })
+}
+
+type preparedFunc func(ctx context.Context) error
+
+func (f preparedFunc) Send(ctx context.Context) error { return f(ctx) }

@@ -286,3 +286,51 @@ func (s rawHookSink) SendRaw(ctx context.Context, batch []exporter.RawRecord) er
 	}
 	return s.hookSink.Send(ctx, recs)
 }
+
+// A sink that prepares batches gets the next batch prepared while it still
+// sends the one before, and each batch sent once, in order.
+func TestDeliverer_Pipeline_PreparesAhead(t *testing.T) {
+	db := openDB(t)
+	queue(t, db, 9)
+	sink := &hookSink{}
+	p := &preparingHook{hookSink: sink, prepared: make(chan int, 3)}
+	sink.hook = func(_ context.Context, call int) error {
+		if call == 1 {
+			for first := range p.prepared {
+				if first == 4 {
+					break // batch 2 was prepared before batch 1's send returned
+				}
+			}
+		}
+		return nil
+	}
+	d := &Deliverer{DB: db, Name: testSink, Sink: p, BatchSize: 3}
+	must(t, d.Drain(context.Background()))
+	if want := [][]string{ids(1, 3), ids(4, 6), ids(7, 9)}; !reflect.DeepEqual(sink.batches, want) {
+		t.Errorf("batches %v, want %v", sink.batches, want)
+	}
+	if sink.overlap.Load() {
+		t.Error("two Sends ran at once")
+	}
+}
+
+// preparingHook is a hookSink that prepares batches, announcing the
+// number of each one's first record.
+type preparingHook struct {
+	*hookSink
+	prepared chan int
+}
+
+func (s *preparingHook) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	return rawHookSink{s.hookSink}.SendRaw(ctx, batch)
+}
+
+func (s *preparingHook) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	var first int
+	fmt.Sscanf(batch[0].Head.ID, "r%d", &first)
+	select {
+	case s.prepared <- first:
+	default:
+	}
+	return preparedFunc(func(ctx context.Context) error { return s.SendRaw(ctx, batch) })
+}

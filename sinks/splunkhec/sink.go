@@ -37,8 +37,8 @@ type Sink struct {
 }
 
 var (
-	_ exporter.RawSender = (*Sink)(nil)
-	_ exporter.Runner    = (*Sink)(nil)
+	_ exporter.RawPreparer = (*Sink)(nil)
+	_ exporter.Runner      = (*Sink)(nil)
 )
 
 // New builds the sink: it resolves the token, loads TLS files and picks the
@@ -111,50 +111,20 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 // SendRaw is Send for records as the outbox stores them: each one's JSON
 // becomes the envelope's event as is.
 func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
-	var rej splunk.Rejections
-	return s.deliver(ctx, batch, &rej)
+	return s.PrepareRaw(batch).Send(ctx)
+}
+
+// PrepareRaw encodes and compresses batch's requests, ready for Send: the
+// delivery loop calls it while the batch before is still being sent, so
+// that the CPU work is off the request path.
+func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	return s.prepare(batch, &splunk.Rejections{})
 }
 
 // deliver sends the records of batch that have JSON (the others are in
 // rej already).
 func (s *Sink) deliver(ctx context.Context, batch []exporter.RawRecord, rej *splunk.Rejections) error {
-	// every envelope in one buffer: one allocation per batch, not per record
-	n := 0
-	for i := range batch {
-		n += len(batch[i].JSON) + 256
-	}
-	buf := make([]byte, 0, n)
-	ends := make([]int, len(batch))
-	for i := range batch {
-		if batch[i].JSON != nil {
-			buf = s.enc.appendRaw(buf, &batch[i])
-		}
-		ends[i] = len(buf)
-	}
-	envs := make([][]byte, len(batch))
-	sizes := make([]int, len(batch))
-	start := 0
-	for i, end := range ends {
-		envs[i], sizes[i] = buf[start:end:end], end-start
-		start = end
-	}
-	var acks []int64
-	post := func(ctx context.Context, idxs []int) splunk.Attempt {
-		a, ackID := s.attempt(ctx, idxs, envs)
-		if ackID != nil {
-			acks = append(acks, *ackID)
-		}
-		return a
-	}
-	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0), post, rej); err != nil {
-		return err
-	}
-	if s.ack != nil && len(acks) > 0 {
-		if err := s.waitAcks(ctx, acks); err != nil {
-			return err
-		}
-	}
-	return rej.Err("splunk HEC", batch)
+	return s.prepare(batch, rej).Send(ctx)
 }
 
 // Close releases idle connections.
@@ -163,11 +133,12 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// attempt posts the envelopes at idxs and classifies the reply; ackID is
+// attempt posts a body (or fails with bodyErr, the failure to build it)
+// and classifies the reply; ackID is
 // HEC's ackId of an accepted request when acknowledgement is on. A pause is
 // logged here, where the reply's status is known.
-func (s *Sink) attempt(ctx context.Context, idxs []int, envs [][]byte) (a splunk.Attempt, ackID *int64) {
-	v, err := s.post(ctx, idxs, envs)
+func (s *Sink) attempt(ctx context.Context, body []byte, bodyErr error) (a splunk.Attempt, ackID *int64) {
+	v, err := s.post(ctx, body, bodyErr)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()

@@ -25,5 +25,8 @@
 //     exporter.Rejected, and an unclassified error is retried, so a sink
 //     that cannot tell never loses a record. Retries and backoff belong to
 //     the delivery loop, not to the sink. A sink that needs a goroutine of
-//     its own (a digest schedule) also implements exporter.Runner.
+//     its own (a digest schedule) also implements exporter.Runner. A sink that
+//     ships the record JSON as stored (file, splunk_hec,
+//     splunk_cloud_services) also implements exporter.RawSender and is then
+//     handed the outbox's bytes instead of decoded records.
 package sinks

@@ -12,8 +12,12 @@ import (
 
 // Item is one record waiting in an outbox, with its position.
 type Item struct {
-	Seq    uint64
+	Seq uint64
+	// Record is the decoded record (Peek); zero from PeekRaw.
 	Record exporter.Record
+	// Raw is the record's stored JSON, copied out of the transaction
+	// (PeekRaw); nil from Peek.
+	Raw []byte
 }
 
 func nested(tx *bolt.Tx, parent []byte, name string, create bool) (*bolt.Bucket, error) {
@@ -78,6 +82,36 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 			it.Record = exporter.Record{}
 		}
 		out = append(out, it)
+	}
+	return out, nil
+}
+
+// PeekRaw returns up to max records of sink's outbox that come after seq
+// after (0: from the head), undecoded: each Item's Raw is the stored value,
+// copied out of the transaction so it outlives it (all of a call's values
+// share one allocation). A delivery loop with batches in flight reads on
+// from the last one it read, and decodes or checks the entries itself.
+func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]Item, error) {
+	b, err := nested(t.tx, bucketOutbox, sink, false)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var out []Item
+	var size int
+	c := b.Cursor()
+	k, v := c.Seek(u64(after + 1))
+	if after == ^uint64(0) {
+		k = nil // no sequence comes after the last
+	}
+	for ; k != nil && len(out) < max; k, v = c.Next() {
+		out = append(out, Item{Seq: binary.BigEndian.Uint64(k), Raw: v})
+		size += len(v)
+	}
+	buf := make([]byte, 0, size)
+	for i := range out {
+		n := len(buf)
+		buf = append(buf, out[i].Raw...)
+		out[i].Raw = buf[n:len(buf):len(buf)]
 	}
 	return out, nil
 }

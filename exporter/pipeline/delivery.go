@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,6 +12,18 @@ import (
 
 // Deliverer moves records from one sink's outbox to the sink: one loop per
 // sink, waiting, counting and logging through the sink's Retrier.
+//
+// The loop is a pipeline at most three batches deep: while the sink sends
+// one batch, the next is read from the outbox and the previous one's ack
+// commits. Sends stay one at a time and in outbox order: an ordered sink
+// (a syslog stream, the file) sees records in order, and a failed batch
+// stops the loop before any later batch reaches the sink. (Concurrent
+// sends would let batch N+1 be accepted while N fails, out of order; and
+// for HEC the receiver, not the client, is the limit.) A record leaves the
+// outbox only after the sink accepted it; whatever was accepted before a
+// failure is still acked; whatever was not stays queued. A sink that
+// implements exporter.RawSender gets the stored JSON, checked by
+// exporter.DecodeHead, instead of decoded records.
 type Deliverer struct {
 	DB        *state.DB
 	Name      string
@@ -27,7 +38,8 @@ type Deliverer struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
-	// backoff grows across calls of drainOnce and resets on success.
+	// backoff grows across calls of drainOnce and resets on success (in
+	// the committer, which runs only while the sender does not wait).
 	backoff *backoff
 }
 
@@ -105,6 +117,9 @@ func (d *Deliverer) Drain(ctx context.Context) error {
 			if last == nil {
 				last = ctx.Err()
 			}
+			if left, err := d.pending(); err == nil {
+				n = left // batches accepted before the end were acked
+			}
 			return fmt.Errorf("sink %s: %d records still queued: %w", d.Name, n, last)
 		}
 	}
@@ -116,82 +131,6 @@ func (d *Deliverer) pending() (int, error) {
 	return n, err
 }
 
-// drainOnce sends batches until the outbox is empty (nil) or a send fails;
-// after a failure it waits out the backoff before returning the error.
-func (d *Deliverer) drainOnce(ctx context.Context) error {
-	log := d.Retry.Log
-	for {
-		var items []state.Item
-		err := d.DB.View(func(tx *state.Tx) error {
-			var err error
-			items, err = tx.Peek(d.Name, d.BatchSize)
-			return err
-		})
-		if err != nil {
-			err = fmt.Errorf("read outbox %s: %w", d.Name, err)
-			return d.retryLater(ctx, err)
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		items, err = d.dropUndecodable(items)
-		if err != nil {
-			return d.retryLater(ctx, err)
-		}
-		if len(items) == 0 {
-			continue
-		}
-		batch := make([]exporter.Record, len(items))
-		for i := range items {
-			batch[i] = items[i].Record
-		}
-		sendErr := d.Sink.Send(ctx, batch)
-		if sendErr == nil {
-			if err := d.ack(items, nil, ""); err != nil {
-				return d.retryLater(ctx, err)
-			}
-			d.backoff.reset()
-			continue
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		de := exporter.AsDeliveryError(sendErr)
-		switch {
-		case de.Permanent:
-			d.Retry.failed("outbox", sendErr, false)
-			log.Error("sink refused batch for good; moved to dead-letter", "records", len(items), "err", sendErr)
-			if err := d.ack(nil, items, sendErr.Error()); err != nil {
-				return d.retryLater(ctx, err)
-			}
-			continue
-		case len(de.Rejected) > 0:
-			bad := map[int]bool{}
-			for _, i := range de.Rejected {
-				bad[i] = true
-			}
-			var good, dead []state.Item
-			for i, it := range items {
-				if bad[i] {
-					dead = append(dead, it)
-				} else {
-					good = append(good, it)
-				}
-			}
-			d.Retry.failed("outbox", sendErr, false)
-			log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", sendErr)
-			if err := d.ack(good, dead, sendErr.Error()); err != nil {
-				return d.retryLater(ctx, err)
-			}
-			continue
-		}
-		if err := d.backoff.wait(ctx, "outbox", len(items), sendErr); err != nil {
-			return err
-		}
-		return sendErr
-	}
-}
-
 // retryLater handles a failure of the state file as a failed attempt: the
 // loop waits and tries the outbox again, and the failure shows in the
 // sink's health.
@@ -200,30 +139,6 @@ func (d *Deliverer) retryLater(ctx context.Context, err error) error {
 		return werr
 	}
 	return err
-}
-
-// dropUndecodable dead-letters records that no longer decode (a damaged or
-// foreign entry must not block the queue) and returns the rest.
-// errUndecodable is the dead-letter reason of an outbox entry that no
-// longer decodes into a record.
-var errUndecodable = errors.New("undecodable outbox entry")
-
-func (d *Deliverer) dropUndecodable(items []state.Item) ([]state.Item, error) {
-	var good, bad []state.Item
-	for _, it := range items {
-		if it.Record.ID == "" {
-			bad = append(bad, it)
-		} else {
-			good = append(good, it)
-		}
-	}
-	if len(bad) > 0 {
-		d.Retry.Log.Error("outbox entries moved to dead-letter", "records", len(bad), "err", errUndecodable)
-		if err := d.ack(nil, bad, errUndecodable.Error()); err != nil {
-			return nil, err
-		}
-	}
-	return good, nil
 }
 
 func (d *Deliverer) ack(good, dead []state.Item, reason string) error {

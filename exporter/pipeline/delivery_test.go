@@ -18,18 +18,7 @@ import (
 func TestDeliverer_Drain_Branches(t *testing.T) {
 	five := []string{"r1", "r2", "r3", "r4", "r5"}
 	s := time.Second
-	tests := []struct {
-		name   string
-		queued []string // "" queues an entry that decodes without an id
-		script []error
-		// want: the batches sent, the ids dead-lettered with reasons, the
-		// waits, and the health counters.
-		batches  [][]string
-		dead     []string
-		waits    []time.Duration
-		failures int
-		retries  int
-	}{
+	tests := []drainCase{
 		{
 			name: "accepted in batches", queued: five,
 			batches: [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
@@ -79,51 +68,78 @@ func TestDeliverer_Drain_Branches(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			db := openDB(t)
-			must(t, db.Update(func(tx *state.Tx) error {
-				for _, id := range tt.queued {
-					if err := tx.Append(testSink, rec(id)); err != nil {
-						return err
-					}
-				}
-				return nil
-			}))
-			clk, logs := &recorder{now: t0}, &logCounter{}
-			sink := &scriptedSink{script: tt.script}
-			d := &Deliverer{DB: db, Name: testSink, Sink: sink, BatchSize: 3, Retry: newRetrier(clk, logs)}
-			must(t, d.Drain(context.Background()))
-
-			if !reflect.DeepEqual(sink.batches, tt.batches) {
-				t.Errorf("batches sent\n got %v\nwant %v", sink.batches, tt.batches)
-			}
-			if got := dead(t, db); !reflect.DeepEqual(got, tt.dead) {
-				t.Errorf("dead-lettered\n got %q\nwant %q", got, tt.dead)
-			}
-			if got := outbox(t, db); len(got) != 0 {
-				t.Errorf("outbox still holds %v", got)
-			}
-			if got := clk.Waits(); !reflect.DeepEqual(got, tt.waits) {
-				t.Errorf("waits %v, want %v", got, tt.waits)
-			}
-			h := d.Health()
-			var waited time.Duration
-			for _, w := range tt.waits {
-				waited += w
-			}
-			want := Health{
-				Delivered: len(tt.queued) - len(tt.dead), DeadLettered: len(tt.dead),
-				Failures: tt.failures, Retries: tt.retries, Waited: waited, LastError: h.LastError,
-			}
-			if !reflect.DeepEqual(h, want) {
-				t.Errorf("health %+v, want %+v", h, want)
-			}
-			if (tt.failures > 0) != (h.LastError != "") {
-				t.Errorf("last error %q after %d failures", h.LastError, tt.failures)
-			}
-			logs.check(t, tt.failures+min(1, strings.Count(strings.Join(tt.dead, "\n"), "undecodable")))
-		})
+		for _, kind := range []string{"", " (raw sink)", " (preparing sink)"} {
+			t.Run(tt.name+kind, func(t *testing.T) { tt.run(t, kind) })
+		}
 	}
+}
+
+type drainCase struct {
+	name   string
+	queued []string // "" queues an entry that decodes without an id
+	script []error
+	// want: the batches sent, the ids dead-lettered with reasons, the
+	// waits, and the health counters.
+	batches  [][]string
+	dead     []string
+	waits    []time.Duration
+	failures int
+	retries  int
+}
+
+// run queues the records, drains them through a scripted sink of the kind
+// (taking decoded records, stored bytes, or stored bytes prepared ahead)
+// and checks what was sent, dead-lettered, waited and counted.
+func (tt drainCase) run(t *testing.T, kind string) {
+	db := openDB(t)
+	must(t, db.Update(func(tx *state.Tx) error {
+		for _, id := range tt.queued {
+			if err := tx.Append(testSink, rec(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	clk, logs := &recorder{now: t0}, &logCounter{}
+	sink := &scriptedSink{script: tt.script}
+	var s exporter.Sink = sink
+	switch kind {
+	case " (raw sink)":
+		s = &rawScriptedSink{sink}
+	case " (preparing sink)":
+		s = &preparingSink{rawScriptedSink: &rawScriptedSink{sink}}
+	}
+	d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 3, Retry: newRetrier(clk, logs)}
+	must(t, d.Drain(context.Background()))
+
+	if !reflect.DeepEqual(sink.batches, tt.batches) {
+		t.Errorf("batches sent\n got %v\nwant %v", sink.batches, tt.batches)
+	}
+	if got := dead(t, db); !reflect.DeepEqual(got, tt.dead) {
+		t.Errorf("dead-lettered\n got %q\nwant %q", got, tt.dead)
+	}
+	if got := outbox(t, db); len(got) != 0 {
+		t.Errorf("outbox still holds %v", got)
+	}
+	if got := clk.Waits(); !reflect.DeepEqual(got, tt.waits) {
+		t.Errorf("waits %v, want %v", got, tt.waits)
+	}
+	h := d.Health()
+	var waited time.Duration
+	for _, w := range tt.waits {
+		waited += w
+	}
+	want := Health{
+		Delivered: len(tt.queued) - len(tt.dead), DeadLettered: len(tt.dead),
+		Failures: tt.failures, Retries: tt.retries, Waited: waited, LastError: h.LastError,
+	}
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("health %+v, want %+v", h, want)
+	}
+	if (tt.failures > 0) != (h.LastError != "") {
+		t.Errorf("last error %q after %d failures", h.LastError, tt.failures)
+	}
+	logs.check(t, tt.failures+min(1, strings.Count(strings.Join(tt.dead, "\n"), "undecodable")))
 }
 
 // A wait cut short by shutdown ends Drain with the records kept and the

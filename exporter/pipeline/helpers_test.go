@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +48,24 @@ func (s *scriptedSink) Send(_ context.Context, batch []exporter.Record) error {
 }
 
 func (s *scriptedSink) Close() error { return nil }
+
+// rawScriptedSink is a scriptedSink that takes stored bytes; it also
+// checks that each is the record's JSON.
+type rawScriptedSink struct{ *scriptedSink }
+
+func (s *rawScriptedSink) Send(context.Context, []exporter.Record) error {
+	return errors.New("a raw sink must be sent stored bytes")
+}
+
+func (s *rawScriptedSink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	recs := make([]exporter.Record, len(batch))
+	for i, r := range batch {
+		if err := json.Unmarshal(r.JSON, &recs[i]); err != nil || recs[i].ID != r.Head.ID {
+			return exporter.Permanent(fmt.Errorf("stored bytes %s do not match head %+v: %v", r.JSON, r.Head, err))
+		}
+	}
+	return s.scriptedSink.Send(ctx, recs)
+}
 
 // recorder stands in for the clock and the sleep: every wait is recorded
 // and returns at once, advancing the clock by it.
@@ -204,3 +224,19 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// preparingSink is a rawScriptedSink that prepares batches ahead; it
+// counts the batches prepared.
+type preparingSink struct {
+	*rawScriptedSink
+	prepared atomic.Int32
+}
+
+func (s *preparingSink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	s.prepared.Add(1)
+	return preparedFunc(func(ctx context.Context) error { return s.SendRaw(ctx, batch) })
+}
+
+type preparedFunc func(ctx context.Context) error
+
+func (f preparedFunc) Send(ctx context.Context) error { return f(ctx) }

@@ -72,7 +72,7 @@ type Sink struct {
 	path string
 }
 
-var _ exporter.Sink = (*Sink)(nil)
+var _ exporter.RawSender = (*Sink)(nil)
 
 // New opens the file (append, create) or takes stdout.
 func New(cfg Config, _ exporter.SinkDeps) (*Sink, error) {
@@ -114,19 +114,39 @@ func NewWriter(w io.Writer) *Sink { return &Sink{w: w, path: "writer"} }
 // be, so that failure is permanent.
 func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	for i := range batch {
-		if err := enc.Encode(&batch[i]); err != nil {
+		b, err := json.Marshal(&batch[i])
+		if err != nil {
 			return exporter.Permanent(fmt.Errorf("encode record %s: %w", batch[i].ID, err))
 		}
+		appendLine(&buf, b)
 	}
+	return s.write(buf.Bytes())
+}
+
+// SendRaw writes records as the outbox stores them, one per line: the same
+// bytes Send writes for the decoded records.
+func (s *Sink) SendRaw(_ context.Context, batch []exporter.RawRecord) error {
+	n := 0
+	for i := range batch {
+		n += len(batch[i].JSON) + 1
+	}
+	var buf bytes.Buffer
+	buf.Grow(n)
+	for i := range batch {
+		appendLine(&buf, batch[i].JSON)
+	}
+	return s.write(buf.Bytes())
+}
+
+// write appends lines to the file whole, or not at all.
+func (s *Sink) write(lines []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.f == nil {
 		// stdout or a pipe cannot be rolled back: a crash mid-write may
 		// leave its reader a partial line
-		if _, err := s.w.Write(buf.Bytes()); err != nil {
+		if _, err := s.w.Write(lines); err != nil {
 			return fmt.Errorf("write %s: %w", s.path, err)
 		}
 		return nil
@@ -135,7 +155,7 @@ func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", s.path, err)
 	}
-	if _, err := s.f.Write(buf.Bytes()); err != nil {
+	if _, err := s.f.Write(lines); err != nil {
 		// roll back a torn write so a retry does not leave half a line
 		_ = s.f.Truncate(start)
 		return fmt.Errorf("write %s: %w", s.path, err)

@@ -28,7 +28,7 @@ type Sink struct {
 	now       func() time.Time
 }
 
-var _ exporter.Sink = (*Sink)(nil)
+var _ exporter.RawSender = (*Sink)(nil)
 
 // New builds the sink. It fails only on an unreadable token or a bad host;
 // no request is made until the first Send.
@@ -57,10 +57,26 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 // the service refused while the rest went through; otherwise the classified
 // failure of the first request that failed, which keeps the whole batch.
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	var rej splunk.Rejections
+	return s.deliver(ctx, splunk.Encode(batch, &rej), &rej)
+}
+
+// SendRaw is Send for records as the outbox stores them: each one's JSON is
+// the event's body as is.
+func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	var rej splunk.Rejections
+	return s.deliver(ctx, batch, &rej)
+}
+
+// deliver posts the records of batch that have JSON (the others are in
+// rej already).
+func (s *Sink) deliver(ctx context.Context, batch []exporter.RawRecord, rej *splunk.Rejections) error {
 	events := make([]ingest.Event, len(batch))
 	sizes := make([]int, len(batch))
-	var rej splunk.Rejections
 	for i := range batch {
+		if batch[i].JSON == nil {
+			continue
+		}
 		ev, size, err := s.event(&batch[i])
 		if err != nil {
 			rej.Add(err, i)
@@ -70,7 +86,7 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	}
 	post := func(ctx context.Context, idxs []int) splunk.Attempt { return s.post(ctx, idxs, events) }
 	// 2: the JSON array's brackets
-	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.cfg.MaxBatchEvents, s.cfg.MaxBatchBytes, 2), post, &rej); err != nil {
+	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.cfg.MaxBatchEvents, s.cfg.MaxBatchBytes, 2), post, rej); err != nil {
 		return err
 	}
 	return rej.Err("splunk cloud services", batch)
@@ -84,46 +100,46 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// event maps a record to an ingest event and returns its encoded size.
-func (s *Sink) event(r *exporter.Record) (ingest.Event, int, error) {
-	body, err := json.Marshal(r)
-	if err != nil {
-		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", r.ID, err)
-	}
+// event maps a stored record to an ingest event and returns its encoded
+// size.
+func (s *Sink) event(r *exporter.RawRecord) (ingest.Event, int, error) {
+	h := &r.Head
 	t := s.cfg.Alert
-	if r.Category == exporter.CategoryAudit {
+	if h.Category == exporter.CategoryAudit {
 		t = s.cfg.Audit
 	}
 	src := t.Source
 	if src == "" {
-		src = "github:" + string(r.Source)
+		src = "github:" + string(h.Source)
 	}
 	ev := ingest.Event{
-		Body:       json.RawMessage(body),
-		Id:         &r.ID,
+		Id:         &h.ID,
 		Host:       &s.eventHost,
 		Source:     &src,
 		Sourcetype: &t.Sourcetype,
-		Attributes: s.attributes(r),
+		Attributes: s.attributes(h),
 	}
-	at := r.Time
+	at := h.Time
 	if at.IsZero() {
-		at = r.ObservedAt
+		at = h.ObservedAt
 	}
 	if !at.IsZero() {
 		ms := at.UnixMilli()
 		ev.Timestamp = &ms
 	}
+	// the size without re-reading the body: the event with a null body,
+	// less "null", plus the body
 	enc, err := json.Marshal(&ev)
 	if err != nil {
-		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", r.ID, err)
+		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", h.ID, err)
 	}
-	return ev, len(enc) + 1, nil
+	ev.Body = json.RawMessage(r.JSON)
+	return ev, len(enc) - len("null") + len(r.JSON) + 1, nil
 }
 
 // attributes are the static fields plus the chosen record fields.
-func (s *Sink) attributes(r *exporter.Record) map[string]any {
-	f := splunk.Fields(s.cfg.Fields, s.cfg.RecordFields, r)
+func (s *Sink) attributes(h *exporter.RecordHead) map[string]any {
+	f := splunk.Fields(s.cfg.Fields, s.cfg.RecordFields, h)
 	if f == nil {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
 func TestHECTime(t *testing.T) {
@@ -103,3 +104,61 @@ func TestEncoder_InvalidRaw(t *testing.T) {
 		t.Fatal("encode with invalid raw JSON succeeded")
 	}
 }
+
+// The envelope built around the stored bytes is byte for byte the one
+// marshalling an envelope struct around the decoded record gives (the
+// sink's encoding before it sent stored bytes), for every config shape.
+func TestEncoder_RawIsTheMarshalledEnvelope(t *testing.T) {
+	type envelope struct {
+		Time       json.Number       `json:"time,omitempty"`
+		Host       string            `json:"host,omitempty"`
+		Source     string            `json:"source,omitempty"`
+		Sourcetype string            `json:"sourcetype"`
+		Index      string            `json:"index,omitempty"`
+		Fields     map[string]string `json:"fields,omitempty"`
+		Event      *exporter.Record  `json:"event"`
+	}
+	full := DefaultConfig()
+	full.Alert.Index = "security"
+	full.Audit = Target{Index: "audit", Source: "ghsec", Sourcetype: "custom:audit"}
+	full.Fields = map[string]string{"env": "prod <1>"}
+	full.RecordFields = []string{"source", "action", "repo", "severity", "org", "category"}
+	recs := testRecords(10)
+	recs[1].Alert.Title = `<script>&"quoted"</script>`
+	recs[2].Time = time.Time{}
+	recs[3].Time, recs[3].ObservedAt = time.Time{}, time.Time{}
+	for name, c := range map[string]Config{"defaults": DefaultConfig(), "everything set": full} {
+		for _, host := range []string{"", "exporter-1"} {
+			enc := newEncoder(c, host)
+			for i := range recs {
+				r := &recs[i]
+				tgt := c.Alert
+				if r.Category == exporter.CategoryAudit {
+					tgt = c.Audit
+				}
+				ref := envelope{Time: hecTime(r.Time, r.ObservedAt), Host: host, Source: tgt.Source, Sourcetype: tgt.Sourcetype,
+					Index: tgt.Index, Fields: splunk.Fields(c.Fields, c.RecordFields, ptr(r.Head())), Event: r}
+				if ref.Source == "" {
+					ref.Source = "github:" + string(r.Source)
+				}
+				want, err := json.Marshal(&ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored, _ := json.Marshal(r)
+				h, err := exporter.DecodeHead(stored)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := enc.encodeRaw(&exporter.RawRecord{JSON: stored, Head: h}); string(got) != string(want) {
+					t.Errorf("%s, host %q, record %d:\n got %s\nwant %s", name, host, i, got, want)
+				}
+				if got, _ := enc.encode(r); string(got) != string(want) {
+					t.Errorf("%s, host %q, record %d via encode:\n got %s\nwant %s", name, host, i, got, want)
+				}
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

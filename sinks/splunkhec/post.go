@@ -50,11 +50,10 @@ func (s *Sink) body(idxs []int, envs [][]byte) ([]byte, error) {
 }
 
 // post sends one request to the event endpoint and classifies the reply.
-// The error is a transport failure (no reply at all).
-func (s *Sink) post(ctx context.Context, idxs []int, envs [][]byte) (verdict, error) {
-	body, err := s.body(idxs, envs)
-	if err != nil {
-		return verdict{}, err
+// The error is a transport failure (no reply at all), or bodyErr.
+func (s *Sink) post(ctx context.Context, body []byte, bodyErr error) (verdict, error) {
+	if bodyErr != nil {
+		return verdict{}, bodyErr
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()

@@ -37,8 +37,8 @@ type Sink struct {
 }
 
 var (
-	_ exporter.Sink   = (*Sink)(nil)
-	_ exporter.Runner = (*Sink)(nil)
+	_ exporter.RawPreparer = (*Sink)(nil)
+	_ exporter.Runner      = (*Sink)(nil)
 )
 
 // New builds the sink: it resolves the token, loads TLS files and picks the
@@ -104,34 +104,27 @@ func (s *Sink) Run(ctx context.Context) error {
 // whole batch (requests already accepted are sent again on retry: delivery
 // is at-least-once, deduplicated downstream by the record id).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
-	envs := make([][]byte, len(batch))
-	sizes := make([]int, len(batch))
 	var rej splunk.Rejections
-	for i := range batch {
-		b, err := s.enc.encode(&batch[i])
-		if err != nil {
-			rej.Add(err, i)
-			continue
-		}
-		envs[i], sizes[i] = b, len(b)
-	}
-	var acks []int64
-	post := func(ctx context.Context, idxs []int) splunk.Attempt {
-		a, ackID := s.attempt(ctx, idxs, envs)
-		if ackID != nil {
-			acks = append(acks, *ackID)
-		}
-		return a
-	}
-	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0), post, &rej); err != nil {
-		return err
-	}
-	if s.ack != nil && len(acks) > 0 {
-		if err := s.waitAcks(ctx, acks); err != nil {
-			return err
-		}
-	}
-	return rej.Err("splunk HEC", batch)
+	return s.deliver(ctx, splunk.Encode(batch, &rej), &rej)
+}
+
+// SendRaw is Send for records as the outbox stores them: each one's JSON
+// becomes the envelope's event as is.
+func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	return s.PrepareRaw(batch).Send(ctx)
+}
+
+// PrepareRaw encodes and compresses batch's requests, ready for Send: the
+// delivery loop calls it while the batch before is still being sent, so
+// that the CPU work is off the request path.
+func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	return s.prepare(batch, &splunk.Rejections{})
+}
+
+// deliver sends the records of batch that have JSON (the others are in
+// rej already).
+func (s *Sink) deliver(ctx context.Context, batch []exporter.RawRecord, rej *splunk.Rejections) error {
+	return s.prepare(batch, rej).Send(ctx)
 }
 
 // Close releases idle connections.
@@ -140,11 +133,12 @@ func (s *Sink) Close() error {
 	return nil
 }
 
-// attempt posts the envelopes at idxs and classifies the reply; ackID is
+// attempt posts a body (or fails with bodyErr, the failure to build it)
+// and classifies the reply; ackID is
 // HEC's ackId of an accepted request when acknowledgement is on. A pause is
 // logged here, where the reply's status is known.
-func (s *Sink) attempt(ctx context.Context, idxs []int, envs [][]byte) (a splunk.Attempt, ackID *int64) {
-	v, err := s.post(ctx, idxs, envs)
+func (s *Sink) attempt(ctx context.Context, body []byte, bodyErr error) (a splunk.Attempt, ackID *int64) {
+	v, err := s.post(ctx, body, bodyErr)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()

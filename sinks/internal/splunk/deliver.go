@@ -85,14 +85,14 @@ func (r *Rejections) Add(err error, idxs ...int) {
 // exporter.Rejected, naming up to ten record ids (never content) and
 // listing the refused indexes in order, so the rest of the batch counts as
 // delivered and the refused records go to the dead-letter bucket.
-func (r *Rejections) Err(service string, batch []exporter.Record) error {
+func (r *Rejections) Err(service string, batch []exporter.RawRecord) error {
 	if len(r.idxs) == 0 {
 		return nil
 	}
 	sort.Ints(r.idxs)
 	ids := make([]string, 0, min(len(r.idxs), 10))
 	for _, i := range r.idxs[:min(len(r.idxs), 10)] {
-		ids = append(ids, batch[i].ID)
+		ids = append(ids, batch[i].Head.ID)
 	}
 	return exporter.Rejected(fmt.Errorf("%s refused %d of %d records (ids %s): %w",
 		service, len(r.idxs), len(batch), strings.Join(ids, ", "), r.err), r.idxs...)

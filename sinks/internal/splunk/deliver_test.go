@@ -68,9 +68,9 @@ func TestDeliver_BisectsToTheBadRecords(t *testing.T) {
 	if want := []int{0, 1, 3, 4, 6}; !reflect.DeepEqual(f.taken, want) {
 		t.Errorf("accepted %v, want %v", f.taken, want)
 	}
-	batch := make([]exporter.Record, 8)
+	batch := make([]exporter.RawRecord, 8)
 	for i := range batch {
-		batch[i].ID = "r" + strconv.Itoa(i)
+		batch[i].Head.ID = "r" + strconv.Itoa(i)
 	}
 	err := rej.Err("test service", batch)
 	de := exporter.AsDeliveryError(err)

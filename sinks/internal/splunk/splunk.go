@@ -7,6 +7,7 @@
 package splunk
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -39,7 +40,7 @@ func ValidateRecordFields(names []string) error {
 // Fields returns the static fields plus the named record fields of r, the
 // latter prefixed github_ so they never collide with Splunk's own source,
 // host or index; nil when there are none.
-func Fields(static map[string]string, names []string, r *exporter.Record) map[string]string {
+func Fields(static map[string]string, names []string, r *exporter.RecordHead) map[string]string {
 	if len(static) == 0 && len(names) == 0 {
 		return nil
 	}
@@ -58,7 +59,7 @@ func Fields(static map[string]string, names []string, r *exporter.Record) map[st
 	return out
 }
 
-func recordField(r *exporter.Record, name string) string {
+func recordField(r *exporter.RecordHead, name string) string {
 	switch name {
 	case "source":
 		return string(r.Source)
@@ -71,9 +72,24 @@ func recordField(r *exporter.Record, name string) string {
 	case "category":
 		return string(r.Category)
 	case "severity":
-		if r.Alert != nil {
-			return r.Alert.Severity
-		}
+		return r.Severity
 	}
 	return ""
+}
+
+// Encode marshals decoded records into the stored form both sinks send, so
+// Send and SendRaw share one path and one output. A record that cannot be
+// marshalled goes to rej and keeps only its head (JSON nil: Chunks skips it).
+func Encode(batch []exporter.Record, rej *Rejections) []exporter.RawRecord {
+	out := make([]exporter.RawRecord, len(batch))
+	for i := range batch {
+		out[i].Head = batch[i].Head()
+		b, err := json.Marshal(&batch[i])
+		if err != nil {
+			rej.Add(fmt.Errorf("encode record %s: %w", batch[i].ID, err), i)
+			continue
+		}
+		out[i].JSON = b
+	}
+	return out
 }

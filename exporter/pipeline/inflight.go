@@ -1,0 +1,212 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// The pipeline holds at most three batches: one read ahead, one being
+// sent, and the one before, whose ack commits meanwhile. Before each send
+// every commit but the latest has finished, so a failed commit of batch N
+// stops the loop before batch N+2 is sent. A deeper pipeline would buy
+// only memory: sends are one at a time, and a read or a commit takes less
+// than a send.
+
+// drainOnce sends batches until the outbox is empty (nil) or something
+// fails; after a failure it waits out the backoff before returning the
+// error. Three goroutines: read reads the outbox ahead, this one sends, a
+// committer acks. Every batch the sink accepted is acked before drainOnce
+// returns, whatever stopped it.
+func (d *Deliverer) drainOnce(ctx context.Context) error {
+	_, raw := d.Sink.(exporter.RawSender)
+	stop := make(chan struct{})
+	batches := make(chan *batch)
+	go d.read(stop, batches, raw)
+	c := d.startCommitter()
+
+	records, readErr, sendErr := d.sendAll(ctx, batches, c)
+
+	close(stop)
+	for range batches {
+		// let read see stop and end
+	}
+	commitErr := c.wait()
+	switch {
+	case ctx.Err() != nil && (sendErr != nil || commitErr != nil || readErr != nil):
+		return ctx.Err()
+	case commitErr != nil && sendErr != nil:
+		// the batch after the failed commit failed too: one failed attempt
+		return d.retryLater(ctx, errors.Join(commitErr, sendErr))
+	case commitErr != nil:
+		return d.retryLater(ctx, commitErr)
+	case readErr != nil:
+		return d.retryLater(ctx, readErr)
+	case sendErr != nil:
+		if err := d.backoff.wait(ctx, "outbox", records, sendErr); err != nil {
+			return err
+		}
+		return sendErr
+	}
+	return nil
+}
+
+// read reads batches on from the outbox's head until it is empty, a read
+// fails (the failure is the last batch) or stop closes, then closes out.
+func (d *Deliverer) read(stop <-chan struct{}, out chan<- *batch, raw bool) {
+	defer close(out)
+	var after uint64
+	for {
+		b := d.readBatch(after, raw)
+		select {
+		case out <- b:
+		case <-stop:
+			return
+		}
+		if b.err != nil || b.read == 0 {
+			return
+		}
+		after = b.last
+	}
+}
+
+// sendAll sends the batches in order and queues each one's outcome for
+// the committer. It stops at the end of the outbox, at a read failure
+// (readErr), at a failed commit (which the committer reports), or at a
+// send that failed retryably or was cancelled (sendErr, with the size of
+// that batch).
+func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *committer) (records int, readErr, sendErr error) {
+	log := d.Retry.Log
+	for b := range batches {
+		if b.err != nil {
+			return 0, b.err, nil
+		}
+		if b.read == 0 {
+			return 0, nil, nil
+		}
+		if len(b.bad) > 0 {
+			c.submit(commit{dead: b.bad, reason: errUndecodable, log: func() {
+				log.Error("outbox entries moved to dead-letter", "records", len(b.bad), "err", errUndecodable)
+			}})
+		}
+		if len(b.items) == 0 {
+			continue
+		}
+		if c.failedBehind() {
+			// the state file refused an ack: stop sending until it recovers
+			return 0, nil, nil
+		}
+		err := d.send(ctx, b)
+		if err == nil {
+			c.submit(commit{good: b.items})
+			continue
+		}
+		if ctx.Err() != nil {
+			return len(b.items), nil, err
+		}
+		de := exporter.AsDeliveryError(err)
+		switch {
+		case de.Permanent:
+			c.submit(commit{dead: b.items, reason: err, failure: err, log: func() {
+				log.Error("sink refused batch for good; moved to dead-letter", "records", len(b.items), "err", err)
+			}})
+		case len(de.Rejected) > 0:
+			good, dead := b.split(de.Rejected)
+			c.submit(commit{good: good, dead: dead, reason: err, failure: err, log: func() {
+				log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", err)
+			}})
+		default:
+			return len(b.items), nil, err
+		}
+	}
+	return 0, nil, nil
+}
+
+// commit is one batch's outcome: what to ack, what to dead-letter and why,
+// and the failure to count and log first (Permanent, Rejected), so that
+// health and logs follow the batches' order.
+type commit struct {
+	good, dead []state.Item
+	reason     error
+	failure    error
+	log        func()
+}
+
+// committer runs the commits in the order they were submitted. A commit
+// that fails is reported by wait and stops the sender (failedBehind); the
+// commits after it still run, since their records were accepted too.
+type committer struct {
+	d    *Deliverer
+	jobs chan commit
+	done chan struct{}
+
+	mu        sync.Mutex
+	cond      sync.Cond
+	submitted int
+	finished  int
+	err       error
+}
+
+func (d *Deliverer) startCommitter() *committer {
+	c := &committer{d: d, jobs: make(chan commit, 1), done: make(chan struct{})}
+	c.cond.L = &c.mu
+	go c.run()
+	return c
+}
+
+func (c *committer) run() {
+	defer close(c.done)
+	for j := range c.jobs {
+		if j.failure != nil {
+			c.d.Retry.failed("outbox", j.failure, false)
+		}
+		if j.log != nil {
+			j.log()
+		}
+		reason := ""
+		if j.reason != nil {
+			reason = j.reason.Error()
+		}
+		err := c.d.ack(j.good, j.dead, reason)
+		if err == nil && len(j.good) > 0 {
+			// the sender touches the backoff only after wait
+			c.d.backoff.reset()
+		}
+		c.mu.Lock()
+		if err != nil && c.err == nil {
+			c.err = err
+		}
+		c.finished++
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	}
+}
+
+// submit queues a commit.
+func (c *committer) submit(j commit) {
+	c.mu.Lock()
+	c.submitted++
+	c.mu.Unlock()
+	c.jobs <- j
+}
+
+// failedBehind waits until every commit but the latest has finished and
+// reports whether one failed.
+func (c *committer) failedBehind() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.finished < c.submitted-1 {
+		c.cond.Wait()
+	}
+	return c.err != nil
+}
+
+// wait runs the queued commits to the end and returns the first failure.
+func (c *committer) wait() error {
+	close(c.jobs)
+	<-c.done
+	return c.err
+}

@@ -1,0 +1,78 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// RawSender is implemented by sinks that ship the record JSON as the outbox
+// stores it (Splunk HEC, Splunk Cloud Services, the file sink). The delivery
+// loop then hands them the stored bytes instead of decoding every record
+// only for the sink to encode it again; sinks that render fields (syslog,
+// email) implement Sink alone and get decoded Records.
+//
+// SendRaw has Send's contract: nil when every record was accepted, a
+// *DeliveryError to dead-letter the batch or some of it (Rejected indexes
+// refer to batch), any other error keeps the whole batch. A sink's Send and
+// SendRaw deliver the same bytes for the same record.
+type RawSender interface {
+	Sink
+	SendRaw(ctx context.Context, batch []RawRecord) error
+}
+
+// RawPreparer is implemented by a RawSender whose work on a batch before
+// the first request (encoding, compressing) can run ahead: the delivery
+// loop calls PrepareRaw on the next batch while the batch before is still
+// being sent, then Send on what it returned, in outbox order, one at a
+// time. PrepareRaw may run concurrently with a Send; it makes no request
+// and never fails (a failure to build a request is the prepared Send's
+// error). A prepared batch the loop drops (it stopped at a failure) is
+// never sent.
+type RawPreparer interface {
+	RawSender
+	PrepareRaw(batch []RawRecord) PreparedSend
+}
+
+// PreparedSend is a batch made ready by PrepareRaw; Send has SendRaw's
+// contract for that batch and is called at most once.
+type PreparedSend interface {
+	Send(ctx context.Context) error
+}
+
+// RawRecord is one outbox record as stored: its JSON, which is what
+// json.Marshal of a Record produced (so HTML characters are escaped), and
+// the fields sinks route and label on, read from it by DecodeHead. JSON is
+// the caller's copy: a sink may keep it only for the duration of SendRaw.
+type RawRecord struct {
+	JSON []byte
+	Head RecordHead
+}
+
+// RecordHead is the part of a Record that sinks route and label on.
+type RecordHead struct {
+	Schema     int
+	ID         string
+	Time       time.Time
+	ObservedAt time.Time
+	Category   Category
+	Source     Source
+	Action     string
+	Org        string
+	Repo       string
+	// Severity is the alert's normalized severity ("" for audit records).
+	Severity string
+}
+
+// Head returns r's head, as DecodeHead reads it from r's JSON.
+func (r *Record) Head() RecordHead {
+	h := RecordHead{Schema: r.Schema, ID: r.ID, Time: r.Time, ObservedAt: r.ObservedAt, Category: r.Category,
+		Source: r.Source, Action: r.Action, Org: r.Org, Repo: r.Repo}
+	if r.Alert != nil {
+		h.Severity = r.Alert.Severity
+	}
+	return h
+}
+
+// ErrNotRecord is returned by DecodeHead for an entry that is not a record.
+var ErrNotRecord = errors.New("not a record")

@@ -39,7 +39,7 @@ type Deliverer struct {
 	wakeOnce sync.Once
 	wake     chan struct{}
 	// backoff grows across calls of drainOnce and resets on success (in
-	// the committer, which runs only while the sender does not wait).
+	// the ack committer, which runs only while the sender does not wait).
 	backoff *backoff
 }
 

@@ -19,14 +19,14 @@ import (
 // drainOnce sends batches until the outbox is empty (nil) or something
 // fails; after a failure it waits out the backoff before returning the
 // error. Three goroutines: read reads the outbox ahead, this one sends, a
-// committer acks. Every batch the sink accepted is acked before drainOnce
+// ackCommitter acks. Every batch the sink accepted is acked before drainOnce
 // returns, whatever stopped it.
 func (d *Deliverer) drainOnce(ctx context.Context) error {
 	_, raw := d.Sink.(exporter.RawSender)
 	stop := make(chan struct{})
 	batches := make(chan *batch)
 	go d.read(stop, batches, raw)
-	c := d.startCommitter()
+	c := d.startAckCommitter()
 
 	records, readErr, sendErr := d.sendAll(ctx, batches, c)
 
@@ -74,11 +74,11 @@ func (d *Deliverer) read(stop <-chan struct{}, out chan<- *batch, raw bool) {
 }
 
 // sendAll sends the batches in order and queues each one's outcome for
-// the committer. It stops at the end of the outbox, at a read failure
-// (readErr), at a failed commit (which the committer reports), or at a
+// the ackCommitter. It stops at the end of the outbox, at a read failure
+// (readErr), at a failed commit (which the ackCommitter reports), or at a
 // send that failed retryably or was cancelled (sendErr, with the size of
 // that batch).
-func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *committer) (records int, readErr, sendErr error) {
+func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *ackCommitter) (records int, readErr, sendErr error) {
 	log := d.Retry.Log
 	for b := range batches {
 		if b.err != nil {
@@ -135,10 +135,10 @@ type commit struct {
 	log        func()
 }
 
-// committer runs the commits in the order they were submitted. A commit
+// ackCommitter runs the commits in the order they were submitted. A commit
 // that fails is reported by wait and stops the sender (failedBehind); the
 // commits after it still run, since their records were accepted too.
-type committer struct {
+type ackCommitter struct {
 	d    *Deliverer
 	jobs chan commit
 	done chan struct{}
@@ -150,14 +150,14 @@ type committer struct {
 	err       error
 }
 
-func (d *Deliverer) startCommitter() *committer {
-	c := &committer{d: d, jobs: make(chan commit, 1), done: make(chan struct{})}
+func (d *Deliverer) startAckCommitter() *ackCommitter {
+	c := &ackCommitter{d: d, jobs: make(chan commit, 1), done: make(chan struct{})}
 	c.cond.L = &c.mu
 	go c.run()
 	return c
 }
 
-func (c *committer) run() {
+func (c *ackCommitter) run() {
 	defer close(c.done)
 	for j := range c.jobs {
 		if j.failure != nil {
@@ -186,7 +186,7 @@ func (c *committer) run() {
 }
 
 // submit queues a commit.
-func (c *committer) submit(j commit) {
+func (c *ackCommitter) submit(j commit) {
 	c.mu.Lock()
 	c.submitted++
 	c.mu.Unlock()
@@ -195,7 +195,7 @@ func (c *committer) submit(j commit) {
 
 // failedBehind waits until every commit but the latest has finished and
 // reports whether one failed.
-func (c *committer) failedBehind() bool {
+func (c *ackCommitter) failedBehind() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for c.finished < c.submitted-1 {
@@ -205,7 +205,7 @@ func (c *committer) failedBehind() bool {
 }
 
 // wait runs the queued commits to the end and returns the first failure.
-func (c *committer) wait() error {
+func (c *ackCommitter) wait() error {
 	close(c.jobs)
 	<-c.done
 	return c.err

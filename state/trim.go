@@ -1,0 +1,239 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The steps of a trim, in order. A test fails or kills a trim before each.
+const (
+	trimCopy    = "copy"    // write the live data into CompactPath
+	trimSync    = "sync"    // fsync the copy (open, holding its lock)
+	trimRename  = "rename"  // rename the copy over the state file
+	trimDirSync = "dirsync" // fsync the directory
+	trimClose   = "close"   // transactions use the copy; close the old file
+)
+
+// trimAllocSize is how far past its data the copy grows the file while it
+// is written: bbolt's default (16 MiB) would stay in the trimmed file as
+// slack, 160 bytes per alert at 100k alerts.
+const trimAllocSize = 1 << 20
+
+// FileStats describe how much of the state file holds data.
+type FileStats struct {
+	// FileBytes is the file's size on disk.
+	FileBytes int64
+	// PageBytes is the size of its pages up to the high-water mark.
+	PageBytes int64
+	// FreeBytes is how much of PageBytes is free pages: space that deleted
+	// data left, which bbolt reuses for new data but never returns to the
+	// filesystem.
+	FreeBytes int64
+}
+
+// Stats reports the file's size and free space. The free-page count is
+// bbolt's in-memory freelist, so this costs no walk of the file.
+func (db *DB) Stats() (FileStats, error) {
+	var s FileStats
+	err := db.View(func(tx *Tx) error {
+		s.PageBytes = tx.tx.Size()
+		st := tx.tx.DB().Stats()
+		s.FreeBytes = int64(st.FreeAlloc)
+		return nil
+	})
+	if err != nil {
+		return s, fmt.Errorf("read state file %s stats: %w", db.path, err)
+	}
+	fi, err := os.Stat(db.path)
+	if err != nil {
+		return s, fmt.Errorf("read state file %s stats: %w", db.path, err)
+	}
+	s.FileBytes = fi.Size()
+	return s, nil
+}
+
+// TrimPolicy says when Trim rewrites the file. The zero policy always does.
+type TrimPolicy struct {
+	// MinFreeFraction is the least share of PageBytes that must be free.
+	MinFreeFraction float64
+	// MinFreeBytes is the least free space worth a trim.
+	MinFreeBytes int64
+	// Drained requires every outbox to be empty.
+	Drained bool
+}
+
+// DefaultTrimPolicy is the daemon's. Half the pages free means the trim
+// writes no more than it returns to the filesystem, and a file trimmed by
+// it must double again before the next trim, so trims stay rare however
+// often they are tried. Waiting for empty outboxes keeps a trim from
+// copying records a drain under way is about to delete, and keeps its
+// copy (during which writes wait) to the snapshots. Below 8 MiB of free
+// space the disk returned is not worth pausing every write for.
+var DefaultTrimPolicy = TrimPolicy{MinFreeFraction: 0.5, MinFreeBytes: 8 << 20, Drained: true}
+
+func (p TrimPolicy) due(s FileStats) bool {
+	return s.FreeBytes >= p.MinFreeBytes && float64(s.FreeBytes) >= p.MinFreeFraction*float64(s.PageBytes)
+}
+
+// TrimResult says what Trim did.
+type TrimResult struct {
+	// Trimmed is false when the policy found the file not worth a trim.
+	Trimmed bool
+	// Before and After are the file's stats around the trim (After equals
+	// Before when nothing was done).
+	Before, After FileStats
+	// Took is how long writes waited for the trim.
+	Took time.Duration
+}
+
+// Trim rewrites the state file without its free pages and with full pages
+// (bbolt's compaction), while it stays open, when p says it is worth it.
+// Writes wait for the trim; reads go on. The copy is written beside the
+// file (CompactPath), fsynced and opened, locked, before it is renamed over
+// the file, so no other process can take the name in between and a crash
+// at any instant leaves the old file or the complete new one under path.
+// A failure before the rename leaves the DB on its old file, unchanged. A
+// failure to fsync the directory after it is returned with Trimmed set:
+// the DB uses the new file, and every Update first retries that fsync and
+// fails until it succeeds, so no commit lands in a file whose name a power
+// loss could still revert. A read-only DB fails.
+func (db *DB) Trim(p TrimPolicy) (TrimResult, error) {
+	if db.opts.ReadOnly {
+		return TrimResult{}, fmt.Errorf("trim state file %s: opened read-only", db.path)
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	start := time.Now()
+	before, err := db.Stats()
+	if err != nil {
+		return TrimResult{}, fmt.Errorf("trim: %w", err)
+	}
+	res := TrimResult{Before: before, After: before}
+	if !p.due(before) {
+		return res, nil
+	}
+	if p.Drained {
+		empty, err := db.outboxesEmpty()
+		if err != nil || !empty {
+			return res, err
+		}
+	}
+	swapped, err := db.swapCompacted()
+	res.Trimmed, res.Took = swapped, time.Since(start)
+	if !swapped {
+		return res, err
+	}
+	after, serr := db.Stats()
+	if serr != nil {
+		return res, errors.Join(err, fmt.Errorf("trim: %w", serr))
+	}
+	res.After = after
+	return res, err
+}
+
+func (db *DB) outboxesEmpty() (bool, error) {
+	empty := true
+	err := db.View(func(tx *Tx) error {
+		for _, s := range tx.Sinks() {
+			n, err := tx.Pending(s)
+			if err != nil {
+				return err
+			}
+			empty = empty && n == 0
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("trim state file %s: count outboxes: %w", db.path, err)
+	}
+	return empty, nil
+}
+
+func (db *DB) step(name string) error {
+	if db.trimStep == nil {
+		return nil
+	}
+	return db.trimStep(name)
+}
+
+// swapCompacted does the trim's steps and reports whether the DB now uses
+// the new file; the caller holds wmu.
+func (db *DB) swapCompacted() (swapped bool, err error) {
+	tmp := CompactPath(db.path)
+	ndb, err := db.writeCompacted(tmp)
+	if err != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("trim state file %s: write %s: %w", db.path, tmp, err)
+	}
+	err = db.step(trimRename)
+	if err == nil {
+		err = os.Rename(tmp, db.path)
+	}
+	if err != nil {
+		ndb.Close()
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("trim state file %s: replace it with %s: %w", db.path, tmp, err)
+	}
+	// From here on path names the new file: the DB must use it.
+	dirErr := db.step(trimDirSync)
+	if dirErr == nil {
+		dirErr = syncDir(filepath.Dir(db.path))
+	}
+	db.dirUnsynced = dirErr != nil
+	db.mu.Lock()
+	old := db.bolt
+	db.bolt = ndb
+	db.mu.Unlock()
+	closeErr := db.step(trimClose)
+	// Close waits for the reads still open on the old file.
+	if err := old.Close(); closeErr == nil {
+		closeErr = err
+	}
+	if dirErr != nil {
+		return true, fmt.Errorf("trim state file %s: %w", db.path, dirErr)
+	}
+	if closeErr != nil {
+		return true, fmt.Errorf("trim state file %s: close the replaced file: %w", db.path, closeErr)
+	}
+	return true, nil
+}
+
+// writeCompacted copies the live data into a new file at tmp, fsyncs it and
+// returns it open, holding its lock, with the DB's options.
+func (db *DB) writeCompacted(tmp string) (*bolt.DB, error) {
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("remove stale copy: %w", err)
+	}
+	if err := db.step(trimCopy); err != nil {
+		return nil, err
+	}
+	// Commits skip fsync: nothing reads tmp until the Sync below succeeds
+	// and the rename publishes it.
+	ndb, err := bolt.Open(tmp, 0o600, boltOptions(Options{Timeout: time.Second, NoSync: true}, nil))
+	if err != nil {
+		return nil, err
+	}
+	alloc := ndb.AllocSize
+	ndb.AllocSize = trimAllocSize
+	err = bolt.Compact(ndb, db.bolt, compactTxBytes)
+	if err == nil {
+		err = db.step(trimSync)
+	}
+	if err == nil {
+		if err = ndb.Sync(); err != nil {
+			err = fmt.Errorf("fsync: %w", err)
+		}
+	}
+	if err != nil {
+		ndb.Close()
+		return nil, err
+	}
+	ndb.NoSync, ndb.AllocSize = db.opts.NoSync, alloc
+	return ndb, nil
+}

@@ -72,6 +72,10 @@ type DB struct {
 	// place but could not fsync the directory: until a retry succeeds no
 	// commit may land in a file whose name a power loss could revert.
 	dirUnsynced bool
+	// decideMu serializes trims' decisions; estimatedAt is the file size
+	// at the last estimate of its data (under decideMu).
+	decideMu    sync.Mutex
+	estimatedAt int64
 	// trimStep, when set by a test, runs at each step of a trim; an error
 	// fails the trim there.
 	trimStep func(step string) error
@@ -114,6 +118,10 @@ func boltOptions(opts Options, open func(string, int, os.FileMode) (*os.File, er
 	return &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, OpenFile: open}
 }
 
+// openedForLock, when a test sets it, runs once Open has the file open and
+// is about to wait for its lock.
+var openedForLock func(path string)
+
 // openLocked opens path with bbolt and returns once it holds the file's
 // lock. The lock is on the file, not the name: a process that waited for it
 // while a trim renamed a new file over path gets the lock of the replaced
@@ -125,6 +133,9 @@ func openLocked(path string, opts Options) (*bolt.DB, error) {
 		o := boltOptions(opts, func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			var err error
 			f, err = os.OpenFile(name, flag, perm)
+			if err == nil && openedForLock != nil {
+				openedForLock(name)
+			}
 			return f, err
 		})
 		o.Timeout = max(time.Until(deadline), time.Millisecond)
@@ -216,7 +227,11 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if db.dirUnsynced {
-		if err := syncDir(filepath.Dir(db.path)); err != nil {
+		err := db.step(trimDirSync)
+		if err == nil {
+			err = syncDir(filepath.Dir(db.path))
+		}
+		if err != nil {
 			return fmt.Errorf("update state file %s: the trimmed file's name is not durable yet: %w", db.path, err)
 		}
 		db.dirUnsynced = false

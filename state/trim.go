@@ -58,27 +58,78 @@ func (db *DB) Stats() (FileStats, error) {
 	return s, nil
 }
 
-// TrimPolicy says when Trim rewrites the file. The zero policy always does.
+// TrimPolicy says when Trim rewrites the file: when the file is larger than
+// its data would be in a trimmed file by the given share and bytes. Free
+// pages are one part of that; the other is pages that hold data sparsely
+// (a B+tree page split in a backfill's order of inserts leaves the
+// snapshot pages about half full). The zero policy always trims.
 type TrimPolicy struct {
-	// MinFreeFraction is the least share of PageBytes that must be free.
-	MinFreeFraction float64
-	// MinFreeBytes is the least free space worth a trim.
-	MinFreeBytes int64
+	// MinReclaimFraction is the least share of the file a trim must return.
+	MinReclaimFraction float64
+	// MinReclaimBytes is the least it must return.
+	MinReclaimBytes int64
 	// Drained requires every outbox to be empty.
 	Drained bool
 }
 
-// DefaultTrimPolicy is the daemon's. Half the pages free means the trim
-// writes no more than it returns to the filesystem, and a file trimmed by
-// it must double again before the next trim, so trims stay rare however
-// often they are tried. Waiting for empty outboxes keeps a trim from
-// copying records a drain under way is about to delete, and keeps its
-// copy (during which writes wait) to the snapshots. Below 8 MiB of free
-// space the disk returned is not worth pausing every write for.
-var DefaultTrimPolicy = TrimPolicy{MinFreeFraction: 0.5, MinFreeBytes: 8 << 20, Drained: true}
+// DefaultTrimPolicy is the daemon's. A trim that returns 40% of the file
+// writes at most 1.5 times what it returns, and the file must then grow
+// by 1.67 times against its data before the next, so trims stay rare
+// however often they are tried; a never-trimmed file whose pages are
+// about half full (the usual state of a B+tree filled in no particular
+// order) crosses it. Waiting for empty outboxes keeps a trim from copying
+// records a drain under way is about to delete, and keeps its copy
+// (during which writes wait) to the snapshots. Below 8 MiB, the disk
+// returned is not worth pausing every write for.
+var DefaultTrimPolicy = TrimPolicy{MinReclaimFraction: 0.4, MinReclaimBytes: 8 << 20, Drained: true}
 
-func (p TrimPolicy) due(s FileStats) bool {
-	return s.FreeBytes >= p.MinFreeBytes && float64(s.FreeBytes) >= p.MinFreeFraction*float64(s.PageBytes)
+// estimateGrowth is how much the file must grow after an estimate of its
+// data before the next: the estimate walks every page (about 0.1 s per
+// million alerts), too much for every check.
+const estimateGrowth = 1.25
+
+func (p TrimPolicy) enough(s FileStats, reclaim int64) bool {
+	return reclaim >= p.MinReclaimBytes && float64(reclaim) >= p.MinReclaimFraction*float64(s.FileBytes)
+}
+
+// due reports whether p calls for a trim of a file with stats s. Free
+// pages alone can answer; otherwise it estimates the data (a walk of the
+// file) when the file grew enough since the last estimate.
+func (db *DB) due(p TrimPolicy, s FileStats) (bool, error) {
+	if p == (TrimPolicy{}) {
+		return true, nil
+	}
+	if p.enough(s, s.FreeBytes+s.FileBytes-s.PageBytes) {
+		return true, nil
+	}
+	if !p.enough(s, s.FileBytes) || float64(s.FileBytes) < estimateGrowth*float64(db.estimatedAt) {
+		return false, nil
+	}
+	data, err := db.dataEstimate()
+	if err != nil {
+		return false, err
+	}
+	db.estimatedAt = s.FileBytes
+	return p.enough(s, s.FileBytes-data), nil
+}
+
+// dataEstimate is the size the file's data would take in a trimmed file:
+// the bytes in use on its pages, which a trim packs full but for what
+// does not fit a page's end, plus the meta, freelist and root pages.
+func (db *DB) dataEstimate() (int64, error) {
+	var n int64
+	err := db.View(func(tx *Tx) error {
+		n = 4 * int64(tx.tx.DB().Info().PageSize)
+		return tx.tx.ForEach(func(_ []byte, b *bolt.Bucket) error {
+			st := b.Stats() // nested buckets included
+			n += int64(st.BranchInuse+st.LeafInuse) * 100 / 95
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("trim state file %s: estimate its data: %w", db.path, err)
+	}
+	return n, nil
 }
 
 // TrimResult says what Trim did.
@@ -107,23 +158,27 @@ func (db *DB) Trim(p TrimPolicy) (TrimResult, error) {
 	if db.opts.ReadOnly {
 		return TrimResult{}, fmt.Errorf("trim state file %s: opened read-only", db.path)
 	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	start := time.Now()
+	// Deciding reads only, so writes go on meanwhile; estimatedAt has its
+	// own lock, as Trim may run from several goroutines.
+	db.decideMu.Lock()
+	defer db.decideMu.Unlock()
 	before, err := db.Stats()
 	if err != nil {
 		return TrimResult{}, fmt.Errorf("trim: %w", err)
 	}
 	res := TrimResult{Before: before, After: before}
-	if !p.due(before) {
-		return res, nil
+	if ok, err := db.due(p, before); !ok || err != nil {
+		return res, err
 	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
 	if p.Drained {
 		empty, err := db.outboxesEmpty()
 		if err != nil || !empty {
 			return res, err
 		}
 	}
+	start := time.Now()
 	swapped, err := db.swapCompacted()
 	res.Trimmed, res.Took = swapped, time.Since(start)
 	if !swapped {
@@ -134,6 +189,7 @@ func (db *DB) Trim(p TrimPolicy) (TrimResult, error) {
 		return res, errors.Join(err, fmt.Errorf("trim: %w", serr))
 	}
 	res.After = after
+	db.estimatedAt = after.FileBytes
 	return res, err
 }
 
@@ -236,4 +292,16 @@ func (db *DB) writeCompacted(tmp string) (*bolt.DB, error) {
 	}
 	ndb.NoSync, ndb.AllocSize = db.opts.NoSync, alloc
 	return ndb, nil
+}
+
+// SnapshotFill is the share of the snapshot bucket's pages that holds data
+// (for the benchmarks: how densely the backfill's order of inserts left
+// them). It walks the bucket.
+func (t *Tx) SnapshotFill() float64 {
+	s := t.tx.Bucket(bucketSnapshots).Stats()
+	pages := int64(s.BranchPageN+s.BranchOverflowN+s.LeafPageN+s.LeafOverflowN) * int64(t.tx.DB().Info().PageSize)
+	if pages == 0 {
+		return 1
+	}
+	return float64(s.BranchInuse+s.LeafInuse) / float64(pages)
 }

@@ -171,18 +171,29 @@ func (db *DB) Trim(p TrimPolicy) (TrimResult, error) {
 		return res, err
 	}
 	db.wmu.Lock()
-	defer db.wmu.Unlock()
 	if p.Drained {
 		empty, err := db.outboxesEmpty()
 		if err != nil || !empty {
+			db.wmu.Unlock()
 			return res, err
 		}
 	}
 	start := time.Now()
-	swapped, err := db.swapCompacted()
-	res.Trimmed, res.Took = swapped, time.Since(start)
-	if !swapped {
+	old, err := db.swapCompacted()
+	res.Took = time.Since(start)
+	db.wmu.Unlock()
+	if old == nil {
 		return res, err
+	}
+	res.Trimmed = true
+	// Closed after writes resume: Close waits for the reads still open on
+	// the old file, and one of those may be about to write.
+	closeErr := db.step(trimClose)
+	if cerr := old.Close(); closeErr == nil {
+		closeErr = cerr
+	}
+	if closeErr != nil {
+		err = errors.Join(err, fmt.Errorf("trim state file %s: close the replaced file: %w", db.path, closeErr))
 	}
 	after, serr := db.Stats()
 	if serr != nil {
@@ -218,14 +229,15 @@ func (db *DB) step(name string) error {
 	return db.trimStep(name)
 }
 
-// swapCompacted does the trim's steps and reports whether the DB now uses
-// the new file; the caller holds wmu.
-func (db *DB) swapCompacted() (swapped bool, err error) {
+// swapCompacted does the trim's steps up to the swap and returns the
+// replaced file, still open, once the DB uses the new one; the caller
+// holds wmu.
+func (db *DB) swapCompacted() (old *bolt.DB, err error) {
 	tmp := CompactPath(db.path)
 	ndb, err := db.writeCompacted(tmp)
 	if err != nil {
 		_ = os.Remove(tmp)
-		return false, fmt.Errorf("trim state file %s: write %s: %w", db.path, tmp, err)
+		return nil, fmt.Errorf("trim state file %s: write %s: %w", db.path, tmp, err)
 	}
 	err = db.step(trimRename)
 	if err == nil {
@@ -234,7 +246,7 @@ func (db *DB) swapCompacted() (swapped bool, err error) {
 	if err != nil {
 		ndb.Close()
 		_ = os.Remove(tmp)
-		return false, fmt.Errorf("trim state file %s: replace it with %s: %w", db.path, tmp, err)
+		return nil, fmt.Errorf("trim state file %s: replace it with %s: %w", db.path, tmp, err)
 	}
 	// From here on path names the new file: the DB must use it.
 	dirErr := db.step(trimDirSync)
@@ -243,21 +255,13 @@ func (db *DB) swapCompacted() (swapped bool, err error) {
 	}
 	db.dirUnsynced = dirErr != nil
 	db.mu.Lock()
-	old := db.bolt
+	old = db.bolt
 	db.bolt = ndb
 	db.mu.Unlock()
-	closeErr := db.step(trimClose)
-	// Close waits for the reads still open on the old file.
-	if err := old.Close(); closeErr == nil {
-		closeErr = err
-	}
 	if dirErr != nil {
-		return true, fmt.Errorf("trim state file %s: %w", db.path, dirErr)
+		return old, fmt.Errorf("trim state file %s: %w", db.path, dirErr)
 	}
-	if closeErr != nil {
-		return true, fmt.Errorf("trim state file %s: close the replaced file: %w", db.path, closeErr)
-	}
-	return true, nil
+	return old, nil
 }
 
 // writeCompacted copies the live data into a new file at tmp, fsyncs it and

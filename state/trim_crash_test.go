@@ -35,8 +35,8 @@ func trimTestFile(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fillRandom(t, db, 7, 30)
-	drainedFile(t, db, 3000)
+	fillRandom(t, db, 7, 10)
+	drainedFile(t, db, 1500)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

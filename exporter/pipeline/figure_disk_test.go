@@ -126,6 +126,7 @@ func BenchmarkFigureDisk(b *testing.B) {
 		b.ReportMetric(bit(live.trimmed), "trimmed")
 		b.ReportMetric(bit(backlog.trimmed), "backlog-trimmed")
 		b.ReportMetric(live.fill, "snapshot-fill")
+		b.ReportMetric(float64(live.trimTook.Milliseconds()), "trim-ms")
 		b.ReportMetric(float64(backlog.trimTook.Milliseconds()), "backlog-trim-ms")
 	}
 }

@@ -167,13 +167,17 @@ func (db *DB) Trim(p TrimPolicy) (TrimResult, error) {
 		return TrimResult{}, fmt.Errorf("trim: %w", err)
 	}
 	res := TrimResult{Before: before, After: before}
+	if p.Drained {
+		if empty, err := db.outboxesEmpty(); err != nil || !empty {
+			return res, err
+		}
+	}
 	if ok, err := db.due(p, before); !ok || err != nil {
 		return res, err
 	}
 	db.wmu.Lock()
-	if p.Drained {
-		empty, err := db.outboxesEmpty()
-		if err != nil || !empty {
+	if p.Drained { // again: records may have come while the decision walked
+		if empty, err := db.outboxesEmpty(); err != nil || !empty {
 			db.wmu.Unlock()
 			return res, err
 		}

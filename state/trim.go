@@ -21,9 +21,9 @@ const (
 )
 
 // trimAllocSize is how far past its data the copy grows the file while it
-// is written: bbolt's default (16 MiB) would stay in the trimmed file as
-// slack, 160 bytes per alert at 100k alerts.
-const trimAllocSize = 1 << 20
+// is written: with bbolt's default (16 MiB) that slack would stay in the
+// trimmed file, 160 bytes per alert at 100k alerts.
+const trimAllocSize = 64 << 10
 
 // FileStats describe how much of the state file holds data.
 type FileStats struct {
@@ -280,6 +280,7 @@ func (db *DB) writeCompacted(tmp string) (*bolt.DB, error) {
 	// Commits skip fsync: nothing reads tmp until the Sync below succeeds
 	// and the rename publishes it.
 	o := boltOptions(Options{Timeout: time.Second, NoSync: true}, nil)
+	o.NoGrowSync = true // the Sync below covers the size too
 	// Mapped as large as the old file's pages from the start: each time
 	// bbolt grows its map it copies every key and value of the open
 	// transaction out of it, which more than halves the copy's speed.
@@ -307,7 +308,7 @@ func (db *DB) writeCompacted(tmp string) (*bolt.DB, error) {
 		ndb.Close()
 		return nil, err
 	}
-	ndb.NoSync, ndb.AllocSize = db.opts.NoSync, alloc
+	ndb.NoSync, ndb.NoGrowSync, ndb.AllocSize = db.opts.NoSync, false, alloc
 	return ndb, nil
 }
 

@@ -4,9 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,10 +53,32 @@ type Options struct {
 	Migrations []Migration
 }
 
-// DB is an open state file.
+// DB is an open state file. Trim may replace the bbolt file under it; every
+// transaction goes through Update or View, which is what lets the swap wait
+// for the transactions open on the old file.
 type DB struct {
-	bolt *bolt.DB
 	path string
+	opts Options
+
+	// wmu is held by every Update and by Trim and Close: bbolt runs one
+	// writer at a time anyway, and a trim must see no write between its
+	// copy and the swap.
+	wmu sync.Mutex
+	// mu guards the bolt pointer: read-locked while a read transaction
+	// begins, write-locked by Trim only to swap it.
+	mu   sync.RWMutex
+	bolt *bolt.DB
+	// dirUnsynced is set (under wmu) when a trim renamed the new file into
+	// place but could not fsync the directory: until a retry succeeds no
+	// commit may land in a file whose name a power loss could revert.
+	dirUnsynced bool
+	// decideMu serializes trims' decisions; estimatedAt is the file size
+	// at the last estimate of its data (under decideMu).
+	decideMu    sync.Mutex
+	estimatedAt int64
+	// trimStep, when set by a test, runs at each step of a trim; an error
+	// fails the trim there.
+	trimStep func(step string) error
 }
 
 // Open opens or creates the state file at path. A file held by another
@@ -68,22 +92,74 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("create state directory %s: %w", dir, err)
 		}
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open state file %s: %w (waited %s for its lock; is another ghsec-exporter running?)", path, ErrLocked, opts.Timeout)
-	}
+	bdb, err := openLocked(path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
+		return nil, err
 	}
-	db := &DB{bolt: bdb, path: path}
+	db := &DB{bolt: bdb, path: path, opts: opts}
 	if opts.ReadOnly {
 		return db, nil
+	}
+	// Holding the lock on path means no trim of it is under way (a trim
+	// holds the lock of the old file and of the new one until the rename),
+	// so a copy left beside it is a crashed run's.
+	if err := os.Remove(CompactPath(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		bdb.Close()
+		return nil, fmt.Errorf("open state file %s: remove stale %s: %w", path, CompactPath(path), err)
 	}
 	if err := db.init(opts.Migrations); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	return db, nil
+}
+
+func boltOptions(opts Options, open func(string, int, os.FileMode) (*os.File, error)) *bolt.Options {
+	return &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, OpenFile: open}
+}
+
+// openedForLock, when a test sets it, runs once Open has the file open and
+// is about to wait for its lock.
+var openedForLock func(path string)
+
+// openLocked opens path with bbolt and returns once it holds the file's
+// lock. The lock is on the file, not the name: a process that waited for it
+// while a trim renamed a new file over path gets the lock of the replaced
+// one, which no name leads to any more, so it opens path again.
+func openLocked(path string, opts Options) (*bolt.DB, error) {
+	deadline := time.Now().Add(opts.Timeout)
+	for {
+		var f *os.File
+		o := boltOptions(opts, func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			var err error
+			f, err = os.OpenFile(name, flag, perm)
+			if err == nil && openedForLock != nil {
+				openedForLock(name)
+			}
+			return f, err
+		})
+		o.Timeout = max(time.Until(deadline), time.Millisecond)
+		bdb, err := bolt.Open(path, 0o600, o)
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("open state file %s: %w (waited %s for its lock; is another ghsec-exporter running?)", path, ErrLocked, opts.Timeout)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open state file %s: %w", path, err)
+		}
+		held, herr := f.Stat()
+		named, nerr := os.Stat(path)
+		if err := errors.Join(herr, nerr); err != nil {
+			bdb.Close()
+			return nil, fmt.Errorf("open state file %s: %w", path, err)
+		}
+		if os.SameFile(held, named) {
+			return bdb, nil
+		}
+		bdb.Close()
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("open state file %s: %w (replaced while waiting %s for its lock; is another ghsec-exporter running?)", path, ErrLocked, opts.Timeout)
+		}
+	}
 }
 
 func (db *DB) init(migrations []Migration) error {
@@ -123,8 +199,13 @@ func (db *DB) init(migrations []Migration) error {
 // Path is the file's path.
 func (db *DB) Path() string { return db.path }
 
-// Close releases the file and its lock.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close releases the file and its lock, after the transaction or trim in
+// flight.
+func (db *DB) Close() error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.bolt.Close()
+}
 
 // SchemaVersion reports the layout version stored in the file.
 func (db *DB) SchemaVersion() (int, error) {
@@ -143,6 +224,18 @@ func (db *DB) SchemaVersion() (int, error) {
 // Update runs fn in one read-write transaction: everything fn writes commits
 // together or not at all.
 func (db *DB) Update(fn func(tx *Tx) error) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if db.dirUnsynced {
+		err := db.step(trimDirSync)
+		if err == nil {
+			err = syncDir(filepath.Dir(db.path))
+		}
+		if err != nil {
+			return fmt.Errorf("update state file %s: the trimmed file's name is not durable yet: %w", db.path, err)
+		}
+		db.dirUnsynced = false
+	}
 	err := db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
@@ -152,17 +245,27 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(tx *Tx) error) error {
-	err := db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	// The lock covers only Begin: a trim swaps the file between
+	// transactions, and the old file's Close waits for those still open on
+	// it, which read the same data as the new one (writes wait for a trim).
+	db.mu.RLock()
+	btx, err := db.bolt.Begin(false)
+	db.mu.RUnlock()
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	defer func() { _ = btx.Rollback() }()
+	return fn(&Tx{tx: btx})
 }
 
-// Size is the state file's size in bytes.
+// Size is the size in bytes of the file's pages up to its high-water mark
+// (FileStats has the size on disk).
 func (db *DB) Size() (int64, error) {
 	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	err := db.View(func(tx *Tx) error { n = tx.tx.Size(); return nil })
 	return n, err
 }
 

@@ -60,6 +60,8 @@ type App struct {
 	jobStats jobTracker
 
 	webhook *webhookState
+
+	trim trimTracker
 }
 
 // New opens the state file and builds the GitHub client and opts.Sinks. It
@@ -267,6 +269,8 @@ func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bo
 	defer cancel()
 	if err := a.Drain(dctx); err != nil {
 		errs = append(errs, fmt.Errorf("delivery: %w", err))
+	} else {
+		a.trimState() // every outbox is empty: the point a backfill's file can shrink
 	}
 	return errors.Join(errs...)
 }

@@ -87,7 +87,7 @@ var (
 type collector struct{ a *App }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRetries, descRetryWait, descDeadTotal, descFailing, descRequests, descReqFail, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descRefused, descPendingUn, descWebhook, descWebhookRecords, descWebhookUp} {
+	for _, d := range []*prometheus.Desc{descPending, descDead, descDelivered, descSendFail, descRetries, descRetryWait, descDeadTotal, descFailing, descRequests, descReqFail, descNotMod, descUnits, descWaits, descWaited, descRemaining, descJobRuns, descJobOK, descRefused, descPendingUn, descWebhook, descWebhookRecords, descWebhookUp, descStateFile, descStateFree, descTrims, descTrimFailed} {
 		ch <- d
 	}
 }
@@ -149,6 +149,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	a.collectWebhook(ch)
+	a.collectState(ch)
 }
 
 // sinkHealth is what /healthz says about one sink's deliveries.
@@ -231,6 +232,7 @@ func (a *App) Handler() http.Handler {
 		body["sinks"] = sinks
 		body["github"] = a.productHealth()
 		body["webhook"] = hook
+		body["state"] = a.trimHealth()
 		_ = json.NewEncoder(w).Encode(body)
 	})
 	return mux

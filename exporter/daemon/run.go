@@ -34,6 +34,8 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = d.Run(ctx) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.runTrims(ctx) }()
 	for _, s := range a.sinks {
 		if r, ok := s.(exporter.Runner); ok {
 			wg.Add(1)

@@ -100,7 +100,7 @@ for size in $sizes; do
 			failed=1
 			continue
 		fi
-		echo "$vals" | sed "s/^/run $name@$size $metric=/"
+		echo "$vals" | sed "s|^|run $name@$size $metric=|"
 		stats=$(echo "$vals" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2; printf "%s %s %s", v[1], m, v[NR] }')
 		read -r lo med hi <<<"$stats"
 		echo "RUNS $name@$size min=$lo median=$med max=$hi"

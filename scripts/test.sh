@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh machine too: installs what the tests need,
 # then checks formatting, vet, staticcheck, runs every test with the race
 # detector, then every fuzz target briefly (scripts/fuzz.sh; FUZZTIME, default
-# 5s per target). .ci/run calls exactly this.
+# 5s per target), then every figure benchmark once at its tiny size
+# (scripts/bench.sh --tiny). .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}
@@ -26,3 +27,5 @@ set -e
 ((rc[0] == 0 && rc[1] == 0))
 echo "== fuzz"
 FUZZTIME=${FUZZTIME:-5s} bash scripts/fuzz.sh
+echo "== figure benchmarks at tiny sizes (scripts/bench.sh --tiny; the real figures: scripts/bench.sh)"
+bash scripts/bench.sh --tiny

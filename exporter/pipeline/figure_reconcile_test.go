@@ -34,7 +34,7 @@ func (l *sourceLister) ListAlerts(_ context.Context, lr ghapi.ListRequest, fn gh
 		res.Requests++
 		res.Items += len(page)
 		err := fn(page)
-		page = page[:0]
+		page = make([]exporter.Observation, 0, 100) // the page is the callee's to keep
 		return err
 	}
 	for i := first; i < l.n-l.missing; i += 3 {

@@ -44,6 +44,7 @@ figures=(
 	"syslog         FigureSyslog     ratio                >= 0.8"
 	"reconcile-heap FigureReconcile  peak-heap-MiB        <= 64"
 	"disk           FigureDisk       file-bytes/alert     <= 600"
+	"backfill-heap  FigureDisk       peak-heap-MiB        <= 64"
 	"backfill       FigureBackfill   alerts/s             >= 50000"
 	"digest-heap    FigureDigest     peak-heap-MiB        <= 64"
 	"pending        FigurePending    ns/call              <= 10000"

@@ -8,7 +8,7 @@ import (
 )
 
 // AppendAll adds records to the outbox of every sink in sinks, encoding
-// each record once whatever the number of sinks (Append encodes per call).
+// each record once whatever the number of sinks.
 // Each outbox gets the records in order; its count is updated once.
 func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 	if len(recs) == 0 || len(sinks) == 0 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	bolt "go.etcd.io/bbolt"
@@ -41,30 +40,9 @@ func nested(tx *bolt.Tx, parent []byte, name string, create bool) (*bolt.Bucket,
 	return b, nil
 }
 
-// Append adds records to sink's outbox.
+// Append adds records to sink's outbox (AppendAll for one sink).
 func (t *Tx) Append(sink string, recs ...exporter.Record) error {
-	n, err := t.count(bucketOutbox, sink)
-	if err != nil {
-		return err
-	}
-	b, err := nested(t.tx, bucketOutbox, sink, true)
-	if err != nil {
-		return err
-	}
-	for i := range recs {
-		raw, err := json.Marshal(&recs[i])
-		if err != nil {
-			return fmt.Errorf("encode record %s: %w", recs[i].ID, err)
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		if err := b.Put(u64(seq), raw); err != nil {
-			return err
-		}
-	}
-	return t.setCount(bucketOutbox, sink, n+len(recs))
+	return t.AppendAll([]string{sink}, recs)
 }
 
 // Peek returns up to max records from the head of sink's outbox. A record that does not decode is returned with only Seq and a zero Record

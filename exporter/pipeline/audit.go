@@ -108,10 +108,8 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 					continue
 				}
 				rec := auditRecord(e, ent, origin, now)
-				for _, s := range a.Sinks {
-					if err := tx.Append(s, rec); err != nil {
-						return err
-					}
+				if err := tx.AppendAll(a.Sinks, []exporter.Record{rec}); err != nil {
+					return err
 				}
 				if err := tx.MarkSeen(name, e.DocumentID, e.At.UnixMilli()); err != nil {
 					return err

@@ -5,6 +5,7 @@
 #   ./scripts/bench.sh                 # 100k and 1M alerts, 3 runs each (long: about an hour on 2 cores)
 #   ./scripts/bench.sh --runs 1 --sizes 100000
 #   ./scripts/bench.sh --tiny          # every figure once at its tiny size (CI: they cannot rot)
+#   ./scripts/bench.sh --only hec,disk # some figures (names as in the FIGURE lines)
 #
 # Each figure is one Go benchmark, BenchmarkFigure<Name>, that reads its size
 # from GHSEC_BENCH_ALERTS (unset: tiny) and reports its figure as a custom
@@ -26,14 +27,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export GHSEC_TOOLS_DIR=${GHSEC_TOOLS_DIR:-$HOME/.cache/ghsec-exporter-tools}
 
-runs=3 sizes="100000 1000000" tiny=0 strict=0
+runs=3 sizes="100000 1000000" tiny=0 strict=0 only=""
 while (($#)); do
 	case $1 in
 	--runs) runs=$2; shift 2 ;;
 	--sizes) sizes=${2//,/ }; shift 2 ;;
 	--tiny) tiny=1 runs=1 sizes=tiny; shift ;;
 	--strict) strict=1; shift ;;
-	-h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+	--only) only=",$2,"; shift 2 ;;
+	-h | --help) sed -n '2,26p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -52,6 +54,16 @@ figures=(
 	"steady-heap    FigureSteady     peak-heap-MiB        <= 64"
 	"webhook-heap   FigureWebhookBurst peak-heap-MiB      <= 64"
 )
+
+if [[ -n $only ]]; then
+	keep=()
+	for line in "${figures[@]}"; do
+		read -r name _ <<<"$line"
+		[[ $only == *",$name,"* ]] && keep+=("$line")
+	done
+	figures=("${keep[@]}")
+	((${#figures[@]})) || { echo "bench.sh: --only names no figure" >&2; exit 2; }
+fi
 
 bash scripts/setup-test-deps.sh >/dev/null
 

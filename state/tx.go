@@ -20,6 +20,18 @@ type Tx struct {
 	// them until the commit, so each piece is used once, but one slab
 	// serves hundreds of snapshots instead of two allocations each.
 	slab []byte
+	// snaps and snapCur are the snapshot bucket and one cursor on it for
+	// the lookups: bbolt's Get makes a new cursor (and grows its stack)
+	// per call, while a Seek reuses the cursor's stack.
+	snaps   *bolt.Bucket
+	snapCur *bolt.Cursor
+}
+
+func (t *Tx) snapshots() *bolt.Bucket {
+	if t.snaps == nil {
+		t.snaps = t.tx.Bucket(bucketSnapshots)
+	}
+	return t.snaps
 }
 
 // carve returns an empty slice with room for n bytes that no other carve
@@ -67,8 +79,14 @@ func parseSnapshotKey(b []byte) (exporter.AlertKey, bool) {
 // Snapshot returns the stored snapshot of k, or ok=false when k is untracked.
 func (t *Tx) Snapshot(k exporter.AlertKey) (s exporter.Snapshot, ok bool, err error) {
 	var buf [128]byte
-	raw := t.tx.Bucket(bucketSnapshots).Get(appendSnapshotKey(buf[:0], k))
-	if raw == nil {
+	key := appendSnapshotKey(buf[:0], k)
+	if t.snapCur == nil {
+		t.snapCur = t.snapshots().Cursor()
+	}
+	// Seek starts from the root every time, so puts between lookups do
+	// not leave it astray; a nested bucket has a nil value
+	found, raw := t.snapCur.Seek(key)
+	if raw == nil || !bytes.Equal(found, key) {
 		return s, false, nil
 	}
 	if err := decodeSnapshot(raw, &s); err != nil {
@@ -97,7 +115,7 @@ func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
 		}
 	}
 	key := appendSnapshotKey(t.carve(len(k.Source)+len(k.Repo)+10), k)
-	return t.tx.Bucket(bucketSnapshots).Put(key, raw)
+	return t.snapshots().Put(key, raw)
 }
 
 // DeleteSnapshot forgets k.

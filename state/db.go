@@ -7,9 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -116,23 +114,8 @@ func Open(path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// initialMmapSize is the address space mapped at open. Without it bbolt
-// maps the file anew each time it doubles, and every remap copies all the
-// keys and values a write transaction holds out of the old mapping first
-// (a tenth of a backfill's commit time). Only address space: the pages
-// are read from the file as they are touched, and on Linux and macOS the
-// file itself grows with the data, not with the mapping. On Windows bbolt
-// would grow the file to the mapping, so it keeps the default there.
-var initialMmapSize = func() int {
-	if runtime.GOOS == "windows" || strconv.IntSize == 32 {
-		return 0
-	}
-	return 1 << 30
-}()
-
 func boltOptions(opts Options, open func(string, int, os.FileMode) (*os.File, error)) *bolt.Options {
-	return &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType,
-		InitialMmapSize: initialMmapSize, OpenFile: open}
+	return &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, OpenFile: open}
 }
 
 // openedForLock, when a test sets it, runs once Open has the file open and

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -46,7 +47,7 @@ func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 				return err
 			}
 			// bbolt keeps value slices until commit: raw is never reused
-			if err := b.Put(u64(seq), raw); err != nil {
+			if err := b.Put(binary.BigEndian.AppendUint64(t.carve(8), seq), raw); err != nil {
 				return err
 			}
 		}

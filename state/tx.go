@@ -25,6 +25,8 @@ type Tx struct {
 	// per call, while a Seek reuses the cursor's stack.
 	snaps   *bolt.Bucket
 	snapCur *bolt.Cursor
+	// seekKey is reused for the keys looked up, which bbolt does not keep
+	seekKey []byte
 }
 
 func (t *Tx) snapshots() *bolt.Bucket {
@@ -78,8 +80,8 @@ func parseSnapshotKey(b []byte) (exporter.AlertKey, bool) {
 
 // Snapshot returns the stored snapshot of k, or ok=false when k is untracked.
 func (t *Tx) Snapshot(k exporter.AlertKey) (s exporter.Snapshot, ok bool, err error) {
-	var buf [128]byte
-	key := appendSnapshotKey(buf[:0], k)
+	key := appendSnapshotKey(t.seekKey[:0], k)
+	t.seekKey = key
 	if t.snapCur == nil {
 		t.snapCur = t.snapshots().Cursor()
 	}

@@ -29,9 +29,17 @@ type Tx struct {
 	seekKey []byte
 }
 
+// snapshotFill is how full a split leaves the snapshot pages. bbolt's
+// default, half, suits random inserts; a listing adds each repository's
+// alerts in number order, so half-full pages would double the pages a
+// backfill writes (and rewrites, group after group). The tenth left free
+// takes a few updates' growth (a state, a closer) before a page splits.
+const snapshotFill = 0.9
+
 func (t *Tx) snapshots() *bolt.Bucket {
 	if t.snaps == nil {
 		t.snaps = t.tx.Bucket(bucketSnapshots)
+		t.snaps.FillPercent = snapshotFill
 	}
 	return t.snaps
 }

@@ -15,6 +15,8 @@ func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time)
 	d := differ{cur: cur, origin: origin, observed: observedAt.UTC()}
 	src := cur.Key.Source
 	if prev == nil {
+		// sized up front: a backfill makes one such slice per alert
+		d.out = make([]Record, 0, 1+b2i(!cur.Open())+b2i(cur.Bypassed)+b2i(cur.PubliclyLeaked))
 		d.emit(ActionCreated, cur.CreatedAt, "", "")
 		switch {
 		case cur.Open():
@@ -96,14 +98,20 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 		actor = c.Sender
 	}
 	at = orTime(at, c.UpdatedAt).UTC()
-	info := &AlertInfo{
+	// the info and its two times in one allocation
+	box := &struct {
+		info             AlertInfo
+		created, updated time.Time
+	}{}
+	box.info = AlertInfo{
 		Number: c.Key.Number, State: c.State, PreviousState: prevState,
 		Severity: c.Severity, SeverityRaw: c.SeverityRaw, Title: c.Title,
 		RuleID: c.RuleID, GHSAID: c.GHSAID, CVEID: c.CVEID, SecretType: c.SecretType,
 		Package: c.Package, Ecosystem: c.Ecosystem, Manifest: c.Manifest, Tool: c.Tool,
 		Validity: c.Validity, HTMLURL: c.HTMLURL,
-		CreatedAt: timePtr(c.CreatedAt), UpdatedAt: timePtr(c.UpdatedAt),
+		CreatedAt: boxTime(&box.created, c.CreatedAt), UpdatedAt: boxTime(&box.updated, c.UpdatedAt),
 	}
+	info := &box.info
 	if action != ActionCreated && action != ActionPushProtectionBypassed && !c.Open() {
 		info.Reason, info.Comment = c.Reason, c.Comment
 	}
@@ -158,10 +166,18 @@ func orTime(t, fallback time.Time) time.Time {
 	return t
 }
 
-func timePtr(t time.Time) *time.Time {
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// boxTime stores t in UTC at p and returns p, or nil for the zero time.
+func boxTime(p *time.Time, t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	u := t.UTC()
-	return &u
+	*p = t.UTC()
+	return p
 }

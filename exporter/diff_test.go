@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,20 @@ func TestWellFormedState(t *testing.T) {
 		strings.Repeat("a", 40): true, strings.Repeat("a", 41): false} {
 		if got := WellFormedState(s); got != want {
 			t.Errorf("WellFormedState(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// AlertRecordID builds digest's input by hand; ids are stored and deduped
+// on, so they must stay the bytes digest gives.
+func TestAlertRecordID_IsTheDigestOfItsParts(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.FixedZone("x", 3600))
+	for _, repo := range []string{"acme/api", strings.Repeat("r", 400)} {
+		for _, n := range []int{0, 7, 1 << 40} {
+			want := digest(string(SourceCodeScanning), repo, strconv.Itoa(n), ActionAssigned+"/bob", at.UTC().Format(time.RFC3339Nano))
+			if got := AlertRecordID(SourceCodeScanning, repo, n, ActionAssigned+"/bob", at); got != want {
+				t.Fatalf("AlertRecordID(%.20s, %d) = %s, want %s", repo, n, got, want)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 
@@ -17,7 +18,12 @@ func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 	// one buffer for the lot; bbolt keeps the value slices until commit,
 	// and nothing writes into them again
 	raws := make([][]byte, len(recs))
-	buf := make([]byte, 0, 700*len(recs))
+	// sized to fit: a regrowth would copy the lot (raw alerts run to kilobytes)
+	size := 0
+	for i := range recs {
+		size += 700 + len(recs[i].Raw)
+	}
+	buf := make([]byte, 0, size)
 	for i := range recs {
 		start := len(buf)
 		var ok bool
@@ -46,7 +52,7 @@ func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 				return err
 			}
 			// bbolt keeps value slices until commit: raw is never reused
-			if err := b.Put(u64(seq), raw); err != nil {
+			if err := b.Put(binary.BigEndian.AppendUint64(t.carve(8), seq), raw); err != nil {
 				return err
 			}
 		}

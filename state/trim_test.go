@@ -192,16 +192,18 @@ func TestTrim_PolicyTrimsOnlyWhatIsWorthIt(t *testing.T) {
 	}
 }
 
-// Sparse pages count, not only free ones: snapshots inserted in an order
-// that leaves pages half full are trimmed, and only once.
+// Sparse pages count, not only free ones: snapshot pages left half full
+// (every other alert withdrawn) are trimmed, and only once.
 func TestTrim_SparseSnapshotPagesAreTrimmed(t *testing.T) {
 	db, _ := openTemp(t)
-	const repos, per = 100, 100
+	const repos, per = 100, 200
+	key := func(r, n int) exporter.AlertKey {
+		return exporter.AlertKey{Source: exporter.SourceDependabot, Repo: fmt.Sprintf("acme/r%03d", r), Number: n}
+	}
 	for n := 1; n <= per; n++ {
 		if err := db.Update(func(tx *Tx) error {
 			for r := 0; r < repos; r++ {
-				k := exporter.AlertKey{Source: exporter.SourceDependabot, Repo: fmt.Sprintf("acme/r%03d", r), Number: n}
-				if err := tx.PutSnapshot(k, exporter.Snapshot{State: "open", Title: strings.Repeat("x", 150)}); err != nil {
+				if err := tx.PutSnapshot(key(r, n), exporter.Snapshot{State: "open", Title: strings.Repeat("x", 150)}); err != nil {
 					return err
 				}
 			}
@@ -209,6 +211,18 @@ func TestTrim_SparseSnapshotPagesAreTrimmed(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := db.Update(func(tx *Tx) error {
+		for r := 0; r < repos; r++ {
+			for n := 2; n <= per; n += 2 {
+				if err := tx.DeleteSnapshot(key(r, n)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	policy := TrimPolicy{MinReclaimFraction: 0.4, MinReclaimBytes: 512 << 10}
 	res, err := db.Trim(policy)

@@ -20,6 +20,28 @@ type Tx struct {
 	// them until the commit, so each piece is used once, but one slab
 	// serves hundreds of snapshots instead of two allocations each.
 	slab []byte
+	// snaps and snapCur are the snapshot bucket and one cursor on it for
+	// the lookups: bbolt's Get makes a new cursor (and grows its stack)
+	// per call, while a Seek reuses the cursor's stack.
+	snaps   *bolt.Bucket
+	snapCur *bolt.Cursor
+	// seekKey is reused for the keys looked up, which bbolt does not keep
+	seekKey []byte
+}
+
+// snapshotFill is how full a split leaves the snapshot pages. bbolt's
+// default, half, suits random inserts; a listing adds each repository's
+// alerts in number order, so half-full pages would double the pages a
+// backfill writes (and rewrites, group after group). The tenth left free
+// takes a few updates' growth (a state, a closer) before a page splits.
+const snapshotFill = 0.9
+
+func (t *Tx) snapshots() *bolt.Bucket {
+	if t.snaps == nil {
+		t.snaps = t.tx.Bucket(bucketSnapshots)
+		t.snaps.FillPercent = snapshotFill
+	}
+	return t.snaps
 }
 
 // carve returns an empty slice with room for n bytes that no other carve
@@ -66,9 +88,15 @@ func parseSnapshotKey(b []byte) (exporter.AlertKey, bool) {
 
 // Snapshot returns the stored snapshot of k, or ok=false when k is untracked.
 func (t *Tx) Snapshot(k exporter.AlertKey) (s exporter.Snapshot, ok bool, err error) {
-	var buf [128]byte
-	raw := t.tx.Bucket(bucketSnapshots).Get(appendSnapshotKey(buf[:0], k))
-	if raw == nil {
+	key := appendSnapshotKey(t.seekKey[:0], k)
+	t.seekKey = key
+	if t.snapCur == nil {
+		t.snapCur = t.snapshots().Cursor()
+	}
+	// Seek starts from the root every time, so puts between lookups do
+	// not leave it astray; a nested bucket has a nil value
+	found, raw := t.snapCur.Seek(key)
+	if raw == nil || !bytes.Equal(found, key) {
 		return s, false, nil
 	}
 	if err := decodeSnapshot(raw, &s); err != nil {
@@ -97,7 +125,7 @@ func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
 		}
 	}
 	key := appendSnapshotKey(t.carve(len(k.Source)+len(k.Repo)+10), k)
-	return t.tx.Bucket(bucketSnapshots).Put(key, raw)
+	return t.snapshots().Put(key, raw)
 }
 
 // DeleteSnapshot forgets k.

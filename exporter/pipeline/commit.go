@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -111,24 +113,53 @@ func (p *Poller) commitPage(page []exporter.Observation, origin exporter.Origin)
 // commitGroup diffs pages against the stored snapshots and, in ONE
 // transaction, stores the new snapshots, appends the records to every
 // sink's outbox and runs last (the cursor), if not nil.
+//
+// The group is diffed in snapshot-key order, not listing order: a listing
+// sorted by time jumps between repositories on every item, while in key
+// order the stored snapshots are read by walking one cursor, and each put
+// lands next to the last. The records are still appended in listing order.
 func (p *Poller) commitGroup(group [][]exporter.Observation, origin exporter.Origin, last func(tx *state.Tx) error) (int, error) {
 	now := p.Now().UTC()
+	order := keyOrder(group)
+	obs := func(i int) *exporter.Observation { return &group[order[i].page][order[i].item] }
 	n := 0
 	err := p.DB.Update(func(tx *state.Tx) error {
 		n = 0
-		// records are appended page by page: only one page's are held
-		var recs []exporter.Record
-		for _, page := range group {
-			recs = recs[:0]
-			for i := range page {
-				r, err := p.diff(tx, &page[i], origin, now)
-				if err != nil {
-					return err
-				}
-				recs = append(recs, r...)
+		// every read before the first write: a write moves the cursor
+		prevs := make([]*exporter.Snapshot, len(order))
+		if err := tx.LookupSnapshots(len(order), func(i int) exporter.AlertKey { return obs(i).Key },
+			func(i int, s *exporter.Snapshot) error { prevs[i] = s; return nil }); err != nil {
+			return err
+		}
+		recs := make([][]exporter.Record, len(order))
+		for i := range order {
+			o, prev := obs(i), prevs[i]
+			if i > 0 && obs(i-1).Key == o.Key {
+				// listed twice: diffed against what the first sighting left
+				prev = prevs[i-1]
 			}
-			n += len(recs)
-			if err := tx.AppendAll(p.Sinks, recs); err != nil {
+			r, stored, err := p.diffAgainst(tx, o, prev, origin, now)
+			if err != nil {
+				return err
+			}
+			prevs[i] = prev
+			if stored && i+1 < len(order) && obs(i+1).Key == o.Key {
+				next := o.Snapshot()
+				prevs[i] = &next
+			}
+			recs[order[i].flat] = r
+		}
+		// appended page by page, in listing order
+		var page []exporter.Record
+		flat := 0
+		for _, obs := range group {
+			page = page[:0]
+			for range obs {
+				page = append(page, recs[flat]...)
+				flat++
+			}
+			n += len(page)
+			if err := tx.AppendAll(p.Sinks, page); err != nil {
 				return err
 			}
 		}
@@ -146,6 +177,38 @@ func (p *Poller) commitGroup(group [][]exporter.Observation, origin exporter.Ori
 	return n, nil
 }
 
+// groupPos is one observation of a group: its page, its place in the page
+// and its place in the whole group in listing order.
+type groupPos struct{ page, item, flat int32 }
+
+// keyOrder returns the group's observations sorted like the snapshot
+// bucket (source, repo, number). An alert listed twice (it moved between
+// two pages) keeps its listing order, so the later sighting is diffed
+// against the earlier one, as it would be page by page.
+func keyOrder(group [][]exporter.Observation) []groupPos {
+	var order []groupPos
+	for p, page := range group {
+		for i := range page {
+			order = append(order, groupPos{page: int32(p), item: int32(i), flat: int32(len(order))})
+		}
+	}
+	key := func(g groupPos) *exporter.AlertKey { return &group[g.page][g.item].Key }
+	slices.SortFunc(order, func(a, b groupPos) int {
+		ka, kb := key(a), key(b)
+		if c := cmp.Compare(ka.Source, kb.Source); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ka.Repo, kb.Repo); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ka.Number, kb.Number); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.flat, b.flat)
+	})
+	return order
+}
+
 // diffOne diffs one observation inside tx, stores its snapshot and appends
 // the records to every outbox.
 func (p *Poller) diffOne(tx *state.Tx, o *exporter.Observation, origin exporter.Origin, now time.Time) (int, error) {
@@ -158,10 +221,7 @@ func (p *Poller) diffOne(tx *state.Tx, o *exporter.Observation, origin exporter.
 
 // diff diffs one observation against its stored snapshot inside tx, stores
 // the new snapshot and returns the records, which the caller must append
-// in the same transaction. An observation older than the snapshot (by
-// updated_at) — an out-of-order webhook, or a poll answered by a replica
-// that has not caught up — is skipped: it must never move the snapshot
-// back or emit a false reopen.
+// in the same transaction.
 func (p *Poller) diff(tx *state.Tx, o *exporter.Observation, origin exporter.Origin, now time.Time) ([]exporter.Record, error) {
 	prev, ok, err := tx.Snapshot(o.Key)
 	if err != nil {
@@ -171,15 +231,26 @@ func (p *Poller) diff(tx *state.Tx, o *exporter.Observation, origin exporter.Ori
 	if ok {
 		pp = &prev
 	}
+	recs, _, err := p.diffAgainst(tx, o, pp, origin, now)
+	return recs, err
+}
+
+// diffAgainst diffs one observation against prev, its stored snapshot (nil
+// when untracked), stores the new snapshot and returns the records and
+// whether it stored one. An observation older than the
+// snapshot (by updated_at) — an out-of-order webhook, or a poll answered by
+// a replica that has not caught up — is skipped: it must never move the
+// snapshot back or emit a false reopen.
+func (p *Poller) diffAgainst(tx *state.Tx, o *exporter.Observation, prev *exporter.Snapshot, origin exporter.Origin, now time.Time) ([]exporter.Record, bool, error) {
 	next := o.Snapshot()
-	if ok && (prev.Equal(next) || o.UpdatedAt.Before(prev.UpdatedAt)) {
-		return nil, nil
+	if prev != nil && (prev.Equal(next) || o.UpdatedAt.Before(prev.UpdatedAt)) {
+		return nil, false, nil
 	}
-	recs := exporter.Diff(pp, o, origin, now)
+	recs := exporter.Diff(prev, o, origin, now)
 	if err := tx.PutSnapshot(o.Key, next); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return recs, nil
+	return recs, true, nil
 }
 
 func (p *Poller) appendAll(tx *state.Tx, recs []exporter.Record) error {

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -151,5 +153,62 @@ func TestPoll_FailedCommitStopsTheListing(t *testing.T) {
 	}))
 	if tracked != 0 {
 		t.Fatalf("%d snapshots stored by a failed commit", tracked)
+	}
+}
+
+// A group is diffed in key order, yet it must give what committing its
+// observations one by one in listing order gives: the same records in the
+// same order, the same snapshots, for an alert listed twice (moved between
+// pages), a stale second sighting, and alerts already tracked.
+func TestCommitGroup_SameAsOneByOne(t *testing.T) {
+	page := func(from, to int) []exporter.Observation {
+		var p []exporter.Observation
+		for i := from; i < to; i++ {
+			p = append(p, synthObs(i, t0))
+		}
+		return p
+	}
+	moved := synthObs(5, t0)
+	moved.State, moved.ClosedAt, moved.ClosedBy, moved.UpdatedAt = "dismissed", t0.Add(time.Hour), "bob", t0.Add(time.Hour)
+	stale := synthObs(6, t0)
+	stale.State, stale.UpdatedAt = "fixed", stale.UpdatedAt.Add(-time.Hour)
+	group := [][]exporter.Observation{page(0, 100), append(page(100, 200), moved), append(page(200, 300), stale, moved)}
+	tracked := []exporter.Observation{synthObs(7, t0.Add(-time.Hour)), synthObs(250, t0)}
+	tracked[0].UpdatedAt = tracked[0].UpdatedAt.Add(-time.Hour)
+
+	run := func(grouped bool) (ids []string, snaps []string) {
+		db := openDB(t)
+		p := &Poller{DB: db, Sinks: []string{testSink}, Now: func() time.Time { return t0 }}
+		_, err := p.commitPage(tracked, exporter.OriginPoll)
+		must(t, err)
+		if grouped {
+			_, err = p.commitGroup(group, exporter.OriginBackfill, nil)
+			must(t, err)
+		} else {
+			for _, pg := range group {
+				for i := range pg {
+					_, err = p.commitPage(pg[i:i+1], exporter.OriginBackfill)
+					must(t, err)
+				}
+			}
+		}
+		must(t, db.View(func(tx *state.Tx) error {
+			return tx.ForEachSnapshot("", "", func(k exporter.AlertKey, s exporter.Snapshot) error {
+				snaps = append(snaps, fmt.Sprintf("%v %+v", k, s))
+				return nil
+			})
+		}))
+		return outboxIDs(t, db), snaps
+	}
+	wantIDs, wantSnaps := run(false)
+	gotIDs, gotSnaps := run(true)
+	if !slices.Equal(gotIDs, wantIDs) {
+		t.Errorf("grouped commit appended %d records, one by one %d, or in another order", len(gotIDs), len(wantIDs))
+	}
+	if !slices.Equal(gotSnaps, wantSnaps) {
+		t.Errorf("grouped commit stored other snapshots than one by one")
+	}
+	if len(wantSnaps) != 300 {
+		t.Fatalf("%d snapshots, want 300", len(wantSnaps))
 	}
 }

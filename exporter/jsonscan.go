@@ -64,18 +64,26 @@ func (s *headScanner) array(depth int) error {
 		if err := s.value(depth); err != nil {
 			return err
 		}
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-			s.ws()
-		case ']':
-			s.i++
-			return nil
-		default:
-			return s.syntax("want ',' or ']'")
+		if end, err := s.after(']'); end || err != nil {
+			return err
 		}
 	}
+}
+
+// after scans what follows an element of an array or object: a ',' and
+// the space after it (end=false), or the closing byte (end=true).
+func (s *headScanner) after(closing byte) (end bool, err error) {
+	s.ws()
+	switch s.peek() {
+	case ',':
+		s.i++
+		s.ws()
+		return false, nil
+	case closing:
+		s.i++
+		return true, nil
+	}
+	return false, s.syntax("want ',' or '" + string(closing) + "'")
 }
 
 func (s *headScanner) literal(lit string) error {

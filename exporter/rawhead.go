@@ -90,16 +90,8 @@ func (s *headScanner) object(depth, fields int) error {
 		if err != nil {
 			return err
 		}
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-			s.ws()
-		case '}':
-			s.i++
-			return nil
-		default:
-			return s.syntax("want ',' or '}'")
+		if end, err := s.after('}'); end || err != nil {
+			return err
 		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 
 // drainOnce sends batches until the outbox is empty (nil) or something
 // fails; after a failure it waits out the backoff before returning the
-// error. Three goroutines: read reads the outbox ahead, this one sends, a
+// error. Three goroutines: read reads the outbox ahead, this one sends, an
 // ackCommitter acks. Every batch the sink accepted is acked before drainOnce
 // returns, whatever stopped it.
 func (d *Deliverer) drainOnce(ctx context.Context) error {

@@ -166,7 +166,8 @@ type fakeGitHub struct {
 
 func (g *fakeGitHub) RoundTrip(r *http.Request) (*http.Response, error) {
 	g.requests++
-	if r.URL.Host != "api.example.test" {
+	// host names are case-insensitive: api.example.Test is the API origin
+	if !strings.EqualFold(r.URL.Hostname(), "api.example.test") || (r.URL.Port() != "" && r.URL.Port() != "443") {
 		g.foreign++
 	}
 	h := http.Header{"Content-Type": {"application/json"}}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
 )
 
@@ -18,6 +20,23 @@ func relpReceiver(t *testing.T) (*receivers.Rsyslog, *receiver) {
 	t.Helper()
 	receivers.NeedRELP(t)
 	r := receivers.StartRsyslog(t)
+	// imrelp accepts TCP before librelp answers an open (a CI run saw the
+	// first session reset): ready is one whole RELP open and close
+	cfg := relpConfig(r, "relp")
+	dial := func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", cfg.Address)
+	}
+	if !testtools.Poll(15*time.Second, 20*time.Millisecond, func() bool {
+		c := newRELPClient(cfg, dial, "")
+		if _, err := c.ensure(context.Background()); err != nil {
+			return false
+		}
+		_ = c.close()
+		return true
+	}) {
+		t.Fatalf("rsyslog's imrelp at %s never completed a RELP open", cfg.Address)
+	}
 	return r, &receiver{name: "rsyslog", read: r.Messages, proc: r.Proc, caFile: r.CAFile}
 }
 

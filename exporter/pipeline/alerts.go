@@ -79,17 +79,21 @@ func (p *Poller) Poll(ctx context.Context, scope ghapi.Scope, src exporter.Sourc
 	} else {
 		origin = exporter.OriginBackfill
 	}
-	// decoded is only needed to merge the kept undecodable items of an
-	// incremental poll; a backfill does not hold every key
-	var decoded map[string]bool
-	if found {
-		decoded = map[string]bool{}
+	// decoded says which of the kept undecodable items now decoded: only
+	// their keys are recorded, so no listing holds every key it reads
+	decoded := map[string]bool{}
+	for _, u := range cur.Undecodable {
+		decoded[u.Key] = false
 	}
 	cm := p.newCommitter(origin)
 	res, err := p.GH.ListAlerts(ctx, lr, func(page []exporter.Observation) error {
-		if found {
+		if len(decoded) > 0 {
 			for i := range page {
-				decoded[itemKey(page[i].Key)] = true
+				if k := itemKey(page[i].Key); !decoded[k] {
+					if _, kept := decoded[k]; kept {
+						decoded[k] = true // a kept item decoded this time
+					}
+				}
 			}
 		}
 		return cm.add(page)

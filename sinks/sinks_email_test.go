@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
-	"go.yaml.in/yaml/v3"
 )
 
 func decodeEntries(t *testing.T, doc string) []config.SinkEntry {
@@ -50,7 +51,7 @@ func TestDecode_Email(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := v[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now, Attempts: &pipeline.Retrier{}})
+	s, err := v[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now, Attempts: &delivery.Retrier{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -108,7 +108,7 @@ func stateShow(db *state.DB, w io.Writer) error {
 			return err
 		}
 		var err error
-		if c.Undecodable, err = pipeline.Undecodable(tx); err != nil {
+		if c.Undecodable, err = ingest.Undecodable(tx); err != nil {
 			return err
 		}
 		names := tx.Sinks()

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -31,7 +31,7 @@ func TestCLI_StateShowListsUndecodableAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pipeline.Poller{DB: db, GH: gh, Sinks: []string{"f"}, Now: time.Now}
+	p := &ingest.Poller{DB: db, GH: gh, Sinks: []string{"f"}, Now: time.Now}
 	if _, err := p.Poll(context.Background(), ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}, exporter.SourceDependabot); err != nil {
 		t.Fatal(err)
 	}

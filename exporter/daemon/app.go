@@ -10,8 +10,9 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -47,11 +48,11 @@ type App struct {
 	log     *slog.Logger
 	db      *state.DB
 	gh      *ghapi.Client
-	poller  *pipeline.Poller
-	auditor *pipeline.Auditor
+	poller  *ingest.Poller
+	auditor *ingest.Auditor
 
 	sinks      []exporter.Sink
-	deliverers []*pipeline.Deliverer
+	deliverers []*delivery.Deliverer
 
 	prod product
 
@@ -96,7 +97,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	var names []string
 	for _, spec := range opts.Sinks {
-		retry := &pipeline.Retrier{
+		retry := &delivery.Retrier{
 			Name: spec.Name, MinBackoff: cfg.Delivery.MinBackoff.D(), MaxBackoff: cfg.Delivery.MaxBackoff.D(),
 			Log: a.log.With("component", "delivery", "sink", spec.Name), Now: opts.Now, Sleep: opts.Sleep,
 		}
@@ -109,12 +110,12 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		}
 		a.sinks = append(a.sinks, s)
 		names = append(names, spec.Name)
-		a.deliverers = append(a.deliverers, &pipeline.Deliverer{DB: db, Name: spec.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize, Retry: retry})
+		a.deliverers = append(a.deliverers, &delivery.Deliverer{DB: db, Name: spec.Name, Sink: s, BatchSize: cfg.Delivery.BatchSize, Retry: retry})
 	}
-	a.poller = &pipeline.Poller{
+	a.poller = &ingest.Poller{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
 	}
-	a.auditor = &pipeline.Auditor{
+	a.auditor = &ingest.Auditor{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now,
 		Lag: cfg.GitHub.AuditLag.D(), Backfill: cfg.GitHub.AuditBackfill.D(),
 		Include: cfg.GitHub.AuditInclude, Phrase: cfg.GitHub.AuditPhrase, Notify: a.wakeAll,

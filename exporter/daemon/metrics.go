@@ -9,11 +9,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
-	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
 // jobStatus is what the health endpoint and metrics say about a job.
@@ -109,7 +110,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			ch <- countMetric(descPending, d.Name, tx.Pending)
 			ch <- countMetric(descDead, d.Name, tx.DeadCount)
 		}
-		un, err := pipeline.Undecodable(tx)
+		un, err := ingest.Undecodable(tx)
 		for name, items := range un {
 			ch <- prometheus.MustNewConstMetric(descPendingUn, prometheus.GaugeValue, float64(len(items)), name)
 		}
@@ -219,7 +220,7 @@ func (a *App) Handler() http.Handler {
 		body := map[string]any{"status": status, "jobs": jobs}
 		// refused alert items do not fail a job, but an operator must see them
 		_ = a.db.View(func(tx *state.Tx) error {
-			un, err := pipeline.Undecodable(tx)
+			un, err := ingest.Undecodable(tx)
 			n := 0
 			for _, items := range un {
 				n += len(items)

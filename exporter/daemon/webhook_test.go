@@ -12,7 +12,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 )
 
 const hookSecret = "It's a Secret to Everybody"
@@ -255,7 +255,7 @@ func TestWebhook_GUIDSeenSetIsPruned(t *testing.T) {
 	if err != nil || !seen {
 		t.Fatalf("GUID not recorded: %v %v", seen, err)
 	}
-	h.sim.Advance(pipeline.DeliveryRetention + time.Hour)
+	h.sim.Advance(ingest.DeliveryRetention + time.Hour)
 	if n, err := h.app.poller.PruneDeliveries(); err != nil || n != 1 {
 		t.Fatalf("pruned %d, %v", n, err)
 	}

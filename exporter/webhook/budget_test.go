@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 )
 
 // gated holds every commit until its gate is closed, saying when one
@@ -20,7 +20,7 @@ type gated struct {
 	gate    chan struct{}
 }
 
-func (g *gated) CommitWebhook(guid string, o exporter.Observation) (pipeline.WebhookResult, error) {
+func (g *gated) CommitWebhook(guid string, o exporter.Observation) (ingest.WebhookResult, error) {
 	g.entered <- struct{}{}
 	<-g.gate
 	return g.next.CommitWebhook(guid, o)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 )
 
 // MaxBody is GitHub's cap on a webhook payload (25 MB); larger bodies get 413.
@@ -21,9 +21,9 @@ const MaxBody = 25 << 20
 // DefaultConcurrency bounds the deliveries handled at once.
 const DefaultConcurrency = 32
 
-// Committer stores one delivery's observation; pipeline.Poller is one.
+// Committer stores one delivery's observation; ingest.Poller is one.
 type Committer interface {
-	CommitWebhook(guid string, o exporter.Observation) (pipeline.WebhookResult, error)
+	CommitWebhook(guid string, o exporter.Observation) (ingest.WebhookResult, error)
 }
 
 // Options configure a Handler.

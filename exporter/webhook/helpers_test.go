@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -27,7 +27,7 @@ type counting struct {
 	calls atomic.Int64
 }
 
-func (c *counting) CommitWebhook(guid string, o exporter.Observation) (pipeline.WebhookResult, error) {
+func (c *counting) CommitWebhook(guid string, o exporter.Observation) (ingest.WebhookResult, error) {
 	c.calls.Add(1)
 	return c.next.CommitWebhook(guid, o)
 }
@@ -58,7 +58,7 @@ type rig struct {
 // advance moves the handler's clock.
 func (r *rig) advance(d time.Duration) { r.mu.Lock(); r.now = r.now.Add(d); r.mu.Unlock() }
 
-// newRig is a Handler committing through a real pipeline.Poller into a
+// newRig is a Handler committing through a real ingest.Poller into a
 // real state file, scoped to the org "acme" and the repo "Codertocat/Hello-World".
 func newRig(t testing.TB, opts ...state.Options) *rig {
 	t.Helper()
@@ -71,7 +71,7 @@ func newRig(t testing.TB, opts ...state.Options) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	p := &pipeline.Poller{DB: db, Sinks: []string{"out"}, Now: func() time.Time { return testNow }}
+	p := &ingest.Poller{DB: db, Sinks: []string{"out"}, Now: func() time.Time { return testNow }}
 	r := &rig{t: t, db: db, commit: &counting{next: p}, logs: &lockedBuf{}, now: testNow}
 	r.h, err = New(Options{
 		Now:    func() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now },

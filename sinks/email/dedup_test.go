@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -173,8 +173,8 @@ func TestDedup_CrashBetweenSendAndAck(t *testing.T) {
 	}
 }
 
-func deliverer(t *testing.T, db *state.DB, s exporter.Sink, batch int) *pipeline.Deliverer {
-	return &pipeline.Deliverer{DB: db, Name: "security-team", Sink: s, BatchSize: batch, Retry: &pipeline.Retrier{
+func deliverer(t *testing.T, db *state.DB, s exporter.Sink, batch int) *delivery.Deliverer {
+	return &delivery.Deliverer{DB: db, Name: "security-team", Sink: s, BatchSize: batch, Retry: &delivery.Retrier{
 		Name: "security-team", Log: testLogger(t), Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 		Jitter: func(d time.Duration) time.Duration { return d },
 	}}

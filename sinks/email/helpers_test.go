@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
@@ -51,7 +51,7 @@ func newSink(t testing.TB, cfg Config, db exporter.SinkStore, now func() time.Ti
 		t.Fatalf("config: %v", err)
 	}
 	r := &retries{maxWaits: 5}
-	r.Retrier = &pipeline.Retrier{Name: "security-team", Log: testLogger(t).With("sink", "security-team"), Sleep: r.sleep,
+	r.Retrier = &delivery.Retrier{Name: "security-team", Log: testLogger(t).With("sink", "security-team"), Sleep: r.sleep,
 		Jitter: func(d time.Duration) time.Duration { return d }}
 	s, err := New(cfg, exporter.SinkDeps{Name: "security-team", Logger: testLogger(t), Version: "1.2.3", Store: db, Now: now, Attempts: r})
 	if err != nil {
@@ -67,7 +67,7 @@ var errStopped = errors.New("test stopped waiting")
 // retries is the tests' Attempter: the daemon's Retrier, with its waits
 // recorded instead of slept and every mail attempt counted.
 type retries struct {
-	*pipeline.Retrier
+	*delivery.Retrier
 	mu       sync.Mutex
 	waits    []time.Duration
 	sends    int

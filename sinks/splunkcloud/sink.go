@@ -9,10 +9,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
+
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
-	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
 )
 
 // Sink delivers records to an SCS tenant's ingest service.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
@@ -23,7 +23,7 @@ import (
 
 // BenchmarkFigureHEC is the HEC figure: N records (testtools.BenchSize)
 // go from real state outboxes through the daemon's own delivery loop
-// (pipeline.Deliverer, default batch size, gzip, default limits) and the
+// (delivery.Deliverer, default batch size, gzip, default limits) and the
 // sink to the real OTel Collector splunk_hec receiver, and a bare http loop
 // posts the same gzipped bodies to the same receiver, the ceiling. The two
 // alternate in segments of 2,500 records (five batches) (sink first, then raw
@@ -52,7 +52,7 @@ func BenchmarkFigureHEC(b *testing.B) {
 	deliver := func(from, m int) {
 		db := fillOutbox(b, from, m)
 		defer db.Close()
-		d := &pipeline.Deliverer{DB: db, Name: "hec", Sink: s, BatchSize: 500, Retry: &pipeline.Retrier{Name: "hec"}}
+		d := &delivery.Deliverer{DB: db, Name: "hec", Sink: s, BatchSize: 500, Retry: &delivery.Retrier{Name: "hec"}}
 		quiesce(b, h)
 		runtime.GC()
 		stop := testtools.PeakHeap()

@@ -1,5 +1,5 @@
 // Package sinktest is the delivery harness of the sink fault tests: a real
-// state file holding a sink's outbox and the project's pipeline.Deliverer
+// state file holding a sink's outbox and the project's delivery.Deliverer
 // moving it to one exporter.Sink, so a test can break the receiver, watch
 // the loop fail without losing a record, heal the receiver and see every
 // record delivered. It is imported by tests only.
@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/pipeline"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -63,7 +63,7 @@ func IDs(recs []exporter.Record) map[string]bool {
 // Harness is one outbox and its delivery loop.
 type Harness struct {
 	DB        *state.DB
-	Deliverer *pipeline.Deliverer
+	Deliverer *delivery.Deliverer
 	want      int
 }
 
@@ -81,8 +81,8 @@ func New(t testing.TB, sink exporter.Sink, recs []exporter.Record) *Harness {
 	}
 	return &Harness{
 		DB: db,
-		Deliverer: &pipeline.Deliverer{DB: db, Name: SinkName, Sink: sink, BatchSize: len(recs),
-			Retry: &pipeline.Retrier{Name: SinkName, MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}},
+		Deliverer: &delivery.Deliverer{DB: db, Name: SinkName, Sink: sink, BatchSize: len(recs),
+			Retry: &delivery.Retrier{Name: SinkName, MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}},
 		want: len(recs),
 	}
 }

@@ -1,4 +1,4 @@
-package pipeline
+package ingest
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
@@ -48,7 +49,7 @@ func runDisk(b *testing.B, n int, live bool) diskRun {
 	defer db.Close()
 	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	sink := &countingSink{}
-	d := &Deliverer{DB: db, Name: "out", Sink: sink, Idle: time.Hour}
+	d := &delivery.Deliverer{DB: db, Name: "out", Sink: sink, Idle: time.Hour}
 	p := &Poller{DB: db, GH: &lazyLister{n: n, at: at}, Sinks: []string{"out"}, Now: func() time.Time { return at }}
 	var wg sync.WaitGroup
 	if live {
@@ -91,7 +92,7 @@ func runDisk(b *testing.B, n int, live bool) diskRun {
 
 // checkDrain delivers what is left and fails unless every record the
 // backfill queued reached the sink.
-func checkDrain(b *testing.B, ctx context.Context, d *Deliverer, sink *countingSink, records int) {
+func checkDrain(b *testing.B, ctx context.Context, d *delivery.Deliverer, sink *countingSink, records int) {
 	b.Helper()
 	if err := d.Drain(ctx); err != nil {
 		b.Fatal(err)
@@ -110,7 +111,7 @@ func bit(v bool) float64 {
 
 // BenchmarkFigureDisk: the state file after an N-alert backfill through the
 // real Poller into a real (fsynced) file with one sink outbox, drained by
-// the real Deliverer, then trimmed as the daemon trims (state
+// the real delivery.Deliverer, then trimmed as the daemon trims (state
 // DefaultTrimPolicy). file-bytes/alert: delivered while the backfill runs,
 // as the daemon does; backlog-file-bytes/alert: the sink was down during
 // the backfill and drained after. The drained-* figures are before the

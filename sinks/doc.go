@@ -1,10 +1,11 @@
-// Package sinks maps a config entry's `type` to the sink package that
-// implements it, decoding the entry strictly into that type's Config. Each
-// sink type lives in its own package below this one (file, splunkhec,
-// splunkcloud, syslog, email); the command builds the sinks from Decode's
-// result and hands them to the daemon.
+// Package sinks holds one package per destination type (file, splunkhec,
+// splunkcloud, syslog, email), each implementing exporter.Sink; this package
+// itself has no code. The table that maps a config entry's `type` to its
+// package lives beside main, in cmd/ghsec-exporter/wiring, which decodes
+// the entry strictly into that type's Config; receivers starts the real
+// receivers the sinks' integration tests run against.
 //
-// A new sink type is one package and one line in this package's table. The
+// A new sink type is one package here and one line in wiring's table. The
 // package provides:
 //
 //   - Config, a struct of YAML fields, and DefaultConfig() Config, which

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -41,7 +41,7 @@ func loadChecked(path string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sinks.Decode(cfg.Sinks); err != nil {
+	if _, err := wiring.Decode(cfg.Sinks); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	if cfg.GitHub.App != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -154,7 +154,7 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 // checkSinks builds every sink as the daemon would, over a throwaway state
 // file (the daemon may hold the real one), and runs its online check.
 func checkSinks(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]checkRow, error) {
-	vs, err := sinks.Decode(cfg.Sinks)
+	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func checkSinks(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]ch
 		return exporter.SinkDeps{Name: name, Logger: log, Version: version, Store: db, Now: time.Now}
 	}
 	var rows []checkRow
-	for _, c := range sinks.Check(ctx, vs, deps) {
+	for _, c := range wiring.Check(ctx, vs, deps) {
 		target := "sink " + c.Name + " (" + c.Type + ")"
 		for _, r := range c.Results {
 			res, fix := "ok: "+r.Detail, ""

@@ -28,7 +28,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 )
 
 func main() {
@@ -120,7 +120,7 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 // newApp is the wiring of run and once: the sinks the config names, built by
 // the daemon once it has opened the state file.
 func newApp(cfg *config.Config, log *slog.Logger) (*daemon.App, error) {
-	vs, err := sinks.Decode(cfg.Sinks)
+	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -94,7 +94,7 @@ func TestConfigExample_IsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sinks.Decode(cfg.Sinks); err != nil {
+	if _, err := wiring.Decode(cfg.Sinks); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -130,7 +130,7 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := sinks.Decode(cfg.Sinks)
+	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/internal/openapicheck"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks"
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"go.yaml.in/yaml/v3"
 )
@@ -23,7 +23,7 @@ type stateTx = state.Tx
 // by wrap when it is not nil.
 func sinksOf(t testing.TB, cfg *config.Config, wrap func(exporter.Sink) exporter.Sink) []SinkSpec {
 	t.Helper()
-	vs, err := sinks.Decode(cfg.Sinks)
+	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {
 		t.Fatal(err)
 	}

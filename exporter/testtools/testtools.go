@@ -4,7 +4,7 @@
 // one is missing: skip it on a developer's machine, fail it under CI.
 //
 // It is the one place that knows the install location, for the receivers
-// in sinks/internal/receivers and for exporter/internal/openapicheck; it
+// in sinks/receivers and for exporter/internal/openapicheck; it
 // lives outside any internal directory so that both trees may import it.
 // Only tests and test helpers import it.
 package testtools

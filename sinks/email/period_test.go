@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // Delivery and period semantics, against a real mailpit and a real state file.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // The online check against rsyslog: TLS with the right CA connects and

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // TestRsyslog_RFC3164 sends BSD-format messages to rsyslog over UDP, TCP

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // receiver puts rsyslog and syslog-ng behind one shape for the test matrix.

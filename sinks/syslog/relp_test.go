@@ -12,7 +12,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // relpReceiver starts rsyslog with its imrelp listeners.

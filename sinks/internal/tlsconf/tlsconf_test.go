@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/receivers"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // poolOf is a pool holding exactly the certificates of the PEM file.

@@ -1,4 +1,4 @@
-package sinks
+package wiring
 
 import (
 	"log/slog"

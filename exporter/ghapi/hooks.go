@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +53,8 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 	}
 	opts := &github.ListCursorOptions{PerPage: 100}
 	var out []HookDelivery
-	for {
+	var pg *pager
+	for n := 1; ; n++ {
 		var page []*github.HookDelivery
 		var resp *github.Response
 		switch {
@@ -77,12 +79,43 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 				Redelivery: d.GetRedelivery(), Event: d.GetEvent(),
 			})
 		}
-		if resp.Cursor == "" || len(page) == 0 {
+		if len(page) == 0 {
 			return out, nil
 		}
-		opts.Cursor = resp.Cursor
+		if pg == nil {
+			if pg, err = newPager(gh.BaseURL, resp.Request.URL.String()); err != nil {
+				return out, fmt.Errorf("list deliveries of %s: %w", h, err)
+			}
+		}
+		// The Link header is checked as an alert listing's is: on the API
+		// origin, never back to a page already read, at most
+		// maxDeliveryPages pages; go-github would follow its cursor anywhere.
+		next, err := pg.next(resp.Header.Get("Link"), n)
+		if err != nil {
+			return out, fmt.Errorf("list deliveries of %s: %w", h, err)
+		}
+		if next == "" {
+			return out, nil
+		}
+		if n >= maxDeliveryPages {
+			return out, fmt.Errorf("list deliveries of %s: %w (%d pages of 100)", h, ErrTooManyPages, n)
+		}
+		u, _ := url.Parse(next) // pg.next returns a parsed URL's String
+		opts.Cursor = u.Query().Get("cursor")
+		if opts.Cursor == "" {
+			return out, fmt.Errorf("list deliveries of %s: next-page link %s has no cursor", h, redact(u))
+		}
 	}
 }
+
+// maxDeliveryPages bounds one listing of a hook's deliveries: GitHub keeps
+// deliveries for 3 days, and 1,000 pages of 100 is far beyond any hook's
+// traffic in that time; more means a listing that does not end.
+const maxDeliveryPages = 1000
+
+// ErrTooManyPages is wrapped by the error of a listing that went on past
+// its page bound.
+var ErrTooManyPages = errors.New("listing did not end within its page bound")
 
 // Redeliver asks GitHub to deliver a delivery again (it answers 202 and
 // sends it shortly after, as a new attempt with the same GUID).

@@ -6,10 +6,15 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/internal/openapicheck"
@@ -75,6 +80,50 @@ func TestHookDeliveries_EveryHookKindAndProduct(t *testing.T) {
 			}
 			if err := openapicheck.Load(t, spec).CheckAll(reqs); err != nil {
 				t.Errorf("requests not valid against GitHub's %s description:\n%v", product, err)
+			}
+		})
+	}
+}
+
+// A deliveries listing whose Link repeats its cursor, or leads to another
+// host, ends at once with an error naming it, as an alert listing does:
+// before, it was followed forever (thousands of requests, memory growing).
+func TestHookDeliveries_HostileLink(t *testing.T) {
+	evil := newForeign(t)
+	for _, tc := range []struct {
+		name string
+		link func(api string) string
+		want error
+	}{
+		{"repeated cursor", func(api string) string {
+			return "<" + api + "/orgs/acme/hooks/1/deliveries?per_page=100&cursor=v1_1>; rel=\"next\""
+		}, ErrPageLoop},
+		{"another host", func(string) string {
+			return "<" + evil.URL + "/orgs/acme/hooks/1/deliveries?cursor=v1_2>; rel=\"next\""
+		}, ErrForeignOrigin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int32
+			var api *httptest.Server
+			api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := requests.Add(1)
+				w.Header().Set("Link", tc.link(api.URL))
+				fmt.Fprintf(w, `[{"id":%d,"guid":"g%d","delivered_at":"2099-01-01T00:00:00Z","status_code":500,"event":"ping"}]`, n, n)
+			}))
+			defer api.Close()
+			c := testClient(t, api.URL)
+			ds, err := c.ListHookDeliveries(context.Background(), HookRef{Org: "acme", ID: 1}, time.Time{})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %v after %d requests, want %v", err, requests.Load(), tc.want)
+			}
+			if n := requests.Load(); n > 3 {
+				t.Fatalf("%d requests: the listing must stop at the first repeated or foreign link", n)
+			}
+			if len(ds) == 0 {
+				t.Fatal("the deliveries read before the bad link are kept")
+			}
+			if evil.hits.Load() != 0 {
+				t.Fatalf("the foreign host got %d requests", evil.hits.Load())
 			}
 		})
 	}

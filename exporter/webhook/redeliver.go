@@ -2,10 +2,10 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
@@ -71,7 +71,7 @@ func (r *Redeliverer) Run(ctx context.Context) (RedeliveryStats, error) {
 			r.Log.Info("webhook redelivery requested", "hook", h.String(), "delivery", d.GUID, "event", d.Event, "failed_at", d.DeliveredAt)
 		}
 	}
-	return st, errors.Join(errs...)
+	return st, summarize(errs)
 }
 
 // toRedeliver picks, per GUID none of whose attempts succeeded, its newest
@@ -112,3 +112,59 @@ func toRedeliver(ds []ghapi.HookDelivery, st *RedeliveryStats) []ghapi.HookDeliv
 	}
 	return out
 }
+
+// maxQuoted is how many failures and distinct causes an error of a run
+// quotes: a run may fail a request per failed GUID (thousands), and one
+// log line or /healthz body must stay readable.
+const maxQuoted = 3
+
+// summarize makes one error of a run's failed requests: how many, the
+// first maxQuoted in full, and the distinct causes with their counts (the
+// ghapi.Cause of each, without the delivery it was about). nil when
+// nothing failed; the single error itself when one did. errors.Is and As
+// still see every failure.
+func summarize(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	counts := map[string]int{}
+	var causes []string
+	for _, err := range errs {
+		c := ghapi.Cause(err)
+		if counts[c] == 0 {
+			causes = append(causes, c)
+		}
+		counts[c]++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d requests failed; first: ", len(errs))
+	for i, err := range errs[:min(len(errs), maxQuoted)] {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(err.Error())
+	}
+	fmt.Fprintf(&b, "; %d distinct causes: ", len(causes))
+	for i, c := range causes[:min(len(causes), maxQuoted)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%d)", c, counts[c])
+	}
+	if len(causes) > maxQuoted {
+		fmt.Fprintf(&b, ", and %d more", len(causes)-maxQuoted)
+	}
+	return &summary{msg: b.String(), errs: errs}
+}
+
+// summary is a run's error: a short message over every failure.
+type summary struct {
+	msg  string
+	errs []error
+}
+
+func (s *summary) Error() string   { return s.msg }
+func (s *summary) Unwrap() []error { return s.errs }

@@ -3,7 +3,9 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,4 +65,43 @@ func TestRedeliverer_PicksFailedUnprocessedGUIDsOldestFirst(t *testing.T) {
 	if st.Redelivered != 2 || st.GaveUp != 1 {
 		t.Fatalf("stats %+v", st)
 	}
+}
+
+// One run whose redelivery requests all fail (1,000 GUIDs, the attempts
+// endpoint answering 500) makes one short error: the count, the first few,
+// the distinct causes; not 1,000 errors joined into one 184 KB line.
+func TestRedeliverer_ManyFailuresSummarized(t *testing.T) {
+	org := ghapi.HookRef{Org: "acme", ID: 1}
+	var ds []ghapi.HookDelivery
+	for i := range 1000 {
+		ds = append(ds, ghapi.HookDelivery{ID: int64(i + 1), GUID: fmt.Sprintf("guid-%d", i), StatusCode: 502})
+	}
+	down := errors.New("GitHub answered 500: Server Error")
+	api := &failingRedeliver{fakeHooks: fakeHooks{list: map[ghapi.HookRef][]ghapi.HookDelivery{org: ds}}, err: down}
+	r := &Redeliverer{
+		API: api, Hooks: []ghapi.HookRef{org}, Window: 72 * time.Hour,
+		Seen: func(string) (bool, error) { return false, nil }, Now: time.Now, Log: slog.New(slog.DiscardHandler),
+	}
+	_, err := r.Run(context.Background())
+	if !errors.Is(err, down) {
+		t.Fatalf("err %v must wrap every failure", err)
+	}
+	msg := err.Error()
+	if len(msg) > 1000 {
+		t.Fatalf("error of %d bytes: %.300s…", len(msg), msg)
+	}
+	for _, want := range []string{"1000 requests failed", "redeliver delivery 1000 ", "1 distinct causes: GitHub answered 500: Server Error (1000)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+}
+
+type failingRedeliver struct {
+	fakeHooks
+	err error
+}
+
+func (f *failingRedeliver) Redeliver(_ context.Context, _ ghapi.HookRef, id int64) error {
+	return fmt.Errorf("redeliver delivery %d of org acme hook 1: %w", id, f.err)
 }

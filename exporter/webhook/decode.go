@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -53,6 +54,38 @@ type alertProbe struct {
 	State     *string    `json:"state"`
 	CreatedAt *time.Time `json:"created_at"`
 	UpdatedAt *time.Time `json:"updated_at"`
+	URL       string     `json:"url"`
+	HTMLURL   string     `json:"html_url"`
+}
+
+// urlKinds are the path segments that name an alert's kind in its url
+// (…/dependabot/alerts/1) and html_url (…/security/dependabot/1), on
+// github.com and GHES alike.
+var urlKinds = []struct {
+	segment string
+	src     exporter.Source
+}{
+	{"/dependabot/", exporter.SourceDependabot},
+	{"/code-scanning/", exporter.SourceCodeScanning},
+	{"/secret-scanning/", exporter.SourceSecretScanning},
+}
+
+// contradicts reports the kind an alert object's own url or html_url
+// names when it is not src: a Dependabot alert sent as a
+// code_scanning_alert delivery would otherwise be recorded as a phantom
+// code scanning alert. A url naming no kind contradicts nothing.
+func (p *alertProbe) contradicts(src exporter.Source) (exporter.Source, bool) {
+	for _, u := range []string{p.URL, p.HTMLURL} {
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		for _, k := range urlKinds {
+			if strings.Contains(u, k.segment) && k.src != src {
+				return k.src, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Decode reads an authenticated delivery's body. Events without an alert
@@ -88,6 +121,10 @@ func Decode(event string, body []byte, includeRaw bool) (Event, error) {
 	var probe alertProbe
 	if err := json.Unmarshal(env.Alert, &probe); err != nil {
 		return ev, fmt.Errorf("decode %s alert: %w", event, err)
+	}
+	if other, bad := probe.contradicts(src); bad {
+		ev.Ignored = fmt.Sprintf("alert object's url names a %s alert, not the %s the event says", other, src)
+		return ev, nil
 	}
 	implied := ""
 	if probe.State == nil || *probe.State == "" {

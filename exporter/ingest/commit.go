@@ -240,10 +240,12 @@ func (p *Poller) diff(tx *state.Tx, o *exporter.Observation, origin exporter.Ori
 // whether it stored one. An observation older than the
 // snapshot (by updated_at) — an out-of-order webhook, or a poll answered by
 // a replica that has not caught up — is skipped: it must never move the
-// snapshot back or emit a false reopen.
+// snapshot back or emit a false reopen. A snapshot whose updated_at is
+// more than MaxClockSkew ahead of now orders nothing: one delivery saying
+// 2099 must not blind every later observation of the alert for good.
 func (p *Poller) diffAgainst(tx *state.Tx, o *exporter.Observation, prev *exporter.Snapshot, origin exporter.Origin, now time.Time) ([]exporter.Record, bool, error) {
 	next := o.Snapshot()
-	if prev != nil && (prev.Equal(next) || o.UpdatedAt.Before(prev.UpdatedAt)) {
+	if prev != nil && (prev.Equal(next) || o.UpdatedAt.Before(prev.UpdatedAt) && !prev.UpdatedAt.After(now.Add(MaxClockSkew))) {
 		return nil, false, nil
 	}
 	recs := exporter.Diff(prev, o, origin, now)
@@ -252,6 +254,11 @@ func (p *Poller) diffAgainst(tx *state.Tx, o *exporter.Observation, prev *export
 	}
 	return recs, true, nil
 }
+
+// MaxClockSkew is how far ahead of this host's clock an alert's updated_at
+// may be and still order observations: GitHub's clock and ours differ by
+// seconds, not hours.
+const MaxClockSkew = 10 * time.Minute
 
 func (p *Poller) appendAll(tx *state.Tx, recs []exporter.Record) error {
 	return tx.AppendAll(p.Sinks, recs)

@@ -88,3 +88,38 @@ func TestPoll_AfterWebhook_StaleReplicaEmitsNothing(t *testing.T) {
 		t.Fatalf("a seen GUID must commit nothing: %+v", res)
 	}
 }
+
+// One delivery with a far-future updated_at must not freeze the alert: the
+// dismissal GitHub reports afterwards is recorded by the next poll.
+func TestPoll_FarFutureUpdatedAtDoesNotFreezeTheAlert(t *testing.T) {
+	lister := &fakeLister{page: []exporter.Observation{alertAt("open", w0)}}
+	p := newPoller(t, lister)
+	scope := ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
+	if _, err := p.Poll(context.Background(), scope, exporter.SourceDependabot); err != nil {
+		t.Fatal(err)
+	}
+	future := alertAt("open", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
+	future.Severity = "critical" // a change, so the snapshot is stored
+	if _, err := p.CommitWebhook("guid-2099", future); err != nil {
+		t.Fatal(err)
+	}
+	before := pending(t, p, "a")
+	lister.page = []exporter.Observation{alertAt("dismissed", w1)}
+	st, err := p.Poll(context.Background(), scope, exporter.SourceDependabot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records == 0 || pending(t, p, "a") == before {
+		t.Fatal("the dismissal after a far-future updated_at was never recorded")
+	}
+	var snap exporter.Snapshot
+	_ = p.DB.View(func(tx *state.Tx) error { snap, _, _ = tx.Snapshot(future.Key); return nil })
+	if snap.State != "dismissed" {
+		t.Fatalf("snapshot state %s, want dismissed", snap.State)
+	}
+	// and the ordering guard holds again from the sane snapshot on
+	lister.page = []exporter.Observation{alertAt("open", w0)}
+	if st, _ := p.Poll(context.Background(), scope, exporter.SourceDependabot); st.Records != 0 {
+		t.Fatalf("a stale poll after the recovery emitted %d", st.Records)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/wneessen/go-mail"
+
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
@@ -33,9 +35,8 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout.D())
 	defer cancel()
-	sc, err := c.DialToSMTPClientWithContext(ctx)
+	err = converse(ctx, c)
 	if err == nil {
-		_ = c.CloseWithSMTPClient(sc)
 		return []exporter.CheckResult{reach, tlsRes, auth}
 	}
 	var ne net.Error
@@ -65,4 +66,28 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	}
 	reach.OK, reach.Detail, reach.Fix = false, err.Error(), "check host, port and tls against the SMTP server's settings"
 	return []exporter.CheckResult{reach}
+}
+
+// converse holds the check's conversation and returns when it ended or
+// when ctx did, whichever is first: timeout bounds the whole conversation.
+// go-mail gives the greeting and then EHLO (with its HELO fallback) a
+// full timeout each, so a server dribbling its greeting held a check for
+// twice its timeout. An abandoned conversation ends by itself within
+// go-mail's own deadlines and closes its connection; nothing is sent in a
+// check, so abandoning it loses nothing.
+func converse(ctx context.Context, c *mail.Client) error {
+	done := make(chan error, 1)
+	go func() {
+		sc, err := c.DialToSMTPClientWithContext(ctx)
+		if err == nil {
+			_ = c.CloseWithSMTPClient(sc)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("no complete SMTP conversation within the timeout: %w", ctx.Err())
+	}
 }

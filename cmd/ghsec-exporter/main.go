@@ -26,9 +26,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
-	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 )
 
 func main() {

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
-	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 )
 
 func writeConfig(t *testing.T, body string) string {

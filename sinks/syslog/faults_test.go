@@ -14,8 +14,8 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/syslog"
 )
 

@@ -2,8 +2,6 @@ package exporter
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -13,10 +11,10 @@ import (
 //
 // Send returns nil when every record in batch was accepted (for sinks with
 // acknowledgement: acknowledged). Any other error keeps the whole batch in the
-// outbox unless it is a *DeliveryError that says otherwise: Permanent moves
-// the batch to the dead-letter bucket, Rejected moves only the listed records
-// there and counts the rest as delivered. An unclassified error is retried,
-// so a sink that cannot tell never loses a record.
+// outbox unless Classify says otherwise: Permanent moves the batch to the
+// dead-letter bucket, Rejected moves only the listed records there and
+// counts the rest as delivered. An unclassified error is retried, so a sink
+// that cannot tell never loses a record.
 type Sink interface {
 	Send(ctx context.Context, batch []Record) error
 	Close() error
@@ -29,76 +27,18 @@ type Runner interface {
 	Run(ctx context.Context) error
 }
 
-// DeliveryError classifies a failed Send.
-type DeliveryError struct {
-	Err error
-	// Permanent: the batch can never be delivered; dead-letter it.
-	Permanent bool
-	// Rejected lists indexes into the batch that were refused for good; all
-	// other records of the batch were accepted.
-	Rejected []int
-	// RetryAfter is the wait the destination asked for; zero means the loop's
-	// own backoff.
-	RetryAfter time.Duration
-	// Paused marks a failure that needs an operator (a revoked token): the loop
-	// keeps every record and retries at its maximum interval.
-	Paused bool
-}
-
-// Error says how the send failed and how it is classified.
-func (e *DeliveryError) Error() string {
-	switch {
-	case e.Permanent:
-		return fmt.Sprintf("permanent: %v", e.Err)
-	case len(e.Rejected) > 0:
-		return fmt.Sprintf("%d records rejected: %v", len(e.Rejected), e.Err)
-	case e.Paused:
-		return fmt.Sprintf("paused: %v", e.Err)
-	}
-	return e.Err.Error()
-}
-
-// Unwrap returns the underlying error.
-func (e *DeliveryError) Unwrap() error { return e.Err }
-
-// Retryable wraps err as a retryable failure, honouring a server's Retry-After.
-func Retryable(err error, after time.Duration) error {
-	return &DeliveryError{Err: err, RetryAfter: after}
-}
-
-// Permanent wraps err as a failure that retrying cannot fix.
-func Permanent(err error) error { return &DeliveryError{Err: err, Permanent: true} }
-
-// Paused wraps err as a failure that needs an operator; records are kept.
-func Paused(err error) error { return &DeliveryError{Err: err, Paused: true} }
-
-// Rejected reports that the records at indexes were refused for good and the
-// rest of the batch was accepted.
-func Rejected(err error, indexes ...int) error {
-	return &DeliveryError{Err: err, Rejected: indexes}
-}
-
-// AsDeliveryError returns err's classification; an unclassified error is
-// retryable with the loop's own backoff.
-func AsDeliveryError(err error) *DeliveryError {
-	var de *DeliveryError
-	if errors.As(err, &de) {
-		return de
-	}
-	return &DeliveryError{Err: err}
-}
-
 // Attempter runs the deliveries a sink makes on a schedule of its own (an
 // email digest, an immediate mail) through the delivery loop's retry policy,
 // so their failures, retries and waits are counted, logged and reported in
 // health under the sink's name like those of Send. The daemon implements it.
 type Attempter interface {
-	// Attempt calls send until it returns nil, a Permanent or Rejected
-	// *DeliveryError, or ctx ends, waiting between calls as for a failed
-	// Send (Retry-After, capped backoff, the maximum wait when Paused). It
-	// logs each failure once, so the caller does not. A wait that would
-	// outlast ctx's deadline is not started. It returns nil on success,
-	// else the last failure wrapped with what.
+	// Attempt calls send until it returns nil, an error Classify calls
+	// KindPermanent or KindRejected, or ctx ends, waiting between calls as
+	// for a failed Send (Retry-After, capped backoff, the maximum wait when
+	// paused). It counts every failure and logs the failures (a repeat of
+	// the same error only once) and the recovery, so the caller does not.
+	// A wait that would outlast ctx's deadline is not started. It returns
+	// nil on success, else the last failure wrapped with what.
 	Attempt(ctx context.Context, what string, send func(ctx context.Context) error) error
 }
 

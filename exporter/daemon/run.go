@@ -14,9 +14,17 @@ import (
 // Run schedules the jobs and delivers until ctx ends. On cancellation it
 // stops scheduling, lets the jobs and the transaction in flight finish, and
 // returns nil. It fails before starting anything when the metrics endpoint
-// cannot listen: the daemon does not run unobserved.
+// cannot listen: the daemon does not run unobserved. Whatever it returns,
+// everything it started has stopped: on an error it cancels what it
+// started and waits for it, so nothing is left writing the state file the
+// caller closes next.
 func (a *App) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	if addr := a.cfg.Metrics.Listen; addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -68,7 +76,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	for _, j := range jobs {
 		if _, err := c.AddFunc(j.spec, func() { a.runJob(ctx, j.name, j.fn) }); err != nil {
-			return err // validated already; defensive
+			// validated already; defensive
+			return fmt.Errorf("schedule job %s (%q): %w", j.name, j.spec, err)
 		}
 	}
 	c.Start()

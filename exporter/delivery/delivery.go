@@ -97,8 +97,13 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 }
 
-// Drain delivers until the outbox is empty. It retries failures with
-// backoff until ctx ends, then returns the last delivery error.
+// Drain delivers until the outbox is empty, then returns nil. Failed
+// deliveries are retried with backoff as in Run. When ctx ends first it
+// returns an error that names the sink and the records still queued and
+// wraps the latest failure: the failed attempt joined with ctx's error
+// when ctx ended the wait after it, ctx's error when ctx cut an attempt
+// short or nothing failed. An outbox it cannot count is returned at once,
+// unwrapped and not retried.
 func (d *Deliverer) Drain(ctx context.Context) error {
 	d.init()
 	var last error
@@ -141,8 +146,20 @@ func (d *Deliverer) retryLater(ctx context.Context, err error) error {
 	return err
 }
 
+// ack removes delivered records from the outbox and dead-letters refused
+// ones. The first ack after an outage that held records counts the outbox
+// (stored count, cheap) for the recovery's log line.
 func (d *Deliverer) ack(good, dead []state.Item, reason string) error {
+	recovering := len(good) > 0 && d.Retry.holding("outbox")
+	held := 0
 	err := d.DB.Update(func(tx *state.Tx) error {
+		if recovering {
+			n, err := tx.Pending(d.Name)
+			if err != nil {
+				return err
+			}
+			held = n
+		}
 		if len(good) > 0 {
 			if err := tx.Ack(d.Name, seqs(good)...); err != nil {
 				return err
@@ -159,7 +176,7 @@ func (d *Deliverer) ack(good, dead []state.Item, reason string) error {
 		return fmt.Errorf("remove delivered records from outbox %s: %w", d.Name, err)
 	}
 	if len(good) > 0 {
-		d.Retry.succeeded("outbox", len(good), len(dead))
+		d.Retry.succeeded("outbox", len(good), len(dead), held)
 	} else {
 		d.Retry.deadLettered(len(dead))
 	}

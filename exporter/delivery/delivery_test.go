@@ -28,43 +28,47 @@ func TestDeliverer_Drain_Branches(t *testing.T) {
 			script:  []error{errDown, errDown, errDown, errDown, errDown},
 			batches: [][]string{{"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r4", "r5"}},
 			waits:   []time.Duration{1 * s, 2 * s, 4 * s, 8 * s, 8 * s}, failures: 5, retries: 5,
+			logs: 1, recovered: []string{"outbox outage=23s failures=5 records=5"},
 		},
 		{
 			name: "backoff resets after a success", queued: five,
 			script:  []error{errDown, errDown, nil, errDown},
 			batches: [][]string{{"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r4", "r5"}, {"r4", "r5"}},
 			waits:   []time.Duration{1 * s, 2 * s, 1 * s}, failures: 3, retries: 3,
+			logs: 2, recovered: []string{"outbox outage=3s failures=2 records=5", "outbox outage=1s failures=1 records=2"},
 		},
 		{
 			name: "Retry-After honoured exactly, backoff not advanced", queued: five,
 			script:  []error{exporter.Retryable(errDown, 7*s), errDown},
 			batches: [][]string{{"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r4", "r5"}},
 			waits:   []time.Duration{7 * s, 1 * s}, failures: 2, retries: 2,
+			logs: 1, recovered: []string{"outbox outage=8s failures=2 records=5"},
 		},
 		{
 			name: "paused: waits the maximum, keeps every record", queued: five,
 			script:  []error{exporter.Paused(errors.New("401 bad token"))},
 			batches: [][]string{{"r1", "r2", "r3"}, {"r1", "r2", "r3"}, {"r4", "r5"}},
 			waits:   []time.Duration{8 * s}, failures: 1, retries: 1,
+			logs: 1, recovered: []string{"outbox outage=8s failures=1 records=5"},
 		},
 		{
 			name: "permanent: the batch is dead-lettered, the rest delivered", queued: five,
 			script:   []error{exporter.Permanent(errors.New("400 bad format"))},
 			batches:  [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
 			dead:     []string{"r1: permanent: 400 bad format", "r2: permanent: 400 bad format", "r3: permanent: 400 bad format"},
-			failures: 1,
+			failures: 1, logs: 1, // nothing was held: no recovery
 		},
 		{
 			name: "rejected: only the listed records are dead-lettered", queued: five,
 			script:   []error{exporter.Rejected(errors.New("invalid event"), 0, 2)},
 			batches:  [][]string{{"r1", "r2", "r3"}, {"r4", "r5"}},
 			dead:     []string{"r1: 2 records rejected: invalid event", "r3: 2 records rejected: invalid event"},
-			failures: 1,
+			failures: 1, logs: 1,
 		},
 		{
 			name: "undecodable entry is dead-lettered and does not block the queue", queued: []string{"r1", "", "r3"},
 			batches: [][]string{{"r1", "r3"}},
-			dead:    []string{": undecodable outbox entry"},
+			dead:    []string{": undecodable outbox entry"}, logs: 1,
 		},
 	}
 	for _, tt := range tests {
@@ -79,12 +83,15 @@ type drainCase struct {
 	queued []string // "" queues an entry that decodes without an id
 	script []error
 	// want: the batches sent, the ids dead-lettered with reasons, the
-	// waits, and the health counters.
-	batches  [][]string
-	dead     []string
-	waits    []time.Duration
-	failures int
-	retries  int
+	// waits, the health counters (every failure and retry), the failure
+	// lines logged (one per change of error) and the recoveries logged.
+	batches   [][]string
+	dead      []string
+	waits     []time.Duration
+	failures  int
+	retries   int
+	logs      int
+	recovered []string
 }
 
 // run queues the records, drains them through a scripted sink of the kind
@@ -139,7 +146,8 @@ func (tt drainCase) run(t *testing.T, kind string) {
 	if (tt.failures > 0) != (h.LastError != "") {
 		t.Errorf("last error %q after %d failures", h.LastError, tt.failures)
 	}
-	logs.check(t, tt.failures+min(1, strings.Count(strings.Join(tt.dead, "\n"), "undecodable")))
+	logs.check(t, tt.logs)
+	logs.checkRecovered(t, tt.recovered...)
 }
 
 // A wait cut short by shutdown ends Drain with the records kept and the
@@ -171,7 +179,8 @@ func TestDeliverer_Drain_CancelledDuringWait(t *testing.T) {
 	if h.Failures != 2 || !h.FailingSince.Equal(t0) || h.LastError != errDown.Error() || !reflect.DeepEqual(h.Failing, []string{"outbox"}) {
 		t.Errorf("health %+v: want 2 failures, failing since the first", h)
 	}
-	logs.check(t, 2)
+	logs.check(t, 1) // the same error twice
+	logs.checkRecovered(t)
 }
 
 // Run delivers what a Wake announces and stops with its context.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -96,12 +97,18 @@ func (r *recorder) Waits() []time.Duration {
 	return append([]time.Duration(nil), r.waits...)
 }
 
-// logCounter counts log records at WARN and above and notes any record
-// that carries a key twice.
+// logCounter counts log records at WARN and above, keeps the
+// "delivery recovered" lines, and notes any record that carries a key
+// twice, a failure without `err`, a success with one, or a recovery
+// without its outage.
 type logCounter struct {
 	mu     sync.Mutex
 	failed int
 	dupKey string
+	// recovered lists each recovery as "WHAT outage=D failures=N[ records=N]".
+	recovered []string
+	// errs lists the err of each failure line, in order.
+	errs []string
 }
 
 func (l *logCounter) Enabled(context.Context, slog.Level) bool { return true }
@@ -130,20 +137,33 @@ func (v *logCounterView) Handle(_ context.Context, r slog.Record) error {
 	}
 	v.l.mu.Lock()
 	defer v.l.mu.Unlock()
+	vals := map[string]slog.Value{}
 	r.Attrs(func(a slog.Attr) bool {
 		if seen[a.Key] {
 			v.l.dupKey = a.Key
 		}
 		seen[a.Key] = true
+		vals[a.Key] = a.Value
 		return true
 	})
 	if r.Level >= slog.LevelWarn {
 		v.l.failed++
+		v.l.errs = append(v.l.errs, vals["err"].String())
 		if !seen["err"] {
 			v.l.dupKey = "missing err in " + r.Message
 		}
 	} else if seen["err"] {
 		v.l.dupKey = "err at " + r.Level.String() + " in " + r.Message
+	}
+	if r.Message == "delivery recovered" {
+		if r.Level != slog.LevelInfo || !seen["outage"] || !seen["failures"] {
+			v.l.dupKey = "recovery without outage or failures, or not at INFO"
+		}
+		line := fmt.Sprintf("%s outage=%s failures=%s", vals["what"], vals["outage"], vals["failures"])
+		if seen["records"] {
+			line += " records=" + vals["records"].String()
+		}
+		v.l.recovered = append(v.l.recovered, line)
 	}
 	return nil
 }
@@ -153,11 +173,28 @@ func (l *logCounter) check(t *testing.T, wantFailed int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.failed != wantFailed {
-		t.Errorf("%d failure log lines, want %d (each failure logged once)", l.failed, wantFailed)
+		t.Errorf("%d failure log lines, want %d (each change of error logged once)", l.failed, wantFailed)
 	}
 	if l.dupKey != "" {
 		t.Errorf("log rule broken: %s", l.dupKey)
 	}
+}
+
+// checkRecovered compares the "delivery recovered" lines logged.
+func (l *logCounter) checkRecovered(t *testing.T, want ...string) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !slices.Equal(l.recovered, want) {
+		t.Errorf("recoveries logged\n got %q\nwant %q", l.recovered, want)
+	}
+}
+
+// failureErrs returns the err of each failure line logged, in order.
+func (l *logCounter) failureErrs() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.errs)
 }
 
 // newRetrier is a Retrier with 1s..8s backoff, no jitter and the

@@ -107,13 +107,12 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *ackCo
 		if ctx.Err() != nil {
 			return len(b.items), nil, err
 		}
-		de := exporter.AsDeliveryError(err)
-		switch {
-		case de.Permanent:
+		switch de := exporter.Classify(err); de.Kind {
+		case exporter.KindPermanent:
 			c.submit(commit{dead: b.items, reason: err, failure: err, log: func() {
 				log.Error("sink refused batch for good; moved to dead-letter", "records", len(b.items), "err", err)
 			}})
-		case len(de.Rejected) > 0:
+		case exporter.KindRejected:
 			good, dead := b.split(de.Rejected)
 			c.submit(commit{good: good, dead: dead, reason: err, failure: err, log: func() {
 				log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", err)
@@ -126,8 +125,9 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *ackCo
 }
 
 // commit is one batch's outcome: what to ack, what to dead-letter and why,
-// and the failure to count and log first (Permanent, Rejected), so that
-// health and logs follow the batches' order.
+// and the failure to count and log first (permanent, rejected: logged
+// every time, since each loses records), so that health and logs follow
+// the batches' order.
 type commit struct {
 	good, dead []state.Item
 	reason     error
@@ -161,7 +161,7 @@ func (c *ackCommitter) run() {
 	defer close(c.done)
 	for j := range c.jobs {
 		if j.failure != nil {
-			c.d.Retry.failed("outbox", j.failure, false)
+			c.d.Retry.failed("outbox", j.failure, exporter.Classify(j.failure).Kind)
 		}
 		if j.log != nil {
 			j.log()

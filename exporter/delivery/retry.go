@@ -18,17 +18,23 @@ import (
 // the same counters whatever the sink does internally.
 //
 // Waits are capped exponential backoff with jitter from MinBackoff to
-// MaxBackoff; a destination's Retry-After is honoured exactly; a Paused
+// MaxBackoff; a destination's Retry-After is honoured exactly; a paused
 // failure waits MaxBackoff. Every wait ends early when its context does.
+//
+// Every failure, retry and wait is counted in Health; the log tells the
+// story of an outage instead: a failure is logged when its error differs
+// from the last one logged for that kind of delivery (the same error
+// failing again is counted, not logged), and the first success after
+// failures that kept records logs "delivery recovered" at INFO with the
+// outage's length.
 type Retrier struct {
 	// Name is the sink's name, used in errors.
 	Name       string
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
-	// Log is already scoped with the sink's name; each failure is logged on
-	// it once.
+	// Log is already scoped with the sink's name.
 	Log *slog.Logger
-	// Now stamps FailingSince; nil means time.Now.
+	// Now stamps FailingSince and measures outages; nil means time.Now.
 	Now func() time.Time
 	// Sleep waits between attempts; nil means exporter.Sleep. Tests record
 	// the waits instead of sleeping.
@@ -39,15 +45,24 @@ type Retrier struct {
 	once   sync.Once
 	mu     sync.Mutex
 	health Health
-	// failing holds, per kind of delivery ("outbox", "digest", …), when
-	// its current run of failures began and whether it is paused: one
-	// kind's success must not hide another's failure.
+	// failing holds, per kind of delivery ("outbox", "digest", …), its
+	// current run of failures: one kind's success must not hide another's
+	// failure, nor its error silence another's.
 	failing map[string]failure
 }
 
+// failure is one kind of delivery's current run of failures (an outage).
 type failure struct {
-	since  time.Time
-	paused bool
+	since    time.Time
+	failures int
+	paused   bool
+	// logged is the last error logged in the run: the same error again is
+	// counted, not logged.
+	logged string
+	// held: a failure of the run kept records for a retry, so the run's
+	// end is logged as a recovery. A run of refusals for good (records
+	// dead-lettered) held nothing and ends silently.
+	held bool
 }
 
 var _ exporter.Attempter = (*Retrier)(nil)
@@ -112,26 +127,26 @@ func (r *Retrier) Health() Health {
 	return h
 }
 
-// Attempt calls send until it succeeds, fails for good (Permanent or
-// Rejected: a single attempt cannot be partly accepted) or ctx ends, waiting
-// between attempts as the outbox loop does. A wait that would outlast ctx's
-// deadline is not started. It returns nil on success, else the last failure
-// wrapped with what.
+// Attempt calls send until it succeeds, fails for good (KindPermanent or
+// KindRejected: a single attempt cannot be partly accepted) or ctx ends,
+// waiting, counting and logging between attempts as the outbox loop does.
+// A wait that would outlast ctx's deadline is not started. It returns nil
+// on success, else the last failure wrapped with what.
 func (r *Retrier) Attempt(ctx context.Context, what string, send func(ctx context.Context) error) error {
 	r.init()
 	b := r.backoff()
 	for {
 		err := send(ctx)
 		if err == nil {
-			r.succeeded(what, 0, 0)
+			r.succeeded(what, 0, 0, 0)
 			return nil
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
-		de := exporter.AsDeliveryError(err)
-		if de.Permanent || len(de.Rejected) > 0 {
-			r.failed(what, err, false)
+		if kind := exporter.Classify(err).Kind; !kind.Retried() {
+			// each refusal loses a delivery: logged even when repeated
+			r.failed(what, err, kind)
 			r.Log.Error("delivery refused for good; not retried", "what", what, "err", err)
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -148,13 +163,33 @@ func (r *Retrier) backoff() *backoff {
 }
 
 // succeeded ends what's run of failures and counts delivered and
-// dead-lettered outbox records.
-func (r *Retrier) succeeded(what string, delivered, dead int) {
+// dead-lettered outbox records. When the run held records for a retry it
+// logs the recovery once, with the outage's length, its failed attempts
+// and, when records > 0, the records the outbox held.
+func (r *Retrier) succeeded(what string, delivered, dead, records int) {
+	now := r.Now()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.health.Delivered += delivered
 	r.health.DeadLettered += dead
+	f, ok := r.failing[what]
 	delete(r.failing, what)
+	r.mu.Unlock()
+	if !ok || !f.held {
+		return
+	}
+	attrs := []any{"what", what, "outage", now.Sub(f.since).Round(time.Millisecond), "failures", f.failures}
+	if records > 0 {
+		attrs = append(attrs, "records", records)
+	}
+	r.Log.Info("delivery recovered", attrs...)
+}
+
+// holding reports whether what's current run of failures kept records for
+// a retry: its end will be logged as a recovery.
+func (r *Retrier) holding(what string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failing[what].held
 }
 
 // deadLettered counts records dead-lettered without a success.
@@ -164,21 +199,30 @@ func (r *Retrier) deadLettered(n int) {
 	r.health.DeadLettered += n
 }
 
-func (r *Retrier) failed(what string, err error, paused bool) {
+// failed counts a failure of kind in what's run of failures. It reports
+// whether err differs from the last error logged in the run, and takes it
+// as logged: the caller logs it then.
+func (r *Retrier) failed(what string, err error, kind exporter.DeliveryKind) (changed bool) {
 	now := r.Now()
+	msg := err.Error()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.health.Failures++
-	r.health.LastError = err.Error()
+	r.health.LastError = msg
 	f, ok := r.failing[what]
 	if !ok {
 		f.since = now
 	}
-	f.paused = paused
+	f.failures++
+	f.paused = kind == exporter.KindPaused
+	f.held = f.held || kind.Retried()
+	changed = f.logged != msg
+	f.logged = msg
 	if r.failing == nil {
 		r.failing = map[string]failure{}
 	}
 	r.failing[what] = f
+	return changed
 }
 
 // backoff is one loop's position in the backoff sequence.
@@ -189,16 +233,17 @@ type backoff struct {
 
 func (b *backoff) reset() { b.next = b.r.MinBackoff }
 
-// wait counts and logs a retryable failure of an attempt carrying records
-// (0: not an outbox batch), then waits before the next attempt. It returns
-// the failure without waiting when ctx's deadline comes first, and the
+// wait counts a retryable (or paused) failure of an attempt carrying
+// records (0: not an outbox batch), logs it when its error changed, then
+// waits before the next attempt. It returns the failure without waiting
+// when ctx's deadline comes first (logged: the attempt gives up), and the
 // failure joined with ctx's error when ctx ends during the wait.
 func (b *backoff) wait(ctx context.Context, what string, records int, err error) error {
 	r := b.r
-	de := exporter.AsDeliveryError(err)
+	de := exporter.Classify(err)
 	var d time.Duration
 	switch {
-	case de.Paused:
+	case de.Kind == exporter.KindPaused:
 		d = r.MaxBackoff
 	case de.RetryAfter > 0:
 		d = de.RetryAfter
@@ -206,7 +251,7 @@ func (b *backoff) wait(ctx context.Context, what string, records int, err error)
 		d = r.Jitter(b.next)
 		b.next = min(b.next*2, r.MaxBackoff)
 	}
-	r.failed(what, err, de.Paused)
+	changed := r.failed(what, err, de.Kind)
 	attrs := []any{"what", what}
 	if records > 0 {
 		attrs = append(attrs, "records", records)
@@ -216,9 +261,12 @@ func (b *backoff) wait(ctx context.Context, what string, records int, err error)
 		return err
 	}
 	attrs = append(attrs, "retry_in", d, "err", err)
-	if de.Paused {
+	switch {
+	case !changed:
+		// counted above and in Retries below; the log already says it
+	case de.Kind == exporter.KindPaused:
 		r.Log.Error("delivery needs attention; paused, records kept", attrs...)
-	} else {
+	default:
 		r.Log.Warn("delivery failed; will retry", attrs...)
 	}
 	r.mu.Lock()

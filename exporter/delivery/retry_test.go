@@ -23,24 +23,28 @@ func TestRetrier_Attempt(t *testing.T) {
 		wantErr  string // "" for success
 		waits    []time.Duration
 		failures int
-		paused   bool
+		logs     int
+		// recovered is the recovery line logged, if any
+		recovered []string
 	}{
 		{name: "first attempt succeeds", script: []error{nil}, calls: 1},
 		{
 			name: "retryable failures back off until accepted", script: []error{errDown, errDown, exporter.Retryable(errDown, 3*s), nil},
 			calls: 4, waits: []time.Duration{1 * s, 2 * s, 3 * s}, failures: 3,
+			logs: 1, recovered: []string{"digest outage=6s failures=3"},
 		},
 		{
 			name: "permanent failure returns at once", script: []error{exporter.Permanent(refused)},
-			calls: 1, wantErr: "digest: permanent: 550 mailbox unavailable", failures: 1,
+			calls: 1, wantErr: "digest: permanent: 550 mailbox unavailable", failures: 1, logs: 1,
 		},
 		{
 			name: "rejected counts as permanent for a single delivery", script: []error{exporter.Rejected(refused, 0)},
-			calls: 1, wantErr: "digest: 1 records rejected: 550", failures: 1,
+			calls: 1, wantErr: "digest: 1 records rejected: 550", failures: 1, logs: 1,
 		},
 		{
 			name: "paused waits the maximum", script: []error{exporter.Paused(errors.New("535 auth failed")), nil},
 			calls: 2, waits: []time.Duration{8 * s}, failures: 1,
+			logs: 1, recovered: []string{"digest outage=8s failures=1"},
 		},
 	}
 	for _, tt := range tests {
@@ -69,7 +73,8 @@ func TestRetrier_Attempt(t *testing.T) {
 			if failing := !h.FailingSince.IsZero(); failing != (tt.wantErr != "") {
 				t.Errorf("failing since %v after Attempt = %v", h.FailingSince, err)
 			}
-			logs.check(t, tt.failures)
+			logs.check(t, tt.logs)
+			logs.checkRecovered(t, tt.recovered...)
 		})
 	}
 }
@@ -132,7 +137,7 @@ func TestDeliverer_Run_StateFailureIsRetried(t *testing.T) {
 	if h := d.Health(); h.Failures != 2 || !strings.Contains(h.LastError, "read outbox fake") {
 		t.Errorf("health %+v", h)
 	}
-	logs.check(t, 2)
+	logs.check(t, 1) // the same error twice
 }
 
 func TestJitter_StaysInUpperHalf(t *testing.T) {
@@ -170,4 +175,60 @@ func TestRetrier_HealthPerKind(t *testing.T) {
 		t.Errorf("health %+v: nothing is failing any more", h)
 	}
 	logs.check(t, 2)
+	// the refused digest held nothing, so its next success is no recovery
+	logs.checkRecovered(t, "outbox outage=1s failures=1 records=1")
+}
+
+// An outage is logged by its changes: a failure when its error differs
+// from the last one logged, the same error again only in the counters, and
+// one recovery line at the end; the next outage is logged afresh.
+func TestRetrier_Attempt_LogsChangesAndRecovery(t *testing.T) {
+	s := time.Second
+	other := errors.New("tls: handshake failure")
+	auth := exporter.Paused(errors.New("535 auth failed"))
+	script := []error{errDown, errDown, other, other, errDown, auth, auth, nil, errDown, nil}
+	clk, logs := &recorder{now: t0}, &logCounter{}
+	r := newRetrier(clk, logs)
+	calls := 0
+	send := func(context.Context) error { calls++; return script[calls-1] }
+	for range 2 {
+		if err := r.Attempt(context.Background(), "digest", send); err != nil {
+			t.Fatalf("Attempt = %v", err)
+		}
+	}
+	want := []time.Duration{1 * s, 2 * s, 4 * s, 8 * s, 8 * s, 8 * s, 8 * s, 1 * s}
+	if got := clk.Waits(); !reflect.DeepEqual(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
+	}
+	if h := r.Health(); h.Failures != 8 || h.Retries != 8 || h.Waited != 40*s || len(h.Failing) != 0 {
+		t.Errorf("health %+v: every failure, retry and wait counts, logged or not", h)
+	}
+	wantErrs := []string{errDown.Error(), other.Error(), errDown.Error(), auth.Error(), errDown.Error()}
+	if got := logs.failureErrs(); !reflect.DeepEqual(got, wantErrs) {
+		t.Errorf("failures logged\n got %q\nwant %q", got, wantErrs)
+	}
+	logs.check(t, len(wantErrs))
+	logs.checkRecovered(t, "digest outage=39s failures=7", "digest outage=1s failures=1")
+}
+
+// Each kind of delivery has its own outage: the outbox failing with the
+// error a digest already logged is logged too, and each recovers alone.
+func TestRetrier_LogsPerKind(t *testing.T) {
+	clk, logs := &recorder{now: t0}, &logCounter{}
+	r := newRetrier(clk, logs)
+	b := r.backoff()
+	must(t, b.wait(context.Background(), "outbox", 3, errDown))
+	must(t, b.wait(context.Background(), "outbox", 3, errDown))
+	n := 0
+	if err := r.Attempt(context.Background(), "digest", func(context.Context) error {
+		if n++; n == 1 {
+			return errDown
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.succeeded("outbox", 3, 0, 7)
+	logs.check(t, 2)
+	logs.checkRecovered(t, "digest outage=1s failures=1", "outbox outage=4s failures=2 records=7")
 }

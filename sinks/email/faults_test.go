@@ -178,7 +178,7 @@ func TestDigest_SMTPFaults(t *testing.T) {
 			}
 			err = sendBounded(t, func() error { return s.mailer.send(ctx, msg) })
 			var se *smtpError
-			if de := exporter.AsDeliveryError(err); !errors.As(err, &se) || de.Permanent || de.Paused {
+			if de := exporter.Classify(err); !errors.As(err, &se) || de.Kind != exporter.KindRetryable {
 				t.Fatalf("mailer.send = %v (%T), want a retryable *smtpError", err, err)
 			}
 

@@ -123,7 +123,7 @@ func (s *Sink) flushImmediate(ctx context.Context, force bool) error {
 		return s.mail(ctx, r)
 	})
 	if err != nil {
-		if de := exporter.AsDeliveryError(err); de.Permanent {
+		if exporter.Classify(err).Kind == exporter.KindPermanent {
 			s.immedHold.Store(now.Add(immediateHold).UnixNano())
 		}
 		return err

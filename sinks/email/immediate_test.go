@@ -88,7 +88,7 @@ func TestImmediate_451RetriedThen5xxHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.SetChaos(550)
-	if err := s.flushImmediate(ctx, true); !exporter.AsDeliveryError(err).Permanent {
+	if err := s.flushImmediate(ctx, true); exporter.Classify(err).Kind != exporter.KindPermanent {
 		t.Fatalf("flushImmediate under 550 = %v, want a permanent failure", err)
 	}
 	if sends, waits := r.counts(); sends != 1 || waits != 0 {

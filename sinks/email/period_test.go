@@ -192,7 +192,7 @@ func TestDelivery_5xxKeptForNextSchedule(t *testing.T) {
 	}
 	m.SetChaos(550)
 	err := s.sendDigest(ctx)
-	if err == nil || !strings.Contains(err.Error(), "550") || !exporter.AsDeliveryError(err).Permanent {
+	if err == nil || !strings.Contains(err.Error(), "550") || exporter.Classify(err).Kind != exporter.KindPermanent {
 		t.Fatalf("sendDigest = %v, want the permanent 550 reply", err)
 	}
 	if sends, waits := r.counts(); sends != 1 || waits != 0 {

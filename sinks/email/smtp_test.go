@@ -31,13 +31,8 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := classify(tt.err)
-			de := exporter.AsDeliveryError(got)
-			class := "retryable"
-			if de.Permanent {
-				class = "permanent"
-			} else if de.Paused {
-				class = "paused"
-			}
+			de := exporter.Classify(got)
+			class := de.Kind.String()
 			var se *smtpError
 			if !errors.As(got, &se) || se.Code != tt.code || class != tt.class || de.RetryAfter != 0 {
 				t.Errorf("classify(%v) = %v (code %v), want %s code %d", tt.err, class, se, tt.class, tt.code)

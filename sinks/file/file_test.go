@@ -136,7 +136,7 @@ func TestSink_Send_FullDiskRollsBack(t *testing.T) {
 	if sendErr == nil {
 		t.Fatal("the size limit never hit")
 	}
-	if de := exporter.AsDeliveryError(sendErr); de.Permanent || len(de.Rejected) > 0 || !errors.Is(sendErr, syscall.EFBIG) {
+	if de := exporter.Classify(sendErr); !de.Kind.Retried() || !errors.Is(sendErr, syscall.EFBIG) {
 		t.Fatalf("a full disk must be a plain retryable error: %v", sendErr)
 	}
 	if got := len(lines(t, p)); got != sent {

@@ -175,12 +175,12 @@ func TestSend_Classified(t *testing.T) {
 		check      func(de *exporter.DeliveryError) bool
 	}{
 		{"throttled", 429, "12", testToken, func(de *exporter.DeliveryError) bool {
-			return de.RetryAfter == 12*time.Second && !de.Paused && !de.Permanent
+			return de.RetryAfter == 12*time.Second && de.Kind == exporter.KindRetryable
 		}},
 		{"unavailable", 503, time.Now().Add(time.Minute).UTC().Format(http.TimeFormat), testToken, func(de *exporter.DeliveryError) bool {
-			return de.RetryAfter > 50*time.Second && !de.Paused
+			return de.RetryAfter > 50*time.Second && de.Kind == exporter.KindRetryable
 		}},
-		{"bad token", 0, "", "wrong", func(de *exporter.DeliveryError) bool { return de.Paused }},
+		{"bad token", 0, "", "wrong", func(de *exporter.DeliveryError) bool { return de.Kind == exporter.KindPaused }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,8 +189,8 @@ func TestSend_Classified(t *testing.T) {
 			c := testConfig(t, f)
 			os.WriteFile(c.TokenFile, []byte(tt.token), 0o600)
 			err := newSink(t, c).Send(context.Background(), testRecords(3))
-			if err == nil || !tt.check(exporter.AsDeliveryError(err)) {
-				t.Fatalf("Send = %v (%+v)", err, exporter.AsDeliveryError(err))
+			if err == nil || !tt.check(exporter.Classify(err)) {
+				t.Fatalf("Send = %v (%+v)", err, exporter.Classify(err))
 			}
 			if strings.Contains(err.Error(), testToken) {
 				t.Fatalf("error leaks the token: %v", err)
@@ -204,7 +204,7 @@ func TestSend_NetworkErrorRetryable(t *testing.T) {
 	c := testConfig(t, f)
 	f.Close()
 	err := newSink(t, c).Send(context.Background(), testRecords(2))
-	if de := exporter.AsDeliveryError(err); err == nil || de.Paused || de.Permanent || len(de.Rejected) > 0 {
+	if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("Send to a closed server = %v, want retryable", err)
 	}
 }

@@ -77,7 +77,7 @@ func (s *Sink) waitAcks(ctx context.Context, ids []int64) error {
 	for {
 		acked, err := s.queryAcks(ctx, pending)
 		switch {
-		case err != nil && exporter.AsDeliveryError(err).Paused:
+		case err != nil && exporter.Classify(err).Kind == exporter.KindPaused:
 			return err
 		case err != nil:
 			// Polled again; the failure is reported in the timeout's error.

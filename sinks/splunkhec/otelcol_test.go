@@ -124,7 +124,7 @@ func TestSend_Otelcol_UntrustedCertificate(t *testing.T) {
 	c.CAFile = ""
 	c.HealthCheck = false
 	err := newSink(t, c).Send(context.Background(), testRecords(3))
-	if de := exporter.AsDeliveryError(err); err == nil || de.Permanent || de.Paused || len(de.Rejected) > 0 {
+	if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("Send with an untrusted certificate = %v, want a retryable error", err)
 	}
 	c.InsecureSkipVerify = true
@@ -159,7 +159,7 @@ func TestSend_Otelcol_WrongTokenPausesThenDelivers(t *testing.T) {
 	c.TokenFile = tokenFile(t, "00000000-0000-0000-0000-000000000000")
 	recs := testRecords(40)
 	err := newSink(t, c).Send(context.Background(), recs)
-	if !exporter.AsDeliveryError(err).Paused {
+	if exporter.Classify(err).Kind != exporter.KindPaused {
 		t.Fatalf("Send with a wrong token = %v, want Paused", err)
 	}
 	if evs, _ := h.Events(); len(evs) != 0 {
@@ -188,7 +188,7 @@ func TestSend_Otelcol_ReceiverRestart(t *testing.T) {
 	// While the receiver is down a Send fails, retryably, and keeps its batch.
 	h.Stop()
 	err := s.Send(context.Background(), recs[100:150])
-	if de := exporter.AsDeliveryError(err); err == nil || de.Permanent || de.Paused || len(de.Rejected) > 0 {
+	if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("Send while the receiver is down = %v, want retryable", err)
 	}
 	h.Restart() // returns once the receiver accepts connections again
@@ -203,7 +203,7 @@ func TestSend_Otelcol_ReceiverRestart(t *testing.T) {
 			if err == nil {
 				break
 			}
-			if de := exporter.AsDeliveryError(err); de.Permanent || de.Paused || len(de.Rejected) > 0 || ctx.Err() != nil {
+			if de := exporter.Classify(err); de.Kind != exporter.KindRetryable || ctx.Err() != nil {
 				t.Fatalf("Send of batch %d after the restart, attempt %d = %v, want delivery", start, attempt, err)
 			}
 			_ = exporter.Sleep(ctx, 100*time.Millisecond) // the loop's backoff, shortened
@@ -223,7 +223,7 @@ func TestNew_UnreachableHECSendRetries(t *testing.T) {
 	}
 	err = s.Send(context.Background(), testRecords(1))
 	var de *exporter.DeliveryError
-	if !errors.As(err, &de) || de.Permanent || de.Paused {
+	if !errors.As(err, &de) || exporter.Classify(err).Kind != exporter.KindRetryable {
 		t.Fatalf("Send to an unreachable HEC = %v, want retryable", err)
 	}
 }
@@ -234,7 +234,7 @@ func TestSend_Otelcol_ClientCertificate(t *testing.T) {
 	c.HealthCheck = false
 	recs := testRecords(5)
 	err := newSink(t, c).Send(context.Background(), recs)
-	if de := exporter.AsDeliveryError(err); err == nil || de.Paused || de.Permanent || len(de.Rejected) > 0 {
+	if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("Send without a client certificate = %v, want a retryable error", err)
 	}
 	c.CertFile, c.KeyFile = h.CertFile, h.KeyFile

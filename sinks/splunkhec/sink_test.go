@@ -132,7 +132,7 @@ func TestSend_BisectsBadData(t *testing.T) {
 	s := newSink(t, fakeConfig(t, f))
 	err := s.Send(context.Background(), recs)
 	var de *exporter.DeliveryError
-	if !errors.As(err, &de) || !reflect.DeepEqual(de.Rejected, wantBad) || de.Permanent || de.Paused {
+	if !errors.As(err, &de) || !reflect.DeepEqual(de.Rejected, wantBad) || exporter.Classify(err).Kind != exporter.KindRejected {
 		t.Fatalf("Send = %v (%+v), want Rejected %v", err, de, wantBad)
 	}
 	got := map[string]bool{}
@@ -164,8 +164,8 @@ func TestSend_ThrottledHonoursRetryAfter(t *testing.T) {
 	f := newFakeHEC(t)
 	f.status, f.header = http.StatusTooManyRequests, "17"
 	err := newSink(t, fakeConfig(t, f)).Send(context.Background(), testRecords(20))
-	de := exporter.AsDeliveryError(err)
-	if err == nil || de.RetryAfter != 17*time.Second || de.Paused || de.Permanent || len(de.Rejected) > 0 {
+	de := exporter.Classify(err)
+	if err == nil || de.RetryAfter != 17*time.Second || de.Kind != exporter.KindRetryable {
 		t.Fatalf("Send = %v (%+v), want retryable after 17s", err, de)
 	}
 	f.mu.Lock()
@@ -180,7 +180,7 @@ func TestSend_WrongTokenPaused(t *testing.T) {
 	c := fakeConfig(t, f)
 	c.TokenFile = tokenFile(t, "revoked-token")
 	err := newSink(t, c).Send(context.Background(), testRecords(3))
-	if !exporter.AsDeliveryError(err).Paused {
+	if exporter.Classify(err).Kind != exporter.KindPaused {
 		t.Fatalf("Send = %v, want Paused", err)
 	}
 	if got := err.Error(); got != "paused: splunk HEC refused the token; fix it to resume (records are kept): splunk HEC replied 403 code 4: Invalid token" {
@@ -194,8 +194,8 @@ func TestSend_AckTimeoutIsRetryable(t *testing.T) {
 	c := fakeConfig(t, f)
 	c.Ack = AckConfig{Enabled: true, PollInterval: config.Duration(10 * time.Millisecond), Timeout: config.Duration(50 * time.Millisecond)}
 	err := newSink(t, c).Send(context.Background(), testRecords(10))
-	de := exporter.AsDeliveryError(err)
-	if err == nil || de.Paused || de.Permanent || len(de.Rejected) > 0 {
+	de := exporter.Classify(err)
+	if err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("Send = %v, want retryable ack timeout", err)
 	}
 	f.mu.Lock()

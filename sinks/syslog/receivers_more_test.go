@@ -123,7 +123,7 @@ func TestSyslogNG_RejectsLFOnSyslogSource(t *testing.T) {
 	// syslog-ng closes the connection on the bad frame; the probe after the
 	// write usually sees that and reports the batch as not delivered.
 	err := s.Send(t.Context(), taggedBatch("lf-on-strict"))
-	if de := exporter.AsDeliveryError(err); err != nil && (de.Permanent || len(de.Rejected) > 0) {
+	if de := exporter.Classify(err); err != nil && !de.Kind.Retried() {
 		t.Fatalf("err = %v, want nil or retryable", err)
 	}
 	t.Logf("Send: %v", err)

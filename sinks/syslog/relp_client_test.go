@@ -86,7 +86,7 @@ func TestRELP_Send_Nack(t *testing.T) {
 	batch := relpBatch(4)
 	batch[0].Raw = json.RawMessage(`{broken`)
 	err := s.Send(t.Context(), batch)
-	if de := exporter.AsDeliveryError(err); err == nil || de.Permanent || de.Paused || len(de.Rejected) > 0 {
+	if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("500: err = %v, want retryable", err)
 	}
 	if !strings.Contains(err.Error(), "500 error processing message") {
@@ -94,7 +94,7 @@ func TestRELP_Send_Nack(t *testing.T) {
 	}
 	// The session was dropped: this Send opens the second one.
 	err = s.Send(t.Context(), batch)
-	de := exporter.AsDeliveryError(err)
+	de := exporter.Classify(err)
 	if err == nil || fmt.Sprint(de.Rejected) != "[0 2]" {
 		t.Fatalf("400: err = %v, want Rejected [0 2] (render failure, refused message)", err)
 	}
@@ -123,7 +123,7 @@ func TestRELP_Send_ServerClose(t *testing.T) {
 	s := relpTestSink(t, addr, 128)
 	batch := relpBatch(5)
 	err := s.Send(t.Context(), batch)
-	if de := exporter.AsDeliveryError(err); err == nil || !errors.Is(err, errRELPServerClose) || len(de.Rejected) > 0 || de.Permanent {
+	if de := exporter.Classify(err); err == nil || !errors.Is(err, errRELPServerClose) || !de.Kind.Retried() {
 		t.Fatalf("err = %v, want retryable serverclose", err)
 	}
 	if err := s.Send(t.Context(), batch); err != nil {
@@ -174,8 +174,8 @@ func TestRELP_Open_Refused(t *testing.T) {
 		addr := fakeRELP(t, func(p *relpPeer) { p.open(tc.reply) })
 		s := relpTestSink(t, addr, 128)
 		err := s.Send(t.Context(), relpBatch(1))
-		de := exporter.AsDeliveryError(err)
-		if err == nil || de.Paused != tc.paused || de.Permanent || len(de.Rejected) > 0 {
+		de := exporter.Classify(err)
+		if err == nil || (de.Kind == exporter.KindPaused) != tc.paused || !de.Kind.Retried() {
 			t.Errorf("reply %q: err = %v, want paused=%v", tc.reply, err, tc.paused)
 		}
 	}
@@ -202,7 +202,7 @@ func TestRELP_Send_BadServer(t *testing.T) {
 			})
 			s := relpTestSink(t, addr, 128)
 			err := s.Send(t.Context(), relpBatch(1))
-			if de := exporter.AsDeliveryError(err); err == nil || de.Paused || de.Permanent || len(de.Rejected) > 0 {
+			if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 				t.Fatalf("err = %v, want retryable", err)
 			}
 		})

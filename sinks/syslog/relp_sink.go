@@ -22,7 +22,6 @@ import (
 func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error {
 	dialed, err := s.relp.ensure(ctx)
 	if err != nil {
-		s.noteFailure(err)
 		var oe *relpOfferError
 		if errors.As(err, &oe) {
 			return exporter.Paused(err)
@@ -35,7 +34,6 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 	s.splitMessages()
 	nacks, err := s.relp.send(ctx, s.dgrams)
 	if err != nil {
-		s.noteFailure(err)
 		return exporter.Retryable(err, 0)
 	}
 	var retry []relpNack
@@ -55,10 +53,8 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 		s.relp.drop()
 		err := fmt.Errorf("receiver %s answered %d of %d messages with an error, first %d %s",
 			s.relp.address, len(retry), len(s.dgrams), retry[0].code, retry[0].text)
-		s.noteFailure(err)
 		return exporter.Retryable(err, 0)
 	}
-	s.failing = false
 	if len(rejected) == 0 {
 		return nil
 	}

@@ -116,7 +116,7 @@ func TestRsyslog_RELP_MutualTLSNeedsCertificate(t *testing.T) {
 	cfg.CertFile, cfg.KeyFile = "", ""
 	s := newTestSink(t, cfg)
 	err := s.Send(t.Context(), taggedBatch("mtls-nocert"))
-	if de := exporter.AsDeliveryError(err); err == nil || de.Permanent || de.Paused || len(de.Rejected) > 0 {
+	if de := exporter.Classify(err); err == nil || de.Kind != exporter.KindRetryable {
 		t.Fatalf("err = %v, want retryable", err)
 	}
 	t.Logf("Send without client certificate: %v", err)
@@ -186,7 +186,7 @@ func streamWithRestarts(t *testing.T, network string, total, batchSize, restarts
 				if err == nil {
 					break
 				}
-				if de := exporter.AsDeliveryError(err); de.Permanent || de.Paused || len(de.Rejected) > 0 || ctx.Err() != nil {
+				if de := exporter.Classify(err); de.Kind != exporter.KindRetryable || ctx.Err() != nil {
 					streamErr <- fmt.Errorf("batch %d: %w", delivered.Load(), err)
 					return
 				}

@@ -29,7 +29,6 @@ type Sink struct {
 	relp *relpClient // network: relp; conn then only dials for it
 
 	closed   bool
-	failing  bool // the last Send failed on the network: log the recovery
 	msg      []byte
 	out      []byte
 	dgramEnd []int
@@ -142,19 +141,13 @@ func (s *Sink) render(batch []exporter.Record) (rejected []int, first error) {
 func (s *Sink) deliver(ctx context.Context) error {
 	dialed, err := s.conn.ensure(ctx)
 	if err != nil {
-		s.noteFailure(err)
 		return err
 	}
 	if dialed {
 		s.noteConnected()
 	}
 	s.splitMessages()
-	if err := s.conn.write(ctx, s.out, s.dgrams); err != nil {
-		s.noteFailure(err)
-		return err
-	}
-	s.failing = false
-	return nil
+	return s.conn.write(ctx, s.out, s.dgrams)
 }
 
 // splitMessages points s.dgrams at the messages rendered into s.out.
@@ -167,20 +160,10 @@ func (s *Sink) splitMessages() {
 	}
 }
 
-// noteConnected logs a new connection: at INFO when it ends a failure
-// (the recovery an operator looks for), else at DEBUG.
+// noteConnected logs a new connection at DEBUG: failures and the recovery
+// after them are the delivery loop's to log.
 func (s *Sink) noteConnected() {
-	if s.failing {
-		s.log.Info("reconnected to syslog receiver")
-	} else {
-		s.log.Debug("connected to syslog receiver")
-	}
-}
-
-// noteFailure remembers a failure so the reconnect after it is logged; the
-// failure itself is returned and logged by the delivery loop.
-func (s *Sink) noteFailure(error) {
-	s.failing = true
+	s.log.Debug("connected to syslog receiver")
 }
 
 // Close closes the connection. Later Sends fail with ErrClosed.

@@ -55,7 +55,7 @@ func sendUntilDelivered(t testing.TB, s *Sink, batch []exporter.Record) int {
 		if err == nil {
 			return attempt
 		}
-		if de := exporter.AsDeliveryError(err); de.Permanent || len(de.Rejected) > 0 || de.Paused {
+		if de := exporter.Classify(err); de.Kind != exporter.KindRetryable {
 			t.Fatalf("send: not retryable: %v", err)
 		}
 		if ctx.Err() != nil {
@@ -147,8 +147,8 @@ func TestSink_Send_Unreachable_IsRetryable(t *testing.T) {
 			cfg.Address, cfg.Network = addr, network
 			s := newTestSink(t, cfg)
 			err = s.Send(context.Background(), []exporter.Record{sampleRecords()["dependabot_dismissed"]})
-			de := exporter.AsDeliveryError(err)
-			if err == nil || de.Permanent || de.Paused || len(de.Rejected) > 0 {
+			de := exporter.Classify(err)
+			if err == nil || de.Kind != exporter.KindRetryable {
 				t.Fatalf("err = %v, want a retryable error", err)
 			}
 			if !strings.Contains(err.Error(), "connect to "+addr) {
@@ -206,7 +206,7 @@ func TestSink_Send_AfterClose(t *testing.T) {
 	s := newTestSink(t, cfg)
 	_ = s.Close()
 	err := s.Send(context.Background(), []exporter.Record{sampleRecords()["dependabot_dismissed"]})
-	if !errors.Is(err, ErrClosed) || exporter.AsDeliveryError(err).Permanent {
+	if !errors.Is(err, ErrClosed) || exporter.Classify(err).Kind == exporter.KindPermanent {
 		t.Fatalf("err = %v, want retryable ErrClosed", err)
 	}
 }

@@ -166,12 +166,12 @@ func MustRetry(t testing.TB, what string, err error) *exporter.DeliveryError {
 	if err == nil {
 		t.Fatalf("%s: Send succeeded", what)
 	}
-	de := exporter.AsDeliveryError(err)
+	de := exporter.Classify(err)
 	var classified *exporter.DeliveryError
 	if !errors.As(err, &classified) {
 		t.Errorf("%s: error is not classified (exporter.DeliveryError): %v", what, err)
 	}
-	if de.Permanent || len(de.Rejected) > 0 {
+	if !de.Kind.Retried() {
 		t.Fatalf("%s: %v classified as permanent or rejected; a receiver fault must keep the batch", what, err)
 	}
 	return de

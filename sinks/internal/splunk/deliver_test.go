@@ -73,7 +73,7 @@ func TestDeliver_BisectsToTheBadRecords(t *testing.T) {
 		batch[i].Head.ID = "r" + strconv.Itoa(i)
 	}
 	err := rej.Err("test service", batch)
-	de := exporter.AsDeliveryError(err)
+	de := exporter.Classify(err)
 	if !reflect.DeepEqual(de.Rejected, []int{2, 5, 7}) {
 		t.Fatalf("Rejected = %v (%v), want [2 5 7]", de.Rejected, err)
 	}
@@ -94,17 +94,17 @@ func TestDeliver_StopsOnRetryAndPause(t *testing.T) {
 	}{
 		{"retry keeps Retry-After", Attempt{Outcome: Retry, Err: errors.New("busy"), RetryAfter: 30 * time.Second},
 			func(d *exporter.DeliveryError) bool {
-				return !d.Paused && !d.Permanent && d.RetryAfter == 30*time.Second
+				return d.Kind == exporter.KindRetryable && d.RetryAfter == 30*time.Second
 			}},
 		{"pause", Attempt{Outcome: Paused, Err: errors.New("bad token")},
-			func(d *exporter.DeliveryError) bool { return d.Paused }},
+			func(d *exporter.DeliveryError) bool { return d.Kind == exporter.KindPaused }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakePost{bad: map[int]bool{0: true}, stopAt: 3, stop: tt.stop}
 			var rej Rejections
 			err := Deliver(context.Background(), [][]int{{0, 1}, {2, 3}, {4}}, f.post, &rej)
-			if de := exporter.AsDeliveryError(err); err == nil || !tt.is(de) || !errors.Is(err, tt.stop.Err) {
+			if de := exporter.Classify(err); err == nil || !tt.is(de) || !errors.Is(err, tt.stop.Err) {
 				t.Fatalf("Deliver = %#v, want the %s", err, tt.name)
 			}
 			if len(f.posts) != 4 {

@@ -36,16 +36,24 @@ func (a *App) redeliverer() *webhook.Redeliverer {
 	}
 }
 
+// PruneDeliveries forgets webhook delivery GUIDs older than
+// ingest.DeliveryRetention, longer than any redelivery window: its own job
+// whenever a webhook receiver runs, with or without a redelivery job.
+func (a *App) PruneDeliveries(context.Context) error {
+	n, err := a.poller.PruneDeliveries()
+	if err != nil {
+		return fmt.Errorf("prune webhook delivery GUIDs: %w", err)
+	}
+	a.log.Info("webhook delivery GUIDs pruned", "pruned", n)
+	return nil
+}
+
 // Redeliver runs the redelivery job once: it asks GitHub to redeliver the
-// configured hooks' failed deliveries that the state has not processed, and
-// forgets delivery GUIDs older than any redelivery window.
+// configured hooks' failed deliveries that the state has not processed.
 func (a *App) Redeliver(ctx context.Context) error {
 	r := a.redeliverer()
 	if r == nil {
 		return nil
-	}
-	if _, err := a.poller.PruneDeliveries(); err != nil {
-		return err
 	}
 	st, err := r.Run(ctx)
 	a.log.Info("webhook redelivery", "listed", st.Listed, "redelivered", st.Redelivered, "gave_up", st.GaveUp)

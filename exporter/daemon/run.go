@@ -60,20 +60,7 @@ func (a *App) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); a.serveWebhook(ctx) }()
 	}
 	c := cron.New(cron.WithParser(config.CronParser))
-	jobs := []struct {
-		name, spec string
-		fn         func(context.Context) error
-	}{
-		{"alerts", a.cfg.Schedules.Alerts, a.PollAlerts},
-		{"audit_log", a.cfg.Schedules.AuditLog, a.PollAudit},
-		{"reconcile", a.cfg.Schedules.Reconcile, a.Reconcile},
-	}
-	if w := a.cfg.Webhook; w != nil && w.Redelivery != nil {
-		jobs = append(jobs, struct {
-			name, spec string
-			fn         func(context.Context) error
-		}{"webhook_redelivery", w.Redelivery.Schedule, a.Redeliver})
-	}
+	jobs := a.scheduled()
 	for _, j := range jobs {
 		if _, err := c.AddFunc(j.spec, func() { a.runJob(ctx, j.name, j.fn) }); err != nil {
 			// validated already; defensive
@@ -94,4 +81,35 @@ func (a *App) Run(ctx context.Context) error {
 	<-c.Stop().Done()
 	wg.Wait()
 	return nil
+}
+
+// job is one scheduled job: its name (the job label of the metrics), its
+// cron spec and what it runs.
+type job struct {
+	name, spec string
+	fn         func(context.Context) error
+}
+
+// pruneSchedule is how often the webhook delivery GUID set is pruned when
+// a webhook receiver runs: the set gains ~200 bytes a delivery, and GUIDs
+// older than ingest.DeliveryRetention can no longer be redelivered.
+const pruneSchedule = "@hourly"
+
+// scheduled lists the jobs Run schedules; alerts and audit_log come first,
+// as Run also starts them at once.
+func (a *App) scheduled() []job {
+	jobs := []job{
+		{"alerts", a.cfg.Schedules.Alerts, a.PollAlerts},
+		{"audit_log", a.cfg.Schedules.AuditLog, a.PollAudit},
+		{"reconcile", a.cfg.Schedules.Reconcile, a.Reconcile},
+	}
+	if w := a.cfg.Webhook; w != nil {
+		// pruned on its own schedule: without a redelivery job the set
+		// would otherwise grow forever
+		jobs = append(jobs, job{"webhook_prune", pruneSchedule, a.PruneDeliveries})
+		if w.Redelivery != nil {
+			jobs = append(jobs, job{"webhook_redelivery", w.Redelivery.Schedule, a.Redeliver})
+		}
+	}
+	return jobs
 }

@@ -256,8 +256,24 @@ func TestWebhook_GUIDSeenSetIsPruned(t *testing.T) {
 		t.Fatalf("GUID not recorded: %v %v", seen, err)
 	}
 	h.sim.Advance(ingest.DeliveryRetention + time.Hour)
-	if n, err := h.app.poller.PruneDeliveries(); err != nil || n != 1 {
-		t.Fatalf("pruned %d, %v", n, err)
+	// a receiver without a redelivery job prunes on a schedule of its own
+	var prune *job
+	for _, j := range h.app.scheduled() {
+		if j.name == "webhook_redelivery" {
+			t.Fatal("no redelivery configured, yet a redelivery job is scheduled")
+		}
+		if j.name == "webhook_prune" {
+			prune = &j
+		}
+	}
+	if prune == nil {
+		t.Fatal("without a redelivery job the GUID set is never pruned")
+	}
+	if err := prune.fn(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if seen, err := h.app.poller.DeliverySeen(guid); err != nil || seen {
+		t.Fatalf("GUID still recorded after the prune job: %v %v", seen, err)
 	}
 }
 

@@ -54,13 +54,13 @@ type Client struct {
 	gh      *github.Client
 	opts    Options
 	limiter *Limiter
+	log     *slog.Logger
+	prod    productState
+	// undecodable counts list items refused by decodeAlert.
+	undecodable atomic.Int64
 	// base is the transport that holds the connections, for
 	// CloseIdleConnections.
 	base http.RoundTripper
-	log  *slog.Logger
-	prod productState
-	// undecodable counts list items refused by decodeAlert.
-	undecodable atomic.Int64
 }
 
 // New builds a Client. It fails on a malformed base URL or App key.

@@ -118,8 +118,9 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 }
 
 // newApp is the wiring of run and once: the sinks the config names, built by
-// the daemon once it has opened the state file.
-func newApp(cfg *config.Config, log *slog.Logger) (*daemon.App, error) {
+// the daemon once it has opened the state file. prev is the stopped App a
+// reload replaces, whose counters the new one carries on; nil at the start.
+func newApp(cfg *config.Config, log *slog.Logger, prev *daemon.App) (*daemon.App, error) {
 	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {
 		return nil, err
@@ -128,7 +129,7 @@ func newApp(cfg *config.Config, log *slog.Logger) (*daemon.App, error) {
 	for i, v := range vs {
 		specs[i] = daemon.SinkSpec{Name: v.Name, Build: v.Build}
 	}
-	return daemon.New(cfg, daemon.Options{Logger: log, Version: version, Sinks: specs})
+	return daemon.New(cfg, daemon.Options{Logger: log, Version: version, Sinks: specs, Previous: prev})
 }
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
@@ -157,7 +158,7 @@ func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	app, err := newApp(cfg, newLogger(cfg.Log, stderr))
+	app, err := newApp(cfg, newLogger(cfg.Log, stderr), nil)
 	if err != nil {
 		return err
 	}

@@ -19,14 +19,15 @@ import (
 // untouched. A valid one stops the running daemon gracefully (jobs and the
 // transaction in flight finish and the state file is closed, since only one
 // process may hold it) and starts a new one; should that fail (say the new
-// state path is not writable), the old config is started again.
+// state path is not writable), the old config is started again. Either way
+// the new daemon carries on the old one's counters and /healthz history.
 func serve(ctx context.Context, path string, stderr io.Writer, hup <-chan os.Signal) error {
 	cfg, err := loadChecked(path)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
-	app, err := newApp(cfg, log)
+	app, err := newApp(cfg, log, nil)
 	if err != nil {
 		return err
 	}
@@ -47,10 +48,10 @@ func serve(ctx context.Context, path string, stderr io.Writer, hup <-chan os.Sig
 			log.Error("daemon stopped with an error during reload", "err", err)
 		}
 		nextLog := newLogger(next.Log, stderr)
-		nextApp, err := newApp(next, nextLog)
+		nextApp, err := newApp(next, nextLog, app)
 		if err != nil {
 			log.Error("config reload: cannot start on the new config; starting the old one again", "config", path, "err", err)
-			if app, err = newApp(cfg, log); err != nil {
+			if app, err = newApp(cfg, log, app); err != nil {
 				return fmt.Errorf("restart on the old config after a failed reload: %w", err)
 			}
 			notifyReady(log)

@@ -28,6 +28,10 @@ type Options struct {
 	// Sinks are the destinations, one per configured sink; New builds each
 	// once the state file is open. At least one is required.
 	Sinks []SinkSpec
+	// Previous is the App this one replaces after a config reload, already
+	// stopped and closed; nil for the first. Its counters and /healthz
+	// history carry on in the new App, less what the new config removed.
+	Previous *App
 }
 
 // SinkSpec is one destination the daemon builds and delivers to. The
@@ -63,6 +67,11 @@ type App struct {
 	webhook *webhookState
 
 	trim trimTracker
+
+	// ghBase and undecodableBase are the GitHub counters of the Apps this
+	// one replaced (Options.Previous), reported added to gh's own.
+	ghBase          ghapi.Stats
+	undecodableBase int64
 }
 
 // New opens the state file and builds the GitHub client and opts.Sinks. It
@@ -123,6 +132,8 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	if err := a.newWebhook(); err != nil {
 		return nil, err
 	}
+	a.resume(opts.Previous)
+	a.opts.Previous = nil // not a chain of every App since the start
 	ok = true
 	return a, nil
 }
@@ -302,8 +313,12 @@ func (a *App) runJob(ctx context.Context, name string, fn func(context.Context) 
 	}
 }
 
-// Close closes sinks and the state file.
+// Close closes sinks and the state file, and the GitHub client's idle
+// connections.
 func (a *App) Close() error {
+	if a.gh != nil {
+		a.gh.CloseIdleConnections()
+	}
 	var errs []error
 	for _, s := range a.sinks {
 		if err := s.Close(); err != nil {

@@ -116,7 +116,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return err
 	})
-	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(a.gh.Undecodable()))
+	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(a.undecodable()))
 	for _, d := range a.deliverers {
 		h := d.Health()
 		ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(h.Delivered), d.Name)
@@ -130,7 +130,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descFailing, prometheus.GaugeValue, since, d.Name)
 	}
-	ls := a.gh.Limiter().Stats()
+	ls := a.ghStats()
 	ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(ls.Requests))
 	ch <- prometheus.MustNewConstMetric(descReqFail, prometheus.CounterValue, float64(ls.Failures))
 	ch <- prometheus.MustNewConstMetric(descNotMod, prometheus.CounterValue, float64(ls.NotModified))

@@ -13,6 +13,9 @@ import (
 // webhookState is the listener's state for /healthz and metrics.
 type webhookState struct {
 	handler *webhook.Handler
+	// base counts the deliveries of the handlers this one replaced on
+	// config reloads.
+	base webhook.Stats
 
 	mu    sync.Mutex
 	addr  string
@@ -134,7 +137,7 @@ func (ws *webhookState) health() (entry map[string]any, failed bool) {
 		entry["last_error"] = ws.err
 	}
 	if ws.handler != nil {
-		entry["deliveries"] = ws.handler.Stats()
+		entry["deliveries"] = ws.stats()
 	}
 	return entry, ws.state == "failed"
 }
@@ -150,7 +153,7 @@ func (a *App) collectWebhook(ch chan<- prometheus.Metric) {
 	if ws.handler == nil {
 		return
 	}
-	st := ws.handler.Stats()
+	st := ws.stats()
 	for _, r := range []struct {
 		name string
 		n    uint64

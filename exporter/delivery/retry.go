@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -125,6 +126,19 @@ func (r *Retrier) Health() Health {
 	}
 	slices.Sort(h.Failing)
 	return h
+}
+
+// Resume carries prev's health over to r before r is used: a config reload
+// rebuilds every sink's Retrier, and its counters must keep counting (a
+// reset reads as a process restart to Prometheus) and a run of failures
+// in progress keep when it began. prev must be done (its sink stopped).
+func (r *Retrier) Resume(prev *Retrier) {
+	prev.mu.Lock()
+	h, failing := prev.health, maps.Clone(prev.failing)
+	prev.mu.Unlock()
+	r.mu.Lock()
+	r.health, r.failing = h, failing
+	r.mu.Unlock()
 }
 
 // Attempt calls send until it succeeds, fails for good (KindPermanent or

@@ -58,6 +58,9 @@ type Client struct {
 	prod    productState
 	// undecodable counts list items refused by decodeAlert.
 	undecodable atomic.Int64
+	// base is the transport that holds the connections, for
+	// CloseIdleConnections.
+	base http.RoundTripper
 }
 
 // New builds a Client. It fails on a malformed base URL or App key.
@@ -111,7 +114,17 @@ func New(opts Options) (*Client, error) {
 	if opts.UserAgent != "" {
 		gh.UserAgent = opts.UserAgent
 	}
-	return &Client{gh: gh, opts: opts, limiter: lim, log: log}, nil
+	return &Client{gh: gh, opts: opts, limiter: lim, log: log, base: base}, nil
+}
+
+// CloseIdleConnections closes the client's idle keep-alive connections. A
+// client that is replaced (a config reload) or done with calls it: its
+// transport would otherwise keep them, with their goroutines and file
+// descriptors, for the transport's idle timeout.
+func (c *Client) CloseIdleConnections() {
+	if ci, ok := c.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 // Product is the GitHub product the client acts on: the configured one,

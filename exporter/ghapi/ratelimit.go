@@ -56,6 +56,15 @@ type Stats struct {
 	Waited      time.Duration
 }
 
+// Plus is s and o counted together: the daemon's totals across the
+// clients a config reload replaces.
+func (s Stats) Plus(o Stats) Stats {
+	return Stats{
+		Requests: s.Requests + o.Requests, Failures: s.Failures + o.Failures, NotModified: s.NotModified + o.NotModified,
+		Units: s.Units + o.Units, Waits: s.Waits + o.Waits, Waited: s.Waited + o.Waited,
+	}
+}
+
 func newLimiter(next http.RoundTripper, o Options, log *slog.Logger) *Limiter {
 	l := &Limiter{
 		next: next, sem: make(chan struct{}, o.Concurrency), reserve: o.Reserve,

@@ -123,6 +123,17 @@ func (h *Handler) Stats() Stats {
 	}
 }
 
+// Plus is s and o counted together: the daemon's totals across the
+// handlers a config reload replaces.
+func (s Stats) Plus(o Stats) Stats {
+	return Stats{
+		Received: s.Received + o.Received, Accepted: s.Accepted + o.Accepted, Duplicates: s.Duplicates + o.Duplicates,
+		Unauthorized: s.Unauthorized + o.Unauthorized, TooLarge: s.TooLarge + o.TooLarge, Busy: s.Busy + o.Busy,
+		Ignored: s.Ignored + o.Ignored, OutOfScope: s.OutOfScope + o.OutOfScope, Failed: s.Failed + o.Failed,
+		Records: s.Records + o.Records,
+	}
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.received.Add(1)
 	if r.Method != http.MethodPost {

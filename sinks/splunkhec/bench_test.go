@@ -16,8 +16,8 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -41,7 +41,7 @@ func BenchmarkFigureHEC(b *testing.B) {
 	h := receivers.StartOtelcolHEC(b, receivers.OtelcolHECOptions{})
 	c := DefaultConfig()
 	c.URL, c.TokenFile, c.HealthCheck = h.URL, tokenFile(b, h.Token), false
-	s, err := New(c, exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.DiscardHandler), Version: "bench", Now: time.Now})
+	s, err := New(resolved(b, c), exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.DiscardHandler), Version: "bench", Now: time.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

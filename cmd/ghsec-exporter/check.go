@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"go.yaml.in/yaml/v3"
 )
 

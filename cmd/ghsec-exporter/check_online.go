@@ -10,11 +10,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
-	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/internal/openapicheck"
-	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"go.yaml.in/yaml/v3"
 )

@@ -11,14 +11,28 @@
 //   - Config, a struct of YAML fields, and DefaultConfig() Config, which
 //     returns every default; the entry is decoded strictly over it, so an
 //     unknown key is an error.
-//   - (*Config).Validate() error, which checks the decoded config without
-//     I/O beyond stat-ing paths. Its errors are built with config.Field and
-//     name fields relative to the entry ("address", "tls.ca_file"); Decode
-//     prefixes them with "sinks[i]".
-//   - New(Config, exporter.SinkDeps) (*Sink, error), which resolves secrets
-//     and loads files but needs no destination to be up: connecting is the
-//     first Send's business. Every field of SinkDeps is filled by the
-//     daemon (name, scoped logger, version, state store, clock).
+//   - (*Config).Validate() error, which checks the decoded config's shape
+//     and does no I/O at all: no file is read or stat-ed, no environment
+//     variable looked up, so a config validates the same on any machine.
+//     A secret is a config.SecretRef: Validate calls its Check. Errors are
+//     *config.FieldError (config.Field, Required, Conflict) naming fields
+//     relative to the entry ("address", "ca_file"); wiring.Decode prefixes
+//     them with "sinks[i]".
+//   - Resolved, the validated Config plus what it names from outside the
+//     YAML, and (*Config).Resolve() (Resolved, error), the resolve step: it
+//     reads every secret (SecretRef.Resolve) and file (CA bundles, client
+//     certificates via tlsconf.Client) once, and parses what New would
+//     otherwise parse again. Its errors are *config.FieldError,
+//     config.ErrUnreadable for a file or variable, naming the field and the
+//     path or variable name, never the content; wiring.Resolve prefixes
+//     them. check-config, check, run, once and a reload all resolve
+//     through it, so they accept the same configs.
+//   - New(Resolved, exporter.SinkDeps) (*Sink, error), which builds the
+//     sink from the resolved values and reads no secret or file again (a
+//     reload falling back to the old config builds from the same
+//     Resolved). It needs no destination to be up: connecting is the first
+//     Send's business. Every field of SinkDeps is filled by the daemon
+//     (name, scoped logger, version, state store, clock).
 //   - Sink implementing exporter.Sink: Send makes one attempt per call and
 //     returns nil only when the destination accepted (or acknowledged) every
 //     record of the batch; otherwise the error is classified with

@@ -32,26 +32,27 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cfg, err := loadChecked(*path)
+	l, err := loadChecked(*path)
 	if err != nil {
 		return err
 	}
+	cfg := l.Config
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.DiscardHandler)
 	var rows []checkRow
-	gh, err := daemon.NewGitHubClient(cfg, quiet, version)
+	gh, err := daemon.NewGitHubClient(cfg, l.secrets, quiet, version)
 	if err != nil {
 		return err
 	}
 	header, ghRows := checkGitHub(ctx, cfg, gh)
 	rows = append(rows, ghRows...)
-	sinkRows, err := checkSinks(ctx, cfg, quiet)
+	sinkRows, err := checkSinks(ctx, l.sinks, quiet)
 	if err != nil {
 		return err
 	}
 	rows = append(rows, sinkRows...)
-	rows = append(rows, checkWebhook(ctx, cfg, gh)...)
+	rows = append(rows, checkWebhook(ctx, cfg, l.secrets, gh)...)
 	fmt.Fprintln(stdout, header)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tCHECK\tRESULT")
@@ -151,13 +152,10 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 	return header, rows
 }
 
-// checkSinks builds every sink as the daemon would, over a throwaway state
-// file (the daemon may hold the real one), and runs its online check.
-func checkSinks(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]checkRow, error) {
-	vs, err := wiring.Decode(cfg.Sinks)
-	if err != nil {
-		return nil, err
-	}
+// checkSinks builds every resolved sink as the daemon would, over a
+// throwaway state file (the daemon may hold the real one), and runs its
+// online check.
+func checkSinks(ctx context.Context, sinks []*wiring.Resolved, log *slog.Logger) ([]checkRow, error) {
 	dir, err := os.MkdirTemp("", "ghsec-check-")
 	if err != nil {
 		return nil, fmt.Errorf("check sinks: %w", err)
@@ -172,7 +170,7 @@ func checkSinks(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]ch
 		return exporter.SinkDeps{Name: name, Logger: log, Version: version, Store: db, Now: time.Now}
 	}
 	var rows []checkRow
-	for _, c := range wiring.Check(ctx, vs, deps) {
+	for _, c := range wiring.Check(ctx, sinks, deps) {
 		target := "sink " + c.Name + " (" + c.Type + ")"
 		for _, r := range c.Results {
 			res, fix := "ok: "+r.Detail, ""

@@ -26,7 +26,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
 )
@@ -117,19 +116,17 @@ func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, o))
 }
 
-// newApp is the wiring of run and once: the sinks the config names, built by
-// the daemon once it has opened the state file. prev is the stopped App a
-// reload replaces, whose counters the new one carries on; nil at the start.
-func newApp(cfg *config.Config, log *slog.Logger, prev *daemon.App) (*daemon.App, error) {
-	vs, err := wiring.Decode(cfg.Sinks)
-	if err != nil {
-		return nil, err
+// newApp is the wiring of run and once: the daemon on the loaded config,
+// with the secrets it read, and the sinks it names, built by the daemon
+// once it has opened the state file. It reads no secret or file again.
+// prev is the stopped App a reload replaces, whose counters the new one
+// carries on; nil at the start.
+func newApp(l *loaded, log *slog.Logger, prev *daemon.App) (*daemon.App, error) {
+	specs := make([]daemon.SinkSpec, len(l.sinks))
+	for i, r := range l.sinks {
+		specs[i] = daemon.SinkSpec{Name: r.Name, Build: r.Build}
 	}
-	specs := make([]daemon.SinkSpec, len(vs))
-	for i, v := range vs {
-		specs[i] = daemon.SinkSpec{Name: v.Name, Build: v.Build}
-	}
-	return daemon.New(cfg, daemon.Options{Logger: log, Version: version, Sinks: specs, Previous: prev})
+	return daemon.New(l.Config, daemon.Options{Logger: log, Version: version, Sinks: specs, Secrets: l.secrets, Previous: prev})
 }
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) error {
@@ -154,11 +151,11 @@ func cmdOnce(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path)
+	l, err := loadChecked(*path)
 	if err != nil {
 		return err
 	}
-	app, err := newApp(cfg, newLogger(cfg.Log, stderr), nil)
+	app, err := newApp(l, newLogger(l.Log, stderr), nil)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -118,7 +119,8 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 		}
 		out = append(out, l)
 	}
-	// the secrets the examples name, as systemd would provide them
+	// the secrets and the CA the examples name, as systemd and the system
+	// would provide them, for the resolve step
 	creds := t.TempDir()
 	for _, f := range []string{"hec-token", "smtp-password"} {
 		if err := os.WriteFile(filepath.Join(creds, f), []byte("x"), 0o600); err != nil {
@@ -126,12 +128,17 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 		}
 	}
 	doc := strings.ReplaceAll(strings.Join(out, "\n"), "/run/credentials/ghsec-exporter.service", creds)
+	ca, _ := receivers.TLSFiles(t, creds)
+	doc = strings.ReplaceAll(doc, "/etc/ssl/splunk-ca.pem", ca)
 	cfg, err := config.Decode(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wiring.Resolve(vs); err != nil {
 		t.Fatal(err)
 	}
 	if len(vs) != 4 {

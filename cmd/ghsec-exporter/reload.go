@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
 )
 
@@ -93,7 +92,7 @@ func (r *appRun) stop(app *daemon.App, ended *error) error {
 // awaitReload waits for a SIGHUP that brings a valid config and returns it.
 // It returns nil when ctx ends or the run ends by itself (then with the
 // run's result in ended). An invalid config is logged and waited past.
-func awaitReload(ctx context.Context, path string, log *slog.Logger, hup <-chan os.Signal, r *appRun) (next *config.Config, ended *error) {
+func awaitReload(ctx context.Context, path string, log *slog.Logger, hup <-chan os.Signal, r *appRun) (next *loaded, ended *error) {
 	for {
 		select {
 		case <-ctx.Done():

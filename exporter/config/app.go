@@ -15,31 +15,32 @@ const keyPath = "github.app.private_key_file"
 func (a *App) checkKeyPath() error {
 	switch {
 	case a.PrivateKeyFile == "":
-		return Field(keyPath, nil, "missing: path of the App's PEM private key")
+		return Required(keyPath, "path of the App's PEM private key")
 	case strings.Contains(a.PrivateKeyFile, "-----BEGIN") || strings.ContainsAny(a.PrivateKeyFile, "\r\n"):
 		return Field(keyPath, nil, "looks like the key itself, not a path: put the key in a file and give its path here (value not shown)")
 	}
 	return nil
 }
 
-// Key reads the App's private key file and checks that it holds an RSA
-// private key in PEM (PKCS #1 or PKCS #8), as GitHub issues them, so that a
-// bad key fails check-config rather than the first request. It returns the
-// PEM bytes; errors name the path, never any of the file's content.
-func (a *App) Key() ([]byte, error) {
+// readKey reads the App's private key file and checks that it holds an
+// RSA private key in PEM (PKCS #1 or PKCS #8), as GitHub issues them, so
+// that a bad key fails check-config rather than the first request. It
+// returns the PEM bytes; errors (ErrUnreadable) name the path, never any of
+// the file's content.
+func (a *App) readKey() ([]byte, error) {
 	if err := a.checkKeyPath(); err != nil {
 		return nil, err
 	}
 	b, err := ReadFileLimited(a.PrivateKeyFile, maxSecretSize)
 	if err != nil {
-		return nil, Field(keyPath, a.PrivateKeyFile, "cannot read: %v", err)
+		return nil, Unreadable(keyPath, a.PrivateKeyFile, "cannot read: %v", err)
 	}
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return nil, Field(keyPath, a.PrivateKeyFile, "not a PEM file (want the .pem private key GitHub generated for the App)")
+		return nil, Unreadable(keyPath, a.PrivateKeyFile, "not a PEM file (want the .pem private key GitHub generated for the App)")
 	}
 	if err := parseRSAKey(block.Bytes); err != nil {
-		return nil, Field(keyPath, a.PrivateKeyFile, "not an RSA private key: %v", err)
+		return nil, Unreadable(keyPath, a.PrivateKeyFile, "not an RSA private key: %v", err)
 	}
 	return b, nil
 }

@@ -192,7 +192,8 @@ func Load(path string) (*Config, error) {
 	return cfg, nil
 }
 
-// Decode reads YAML from r over the defaults and validates it.
+// Decode reads YAML from r over the defaults and validates it; it reads
+// none of the files or variables the config names (see Resolve).
 func Decode(r io.Reader) (*Config, error) {
 	raw, err := io.ReadAll(r)
 	if err != nil {
@@ -218,8 +219,11 @@ var (
 	nameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
 )
 
-// Validate checks every generic field; sink bodies are validated by package
-// sinks. All problems are returned, joined, each naming its field.
+// Validate checks every generic field and fills the defaults that depend on
+// others; sink bodies are validated by their own packages. It looks at the
+// config alone, reading no file or variable: that is Resolve's business.
+// All problems are returned, joined, each a *FieldError naming its field
+// (ErrRequired, ErrConflict or ErrInvalid).
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(err error) {
@@ -242,13 +246,8 @@ func (c *Config) Validate() error {
 	default:
 		add(Field("github.product", g.Product, "must be dotcom, ghec, ghes or left out to detect it"))
 	}
-	auth := 0
-	if g.TokenEnv != "" || g.TokenFile != "" {
-		auth++
-		add(CheckSecretRef("github.token", g.TokenFile, g.TokenEnv))
-	}
+	add(g.tokenRef().Check())
 	if g.App != nil {
-		auth++
 		if g.App.AppID <= 0 {
 			add(Field("github.app.app_id", g.App.AppID, "must be the App's numeric id"))
 		}
@@ -256,12 +255,12 @@ func (c *Config) Validate() error {
 			add(Field("github.app.installation_id", g.App.InstallationID, "must be the installation's numeric id"))
 		}
 		add(g.App.checkKeyPath())
-	}
-	if auth > 1 {
-		add(Field("github", nil, "set exactly one of token_env, token_file or app"))
+		if g.TokenEnv != "" || g.TokenFile != "" {
+			add(Conflict("github", "set exactly one of token_env, token_file or app"))
+		}
 	}
 	if len(g.Orgs)+len(g.Repos)+len(g.Enterprises) == 0 {
-		add(Field("github.orgs", nil, "nothing to poll: list at least one of github.orgs, github.repos or github.enterprises"))
+		add(&FieldError{Path: "github.orgs", Err: ErrRequired, Msg: "nothing to poll: list at least one of github.orgs, github.repos or github.enterprises"})
 	}
 	for i, o := range g.Orgs {
 		if !ownerRe.MatchString(o) {
@@ -305,7 +304,7 @@ func (c *Config) Validate() error {
 		add(Field("github.request_timeout", g.RequestTimeout.D(), "must be at least 1s"))
 	}
 	if c.State.Path == "" {
-		add(Field("state.path", nil, "missing: path of the state file"))
+		add(Required("state.path", "path of the state file"))
 	}
 	add(ScheduleField("schedules.alerts", c.Schedules.Alerts))
 	add(ScheduleField("schedules.reconcile", c.Schedules.Reconcile))
@@ -331,7 +330,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.validateWebhook()...)
 	if len(c.Sinks) == 0 {
-		add(Field("sinks", nil, "missing: configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))
+		add(Required("sinks", "configure at least one sink (type: file, path: \"-\" writes JSON lines to stdout)"))
 	}
 	names := map[string]bool{}
 	for i, s := range c.Sinks {
@@ -343,15 +342,15 @@ func (c *Config) Validate() error {
 		}
 		names[s.Name] = true
 		if s.Type == "" {
-			add(Field(p+".type", nil, "missing"))
+			add(Required(p+".type", ""))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Token resolves the GitHub token from token_file or token_env.
-func (g *GitHub) Token() (string, error) {
-	return ResolveSecret("github.token", g.TokenFile, g.TokenEnv, g.App == nil)
+// tokenRef is the token's pair of fields; without an App it is required.
+func (g *GitHub) tokenRef() SecretRef {
+	return SecretRef{Path: "github.token", File: g.TokenFile, Env: g.TokenEnv, Required: g.App == nil}
 }
 
 // Set sets the duration (tests, programmatic configs).

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -58,19 +59,28 @@ func TestDecode_ErrorsNameFieldAndValue(t *testing.T) {
 	}
 }
 
-func TestResolveSecret(t *testing.T) {
+func TestSecretRef_Resolve(t *testing.T) {
 	t.Setenv("GHSEC_TEST_TOKEN", "s3cret")
-	if v, err := ResolveSecret("github.token", "", "GHSEC_TEST_TOKEN", true); err != nil || v != "s3cret" {
+	ref := func(file, env string) SecretRef {
+		return SecretRef{Path: "github.token", File: file, Env: env, Required: true}
+	}
+	if v, err := ref("", "GHSEC_TEST_TOKEN").Resolve(); err != nil || v != "s3cret" {
 		t.Fatalf("env: %q %v", v, err)
 	}
-	_, err := ResolveSecret("github.token", "/nonexistent/token", "", true)
-	if err == nil || !strings.Contains(err.Error(), "github.token_file") || strings.Contains(err.Error(), "s3cret") {
-		t.Fatalf("file error should name the field: %v", err)
+	_, err := ref("/nonexistent/token", "").Resolve()
+	if !errors.Is(err, ErrUnreadable) || err.Error() != `github.token_file: cannot read secret file: no such file or directory (got "/nonexistent/token")` {
+		t.Fatalf("file error should name the field and the path: %v", err)
 	}
-	if _, err := ResolveSecret("github.token", "a", "B", true); err == nil {
-		t.Fatal("both set must fail")
+	if _, err := ref("a", "B").Resolve(); !errors.Is(err, ErrConflict) {
+		t.Fatalf("both set: %v, want ErrConflict", err)
 	}
-	if _, err := ResolveSecret("github.token", "", "GHSEC_UNSET_VAR", true); err == nil || !strings.Contains(err.Error(), "GHSEC_UNSET_VAR") {
+	if _, err := ref("", "").Resolve(); !errors.Is(err, ErrRequired) || err.Error() != "github.token_file: missing: set github.token_file or github.token_env" {
+		t.Fatalf("neither set: %v, want ErrRequired", err)
+	}
+	if v, err := (SecretRef{Path: "password"}).Resolve(); err != nil || v != "" {
+		t.Fatalf("optional and unset: %q %v", v, err)
+	}
+	if _, err := ref("", "GHSEC_UNSET_VAR").Resolve(); !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), "GHSEC_UNSET_VAR") {
 		t.Fatalf("unset env: %v", err)
 	}
 }

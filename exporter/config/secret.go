@@ -10,13 +10,6 @@ import (
 	"strings"
 )
 
-// Secret is a credential given as a file (systemd LoadCredential=) or an
-// environment variable, never both, never inline in the YAML.
-type Secret struct {
-	File string `yaml:"file"`
-	Env  string `yaml:"env"`
-}
-
 // maxSecretSize bounds a secret file: a credential is a line, and a path to
 // something endless (/dev/zero) must not hang check-config.
 const maxSecretSize = 64 << 10
@@ -50,14 +43,34 @@ func looksLikeToken(s string, isPath bool) bool {
 	return false
 }
 
-// CheckSecretRef checks the shape of a secret's file and env settings
-// without reading them: at most one is set, the variable name is a name, and
-// neither is what looks like the credential pasted in by mistake. Such a
-// value is never part of the error. path names the pair, e.g. "github.token".
-func CheckSecretRef(path, file, env string) error {
+// SecretRef is a secret named by a pair of fields, <Path>_file (a file
+// holding it, e.g. from systemd's LoadCredential=) and <Path>_env (an
+// environment variable holding it): a secret is never inline in the YAML,
+// and at most one of the two is set. Every secret of the config, the
+// exporter's and the sinks', follows these rules.
+type SecretRef struct {
+	// Path names the pair without its suffix, e.g. "github.token" for
+	// github.token_file and github.token_env, or "token" relative to a
+	// sink's entry.
+	Path      string
+	File, Env string
+	// Required: one of the two must be set.
+	Required bool
+}
+
+// Check checks the pair's shape without reading either (Validate's part):
+// at most one is set (ErrConflict), one is when Required (ErrRequired), the
+// variable name is a name, and neither is what looks like the credential
+// pasted in by mistake (ErrInvalid). Such a value is never part of the
+// error.
+func (r SecretRef) Check() error {
+	path, file, env := r.Path, r.File, r.Env
 	var errs []error
-	if file != "" && env != "" {
-		errs = append(errs, Field(path+"_file", nil, "set %s_file or %s_env, not both", path, path))
+	switch {
+	case file != "" && env != "":
+		errs = append(errs, Conflict(path+"_file", "set %s_file or %s_env, not both", path, path))
+	case file == "" && env == "" && r.Required:
+		errs = append(errs, Required(path+"_file", "set %s_file or %s_env", path, path))
 	}
 	if env != "" {
 		switch {
@@ -73,33 +86,34 @@ func CheckSecretRef(path, file, env string) error {
 	return errors.Join(errs...)
 }
 
-// ResolveSecret reads a secret from file or env, exactly one of which must be
-// set; path names the field pair (e.g. "sinks[0].token") in errors. Trailing
-// newlines of a file are trimmed; the file must be a regular file of at most
-// 64 KiB. The value is never part of an error.
-func ResolveSecret(path, file, env string, required bool) (string, error) {
-	if err := CheckSecretRef(path, file, env); err != nil {
+// Resolve reads the secret (the resolve step's part): the file's content
+// less trailing newlines, or the variable's value; "" when neither is set
+// and the secret is optional. The file must be a regular file of at most
+// 64 KiB. A file that cannot be read, an empty file or an unset variable
+// is ErrUnreadable, naming the field and the path or variable name; the
+// value is never part of an error. Resolve checks the shape first, so it
+// never reads what Check refuses.
+func (r SecretRef) Resolve() (string, error) {
+	if err := r.Check(); err != nil {
 		return "", err
 	}
 	switch {
-	case file != "":
-		b, err := ReadFileLimited(file, maxSecretSize)
+	case r.File != "":
+		b, err := ReadFileLimited(r.File, maxSecretSize)
 		if err != nil {
-			return "", Field(path+"_file", file, "cannot read secret file: %v", err)
+			return "", Unreadable(r.Path+"_file", r.File, "cannot read secret file: %v", err)
 		}
 		v := strings.TrimRight(string(b), "\r\n")
 		if v == "" {
-			return "", Field(path+"_file", file, "secret file is empty")
+			return "", Unreadable(r.Path+"_file", r.File, "secret file is empty")
 		}
 		return v, nil
-	case env != "":
-		v := os.Getenv(env)
+	case r.Env != "":
+		v := os.Getenv(r.Env)
 		if v == "" {
-			return "", Field(path+"_env", env, "environment variable is unset or empty")
+			return "", Unreadable(r.Path+"_env", r.Env, "environment variable is unset or empty")
 		}
 		return v, nil
-	case required:
-		return "", Field(path+"_file", nil, "missing: set %s_file or %s_env", path, path)
 	}
 	return "", nil
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-func TestResolveSecret_RefusesWhatIsNotASecretFile(t *testing.T) {
+func TestSecretRef_RefusesWhatIsNotASecretFile(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -30,14 +30,14 @@ func TestResolveSecret_RefusesWhatIsNotASecretFile(t *testing.T) {
 		big:         "larger than 64 KiB",
 		dir:         "not a regular file",
 	} {
-		_, err := ResolveSecret("sinks[0].token", file, "", true)
+		_, err := SecretRef{Path: "sinks[0].token", File: file, Required: true}.Resolve()
 		if err == nil || !strings.Contains(err.Error(), "sinks[0].token_file: cannot read secret file: "+want) {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
 }
 
-func TestResolveSecret_TokenValueNotEchoed(t *testing.T) {
+func TestSecretRef_TokenValueNotEchoed(t *testing.T) {
 	const hec = "0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba"
 	for _, tt := range []struct{ file, env, want string }{
 		{"", hec, "token_env: looks like a token value, not an environment variable name"},
@@ -46,7 +46,7 @@ func TestResolveSecret_TokenValueNotEchoed(t *testing.T) {
 		{"", "eyJhbGciOiJSUzI1NiJ9", "token_env: looks like a token value"},
 		{"", "pass word", "token_env: not an environment variable name"},
 	} {
-		_, err := ResolveSecret("token", tt.file, tt.env, true)
+		_, err := SecretRef{Path: "token", File: tt.file, Env: tt.env, Required: true}.Resolve()
 		v := tt.file + tt.env
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), v) {
 			t.Errorf("%q: %v", v, err)
@@ -63,14 +63,14 @@ func writePEM(t *testing.T, typ string, der []byte) string {
 	return p
 }
 
-func TestApp_Key(t *testing.T) {
+func TestApp_readKey(t *testing.T) {
 	rk, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pkcs8, _ := x509.MarshalPKCS8PrivateKey(rk)
 	for _, p := range []string{writePEM(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rk)), writePEM(t, "PRIVATE KEY", pkcs8)} {
-		if b, err := (&App{PrivateKeyFile: p}).Key(); err != nil || len(b) == 0 {
+		if b, err := (&App{PrivateKeyFile: p}).readKey(); err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
@@ -85,7 +85,7 @@ func TestApp_Key(t *testing.T) {
 		writePEM(t, "PRIVATE KEY", []byte("x")): "not an RSA private key",
 		"-----BEGIN RSA PRIVATE KEY-----\nMIIE": "looks like the key itself",
 	} {
-		_, err := (&App{PrivateKeyFile: p}).Key()
+		_, err := (&App{PrivateKeyFile: p}).readKey()
 		if err == nil || !strings.Contains(err.Error(), "github.app.private_key_file: "+want) || strings.Contains(err.Error(), "garbage") || strings.Contains(err.Error(), "MIIE") {
 			t.Errorf("%s: %v", p, err)
 		}

@@ -17,7 +17,7 @@ const notShown = "value not shown: it contains '@', which may be a user:password
 // password is refused, and an error never echoes a value that may hold one.
 func URLField(path, value, example string) (*url.URL, error) {
 	if value == "" {
-		return nil, Field(path, nil, "missing: an http(s) URL such as %s", example)
+		return nil, Required(path, "an http(s) URL such as %s", example)
 	}
 	u, err := url.Parse(value)
 	if err == nil && u.User != nil {
@@ -40,7 +40,7 @@ var hostRe = regexp.MustCompile(`^[A-Za-z0-9_.:%-]+$`)
 func HostField(path, host string) error {
 	switch {
 	case host == "":
-		return Field(path, nil, "missing: a host name or IP address")
+		return Required(path, "a host name or IP address")
 	case strings.Contains(host, "@"):
 		return Field(path, nil, "must be a host name or IP address, without user or password (%s)", notShown)
 	case !hostRe.MatchString(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")):

@@ -43,9 +43,10 @@ type HookRef struct {
 // DefaultWebhookPath is where deliveries are accepted unless path says otherwise.
 const DefaultWebhookPath = "/github/webhook"
 
-// Secret resolves the webhook secret from secret_file or secret_env.
-func (w *Webhook) Secret() (string, error) {
-	return ResolveSecret("webhook.secret", w.SecretFile, w.SecretEnv, true)
+// secretRef is the webhook secret's pair of fields. Validate says itself
+// when both are missing, to say why the secret is required.
+func (w *Webhook) secretRef() SecretRef {
+	return SecretRef{Path: "webhook.secret", File: w.SecretFile, Env: w.SecretEnv}
 }
 
 // validateWebhook fills the webhook defaults and checks every field.
@@ -67,14 +68,10 @@ func (c *Config) validateWebhook() []error {
 	if !strings.HasPrefix(w.Path, "/") || strings.ContainsAny(w.Path, " ?#{}") {
 		add(Field("webhook.path", w.Path, "must be a URL path starting with /"))
 	}
-	switch {
-	case w.SecretFile == "" && w.SecretEnv == "":
-		add(Field("webhook.secret_file", nil, "missing: set webhook.secret_file or webhook.secret_env (an unsigned receiver would accept anyone's deliveries)"))
-	case w.SecretFile != "" && w.SecretEnv != "":
-		add(Field("webhook.secret_file", w.SecretFile, "set webhook.secret_file or webhook.secret_env, not both"))
-	default:
-		add(CheckSecretRef("webhook.secret", w.SecretFile, w.SecretEnv))
+	if w.SecretFile == "" && w.SecretEnv == "" {
+		add(Required("webhook.secret_file", "set webhook.secret_file or webhook.secret_env (an unsigned receiver would accept anyone's deliveries)"))
 	}
+	add(w.secretRef().Check())
 	if w.BodyBudgetMiB == 0 {
 		w.BodyBudgetMiB = DefaultWebhookBodyBudgetMiB
 	}
@@ -96,7 +93,7 @@ func (c *Config) validateWebhook() []error {
 			add(Field("webhook.redelivery.window", r.Window.D(), "must be between 1h and 168h (GitHub keeps deliveries 3 days, GHES 7)"))
 		}
 		if len(r.Hooks) == 0 && !r.App {
-			add(Field("webhook.redelivery.hooks", nil, "missing: list hooks ({org, id} or {repo, id}) or set app: true"))
+			add(Required("webhook.redelivery.hooks", "list hooks ({org, id} or {repo, id}) or set app: true"))
 		}
 		if r.App && c.GitHub.App == nil {
 			add(Field("webhook.redelivery.app", true, "needs github.app: the App's own hook is read with the App's JWT"))

@@ -32,6 +32,11 @@ type Options struct {
 	// stopped and closed; nil for the first. Its counters and /healthz
 	// history carry on in the new App, less what the new config removed.
 	Previous *App
+	// Secrets are what cfg.Resolve read (token or App key, webhook secret
+	// and certificate). The command resolves the config once, for its
+	// checks and the daemon alike, and hands them over; nil: New resolves
+	// cfg itself (tests, the demo).
+	Secrets *config.Secrets
 }
 
 // SinkSpec is one destination the daemon builds and delivers to. The
@@ -90,6 +95,13 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	if len(opts.Sinks) == 0 {
 		return nil, errors.New("no sinks given")
 	}
+	if opts.Secrets == nil {
+		s, err := cfg.Resolve()
+		if err != nil {
+			return nil, err
+		}
+		opts.Secrets = s
+	}
 	db, err := state.Open(cfg.State.Path, state.Options{})
 	if err != nil {
 		return nil, err
@@ -138,6 +150,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
+// newGitHubClient builds the client with the credential in opts.Secrets.
 func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 	g := cfg.GitHub
 	o := ghapi.Options{
@@ -150,17 +163,9 @@ func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 		o.Product = ghapi.Detection{}.Acting("") // until detection: every endpoint
 	}
 	if g.App != nil {
-		key, err := g.App.Key()
-		if err != nil {
-			return nil, err
-		}
-		o.App = &ghapi.AppAuth{AppID: g.App.AppID, InstallationID: g.App.InstallationID, PrivateKey: key}
+		o.App = &ghapi.AppAuth{AppID: g.App.AppID, InstallationID: g.App.InstallationID, PrivateKey: opts.Secrets.AppPrivateKey}
 	} else {
-		tok, err := g.Token()
-		if err != nil {
-			return nil, err
-		}
-		o.Token = tok
+		o.Token = opts.Secrets.GitHubToken
 	}
 	return ghapi.New(o)
 }

@@ -27,8 +27,12 @@ func sinksOf(t testing.TB, cfg *config.Config, wrap func(exporter.Sink) exporter
 	if err != nil {
 		t.Fatal(err)
 	}
+	rs, err := wiring.Resolve(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []SinkSpec
-	for _, v := range vs {
+	for _, v := range rs {
 		out = append(out, SinkSpec{Name: v.Name, Build: func(d exporter.SinkDeps) (exporter.Sink, error) {
 			s, err := v.Build(d)
 			if err != nil || wrap == nil {

@@ -229,9 +229,9 @@ func (c productCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // NewGitHubClient builds the GitHub client the daemon would use for cfg,
-// credential included, for commands that talk to GitHub without running
-// the daemon (`ghsec-exporter check`). It fails on an unreadable credential
-// or a malformed base URL.
-func NewGitHubClient(cfg *config.Config, log *slog.Logger, version string) (*ghapi.Client, error) {
-	return newGitHubClient(cfg, Options{Logger: log, Version: version, Now: time.Now})
+// with the credential in secrets (what cfg.Resolve read), for commands that
+// talk to GitHub without running the daemon (`ghsec-exporter check`). It
+// fails on a malformed base URL.
+func NewGitHubClient(cfg *config.Config, secrets *config.Secrets, log *slog.Logger, version string) (*ghapi.Client, error) {
+	return newGitHubClient(cfg, Options{Logger: log, Version: version, Now: time.Now, Secrets: secrets})
 }

@@ -31,12 +31,8 @@ func (a *App) newWebhook() error {
 	if w == nil {
 		return nil
 	}
-	secret, err := w.Secret()
-	if err != nil {
-		return err
-	}
 	h, err := webhook.New(webhook.Options{
-		Secret: []byte(secret), Commit: a.poller, InScope: a.inScope,
+		Secret: []byte(a.opts.Secrets.WebhookSecret), Commit: a.poller, InScope: a.inScope,
 		IncludeRaw: a.cfg.Records.IncludeRaw, Logger: a.log.With("component", "webhook"),
 		BodyBudget: int64(w.BodyBudgetMiB) << 20,
 	})
@@ -97,7 +93,7 @@ func (a *App) WebhookAddr(ctx context.Context) string {
 // serveWebhook runs the listener until ctx ends.
 func (a *App) serveWebhook(ctx context.Context) {
 	ws, w := a.webhook, a.cfg.Webhook
-	srv, err := webhook.Listen(w.Listen, w.Path, ws.handler, w.TLSCertFile, w.TLSKeyFile)
+	srv, err := webhook.Listen(w.Listen, w.Path, ws.handler, a.opts.Secrets.WebhookCert)
 	if err != nil {
 		ws.set("failed", "", err)
 		close(ws.ready)
@@ -106,7 +102,7 @@ func (a *App) serveWebhook(ctx context.Context) {
 	}
 	ws.set("listening", srv.Addr(), nil)
 	close(ws.ready)
-	a.log.Info("webhook listener", "listen", srv.Addr(), "path", w.Path, "tls", w.TLSCertFile != "")
+	a.log.Info("webhook listener", "listen", srv.Addr(), "path", w.Path, "tls", a.opts.Secrets.WebhookCert != nil)
 	if err := srv.Serve(ctx); err != nil {
 		ws.set("failed", srv.Addr(), err)
 		a.log.Error("webhook listener stopped; polling continues", "listen", srv.Addr(), "err", err)

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -22,25 +23,29 @@ const (
 
 // Server is the webhook listener.
 type Server struct {
-	ln   net.Listener
-	srv  *http.Server
-	cert string
-	key  string
+	ln  net.Listener
+	srv *http.Server
+	tls bool
 }
 
-// Listen binds addr and serves h on path only. With certFile and keyFile it
-// serves TLS.
-func Listen(addr, path string, h http.Handler, certFile, keyFile string) (*Server, error) {
+// Listen binds addr and serves h on path only. With cert (read by the
+// config's resolve step) it serves TLS.
+func Listen(addr, path string, h http.Handler, cert *tls.Certificate) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("webhook listener on %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(path, h)
-	return &Server{ln: ln, cert: certFile, key: keyFile, srv: &http.Server{
+	s := &Server{ln: ln, srv: &http.Server{
 		Handler: mux, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
-	}}, nil
+	}}
+	if cert != nil {
+		s.tls = true
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+	}
+	return s, nil
 }
 
 // Addr is the bound address (useful with port 0).
@@ -56,8 +61,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.srv.Shutdown(sctx)
 	}()
 	var err error
-	if s.cert != "" {
-		err = s.srv.ServeTLS(s.ln, s.cert, s.key)
+	if s.tls {
+		err = s.srv.ServeTLS(s.ln, "", "") // the certificate is in TLSConfig
 	} else {
 		err = s.srv.Serve(s.ln)
 	}

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
+	"github.com/robfig/cron/v3"
 )
 
 // TLS modes.
@@ -84,18 +87,15 @@ func DefaultConfig() Config {
 	}
 }
 
-// maxCAFile bounds a CA bundle (the system's whole bundle is about 200 KiB).
-const maxCAFile = 4 << 20
-
-// Validate checks the entry and returns every problem, each naming its field.
-// It reads the password file (to fail at startup, not at 8 a.m.) but never
-// puts the password in an error.
+// Validate checks the entry without reading anything (the password, the CA
+// file and the time zone database are Resolve's) and returns every problem,
+// each naming its field.
 func (c *Config) Validate() error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
 	hostOK := false
 	if c.Host == "" {
-		add(config.Field("host", nil, "missing: the SMTP server's host name"))
+		add(config.Required("host", "the SMTP server's host name"))
 	} else if err := config.HostField("host", c.Host); err != nil {
 		add(err)
 	} else {
@@ -113,21 +113,16 @@ func (c *Config) Validate() error {
 	default:
 		add(config.Field("tls", c.TLS, "must be starttls, implicit or none"))
 	}
-	if c.CAFile != "" {
-		if _, err := config.ReadFileLimited(c.CAFile, maxCAFile); err != nil {
-			add(config.Field("ca_file", c.CAFile, "cannot read: %v", err))
-		}
-	}
-	if _, err := config.ResolveSecret("password", c.PasswordFile, c.PasswordEnv, c.Username != ""); err != nil {
+	if err := c.passwordRef().Check(); err != nil {
 		add(err)
 	} else if c.Username == "" && (c.PasswordFile != "" || c.PasswordEnv != "") {
-		add(config.Field("username", nil, "missing: a password is set, so set the user name too"))
+		add(config.Required("username", "a password is set, so set the user name too"))
 	}
 	if _, err := mail.ParseAddress(c.From); err != nil {
 		add(config.Field("from", c.From, "not a mail address: %v", err))
 	}
 	if len(c.To) == 0 {
-		add(config.Field("to", nil, "missing: at least one recipient"))
+		add(config.Required("to", "at least one recipient"))
 	}
 	for i, to := range c.To {
 		if _, err := mail.ParseAddress(to); err != nil {
@@ -145,8 +140,8 @@ func (c *Config) Validate() error {
 	} else if strings.HasPrefix(c.DigestSchedule, "TZ=") || strings.HasPrefix(c.DigestSchedule, "CRON_TZ=") {
 		add(config.Field("digest_schedule", c.DigestSchedule, "set the time zone with timezone, not in the spec"))
 	}
-	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
-		add(config.Field("timezone", c.Timezone, "not an IANA time zone name (e.g. UTC, Europe/Berlin)"))
+	if c.Timezone == "" {
+		add(badTimezone(c.Timezone))
 	}
 	if c.ListLimit < 1 || c.ListLimit > 1000 {
 		add(config.Field("list_limit", c.ListLimit, "must be between 1 and 1000"))
@@ -163,6 +158,60 @@ func (c *Config) Validate() error {
 		add(config.Field("timeout", d, "must be between 1s and 10m"))
 	}
 	return errors.Join(errs...)
+}
+
+// passwordRef is the SMTP password's pair of fields, required with a user
+// name: the password is mailed at 8 a.m., so a missing one must fail at
+// startup.
+func (c *Config) passwordRef() config.SecretRef {
+	return config.SecretRef{Path: "password", File: c.PasswordFile, Env: c.PasswordEnv, Required: c.Username != ""}
+}
+
+func badTimezone(tz string) error {
+	return config.Field("timezone", tz, "not an IANA time zone name (e.g. UTC, Europe/Berlin)")
+}
+
+// Resolved is a validated Config with everything New needs read and parsed
+// once: the password, the TLS configuration (ca_file), the time zone, the
+// digest schedule in it, and the templates. Config.Resolve makes it.
+type Resolved struct {
+	Config
+	password string
+	tls      *tls.Config
+	loc      *time.Location
+	schedule cron.Schedule
+	tmpl     *templates
+}
+
+// Resolve reads the password and the CA file, loads the time zone and
+// parses the schedule and the templates of the validated config, once.
+// Errors are *config.FieldError naming the field relative to the entry
+// (config.ErrUnreadable for a file or variable, never its content).
+func (c *Config) Resolve() (Resolved, error) {
+	r := Resolved{Config: *c}
+	var errs []error
+	var err error
+	if r.password, err = c.passwordRef().Resolve(); err != nil {
+		errs = append(errs, err)
+	}
+	if r.tls, err = tlsconf.Client(tlsconf.Options{CAFile: c.CAFile, ServerName: c.Host, InsecureSkipVerify: c.InsecureSkipVerify}); err != nil {
+		errs = append(errs, err)
+	}
+	if r.loc, err = time.LoadLocation(c.Timezone); err != nil {
+		errs = append(errs, badTimezone(c.Timezone))
+	}
+	if r.schedule, err = config.CronParser.Parse(c.DigestSchedule); err != nil {
+		errs = append(errs, config.Field("digest_schedule", c.DigestSchedule, "not a cron schedule: %v", err))
+	} else if sc, ok := r.schedule.(*cron.SpecSchedule); ok && r.loc != nil {
+		sc.Location = r.loc
+	}
+	if r.tmpl, err = parseTemplates(c); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Resolved{}, err
+	}
+	return r, nil
 }
 
 // port is the configured port or the TLS mode's well-known one.

@@ -53,7 +53,11 @@ func newSink(t testing.TB, cfg Config, db exporter.SinkStore, now func() time.Ti
 	r := &retries{maxWaits: 5}
 	r.Retrier = &delivery.Retrier{Name: "security-team", Log: testLogger(t).With("sink", "security-team"), Sleep: r.sleep,
 		Jitter: func(d time.Duration) time.Duration { return d }}
-	s, err := New(cfg, exporter.SinkDeps{Name: "security-team", Logger: testLogger(t), Version: "1.2.3", Store: db, Now: now, Attempts: r})
+	res, err := cfg.Resolve()
+	if err != nil {
+		t.Fatalf("resolve: %v", err)
+	}
+	s, err := New(res, exporter.SinkDeps{Name: "security-team", Logger: testLogger(t), Version: "1.2.3", Store: db, Now: now, Attempts: r})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	texttemplate "text/template"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 //go:embed templates/*.tmpl
@@ -95,10 +96,10 @@ func parseTemplates(cfg *Config) (*templates, error) {
 	var t templates
 	var err error
 	if t.digestSubject, err = texttemplate.New("subject").Parse(cfg.Subject); err != nil {
-		return nil, fmt.Errorf("parse subject: %w", err)
+		return nil, config.Field("subject", cfg.Subject, "bad template: %v", err)
 	}
 	if t.immediateSubject, err = texttemplate.New("immediate_subject").Parse(cfg.ImmediateSubject); err != nil {
-		return nil, fmt.Errorf("parse immediate_subject: %w", err)
+		return nil, config.Field("immediate_subject", cfg.ImmediateSubject, "bad template: %v", err)
 	}
 	// The built-in templates are part of the binary; a parse error is a bug.
 	t.digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").Funcs(textFuncs).ParseFS(templateFS, "templates/digest.txt.tmpl"))

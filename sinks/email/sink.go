@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/robfig/cron/v3"
 )
 
@@ -56,42 +55,21 @@ var (
 // ErrClosed is returned by Send after Close.
 var ErrClosed = errors.New("email sink is closed")
 
-// New builds the sink. It needs deps.Store (digests live in the state
-// file) and resolves the SMTP password; errors name the config field.
-func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
+// New builds the sink from the resolved config (password, TLS, time zone,
+// schedule and templates read and parsed by Config.Resolve). It needs
+// deps.Store (digests live in the state file) and deps.Attempts.
+func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
+	cfg := r.Config
 	if deps.Store == nil {
 		return nil, errors.New("email sink needs the state store")
 	}
 	if deps.Attempts == nil {
 		return nil, errors.New("email sink needs the delivery loop's Attempter")
 	}
-	password, err := config.ResolveSecret("password", cfg.PasswordFile, cfg.PasswordEnv, cfg.Username != "")
-	if err != nil {
-		return nil, err
-	}
-	loc, err := time.LoadLocation(cfg.Timezone)
-	if err != nil {
-		return nil, config.Field("timezone", cfg.Timezone, "not an IANA time zone name")
-	}
-	sched, err := config.CronParser.Parse(cfg.DigestSchedule)
-	if err != nil {
-		return nil, config.Field("digest_schedule", cfg.DigestSchedule, "not a cron schedule: %v", err)
-	}
-	if sc, ok := sched.(*cron.SpecSchedule); ok {
-		sc.Location = loc
-	}
-	tmpl, err := parseTemplates(&cfg)
-	if err != nil {
-		return nil, err
-	}
-	m, err := newMailer(cfg, password, deps.Version)
-	if err != nil {
-		return nil, err
-	}
 	s := &Sink{
 		cfg: cfg, name: deps.Name, version: deps.Version, log: deps.Logger, now: deps.Now,
-		db: deps.Store, store: &store{db: deps.Store, name: deps.Name, chunk: defaultChunk}, loc: loc, schedule: sched,
-		immediate: map[string]bool{}, tmpl: tmpl, mailer: m, wake: make(chan struct{}, 1), attempts: deps.Attempts,
+		db: deps.Store, store: &store{db: deps.Store, name: deps.Name, chunk: defaultChunk}, loc: r.loc, schedule: r.schedule,
+		immediate: map[string]bool{}, tmpl: r.tmpl, mailer: &mailer{cfg: cfg, password: r.password, tls: r.tls, version: deps.Version}, wake: make(chan struct{}, 1), attempts: deps.Attempts,
 		fixKeep: keepFixTimes,
 	}
 	for _, a := range cfg.ImmediateActions {

@@ -11,8 +11,6 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/wneessen/go-mail"
-
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // mailer makes one SMTP conversation per mail: digests are rare, so a kept
@@ -22,14 +20,6 @@ type mailer struct {
 	password string
 	tls      *tls.Config
 	version  string
-}
-
-func newMailer(cfg Config, password, version string) (*mailer, error) {
-	tc, err := tlsconf.Client(tlsconf.Options{CAFile: cfg.CAFile, ServerName: cfg.Host, InsecureSkipVerify: cfg.InsecureSkipVerify})
-	if err != nil {
-		return nil, err
-	}
-	return &mailer{cfg: cfg, password: password, tls: tc, version: version}, nil
 }
 
 // message builds a multipart/alternative mail: text first, HTML preferred.

@@ -34,20 +34,35 @@ type Config struct {
 // DefaultConfig writes to standard output.
 func DefaultConfig() Config { return Config{Path: "-", Mode: "0640"} }
 
-// Validate checks the config; errors name fields relative to the sink entry.
+// Validate checks the config without touching the file system (the
+// directory is Resolve's); errors name fields relative to the sink entry.
 func (c *Config) Validate() error {
 	if c.Path == "" {
-		return config.Field("path", nil, `missing: a file path, or "-" for standard output`)
+		return config.Required("path", `a file path, or "-" for standard output`)
 	}
 	if _, err := c.perm(); err != nil {
 		return config.Field("mode", c.Mode, "%v", err)
 	}
+	return nil
+}
+
+// Resolved is a validated Config whose file's directory was found; New
+// opens the file in it.
+type Resolved struct {
+	Config
+}
+
+// Resolve checks that the file's directory exists, so that check-config
+// refuses a path the sink could never create; the file itself is New's to
+// open. Its error is a *config.FieldError (config.ErrUnreadable) naming
+// path.
+func (c *Config) Resolve() (Resolved, error) {
 	if c.Path != "-" {
 		if st, err := os.Stat(filepath.Dir(c.Path)); err != nil || !st.IsDir() {
-			return config.Field("path", c.Path, "its directory does not exist")
+			return Resolved{}, config.Unreadable("path", c.Path, "its directory does not exist")
 		}
 	}
-	return nil
+	return Resolved{Config: *c}, nil
 }
 
 // perm parses Mode. The owner must be able to read and write: the sink
@@ -75,7 +90,8 @@ type Sink struct {
 var _ exporter.RawSender = (*Sink)(nil)
 
 // New opens the file (append, create) or takes stdout.
-func New(cfg Config, _ exporter.SinkDeps) (*Sink, error) {
+func New(r Resolved, _ exporter.SinkDeps) (*Sink, error) {
+	cfg := r.Config
 	if cfg.Path == "-" {
 		return &Sink{w: os.Stdout, path: "-"}, nil
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 func batch(n int, prefix string) []exporter.Record {
@@ -53,7 +54,7 @@ func TestSink_Send_AppendsJSONLines(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg, exporter.SinkDeps{})
+	s, err := New(mustResolve(t, cfg), exporter.SinkDeps{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +74,35 @@ func TestSink_Send_AppendsJSONLines(t *testing.T) {
 }
 
 func TestConfig_Validate(t *testing.T) {
-	for _, c := range []Config{{Path: ""}, {Path: "/nonexistent-dir/x.jsonl", Mode: "0640"}, {Path: "-", Mode: "rw"}} {
+	for _, c := range []Config{{Path: ""}, {Path: "-", Mode: "rw"}} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}
+}
+
+// Validate does not look at the file system; Resolve refuses a path whose
+// directory does not exist, naming path.
+func TestConfig_Resolve_MissingDirectory(t *testing.T) {
+	c := Config{Path: "/nonexistent-dir/x.jsonl", Mode: "0640"}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate = %v, want nil", err)
+	}
+	_, err := c.Resolve()
+	const want = `path: its directory does not exist (got "/nonexistent-dir/x.jsonl")`
+	if !errors.Is(err, config.ErrUnreadable) || err.Error() != want {
+		t.Fatalf("Resolve = %v, want ErrUnreadable %q", err, want)
+	}
+}
+
+// mustResolve is cfg after the resolve step, which New builds from.
+func mustResolve(t *testing.T, cfg Config) Resolved {
+	t.Helper()
+	r, err := cfg.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // "0999" once scanned as 0 and created a file nobody could open again.
@@ -121,7 +146,7 @@ func TestSink_Send_FullDiskRollsBack(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Path = p
-	s, err := New(cfg, exporter.SinkDeps{})
+	s, err := New(mustResolve(t, cfg), exporter.SinkDeps{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func openSink(t *testing.T, p string) *Sink {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Path = p
-	s, err := New(cfg, exporter.SinkDeps{})
+	s, err := New(mustResolve(t, cfg), exporter.SinkDeps{})
 	if err != nil {
 		t.Fatal(err)
 	}

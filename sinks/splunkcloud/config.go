@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
@@ -28,9 +27,11 @@ const (
 type Config struct {
 	// Tenant is the SCS tenant name (the first path element of every call).
 	Tenant string `yaml:"tenant"`
-	// TokenFile / TokenEnv hold the SCS access token (exactly one).
-	TokenFile string `yaml:"token_file"`
-	TokenEnv  string `yaml:"token_env"`
+	// Common holds the keys splunk_hec has too: token_file / token_env (the
+	// SCS access token), fields (attributes), record_fields,
+	// max_batch_events (at most 500), max_batch_bytes (at most 1,040,000,
+	// JSON before compression) and timeout.
+	splunk.Common `yaml:",inline"`
 	// Host overrides where requests go: a URL such as https://api.example
 	// or http://127.0.0.1:8080 (tests). Empty: SCS's own
 	// https://api.scp.splunk.com.
@@ -40,17 +41,6 @@ type Config struct {
 	// Alert and Audit set source and sourcetype per record category.
 	Alert Target `yaml:"alert"`
 	Audit Target `yaml:"audit"`
-	// Fields are static attributes added to every event.
-	Fields map[string]string `yaml:"fields"`
-	// RecordFields names record fields copied into attributes as
-	// github_<name>: any of source, action, repo, severity, org, category.
-	RecordFields []string `yaml:"record_fields"`
-	// MaxBatchEvents (at most 500) and MaxBatchBytes (at most 1,040,000,
-	// JSON before compression) bound one request.
-	MaxBatchEvents int `yaml:"max_batch_events"`
-	MaxBatchBytes  int `yaml:"max_batch_bytes"`
-	// Timeout bounds one request.
-	Timeout config.Duration `yaml:"timeout"`
 }
 
 // Target is the source and sourcetype of one record category. An empty
@@ -64,25 +54,20 @@ type Target struct {
 // request, 30 s timeout.
 func DefaultConfig() Config {
 	return Config{
-		Alert:          Target{Sourcetype: DefaultAlertSourcetype},
-		Audit:          Target{Sourcetype: DefaultAuditSourcetype},
-		MaxBatchEvents: maxEvents,
-		MaxBatchBytes:  maxBytes,
-		Timeout:        config.Duration(30 * time.Second),
+		Common: splunk.DefaultCommon(maxEvents, maxBytes),
+		Alert:  Target{Sourcetype: DefaultAlertSourcetype},
+		Audit:  Target{Sourcetype: DefaultAuditSourcetype},
 	}
 }
 
 var tenantRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-// Validate checks the config, naming fields relative to the sink entry. It
-// also resolves the token so a missing secret fails check-config.
+// Validate checks the config without reading anything (the token is
+// Resolve's), naming fields relative to the sink entry.
 func (c *Config) Validate() error {
-	var errs []error
+	errs := []error{c.Common.Validate(splunk.Limits{MaxEvents: maxEvents, MaxBytes: maxBytes})}
 	if !tenantRE.MatchString(c.Tenant) {
 		errs = append(errs, config.Field("tenant", c.Tenant, "must be an SCS tenant name (lowercase letters, digits, - and _)"))
-	}
-	if _, err := config.ResolveSecret("token", c.TokenFile, c.TokenEnv, true); err != nil {
-		errs = append(errs, err)
 	}
 	if c.Host != "" {
 		if _, err := config.URLField("host", withScheme(c.Host), "https://api.scp.splunk.com"); err != nil {
@@ -97,19 +82,25 @@ func (c *Config) Validate() error {
 	if c.Audit.Sourcetype == "" {
 		errs = append(errs, config.Field("audit.sourcetype", nil, "must not be empty"))
 	}
-	if err := splunk.ValidateRecordFields(c.RecordFields); err != nil {
-		errs = append(errs, err)
-	}
-	if c.MaxBatchEvents < 1 || c.MaxBatchEvents > maxEvents {
-		errs = append(errs, config.Field("max_batch_events", c.MaxBatchEvents, "must be between 1 and %d", maxEvents))
-	}
-	if c.MaxBatchBytes < 1024 || c.MaxBatchBytes > maxBytes {
-		errs = append(errs, config.Field("max_batch_bytes", c.MaxBatchBytes, "must be between 1024 and %d", maxBytes))
-	}
-	if c.Timeout.D() <= 0 {
-		errs = append(errs, config.Field("timeout", c.Timeout.D(), "must be positive"))
-	}
 	return errors.Join(errs...)
+}
+
+// Resolved is a validated Config with the access token read, what New
+// builds from; Config.Resolve makes it, the only place the token is read.
+type Resolved struct {
+	Config
+	token string
+}
+
+// Resolve reads the access token of the validated config, once. Its error
+// is a *config.FieldError (config.ErrUnreadable) naming token_file or
+// token_env, never the token.
+func (c *Config) Resolve() (Resolved, error) {
+	token, err := c.ResolveToken()
+	if err != nil {
+		return Resolved{}, err
+	}
+	return Resolved{Config: *c, token: token}, nil
 }
 
 // withScheme gives a host override without a scheme the default https.

@@ -12,7 +12,6 @@ import (
 	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -31,15 +30,13 @@ type Sink struct {
 
 var _ exporter.RawSender = (*Sink)(nil)
 
-// New builds the sink. It fails only on an unreadable token or a bad host;
-// no request is made until the first Send.
-func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
-	log := deps.Logger
-	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
-	if err != nil {
-		return nil, fmt.Errorf("resolve SCS token: %w", err)
-	}
-	s := &Sink{log: log, cfg: cfg, token: token, scheme: "https", eventHost: cfg.EventHost,
+// New builds the sink from the resolved config (the token read by
+// Config.Resolve). It reads nothing and fails only on a bad host, which
+// Validate has refused already; no request is made until the first Send.
+func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
+	log, cfg := deps.Logger, r.Config
+	var err error
+	s := &Sink{log: log, cfg: cfg, token: r.token, scheme: "https", eventHost: cfg.EventHost,
 		version: "ghsec-exporter/" + deps.Version, now: deps.Now,
 		transport: http.DefaultTransport.(*http.Transport).Clone()}
 	if cfg.Host != "" {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 const testToken = "scs-access-token"
@@ -103,7 +104,11 @@ func testConfig(t *testing.T, f *fakeIngest) Config {
 }
 
 func newSink(t *testing.T, c Config) *Sink {
-	s, err := New(c, exporter.SinkDeps{Name: "scs", Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
+	r, err := c.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(r, exporter.SinkDeps{Name: "scs", Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,6 +239,25 @@ func TestConfig_Validate(t *testing.T) {
 				t.Fatalf("Validate = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// Validate reads nothing: an unset token variable passes it, and Resolve
+// refuses it, naming the field and the variable.
+func TestConfig_ResolveReadsTheToken(t *testing.T) {
+	c := DefaultConfig()
+	c.Tenant, c.TokenEnv = "acme", "GHSEC_TEST_UNSET_SCS_TOKEN"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate = %v, want nil", err)
+	}
+	_, err := c.Resolve()
+	const want = `token_env: environment variable is unset or empty (got "GHSEC_TEST_UNSET_SCS_TOKEN")`
+	if !errors.Is(err, config.ErrUnreadable) || err.Error() != want {
+		t.Fatalf("Resolve = %v, want ErrUnreadable %q", err, want)
+	}
+	t.Setenv("GHSEC_TEST_UNSET_SCS_TOKEN", testToken)
+	if r, err := c.Resolve(); err != nil || r.token != testToken {
+		t.Fatalf("Resolve = %q, %v", r.token, err)
 	}
 }
 

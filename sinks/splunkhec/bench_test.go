@@ -41,7 +41,7 @@ func BenchmarkFigureHEC(b *testing.B) {
 	h := receivers.StartOtelcolHEC(b, receivers.OtelcolHECOptions{})
 	c := DefaultConfig()
 	c.URL, c.TokenFile, c.HealthCheck = h.URL, tokenFile(b, h.Token), false
-	s, err := New(c, exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.DiscardHandler), Version: "bench", Now: time.Now})
+	s, err := New(resolved(b, c), exporter.SinkDeps{Name: "hec", Logger: slog.New(slog.DiscardHandler), Version: "bench", Now: time.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

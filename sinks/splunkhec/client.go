@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // HEC endpoints below the base URL.
@@ -19,14 +18,11 @@ const (
 	pathHealth = "/services/collector/health"
 )
 
-// newHTTPClient builds the transport from the TLS options. A bad CA or
-// client certificate file is an error; insecure_skip_verify is allowed but
-// logged as a warning every time the sink is built.
-func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
-	tc, err := tlsconf.Client(tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, InsecureSkipVerify: c.InsecureSkipVerify})
-	if err != nil {
-		return nil, err
-	}
+// newHTTPClient builds the transport over the resolved TLS configuration;
+// insecure_skip_verify is allowed but logged as a warning every time the
+// sink is built.
+func newHTTPClient(r Resolved, log *slog.Logger) *http.Client {
+	c := r.Config
 	if c.InsecureSkipVerify {
 		log.Warn("TLS certificate verification is DISABLED for this Splunk HEC sink (insecure_skip_verify: true); "+
 			"anyone on the network path can read and alter the events and capture the HEC token",
@@ -35,7 +31,7 @@ func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       tc,
+		TLSClientConfig:       r.tls,
 		TLSHandshakeTimeout:   10 * time.Second,
 		MaxIdleConns:          4,
 		MaxIdleConnsPerHost:   4,
@@ -45,7 +41,7 @@ func newHTTPClient(c Config, log *slog.Logger) (*http.Client, error) {
 		DisableCompression: true,
 		ForceAttemptHTTP2:  true,
 	}
-	return &http.Client{Transport: tr}, nil
+	return &http.Client{Transport: tr}
 }
 
 // healthCheck probes HEC's health endpoint once. It never fails start-up:

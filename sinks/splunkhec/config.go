@@ -1,6 +1,7 @@
 package splunkhec
 
 import (
+	"crypto/tls"
 	"errors"
 	"regexp"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // Default sourcetypes per record category (shared by both Splunk sinks).
@@ -21,27 +23,17 @@ type Config struct {
 	// URL is HEC's base URL, e.g. https://splunk.example.com:8088; the sink
 	// appends /services/collector/event itself.
 	URL string `yaml:"url"`
-	// TokenFile / TokenEnv hold the HEC token (exactly one).
-	TokenFile string `yaml:"token_file"`
-	TokenEnv  string `yaml:"token_env"`
+	// Common holds the keys splunk_cloud_services has too: token_file /
+	// token_env (the HEC token), fields (indexed fields), record_fields,
+	// max_batch_events, max_batch_bytes and timeout.
+	splunk.Common `yaml:",inline"`
 	// Host is the envelope's host; default: this machine's hostname.
 	Host string `yaml:"host"`
 	// Alert and Audit set index, source and sourcetype per record category.
 	Alert Target `yaml:"alert"`
 	Audit Target `yaml:"audit"`
-	// Fields are static indexed fields added to every event.
-	Fields map[string]string `yaml:"fields"`
-	// RecordFields names record fields copied into indexed fields, as
-	// github_<name>: any of source, action, repo, severity, org, category.
-	RecordFields []string `yaml:"record_fields"`
-	// MaxBatchEvents and MaxBatchBytes bound one HTTP request (bytes before
-	// compression); a larger batch is split into several requests.
-	MaxBatchEvents int `yaml:"max_batch_events"`
-	MaxBatchBytes  int `yaml:"max_batch_bytes"`
 	// Compress gzips request bodies.
 	Compress bool `yaml:"compress"`
-	// Timeout bounds one HTTP request.
-	Timeout config.Duration `yaml:"timeout"`
 	// HealthCheck probes /services/collector/health once when the sink's Run
 	// starts and logs a warning when HEC is not healthy; delivery goes on
 	// either way.
@@ -85,13 +77,11 @@ type AckConfig struct {
 // 2 min timeout when turned on).
 func DefaultConfig() Config {
 	return Config{
-		Alert:          Target{Sourcetype: DefaultAlertSourcetype},
-		Audit:          Target{Sourcetype: DefaultAuditSourcetype},
-		MaxBatchEvents: 500,
-		MaxBatchBytes:  1 << 20,
-		Compress:       true,
-		Timeout:        config.Duration(30 * time.Second),
-		HealthCheck:    true,
+		Common:      splunk.DefaultCommon(500, 1<<20),
+		Alert:       Target{Sourcetype: DefaultAlertSourcetype},
+		Audit:       Target{Sourcetype: DefaultAuditSourcetype},
+		Compress:    true,
+		HealthCheck: true,
 		Ack: AckConfig{
 			PollInterval: config.Duration(time.Second),
 			Timeout:      config.Duration(2 * time.Minute),
@@ -101,20 +91,14 @@ func DefaultConfig() Config {
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-// Validate checks the config, naming fields relative to the sink entry. It
-// also resolves the token so a missing secret fails check-config.
+// Validate checks the config without reading anything (the token and the
+// TLS files are Resolve's), naming fields relative to the sink entry.
 func (c *Config) Validate() error {
-	var errs []error
+	errs := []error{c.Common.Validate(splunk.Limits{})}
 	if u, err := config.URLField("url", c.URL, "https://splunk:8088 (the HEC base URL)"); err != nil {
 		errs = append(errs, err)
 	} else if strings.Contains(u.Path, "/services/collector") {
 		errs = append(errs, config.Field("url", c.URL, "give the base URL only; the sink adds /services/collector/event"))
-	}
-	if _, err := config.ResolveSecret("token", c.TokenFile, c.TokenEnv, true); err != nil {
-		errs = append(errs, err)
-	}
-	if err := splunk.ValidateRecordFields(c.RecordFields); err != nil {
-		errs = append(errs, err)
 	}
 	for k := range c.Fields {
 		if k == "" || strings.ContainsAny(k, " \t\n") {
@@ -127,18 +111,7 @@ func (c *Config) Validate() error {
 	if c.Audit.Sourcetype == "" {
 		errs = append(errs, config.Field("audit.sourcetype", nil, "must not be empty"))
 	}
-	if c.MaxBatchEvents < 1 {
-		errs = append(errs, config.Field("max_batch_events", c.MaxBatchEvents, "must be at least 1"))
-	}
-	if c.MaxBatchBytes < 1024 {
-		errs = append(errs, config.Field("max_batch_bytes", c.MaxBatchBytes, "must be at least 1024"))
-	}
-	if c.Timeout.D() <= 0 {
-		errs = append(errs, config.Field("timeout", c.Timeout.D(), "must be positive"))
-	}
-	if (c.CertFile == "") != (c.KeyFile == "") {
-		errs = append(errs, config.Field("cert_file", c.CertFile, "cert_file and key_file go together"))
-	}
+	errs = append(errs, tlsconf.Check(c.tlsOptions()))
 	if c.Ack.Channel != "" && !guidRE.MatchString(c.Ack.Channel) {
 		errs = append(errs, config.Field("ack.channel", c.Ack.Channel, "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba"))
 	}
@@ -151,4 +124,29 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) tlsOptions() tlsconf.Options {
+	return tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, InsecureSkipVerify: c.InsecureSkipVerify}
+}
+
+// Resolved is a validated Config with what New needs from outside it: the
+// token and the TLS configuration built from ca_file, cert_file and
+// key_file. Config.Resolve makes it, the only place the sink reads them.
+type Resolved struct {
+	Config
+	token string
+	tls   *tls.Config
+}
+
+// Resolve reads the token and the TLS files of the validated config, once.
+// Errors are *config.FieldError (config.ErrUnreadable) naming the field
+// relative to the entry and the file or variable, never its content.
+func (c *Config) Resolve() (Resolved, error) {
+	token, tokErr := c.ResolveToken()
+	tc, tlsErr := tlsconf.Client(c.tlsOptions())
+	if err := errors.Join(tokErr, tlsErr); err != nil {
+		return Resolved{}, err
+	}
+	return Resolved{Config: *c, token: token, tls: tc}, nil
 }

@@ -37,9 +37,19 @@ func newSink(t *testing.T, c Config) *Sink {
 	return newSinkDeps(t, c, testDeps(t))
 }
 
+// resolved is c after the resolve step, which New builds from.
+func resolved(tb testing.TB, c Config) Resolved {
+	tb.Helper()
+	r, err := c.Resolve()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
 func newSinkDeps(t *testing.T, c Config, deps exporter.SinkDeps) *Sink {
 	t.Helper()
-	s, err := New(c, deps)
+	s, err := New(resolved(t, c), deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +227,7 @@ func TestNew_UnreachableHECSendRetries(t *testing.T) {
 	c.URL = "http://127.0.0.1:1" // nothing listens
 	c.TokenEnv = "GHSEC_TEST_HEC_TOKEN"
 	t.Setenv("GHSEC_TEST_HEC_TOKEN", receivers.HECToken)
-	s, err := New(c, testDeps(t))
+	s, err := New(resolved(t, c), testDeps(t))
 	if err != nil {
 		t.Fatalf("New with an unreachable HEC: %v", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -41,20 +40,13 @@ var (
 	_ exporter.Runner      = (*Sink)(nil)
 )
 
-// New builds the sink: it resolves the token, loads TLS files and picks the
-// ack channel. It makes no request (the health probe runs in Run, where
-// shutdown can cancel it). It fails on an unreadable secret or certificate
-// file.
-func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
-	log := deps.Logger
-	token, err := config.ResolveSecret("token", cfg.TokenFile, cfg.TokenEnv, true)
-	if err != nil {
-		return nil, fmt.Errorf("resolve HEC token: %w", err)
-	}
-	hc, err := newHTTPClient(cfg, log)
-	if err != nil {
-		return nil, err
-	}
+// New builds the sink from the resolved config (token and TLS read by
+// Config.Resolve) and picks the ack channel. It reads no file and makes no
+// request (the health probe runs in Run, where shutdown can cancel it). It
+// fails only when the ack channel cannot be kept in the state file.
+func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
+	log, cfg := deps.Logger, r.Config
+	hc := newHTTPClient(r, log)
 	host := cfg.Host
 	if host == "" {
 		host, _ = os.Hostname()
@@ -62,7 +54,7 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	s := &Sink{
 		log:       log,
 		base:      strings.TrimRight(cfg.URL, "/"),
-		token:     token,
+		token:     r.token,
 		userAgent: "ghsec-exporter/" + deps.Version,
 		client:    hc,
 		enc:       newEncoder(cfg, host),

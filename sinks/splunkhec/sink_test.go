@@ -231,7 +231,7 @@ func TestNew_AckChannelKeptInState(t *testing.T) {
 	deps.Store = db
 	var channels []string
 	for range 2 {
-		s, err := New(c, deps)
+		s, err := New(resolved(t, c), deps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +241,7 @@ func TestNew_AckChannelKeptInState(t *testing.T) {
 		t.Fatalf("channels %v: want one GUID reused", channels)
 	}
 	c.Ack.Channel = "0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba"
-	s, _ := New(c, deps)
+	s, _ := New(resolved(t, c), deps)
 	if s.ack.channel != c.Ack.Channel {
 		t.Errorf("configured channel not used: %s", s.ack.channel)
 	}

@@ -1,12 +1,14 @@
 package syslog
 
 import (
+	"crypto/tls"
 	"errors"
-	"os"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // Config is a `type: syslog` sink entry.
@@ -113,9 +115,10 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks the config and fills the defaults that depend on the
-// transport (framing, max_message_size). Errors are *config.FieldError naming
-// the field relative to the sink entry, joined.
+// Validate checks the config without reading anything (the TLS files are
+// Resolve's) and fills the defaults that depend on the transport (framing,
+// max_message_size). Errors are *config.FieldError naming the field
+// relative to the sink entry, joined.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(field string, v any, format string, args ...any) {
@@ -175,7 +178,7 @@ func (c *Config) Validate() error {
 		bad("write_timeout", time.Duration(c.WriteTimeout), "must be positive")
 	}
 	c.validateRELP(bad)
-	c.validateTLS(bad)
+	c.validateTLS(&errs, bad)
 	return errors.Join(errs...)
 }
 
@@ -223,7 +226,8 @@ func (c *Config) useTLS() bool {
 	return c.Network == NetworkTLS || c.Network == NetworkRELP && c.TLS
 }
 
-func (c *Config) validateTLS(bad func(string, any, string, ...any)) {
+// validateTLS checks the TLS options' shape; Resolve reads their files.
+func (c *Config) validateTLS(errs *[]error, bad func(string, any, string, ...any)) {
 	if !c.useTLS() {
 		for _, f := range []struct{ field, v string }{{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"server_name", c.ServerName}} {
 			if f.v != "" {
@@ -232,17 +236,39 @@ func (c *Config) validateTLS(bad func(string, any, string, ...any)) {
 		}
 		return
 	}
-	if (c.CertFile == "") != (c.KeyFile == "") {
-		bad("cert_file", c.CertFile, "cert_file and key_file go together (client certificate)")
+	if err := tlsconf.Check(tlsconf.Options{CertFile: c.CertFile, KeyFile: c.KeyFile}); err != nil {
+		*errs = append(*errs, err)
 	}
-	for _, f := range []struct{ field, v string }{{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile}} {
-		if f.v == "" {
-			continue
-		}
-		if _, err := os.Stat(f.v); err != nil {
-			bad(f.field, f.v, "cannot read file: %v", errors.Unwrap(err))
-		}
+}
+
+// Resolved is a validated Config with what New needs from outside it: the
+// TLS configuration built from ca_file, cert_file and key_file (nil
+// without TLS). Config.Resolve makes it, the only place the sink reads
+// those files.
+type Resolved struct {
+	Config
+	tls *tls.Config
+}
+
+// Resolve reads the TLS files of the validated config, once. Errors are
+// *config.FieldError (config.ErrUnreadable) naming the field relative to
+// the entry and the file, never its content.
+func (c *Config) Resolve() (Resolved, error) {
+	r := Resolved{Config: *c}
+	if !c.useTLS() {
+		return r, nil
 	}
+	name := c.ServerName
+	if name == "" {
+		// Validate checked address is host:port
+		name, _, _ = net.SplitHostPort(c.Address)
+	}
+	tc, err := tlsconf.Client(tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, ServerName: name})
+	if err != nil {
+		return Resolved{}, err
+	}
+	r.tls = tc
+	return r, nil
 }
 
 // printASCII reports whether s is non-empty PRINTUSASCII (%d33-126).

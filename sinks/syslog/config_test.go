@@ -44,7 +44,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"zero timeout", func(c *Config) { c.WriteTimeout = 0 }, []string{"write_timeout"}},
 		{"tls option on tcp", func(c *Config) { c.CAFile = "ca.pem" }, []string{"ca_file"}},
 		{"cert without key", func(c *Config) { c.Network = NetworkTLS; c.KeyFile = "" }, []string{"cert_file"}},
-		{"missing ca", func(c *Config) { c.Network = NetworkTLS; c.CAFile = missing }, []string{"ca_file"}},
+		{"missing ca passes: Validate reads nothing", func(c *Config) { c.Network = NetworkTLS; c.CAFile = missing }, nil},
 		{"several", func(c *Config) { c.Network = "x"; c.Body = "y" }, []string{"network", "body"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +64,22 @@ func TestConfig_Validate(t *testing.T) {
 				t.Errorf("error fields = %v, want %v (err: %v)", got, tc.fields, err)
 			}
 		})
+	}
+}
+
+// Resolve reads the TLS files Validate only names: a missing ca_file fails
+// it, naming the field and the path.
+func TestConfig_Resolve_MissingCA(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.pem")
+	c := DefaultConfig()
+	c.Address, c.Network, c.CAFile = "127.0.0.1:6514", NetworkTLS, missing
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate = %v, want nil", err)
+	}
+	_, err := c.Resolve()
+	want := `ca_file: cannot read: no such file or directory (got "` + missing + `")`
+	if !errors.Is(err, config.ErrUnreadable) || err.Error() != want {
+		t.Fatalf("Resolve = %v, want ErrUnreadable %q", err, want)
 	}
 }
 

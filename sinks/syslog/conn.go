@@ -9,8 +9,6 @@ import (
 	"os"
 	"strconv"
 	"time"
-
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // probeWait is how long the liveness probe waits for the peer's FIN or RST.
@@ -46,21 +44,6 @@ func newConn(cfg Config, tlsCfg *tls.Config) *conn {
 		c.dial = func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, network, cfg.Address) }
 	}
 	return c
-}
-
-// buildTLSConfig loads the CA bundle and client certificate of a tls sink
-// (or a relp sink with tls: true); the name verified defaults to the host
-// of address.
-func buildTLSConfig(cfg Config) (*tls.Config, error) {
-	name := cfg.ServerName
-	if name == "" {
-		host, _, err := net.SplitHostPort(cfg.Address)
-		if err != nil {
-			return nil, fmt.Errorf("split address %q: %w", cfg.Address, err)
-		}
-		name = host
-	}
-	return tlsconf.Client(tlsconf.Options{CAFile: cfg.CAFile, CertFile: cfg.CertFile, KeyFile: cfg.KeyFile, ServerName: name})
 }
 
 func (c *conn) stream() bool { return c.network != NetworkUDP }

@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -37,15 +36,9 @@ func TestDocsExamples(t *testing.T) {
 			if err := config.StrictDecode(e.Body, &cfg); err != nil {
 				t.Fatalf("example %d (%s): %v", i, e.Name, err)
 			}
-			err := cfg.Validate()
-			if err == nil {
-				continue
-			}
-			for _, e := range config.Flatten(err) {
-				var fe *config.FieldError
-				if !errors.As(e, &fe) || !strings.Contains(fe.Msg, "cannot read file") {
-					t.Errorf("example %d: %v", i, e)
-				}
+			// Validate reads no file, so the examples' paths need not exist
+			if err := cfg.Validate(); err != nil {
+				t.Errorf("example %d: %v", i, err)
 			}
 		}
 	}

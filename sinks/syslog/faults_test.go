@@ -171,7 +171,11 @@ func TestSend_ReceiverFaults(t *testing.T) {
 				if err := cfg.Validate(); err != nil {
 					t.Fatal(err)
 				}
-				sink, err := syslog.New(cfg, sinktest.Deps())
+				res, err := cfg.Resolve()
+				if err != nil {
+					t.Fatal(err)
+				}
+				sink, err := syslog.New(res, sinktest.Deps())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -2,7 +2,6 @@ package syslog
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,11 +35,11 @@ type Sink struct {
 	msgIdx   []int // batch index of each rendered message
 }
 
-// New builds the sink from a validated config. It loads TLS files but does
-// not connect: the first Send does. Errors: unreadable TLS files, a bad
-// certificate.
-func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
-	log := deps.Logger
+// New builds the sink from the resolved config (TLS files read by
+// Config.Resolve). It reads no file and does not connect: the first Send
+// does. It fails only on a config Validate refuses.
+func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
+	log, cfg := deps.Logger, r.Config
 	host := cfg.Hostname
 	if host == "" {
 		h, err := os.Hostname()
@@ -53,16 +52,10 @@ func New(cfg Config, deps exporter.SinkDeps) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tc *tls.Config
-	if cfg.useTLS() {
-		if tc, err = buildTLSConfig(cfg); err != nil {
-			return nil, err
-		}
-	}
 	s := &Sink{
 		log:  log.With("network", cfg.Network, "address", cfg.Address),
 		f:    f,
-		conn: newConn(cfg, tc),
+		conn: newConn(cfg, r.tls),
 		lf:   cfg.Framing == FramingLF,
 	}
 	if cfg.Network == NetworkRELP {

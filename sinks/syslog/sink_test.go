@@ -36,7 +36,11 @@ func newTestSink(t testing.TB, cfg Config) *Sink {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	s, err := New(cfg, exporter.SinkDeps{Name: "test", Logger: testLogger(t), Version: "1.2.3", Now: time.Now})
+	r, err := cfg.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(r, exporter.SinkDeps{Name: "test", Logger: testLogger(t), Version: "1.2.3", Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

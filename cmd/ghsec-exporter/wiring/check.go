@@ -12,14 +12,14 @@ type Checked struct {
 	Results    []exporter.CheckResult
 }
 
-// Check builds every sink with deps(name) and runs its online check
-// (exporter.Checker), closing it afterwards; nothing is delivered. A sink
-// that cannot be built gets one failed "build" result; a type without an
-// online check says so in one passing "online" result. deps may leave
+// Check builds every resolved sink with deps(name) and runs its online
+// check (exporter.Checker), closing it afterwards; nothing is delivered. A
+// sink that cannot be built gets one failed "build" result; a type without
+// an online check says so in one passing "online" result. deps may leave
 // Attempts nil: nothing is delivered, so a single attempt stands in.
-func Check(ctx context.Context, vs []*Validated, deps func(name string) exporter.SinkDeps) []Checked {
-	out := make([]Checked, 0, len(vs))
-	for _, v := range vs {
+func Check(ctx context.Context, rs []*Resolved, deps func(name string) exporter.SinkDeps) []Checked {
+	out := make([]Checked, 0, len(rs))
+	for _, v := range rs {
 		c := Checked{Name: v.Name, Type: v.Type}
 		d := deps(v.Name)
 		if d.Attempts == nil {

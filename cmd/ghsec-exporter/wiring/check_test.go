@@ -48,7 +48,11 @@ func TestCheck_RealReceivers(t *testing.T) {
 		return exporter.SinkDeps{Name: name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now}
 	}
 	var got, details []string
-	for _, c := range Check(context.Background(), vs, deps) {
+	resolved, err := Resolve(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Check(context.Background(), resolved, deps) {
 		for _, r := range c.Results {
 			got = append(got, fmt.Sprintf("%s %s %v", c.Name, r.Check, r.OK))
 			details = append(details, fmt.Sprintf("%s %s: %s | %s", c.Name, r.Check, r.Detail, r.Fix))

@@ -10,8 +10,8 @@ import (
 
 // FuzzDecode_Sinks feeds arbitrary documents through the whole loader
 // check-config runs: the config, then every sink entry's own decode and
-// Validate. It must never panic, and every refusal names a field (a sink's
-// under sinks[i]) or is a YAML syntax error.
+// Validate, then the resolve step. It must never panic, and every refusal
+// names a field (a sink's under sinks[i]) or is a YAML syntax error.
 func FuzzDecode_Sinks(f *testing.F) {
 	f.Setenv("GHSEC_FUZZ_TOKEN", "t0k3n")
 	head := "github: {token_env: GHSEC_FUZZ_TOKEN, orgs: [acme]}\nstate: {path: s.db}\nsinks:\n"
@@ -32,9 +32,13 @@ func FuzzDecode_Sinks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		cfg, err := config.Decode(strings.NewReader(string(doc)))
 		if err == nil {
-			_, err = Decode(cfg.Sinks)
-			if err == nil {
-				return
+			var vs []*Validated
+			if vs, err = Decode(cfg.Sinks); err == nil {
+				_, secErr := cfg.Resolve()
+				_, sinkErr := Resolve(vs)
+				if err = errors.Join(secErr, sinkErr); err == nil {
+					return
+				}
 			}
 		}
 		for _, e := range config.Flatten(err) {

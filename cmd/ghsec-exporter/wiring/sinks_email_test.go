@@ -51,7 +51,11 @@ func TestDecode_Email(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s, err := v[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now, Attempts: &delivery.Retrier{}})
+	rs, err := Resolve(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rs[0].Build(exporter.SinkDeps{Name: v[0].Name, Logger: slog.New(slog.DiscardHandler), Version: "test", Store: db, Now: time.Now, Attempts: &delivery.Retrier{}})
 	if err != nil {
 		t.Fatal(err)
 	}

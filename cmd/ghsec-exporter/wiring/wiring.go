@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,21 +19,26 @@ import (
 // table is every sink type, keyed by the `type` of a config entry. A new
 // sink type is one line here.
 var table = map[string]decoder{
-	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, email.New),
-	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, file.New),
-	"splunk_cloud_services": kind(splunkcloud.DefaultConfig, (*splunkcloud.Config).Validate, splunkcloud.New),
-	"splunk_hec":            kind(splunkhec.DefaultConfig, (*splunkhec.Config).Validate, splunkhec.New),
-	"syslog":                kind(syslog.DefaultConfig, (*syslog.Config).Validate, syslog.New),
+	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, (*email.Config).Resolve, email.New),
+	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, (*file.Config).Resolve, file.New),
+	"splunk_cloud_services": kind(splunkcloud.DefaultConfig, (*splunkcloud.Config).Validate, (*splunkcloud.Config).Resolve, splunkcloud.New),
+	"splunk_hec":            kind(splunkhec.DefaultConfig, (*splunkhec.Config).Validate, (*splunkhec.Config).Resolve, splunkhec.New),
+	"syslog":                kind(syslog.DefaultConfig, (*syslog.Config).Validate, (*syslog.Config).Resolve, syslog.New),
 }
 
-// decoder decodes and validates an entry's body into the type's config and
-// returns it with the constructor bound to it.
-type decoder func(body *yaml.Node) (cfg any, build func(exporter.SinkDeps) (exporter.Sink, error), err error)
+// buildFunc constructs a sink from what its resolve step read.
+type buildFunc func(exporter.SinkDeps) (exporter.Sink, error)
 
-// kind makes a type's decoder from its defaults, its Validate (errors name
-// fields relative to the entry) and its New.
-func kind[C any, S exporter.Sink](def func() C, validate func(*C) error, build func(C, exporter.SinkDeps) (S, error)) decoder {
-	return func(body *yaml.Node) (any, func(exporter.SinkDeps) (exporter.Sink, error), error) {
+// decoder decodes and validates an entry's body into the type's config and
+// returns it with its resolve step bound to it.
+type decoder func(body *yaml.Node) (cfg any, resolve func() (buildFunc, error), err error)
+
+// kind makes a type's decoder from its defaults, its Validate (no I/O;
+// errors name fields relative to the entry), its Resolve (reads the
+// entry's secrets and files once) and its New (builds from what Resolve
+// read).
+func kind[C, R any, S exporter.Sink](def func() C, validate func(*C) error, resolve func(*C) (R, error), build func(R, exporter.SinkDeps) (S, error)) decoder {
+	return func(body *yaml.Node) (any, func() (buildFunc, error), error) {
 		cfg := def()
 		if err := config.StrictDecode(body, &cfg); err != nil {
 			return nil, nil, err
@@ -40,39 +46,56 @@ func kind[C any, S exporter.Sink](def func() C, validate func(*C) error, build f
 		if err := validate(&cfg); err != nil {
 			return nil, nil, err
 		}
-		return cfg, func(d exporter.SinkDeps) (exporter.Sink, error) {
-			s, err := build(cfg, d)
+		return cfg, func() (buildFunc, error) {
+			r, err := resolve(&cfg)
 			if err != nil {
-				return nil, err // not s: a nil *T in an interface is not nil
+				return nil, err
 			}
-			return s, nil
+			return func(d exporter.SinkDeps) (exporter.Sink, error) {
+				s, err := build(r, d)
+				if err != nil {
+					return nil, err // not s: a nil *T in an interface is not nil
+				}
+				return s, nil
+			}, nil
 		}, nil
 	}
 }
 
-// Validated is a sink entry whose type-specific config decoded and validated;
-// Build turns it into a running sink.
+// Validated is a sink entry whose type-specific config decoded and
+// validated, without I/O; Resolve reads its secrets and files.
 type Validated struct {
 	Name string
 	Type string
 	// Config is the type's own config struct as decoded over its defaults.
-	Config any
-	build  func(deps exporter.SinkDeps) (exporter.Sink, error)
+	Config  any
+	path    string // "sinks[i]", for the resolve step's errors
+	resolve func() (buildFunc, error)
+}
+
+// Resolved is a sink entry whose secrets and files (tokens, passwords, CA
+// bundles, client certificates) were read, once; Build constructs the sink
+// from them and reads none again, however often it is called (a reload
+// that falls back to the old config builds it again).
+type Resolved struct {
+	Name  string
+	Type  string
+	build buildFunc
 }
 
 // Build constructs the sink with deps, which the caller fills completely.
-// Errors (an unreadable secret or certificate, a state file failure) name
-// the sink.
-func (v *Validated) Build(deps exporter.SinkDeps) (exporter.Sink, error) {
-	s, err := v.build(deps)
+// Errors (a state file failure) name the sink.
+func (r *Resolved) Build(deps exporter.SinkDeps) (exporter.Sink, error) {
+	s, err := r.build(deps)
 	if err != nil {
-		return nil, fmt.Errorf("build sink %q (%s): %w", v.Name, v.Type, err)
+		return nil, fmt.Errorf("build sink %q (%s): %w", r.Name, r.Type, err)
 	}
 	return s, nil
 }
 
-// Decode validates every sink entry of the config and returns them ready to
-// build. Errors name the field path, e.g. "sinks[1].address".
+// Decode validates every sink entry of the config, reading nothing, and
+// returns them ready to resolve. Errors name the field path, e.g.
+// "sinks[1].address".
 func Decode(entries []config.SinkEntry) ([]*Validated, error) {
 	var out []*Validated
 	for i, e := range entries {
@@ -81,11 +104,32 @@ func Decode(entries []config.SinkEntry) ([]*Validated, error) {
 		if !ok {
 			return nil, config.Field(path+".type", e.Type, "unknown sink type; known: %v", slices.Sorted(maps.Keys(table)))
 		}
-		cfg, build, err := dec(e.Body)
+		cfg, resolve, err := dec(e.Body)
 		if err != nil {
 			return nil, config.Prefix(path, err)
 		}
-		out = append(out, &Validated{Name: e.Name, Type: e.Type, Config: cfg, build: build})
+		out = append(out, &Validated{Name: e.Name, Type: e.Type, Config: cfg, path: path, resolve: resolve})
+	}
+	return out, nil
+}
+
+// Resolve runs every validated entry's resolve step, which reads its
+// secrets and files once, and returns them ready to build. Every problem
+// is returned, joined, each a *config.FieldError naming the field path
+// (e.g. "sinks[1].tls.ca_file") and the file or variable, never a secret.
+func Resolve(vs []*Validated) ([]*Resolved, error) {
+	out := make([]*Resolved, 0, len(vs))
+	var errs []error
+	for _, v := range vs {
+		build, err := v.resolve()
+		if err != nil {
+			errs = append(errs, config.Prefix(v.path, err))
+			continue
+		}
+		out = append(out, &Resolved{Name: v.Name, Type: v.Type, build: build})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -1,6 +1,8 @@
 // Package splunk holds what the splunk_hec and splunk_cloud_services sinks
-// share: the default sourcetypes per record category, the record fields
-// either sink can copy into indexed fields or attributes, and delivery:
+// share: the common part of their config (Common: token, fields, request
+// bounds, timeout) and its validation and token resolution, the default
+// sourcetypes per record category, the record fields either sink can copy
+// into indexed fields or attributes, and delivery:
 // chunking a batch into bounded requests, bisecting a refused request to
 // find the bad records, and mapping outcomes to the exporter's delivery
 // errors.
@@ -8,12 +10,9 @@ package splunk
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 // Default sourcetypes per record category.
@@ -21,21 +20,6 @@ const (
 	DefaultAlertSourcetype = "github:security:alert"
 	DefaultAuditSourcetype = "github:audit"
 )
-
-// RecordFieldNames are the record fields a sink's record_fields may name.
-var RecordFieldNames = []string{"source", "action", "repo", "severity", "org", "category"}
-
-// ValidateRecordFields checks a record_fields list; errors name
-// record_fields[i] relative to the sink entry.
-func ValidateRecordFields(names []string) error {
-	var errs []error
-	for i, n := range names {
-		if !slices.Contains(RecordFieldNames, n) {
-			errs = append(errs, config.Field(fmt.Sprintf("record_fields[%d]", i), n, "unknown record field; known: %v", RecordFieldNames))
-		}
-	}
-	return errors.Join(errs...)
-}
 
 // Fields returns the static fields plus the named record fields of r, the
 // latter prefixed github_ so they never collide with Splunk's own source,

@@ -1,6 +1,8 @@
 // Package tlsconf builds the TLS client configuration of every sink that
 // speaks TLS (splunk_hec, syslog, email), so ca_file, cert_file, key_file,
-// server_name and insecure_skip_verify mean the same thing in each.
+// server_name and insecure_skip_verify mean the same thing in each. Check
+// is a sink's Validate part (no I/O); Client is its resolve step's part,
+// which reads the files once.
 //
 // ca_file REPLACES the system roots: a sink given a ca_file trusts exactly
 // the CAs in that file. Pointing a sink at a private CA is a statement
@@ -12,9 +14,8 @@ package tlsconf
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"fmt"
-	"os"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 // MinVersion is the lowest TLS version any sink negotiates.
@@ -35,46 +36,47 @@ type Options struct {
 	InsecureSkipVerify bool
 }
 
-// Client returns the tls.Config for o. Its error names the config field
-// (ca_file, cert_file) and the file, never the file's content.
+// Check checks o without reading a file, for a sink's Validate: cert_file
+// and key_file go together. Its error names cert_file relative to the
+// sink's entry.
+func Check(o Options) error {
+	if (o.CertFile == "") != (o.KeyFile == "") {
+		return config.Field("cert_file", o.CertFile, "cert_file and key_file go together (client certificate)")
+	}
+	return nil
+}
+
+// Client reads o's files and returns the tls.Config, for a sink's resolve
+// step. Its errors are *config.FieldError naming the field (ca_file,
+// cert_file, key_file) relative to the sink's entry and the file, never
+// the file's content: config.ErrUnreadable for a file that cannot be read
+// or holds no certificate (or key) in PEM.
 func Client(o Options) (*tls.Config, error) {
+	if err := Check(o); err != nil {
+		return nil, err
+	}
 	tc := &tls.Config{
 		MinVersion:         MinVersion,
 		ServerName:         o.ServerName,
 		InsecureSkipVerify: o.InsecureSkipVerify, //nolint:gosec // opt-in, each sink warns
 	}
 	if o.CAFile != "" {
-		pool, err := loadCAFile(o.CAFile)
+		pem, err := config.ReadFile("ca_file", o.CAFile)
 		if err != nil {
 			return nil, err
 		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, config.Unreadable("ca_file", o.CAFile, "no PEM certificate found")
+		}
 		tc.RootCAs = pool
 	}
-	if (o.CertFile == "") != (o.KeyFile == "") {
-		return nil, fmt.Errorf("cert_file %q and key_file %q: set both or neither", o.CertFile, o.KeyFile)
-	}
 	if o.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		cert, err := config.ReadKeyPair("cert_file", o.CertFile, "key_file", o.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("load client certificate cert_file %s: %w", o.CertFile, err)
+			return nil, err
 		}
-		tc.Certificates = []tls.Certificate{cert}
+		tc.Certificates = []tls.Certificate{*cert}
 	}
 	return tc, nil
-}
-
-// ErrNoCertificate means a ca_file holds no PEM certificate.
-var ErrNoCertificate = errors.New("no PEM certificate found")
-
-// loadCAFile reads a PEM bundle into a pool that holds only its CAs.
-func loadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read ca_file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("read ca_file %s: %w", path, ErrNoCertificate)
-	}
-	return pool, nil
 }

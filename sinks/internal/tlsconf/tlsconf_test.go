@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
@@ -51,11 +52,11 @@ func TestClient(t *testing.T) {
 		{name: "ca_file replaces the system roots", opts: Options{CAFile: cert}, roots: poolOf(t, cert)},
 		{name: "client certificate", opts: Options{CertFile: cert, KeyFile: key}, certs: 1},
 		{name: "server name and insecure pass through", opts: Options{ServerName: "logs.example", InsecureSkipVerify: true}},
-		{name: "missing ca_file", opts: Options{CAFile: missing}, wantErr: "read ca_file: open " + missing, is: os.ErrNotExist},
-		{name: "ca_file without PEM", opts: Options{CAFile: notPEM}, wantErr: "read ca_file " + notPEM, is: ErrNoCertificate},
-		{name: "cert_file without key_file", opts: Options{CertFile: cert}, wantErr: "set both or neither"},
-		{name: "key_file without cert_file", opts: Options{KeyFile: key}, wantErr: "set both or neither"},
-		{name: "key that is no key", opts: Options{CertFile: cert, KeyFile: notPEM}, wantErr: "load client certificate cert_file " + cert},
+		{name: "missing ca_file", opts: Options{CAFile: missing}, wantErr: `ca_file: cannot read: no such file or directory (got "` + missing, is: config.ErrUnreadable},
+		{name: "ca_file without PEM", opts: Options{CAFile: notPEM}, wantErr: `ca_file: no PEM certificate found (got "` + notPEM, is: config.ErrUnreadable},
+		{name: "cert_file without key_file", opts: Options{CertFile: cert}, wantErr: "cert_file: cert_file and key_file go together", is: config.ErrInvalid},
+		{name: "key_file without cert_file", opts: Options{KeyFile: key}, wantErr: "cert_file and key_file go together", is: config.ErrInvalid},
+		{name: "key that is no key", opts: Options{CertFile: cert, KeyFile: notPEM}, wantErr: "key_file: not a PEM certificate and private key pair with cert_file", is: config.ErrUnreadable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -90,7 +92,7 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 				ok = false
 			}
 			if !ok {
-				*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(sortedKeys(fields), ", "))})
+				*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))})
 				continue
 			}
 			checkKnown(val, ft, join(path, k.Value), errs)
@@ -187,19 +189,6 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	return out
-}
-
-func sortedKeys(m map[string]reflect.Type) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 // YAMLError turns a yaml decode error into a readable one; type errors keep

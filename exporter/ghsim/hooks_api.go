@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -25,39 +24,11 @@ type deliveryJSON struct {
 	ThrottledAt    *string `json:"throttled_at"`
 }
 
-// routeHooks serves the hook deliveries API:
+// hookByID finds the hook with that id ("" for any) that match accepts, for
+// the hook deliveries API (routes):
 //
 //	GET  /orgs/{org}/hooks/{id}/deliveries, /repos/{o}/{r}/hooks/{id}/deliveries, /app/hook/deliveries
 //	POST …/deliveries/{delivery_id}/attempts (redeliver)
-//
-// ok is false for other paths. Caller holds s.mu.
-func (s *Sim) routeHooks(r *http.Request, seg []string) (*response, bool) {
-	var h *hook
-	var rest []string
-	switch {
-	case len(seg) >= 5 && seg[0] == "orgs" && seg[2] == "hooks" && seg[4] == "deliveries":
-		h, rest = s.hookByID(seg[3], func(h *hook) bool { return h.Org == seg[1] }), seg[5:]
-	case len(seg) >= 6 && seg[0] == "repos" && seg[3] == "hooks" && seg[5] == "deliveries":
-		h, rest = s.hookByID(seg[4], func(h *hook) bool { return h.Repo == seg[1]+"/"+seg[2] }), seg[6:]
-	case len(seg) >= 3 && seg[0] == "app" && seg[1] == "hook" && seg[2] == "deliveries":
-		h, rest = s.hookByID("", func(h *hook) bool { return h.App }), seg[3:]
-	case len(seg) == 4 && seg[0] == "app" && seg[1] == "installations" && seg[3] == "access_tokens" && r.Method == http.MethodPost:
-		return s.serveInstallationToken(s.Now()), true
-	default:
-		return nil, false
-	}
-	if h == nil {
-		return errResponse(notFound()), true
-	}
-	switch {
-	case len(rest) == 0 && r.Method == http.MethodGet:
-		return s.serveDeliveries(r, h), true
-	case len(rest) == 2 && rest[1] == "attempts" && r.Method == http.MethodPost:
-		return s.redeliver(h, rest[0]), true
-	}
-	return errResponse(notFound()), true
-}
-
 func (s *Sim) hookByID(id string, match func(*hook) bool) *hook {
 	for _, h := range s.hooks {
 		if match(h) && (id == "" || strconv.FormatInt(h.id, 10) == id) {
@@ -154,16 +125,4 @@ func (s *Sim) Redeliveries() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.redeliveries
-}
-
-// hookSegments splits a request path (prefix removed) for routeHooks.
-func hookSegments(path, prefix string) ([]string, bool) {
-	if prefix != "" {
-		rest, ok := strings.CutPrefix(path, prefix)
-		if !ok {
-			return nil, false
-		}
-		path = rest
-	}
-	return strings.Split(strings.Trim(path, "/"), "/"), true
 }

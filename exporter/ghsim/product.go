@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Denial makes every request whose path contains PathContains answer 403
@@ -39,10 +40,9 @@ func (s *Sim) SetAuditLogMissing(org string, missing bool) {
 // ghesRelease is the full version GHES reports for the feature release.
 func (s *Sim) ghesRelease() string { return s.opts.GHESVersion + ".0" }
 
-// routeProduct answers what depends on the product rather than on alerts:
-// /meta, denials and org audit logs that do not exist. It returns nil for
-// everything else. Caller holds s.mu.
-func (s *Sim) routeProduct(path string) *response {
+// denied is the 403 of the first Deny whose PathContains is in path (the
+// request path without the product's prefix), or nil. Caller holds s.mu.
+func (s *Sim) denied(path string) *response {
 	for _, d := range s.denials {
 		if strings.Contains(path, d.PathContains) {
 			resp := errResponse(&apiError{status: http.StatusForbidden, msg: "Resource not accessible by integration",
@@ -56,19 +56,17 @@ func (s *Sim) routeProduct(path string) *response {
 			return resp
 		}
 	}
-	seg := strings.Split(strings.Trim(path, "/"), "/")
-	switch {
-	case len(seg) == 1 && seg[0] == "meta":
-		meta := map[string]any{"verifiable_password_authentication": false}
-		if s.opts.Product == ProductGHES {
-			meta["installed_version"] = s.ghesRelease()
-		}
-		body, _ := json.Marshal(meta)
-		return okResponse(body)
-	case len(seg) == 3 && seg[0] == "orgs" && seg[2] == "audit-log" && s.noAudit[seg[1]]:
-		return errResponse(notFound())
-	}
 	return nil
+}
+
+// serveMeta answers GET /meta; GHES reports its version there.
+func (s *Sim) serveMeta(*http.Request, time.Time) *response {
+	meta := map[string]any{"verifiable_password_authentication": false}
+	if s.opts.Product == ProductGHES {
+		meta["installed_version"] = s.ghesRelease()
+	}
+	body, _ := json.Marshal(meta)
+	return okResponse(body)
 }
 
 // setProductHeaders adds the headers every answer of the product carries.

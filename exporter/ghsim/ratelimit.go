@@ -53,6 +53,12 @@ type rateJSON struct {
 	Reset     int64 `json:"reset"`
 }
 
+// serveRateLimit answers GET /rate_limit for the request's token.
+func (s *Sim) serveRateLimit(r *http.Request, now time.Time) *response {
+	tok, _ := s.authenticate(r)
+	return okResponse(rateLimitBody(s.opts.RateLimit, s.bucketFor(tok, now), now))
+}
+
 // rateLimitBody renders GET /rate_limit, which costs nothing. Only "core"
 // is simulated; the other resources are reported full, like an idle token.
 func rateLimitBody(limit int, b *bucket, now time.Time) []byte {

@@ -46,7 +46,6 @@ type response struct {
 	status int
 	body   []byte
 	header http.Header
-	free   bool // costs no rate limit (/rate_limit)
 }
 
 func errResponse(e *apiError) *response {
@@ -57,13 +56,27 @@ func okResponse(body []byte) *response {
 	return &response{status: http.StatusOK, body: body, header: http.Header{}}
 }
 
+// ServeHTTP answers one request: the router (routes) picks the endpoint,
+// which runs the pipeline.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// endpoint is a route behind the pipeline every request goes through.
+type endpoint struct {
+	s  *Sim
+	fn routeFunc
+	// free: costs no rate limit, answers when the limit is exhausted and
+	// carries no ETag (/rate_limit).
+	free bool
+}
+
 // ServeHTTP answers one request: injected faults first, then authentication,
 // the primary rate limit, the route, and conditional-request handling.
-func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (e endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := e.s
 	now := s.Now()
 	s.mu.Lock()
 	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone()}
-	resp, cost := s.handle(r, now)
+	resp, cost := s.handle(r, now, e)
 	rec.Status, rec.Cost = resp.status, cost
 	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
@@ -83,7 +96,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // handle runs the pipeline under s.mu and returns the response and its cost.
-func (s *Sim) handle(r *http.Request, now time.Time) (*response, int) {
+func (s *Sim) handle(r *http.Request, now time.Time, e endpoint) (*response, int) {
 	// A counter, not s.random: request ids must not shift the seeded audit lag.
 	s.reqSeq++
 	reqID := fmt.Sprintf("%04X:%06X:%X", s.reqSeq%0xFFFF, s.reqSeq*2654435761%0xFFFFFF, s.reqSeq)
@@ -105,10 +118,8 @@ func (s *Sim) handle(r *http.Request, now time.Time) (*response, int) {
 	b := s.bucketFor(tok, now)
 	var resp *response
 	cost := 1
-	isRate := r.URL.Path == s.prefix+"/rate_limit" && r.Method == http.MethodGet
-	if isRate {
-		resp = okResponse(rateLimitBody(s.opts.RateLimit, b, now))
-		resp.free = true
+	if e.free {
+		resp = e.fn(r, now)
 	} else if b.used >= s.opts.RateLimit {
 		// Exhausted: GitHub answers 403 without doing the work, and the
 		// refused request does not count.
@@ -117,10 +128,10 @@ func (s *Sim) handle(r *http.Request, now time.Time) (*response, int) {
 			doc: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits"})
 		cost = 0
 	} else {
-		resp = s.route(r, now)
+		resp = e.fn(r, now)
 	}
 	switch {
-	case resp.free:
+	case e.free:
 		cost = 0
 	case resp.status == http.StatusOK:
 		etag := `"` + etagOf(resp.body) + `"`
@@ -189,62 +200,4 @@ func (s *Sim) authenticate(r *http.Request) (string, bool) {
 		return tok, true
 	}
 	return tok, tok == s.opts.Token
-}
-
-// route dispatches a request path to its handler.
-func (s *Sim) route(r *http.Request, now time.Time) *response {
-	if seg, ok := hookSegments(r.URL.Path, s.prefix); ok {
-		if resp, ok := s.routeHooks(r, seg); ok {
-			return resp
-		}
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return errResponse(notFound())
-	}
-	path := r.URL.Path
-	if s.prefix != "" {
-		rest, ok := strings.CutPrefix(path, s.prefix)
-		if !ok {
-			return errResponse(notFound())
-		}
-		path = rest
-	}
-	if resp := s.routeProduct(path); resp != nil {
-		return resp
-	}
-	seg := strings.Split(strings.Trim(path, "/"), "/")
-	kindOf := func(p string) (Kind, bool) {
-		switch p {
-		case "dependabot":
-			return Dependabot, true
-		case "code-scanning":
-			return CodeScanning, true
-		case "secret-scanning":
-			return SecretScanning, true
-		}
-		return "", false
-	}
-	switch {
-	case len(seg) == 5 && seg[0] == "repos" && seg[4] == "alerts":
-		if k, ok := kindOf(seg[3]); ok {
-			return s.serveList(r, k, scopeRepo, seg[1]+"/"+seg[2])
-		}
-	case len(seg) == 6 && seg[0] == "repos" && seg[4] == "alerts":
-		if k, ok := kindOf(seg[3]); ok {
-			return s.serveAlert(r, k, seg[1]+"/"+seg[2], seg[5])
-		}
-	case len(seg) == 4 && seg[0] == "orgs" && seg[3] == "alerts":
-		if k, ok := kindOf(seg[2]); ok {
-			return s.serveList(r, k, scopeOrg, seg[1])
-		}
-	case len(seg) == 4 && seg[0] == "enterprises" && seg[3] == "alerts":
-		if k, ok := kindOf(seg[2]); ok {
-			return s.serveList(r, k, scopeEnterprise, seg[1])
-		}
-	case len(seg) == 3 && seg[0] == "orgs" && seg[2] == "audit-log":
-		return s.serveAudit(r, now, scopeOrg, seg[1])
-	case len(seg) == 3 && seg[0] == "enterprises" && seg[2] == "audit-log":
-		return s.serveAudit(r, now, scopeEnterprise, seg[1])
-	}
-	return errResponse(notFound())
 }

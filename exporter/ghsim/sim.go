@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +75,7 @@ var DefaultStart = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 type Sim struct {
 	opts   Options
 	prefix string // "/api/v3" for GHES
+	mux    *http.ServeMux
 
 	clockMu sync.Mutex
 	manual  time.Time
@@ -134,6 +136,7 @@ func New(opts Options) *Sim {
 	if opts.Product == ProductGHES {
 		s.prefix = "/api/v3"
 	}
+	s.mux = s.routes()
 	return s
 }
 

@@ -95,3 +95,41 @@ func TestDigest_MedianBeyondMemory(t *testing.T) {
 		t.Errorf("median %q (fixed %d) with 10 kept, %q with all kept", walked.MedianTimeToFix, walked.Fixed, inMemory.MedianTimeToFix)
 	}
 }
+
+// BenchmarkFixTimes_Median compares the bounded median with sorting every
+// time to fix (what a period beyond keepFixTimes would otherwise hold):
+// B/op is the memory each needs, walks/op how often the period is read again.
+func BenchmarkFixTimes_Median(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1 << 20, 1 << 22} {
+		vals := make([]time.Duration, n)
+		for i := range vals {
+			vals[i] = time.Duration(rng.ExpFloat64()*float64(72*time.Hour)) + time.Minute
+		}
+		walk := func(fn func(time.Duration)) error {
+			for _, v := range vals {
+				fn(v)
+			}
+			return nil
+		}
+		b.Run(fmt.Sprintf("bounded/%d", n), func(b *testing.B) {
+			walks := 0
+			counted := func(fn func(time.Duration)) error { walks++; return walk(fn) }
+			for b.Loop() {
+				f := &fixTimes{keep: keepFixTimes}
+				for _, v := range vals {
+					f.add(v)
+				}
+				if _, _, err := f.median(counted); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(walks)/float64(b.N), "walks/op")
+		})
+		b.Run(fmt.Sprintf("sort/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				median(slices.Clone(vals)) // its least: the count known up front
+			}
+		})
+	}
+}

@@ -1,8 +1,11 @@
 package splunkhec
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,8 +30,9 @@ import (
 // sink to the real OTel Collector splunk_hec receiver, and a bare http loop
 // posts the same gzipped bodies to the same receiver, the ceiling. The two
 // alternate in segments of 2,500 records (five batches) (sink first, then raw
-// first, …), each after the receiver went quiet, so that both see the same
-// load on a shared machine and neither pays for the other's backlog.
+// first, …), each after the receiver wrote out every event it was sent, so
+// that both see the same load on a shared machine and neither pays for the
+// other's backlog.
 // Metric "ratio" is sink events/s ÷ raw events/s (goal ≥ 0.8); beside it
 // both rates, client and receiver CPU per 10k events of each (while each
 // was timed; the receiver's is the same work, so a gap in it is noise),
@@ -49,11 +53,13 @@ func BenchmarkFigureHEC(b *testing.B) {
 	var sinkSecs, rawSecs, sinkCPU, rawCPU, peak float64
 	var sinkRecvCPU, rawRecvCPU time.Duration
 	runs := 0
+	out := &hecOutput{path: h.OutPath}
+	sent := 0 // events sent to the receiver so far, by both sides
 	deliver := func(from, m int) {
 		db := fillOutbox(b, from, m)
 		defer db.Close()
 		d := &delivery.Deliverer{DB: db, Name: "hec", Sink: s, BatchSize: 500, Retry: &delivery.Retrier{Name: "hec"}}
-		quiesce(b, h)
+		out.waitWritten(b, h, sent)
 		runtime.GC()
 		stop := testtools.PeakHeap()
 		t0, c0, r0 := time.Now(), cpuTime(), receiverCPU(b, h)
@@ -67,12 +73,14 @@ func BenchmarkFigureHEC(b *testing.B) {
 		if hl := d.Health(); hl.Delivered != m || hl.DeadLettered != 0 || hl.Failures != 0 {
 			b.Fatalf("delivery health %+v, want %d delivered and nothing else", hl, m)
 		}
+		sent += m
 	}
 	post := func(from, m int) {
 		bodies := rawBodies(b, s, from, m)
-		quiesce(b, h)
+		out.waitWritten(b, h, sent)
 		t0, c0, r0 := time.Now(), cpuTime(), receiverCPU(b, h)
 		postRaw(b, h, bodies)
+		sent += m
 		rawSecs += time.Since(t0).Seconds()
 		rawCPU += cpuTime() - c0
 		rawRecvCPU += receiverCPU(b, h) - r0
@@ -176,27 +184,58 @@ func postRaw(b *testing.B, h *receivers.OtelcolHEC, bodies [][]byte) {
 	}
 }
 
-// quiesce waits until the receiver has written out what it was sent (its
-// output stops growing and it stops using CPU), so that neither side of
-// the ratio pays for the other's backlog.
-func quiesce(b *testing.B, h *receivers.OtelcolHEC) {
-	last, lastCPU, still := int64(-1), time.Duration(-1), 0
-	ok := receivers.Poll(2*time.Minute, func() bool {
-		var size int64
-		if st, err := os.Stat(h.OutPath); err == nil {
-			size = st.Size()
+// hecOutput counts the events the receiver wrote, parsing only the lines
+// appended since the last look: a large run writes hundreds of thousands.
+type hecOutput struct {
+	path string
+	off  int64
+	n    int
+}
+
+func (o *hecOutput) count(b *testing.B) int {
+	f, err := os.Open(o.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(o.off, io.SeekStart); err != nil {
+		b.Fatal(err)
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			return o.n // a last line without its newline is still being written
 		}
-		cpu := receiverCPU(b, h)
-		if size == last && cpu-lastCPU <= 10*time.Millisecond {
-			still++
-		} else {
-			still = 0
+		if err != nil {
+			b.Fatal(err)
 		}
-		last, lastCPU = size, cpu
-		return still >= 3 // Poll looks every 50 ms
-	})
-	if !ok {
-		b.Fatal("the HEC receiver kept working for two minutes")
+		o.off += int64(len(line))
+		// one OTLP-JSON line per received batch (testdata/otelcol-hec.yaml)
+		var batch struct {
+			ResourceLogs []struct {
+				ScopeLogs []struct{ LogRecords []json.RawMessage }
+			}
+		}
+		if err := json.Unmarshal(line, &batch); err != nil {
+			b.Fatalf("%s: %v", o.path, err)
+		}
+		for _, rl := range batch.ResourceLogs {
+			for _, sl := range rl.ScopeLogs {
+				o.n += len(sl.LogRecords)
+			}
+		}
+	}
+}
+
+// waitWritten waits until the receiver has written the want events it was
+// sent, so that neither side of the ratio pays for the other's backlog.
+func (o *hecOutput) waitWritten(b *testing.B, h *receivers.OtelcolHEC, want int) {
+	if !receivers.Poll(2*time.Minute, func() bool { return o.count(b) >= want }) {
+		b.Fatalf("the HEC receiver wrote %d of %d events in two minutes\n%s", o.n, want, h.Log())
 	}
 }
 

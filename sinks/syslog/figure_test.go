@@ -64,7 +64,7 @@ func BenchmarkFigureSyslog(b *testing.B) {
 		s := newTestSink(b, cfg)
 		stream := newFigureStream()
 		connect(b, s, stream.next(0, 1)) // dial outside the timing
-		out.reset(b)
+		out.reset(b, 1)
 		bySink := func(p figurePart) {
 			sink.add(watchRun(b, out.parsed, p.n, sng.Proc, func() error {
 				for sent := p.first; sent < p.first+p.n; sent += figureBatch {
@@ -299,11 +299,11 @@ type receiverOutput struct {
 	parsed *lineCounter
 }
 
-// reset waits until syslog-ng has written everything, then empties its
-// output files (it appends: writes go on at the new end).
-func (o *receiverOutput) reset(b *testing.B) {
+// reset waits until syslog-ng has written the n messages it was sent, then
+// empties its output files (it appends: writes go on at the new end).
+func (o *receiverOutput) reset(b *testing.B, n int) {
 	b.Helper()
-	o.parsed.waitStable(b)
+	o.parsed.waitFor(b, n, o.sng.Proc)
 	for _, name := range []string{"parsed.jsonl", "raw.log"} {
 		if err := os.Truncate(filepath.Join(o.sng.Dir, name), 0); err != nil && !os.IsNotExist(err) {
 			b.Fatal(err)
@@ -316,7 +316,8 @@ func (o *receiverOutput) reset(b *testing.B) {
 // byte for byte and without a parse error; then it resets.
 func (o *receiverOutput) check(b *testing.B, who string, p figurePart) {
 	b.Helper()
-	if got := o.parsed.waitStable(b); got != p.n {
+	o.parsed.waitFor(b, p.n, o.sng.Proc)
+	if got := o.parsed.count(b); got != p.n {
 		b.Fatalf("syslog-ng has %d messages from %s, want %d (records %d…)", got, who, p.n, p.first)
 	}
 	if errs := o.sng.Errors(b); len(errs) > 0 {
@@ -333,7 +334,7 @@ func (o *receiverOutput) check(b *testing.B, who string, p figurePart) {
 	}
 	raw.close()
 	want.close()
-	o.reset(b)
+	o.reset(b, p.n)
 }
 
 type lines struct {

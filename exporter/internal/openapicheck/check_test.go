@@ -2,8 +2,10 @@ package openapicheck
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -259,20 +261,59 @@ func TestChecker_OperationID_Unknown(t *testing.T) {
 	}
 }
 
-// TestChecker_Concurrent lets the race detector see concurrent Checks.
+// TestChecker_Concurrent runs Checks from several goroutines at once (for
+// the race detector) and requires each to give the verdict a lone Check
+// gives: valid requests pass with their operation, invalid ones fail with
+// the same error.
 func TestChecker_Concurrent(t *testing.T) {
 	c := Load(t, ghec)
-	done := make(chan struct{})
-	for range 4 {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			for _, tc := range validCases {
-				_ = c.Check("GET", mustURL(t, ghec, tc.req))
-			}
-		}()
+	type call struct {
+		method string
+		u      *url.URL
+		op     string // "" for an invalid request
+		want   string // the lone Check's error, "" when valid
 	}
-	for range 4 {
-		<-done
+	var calls []call
+	for _, tc := range validCases {
+		if contains(tc.products, ghec) {
+			calls = append(calls, call{method: "GET", u: mustURL(t, ghec, tc.req), op: tc.op})
+		}
+	}
+	for _, tc := range invalidCases {
+		if !contains(tc.products, ghec) {
+			continue
+		}
+		u := mustURL(t, ghec, tc.req)
+		err := c.Check(tc.method, u)
+		if err == nil {
+			t.Fatalf("%s: accepted", tc.name)
+		}
+		calls = append(calls, call{method: tc.method, u: u, want: err.Error()})
+	}
+	const workers = 4
+	errs := make(chan error, workers*len(calls))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for _, cl := range calls {
+				err := c.Check(cl.method, cl.u)
+				switch {
+				case cl.want == "" && err != nil:
+					errs <- fmt.Errorf("%s %s: %w", cl.method, cl.u, err)
+				case cl.want != "" && (err == nil || err.Error() != cl.want):
+					errs <- fmt.Errorf("%s %s: error %v, alone %q", cl.method, cl.u, err, cl.want)
+				case cl.want == "":
+					if id, err := c.OperationID(cl.method, cl.u); err != nil || id != cl.op {
+						errs <- fmt.Errorf("%s %s: OperationID %q, %v; want %q", cl.method, cl.u, id, err, cl.op)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 

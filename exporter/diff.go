@@ -4,7 +4,7 @@ import "time"
 
 // Diff compares an alert's stored snapshot (nil when the alert was never
 // seen) with what GitHub reports now and returns the transition records, in
-// the order they happened, and the snapshot to store. It is pure: the same
+// the order they happened; the snapshot to store is cur.Snapshot(). It is pure: the same
 // inputs give the same records with the same ids.
 //
 // The rules are the README's transition table. Where the timestamps prove a

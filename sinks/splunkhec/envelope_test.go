@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -146,7 +147,7 @@ func TestEncoder_RawIsTheMarshalledEnvelope(t *testing.T) {
 					t.Fatal(err)
 				}
 				stored, _ := json.Marshal(r)
-				h, err := exporter.DecodeHead(stored)
+				h, err := recordjson.DecodeHead(stored)
 				if err != nil {
 					t.Fatal(err)
 				}

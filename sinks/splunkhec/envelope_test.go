@@ -151,7 +151,7 @@ func TestEncoder_RawIsTheMarshalledEnvelope(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := enc.encodeRaw(&exporter.RawRecord{JSON: stored, Head: h}); string(got) != string(want) {
+				if got, _ := enc.encodeRaw(&exporter.RawRecord{JSON: stored, Head: h}); string(got) != string(want) {
 					t.Errorf("%s, host %q, record %d:\n got %s\nwant %s", name, host, i, got, want)
 				}
 				if got, _ := enc.encode(r); string(got) != string(want) {

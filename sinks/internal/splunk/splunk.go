@@ -7,13 +7,13 @@
 package splunk
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // Default sourcetypes per record category.
@@ -84,9 +84,9 @@ func Encode(batch []exporter.Record, rej *Rejections) []exporter.RawRecord {
 	out := make([]exporter.RawRecord, len(batch))
 	for i := range batch {
 		out[i].Head = batch[i].Head()
-		b, err := json.Marshal(&batch[i])
+		b, err := recordjson.MarshalRecord(&batch[i])
 		if err != nil {
-			rej.Add(fmt.Errorf("encode record %s: %w", batch[i].ID, err), i)
+			rej.Add(err, i)
 			continue
 		}
 		out[i].JSON = b

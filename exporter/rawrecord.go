@@ -42,7 +42,7 @@ type PreparedSend interface {
 
 // RawRecord is one outbox record as stored: its JSON, which is what
 // json.Marshal of a Record produced (so HTML characters are escaped), and
-// the fields sinks route and label on, read from it by DecodeHead. JSON is
+// the fields sinks route and label on, read from it by recordjson.DecodeHead. JSON is
 // the caller's copy: a sink may keep it only for the duration of SendRaw.
 type RawRecord struct {
 	JSON []byte
@@ -64,7 +64,7 @@ type RecordHead struct {
 	Severity string
 }
 
-// Head returns r's head, as DecodeHead reads it from r's JSON.
+// Head returns r's head, as recordjson.DecodeHead reads it from r's JSON.
 func (r *Record) Head() RecordHead {
 	h := RecordHead{Schema: r.Schema, ID: r.ID, Time: r.Time, ObservedAt: r.ObservedAt, Category: r.Category,
 		Source: r.Source, Action: r.Action, Org: r.Org, Repo: r.Repo}
@@ -74,5 +74,6 @@ func (r *Record) Head() RecordHead {
 	return h
 }
 
-// ErrNotRecord is returned by DecodeHead for an entry that is not a record.
+// ErrNotRecord is what recordjson.DecodeHead's error wraps for an entry
+// that is not a record.
 var ErrNotRecord = errors.New("not a record")

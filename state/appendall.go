@@ -2,10 +2,9 @@ package state
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // AppendAll adds records to the outbox of every sink in sinks, encoding
@@ -15,25 +14,13 @@ func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 	if len(recs) == 0 || len(sinks) == 0 {
 		return nil
 	}
-	// one buffer for the lot; bbolt keeps the value slices until commit,
-	// and nothing writes into them again
+	// bbolt keeps the value slices until commit, and nothing writes into
+	// them again
 	raws := make([][]byte, len(recs))
-	// sized to fit: a regrowth would copy the lot (raw alerts run to kilobytes)
-	size := 0
 	for i := range recs {
-		size += 700 + len(recs[i].Raw)
-	}
-	buf := make([]byte, 0, size)
-	for i := range recs {
-		start := len(buf)
-		var ok bool
-		if buf, ok = recs[i].AppendJSON(buf); ok {
-			raws[i] = buf[start:len(buf):len(buf)]
-			continue
-		}
-		raw, err := json.Marshal(&recs[i])
+		raw, err := recordjson.MarshalRecord(&recs[i])
 		if err != nil {
-			return fmt.Errorf("encode record %s: %w", recs[i].ID, err)
+			return err
 		}
 		raws[i] = raw
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -56,7 +57,7 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 	c := b.Cursor()
 	for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
 		it := Item{Seq: binary.BigEndian.Uint64(k)}
-		if err := json.Unmarshal(v, &it.Record); err != nil {
+		if err := recordjson.UnmarshalRecord(v, &it.Record); err != nil {
 			it.Record = exporter.Record{}
 		}
 		out = append(out, it)

@@ -3,11 +3,11 @@ package state
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -105,24 +105,16 @@ func (t *Tx) Snapshot(k exporter.AlertKey) (s exporter.Snapshot, ok bool, err er
 	return s, true, nil
 }
 
-// decodeSnapshot reads a stored snapshot: the form PutSnapshot writes
-// without reflection, anything else (an older or odd file) by encoding/json.
+// decodeSnapshot reads a stored snapshot.
 func decodeSnapshot(raw []byte, s *exporter.Snapshot) error {
-	if s.ParseJSON(raw) {
-		return nil
-	}
-	return json.Unmarshal(raw, s)
+	return recordjson.UnmarshalSnapshot(raw, s)
 }
 
 // PutSnapshot stores s as k's last-seen state.
 func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
-	// the same bytes as encoding/json, without its reflection
-	raw, ok := s.AppendJSON(t.carve(256))
-	if !ok {
-		var err error
-		if raw, err = json.Marshal(s); err != nil {
-			return err
-		}
+	raw, err := recordjson.MarshalSnapshot(&s)
+	if err != nil {
+		return err
 	}
 	key := appendSnapshotKey(t.carve(len(k.Source)+len(k.Repo)+10), k)
 	return t.snapshots().Put(key, raw)

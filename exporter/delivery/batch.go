@@ -2,11 +2,11 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -36,7 +36,7 @@ type batch struct {
 
 // readBatch reads up to BatchSize entries after seq after and sorts them
 // into what the sink gets and what is dead-lettered. For a raw sink the
-// stored bytes are checked and their head read by exporter.DecodeHead (and
+// stored bytes are checked and their head read by recordjson.DecodeHead (and
 // handed to PrepareRaw when the sink prepares batches); for any other sink
 // they are decoded into Records. Either way an entry that fails, or has no
 // id, is bad.
@@ -56,7 +56,7 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 	}
 	for _, it := range items {
 		if raw {
-			h, err := exporter.DecodeHead(it.Raw)
+			h, err := recordjson.DecodeHead(it.Raw)
 			if err != nil {
 				b.bad = append(b.bad, it)
 				continue
@@ -64,7 +64,7 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 			b.raws = append(b.raws, exporter.RawRecord{JSON: it.Raw, Head: h})
 		} else {
 			var r exporter.Record
-			if json.Unmarshal(it.Raw, &r) != nil || r.ID == "" {
+			if recordjson.UnmarshalRecord(it.Raw, &r) != nil || r.ID == "" {
 				b.bad = append(b.bad, it)
 				continue
 			}

@@ -9,7 +9,6 @@ package file
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // Config of a file sink.
@@ -131,9 +131,9 @@ func NewWriter(w io.Writer) *Sink { return &Sink{w: w, path: "writer"} }
 func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	var buf bytes.Buffer
 	for i := range batch {
-		b, err := json.Marshal(&batch[i])
+		b, err := recordjson.MarshalRecord(&batch[i])
 		if err != nil {
-			return exporter.Permanent(fmt.Errorf("encode record %s: %w", batch[i].ID, err))
+			return exporter.Permanent(err)
 		}
 		appendLine(&buf, b)
 	}

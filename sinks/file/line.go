@@ -1,48 +1,30 @@
 package file
 
-import "bytes"
+import (
+	"bytes"
 
-// appendLine writes one record's JSON (as json.Marshal wrote it) and a
-// newline to buf, with the HTML characters json.Marshal escapes (<, >, &
-// as \u003c, \u003e, \u0026) written as themselves: a JSON-lines file is
-// read by people and tools, not embedded in HTML. The JSON means the same
-// either way.
+	"github.com/goccy/go-json/jsontext"
+)
+
+// lineFormat re-encodes a stored record for a JSON-lines file: strings
+// with the minimal escaping of RFC 8259, so the HTML characters
+// json.Marshal escapes (<, >, & as \u003c, \u003e, \u0026) are written as
+// themselves (the file is read by people and tools, not embedded in HTML);
+// U+2028 and U+2029 stay escaped for JavaScript readers, as before. The
+// JSON means the same either way. Duplicate names and invalid UTF-8 in a
+// raw payload are let through as they were stored.
+var lineFormat = []jsontext.Options{
+	jsontext.EscapeForHTML(false), jsontext.EscapeForJS(true),
+	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true),
+}
+
+// appendLine writes one record's JSON (as json.Marshal wrote it) in the
+// file's format and a newline to buf. JSON the formatter refuses, which the
+// outbox's check never lets through, is written as it was stored.
 func appendLine(buf *bytes.Buffer, j []byte) {
-	for {
-		i := bytes.IndexByte(j, '\\')
-		if i < 0 {
-			break
-		}
-		buf.Write(j[:i])
-		if i+1 >= len(j) {
-			j = j[i:]
-			break
-		}
-		if j[i+1] == 'u' && len(j)-i >= 6 && j[i+2] == '0' && j[i+3] == '0' {
-			if c := htmlChar(j[i+4], j[i+5]); c != 0 {
-				buf.WriteByte(c)
-				j = j[i+6:]
-				continue
-			}
-		}
-		// any other escape, \\ included, stays as it is
-		buf.Write(j[i : i+2])
-		j = j[i+2:]
+	if b, err := jsontext.AppendFormat(buf.AvailableBuffer(), j, lineFormat...); err == nil {
+		j = b
 	}
 	buf.Write(j)
 	buf.WriteByte('\n')
-}
-
-// htmlChar is the character of the escape \u00XY when it is one of the
-// three json.Marshal escapes for HTML; 0 otherwise.
-func htmlChar(x, y byte) byte {
-	switch {
-	case x == '3' && (y == 'c' || y == 'C'):
-		return '<'
-	case x == '3' && (y == 'e' || y == 'E'):
-		return '>'
-	case x == '2' && y == '6':
-		return '&'
-	}
-	return 0
 }

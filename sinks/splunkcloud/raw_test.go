@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // SendRaw posts the same events as Send, the stored bytes as each body,
@@ -19,7 +20,7 @@ func TestSendRaw_SameEventsAsSend(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := exporter.DecodeHead(stored)
+		h, err := recordjson.DecodeHead(stored)
 		if err != nil {
 			t.Fatal(err)
 		}

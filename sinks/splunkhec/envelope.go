@@ -1,13 +1,14 @@
 package splunkhec
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -16,9 +17,18 @@ import (
 //	{"time":…,"host":…,"source":…,"sourcetype":…,"index":…,"fields":{…},"event":<record>}
 //
 // time, host, source, index and fields are left out when empty. The record
-// is its stored JSON, copied as is: it is what json.Marshal of the Record
-// wrote, so the event is byte for byte what marshalling an envelope struct
-// around the decoded Record would give, without decoding or encoding it.
+// is its stored JSON, which is what json.Marshal of the Record wrote, so the
+// event is what marshalling the envelope around the decoded Record would
+// give, without decoding or encoding the record again.
+type envelope struct {
+	Time       json.Number       `json:"time,omitempty"`
+	Host       string            `json:"host,omitempty"`
+	Source     string            `json:"source,omitempty"`
+	Sourcetype string            `json:"sourcetype"`
+	Index      string            `json:"index,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	Event      json.RawMessage   `json:"event"`
+}
 
 // encoder renders records as HEC envelopes; it is built once from Config.
 type encoder struct {
@@ -26,13 +36,7 @@ type encoder struct {
 	alert, audit Target
 	static       map[string]string
 	recordFields []string
-	// metas caches the host/source/sourcetype/index members per category
-	// and source (a handful of combinations).
-	metas sync.Map
 }
-
-// maxMetas bounds the cache against foreign sources in a damaged outbox.
-const maxMetas = 64
 
 func newEncoder(c Config, host string) *encoder {
 	return &encoder{host: host, alert: c.Alert, audit: c.Audit, static: c.Fields, recordFields: c.RecordFields}
@@ -41,71 +45,40 @@ func newEncoder(c Config, host string) *encoder {
 // encode renders a decoded record as one envelope. It fails only when the
 // record itself cannot be marshalled (e.g. an invalid raw JSON payload).
 func (e *encoder) encode(r *exporter.Record) ([]byte, error) {
-	b, err := json.Marshal(r)
+	b, err := recordjson.MarshalRecord(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode record %s as HEC event: %w", r.ID, err)
 	}
-	return e.encodeRaw(&exporter.RawRecord{JSON: b, Head: r.Head()}), nil
+	return e.encodeRaw(&exporter.RawRecord{JSON: b, Head: r.Head()})
 }
 
 // encodeRaw renders a stored record as one envelope.
-func (e *encoder) encodeRaw(r *exporter.RawRecord) []byte {
+func (e *encoder) encodeRaw(r *exporter.RawRecord) ([]byte, error) {
 	return e.appendRaw(make([]byte, 0, len(r.JSON)+256), r)
 }
 
-// appendRaw appends the envelope of a stored record to buf.
-func (e *encoder) appendRaw(buf []byte, r *exporter.RawRecord) []byte {
+// appendRaw appends the envelope of a stored record to buf. It fails only
+// for a record whose JSON is not JSON, which the outbox's check
+// (recordjson.DecodeHead) and the encoder never let through; buf is then
+// returned unchanged.
+func (e *encoder) appendRaw(buf []byte, r *exporter.RawRecord) ([]byte, error) {
 	h := &r.Head
-	buf = append(buf, '{')
-	if t := hecTime(h.Time, h.ObservedAt); t != "" {
-		buf = append(buf, `"time":`...)
-		buf = append(buf, t...)
-		buf = append(buf, ',')
-	}
-	buf = append(buf, e.meta(h.Category, h.Source)...)
-	if f := splunk.Fields(e.static, e.recordFields, h); f != nil {
-		fb, _ := json.Marshal(f) // a map of strings always marshals
-		buf = append(buf, `,"fields":`...)
-		buf = append(buf, fb...)
-	}
-	buf = append(buf, `,"event":`...)
-	buf = append(buf, r.JSON...)
-	return append(buf, '}')
-}
-
-type metaKey struct {
-	category exporter.Category
-	source   exporter.Source
-}
-
-// meta returns the members "host"…"index" for a record of that category
-// and source, without braces.
-func (e *encoder) meta(c exporter.Category, src exporter.Source) []byte {
-	k := metaKey{c, src}
-	if v, ok := e.metas.Load(k); ok {
-		return v.([]byte)
-	}
 	t := e.alert
-	if c == exporter.CategoryAudit {
+	if h.Category == exporter.CategoryAudit {
 		t = e.audit
 	}
-	m := struct {
-		Host       string `json:"host,omitempty"`
-		Source     string `json:"source,omitempty"`
-		Sourcetype string `json:"sourcetype"`
-		Index      string `json:"index,omitempty"`
-	}{e.host, t.Source, t.Sourcetype, t.Index}
-	if m.Source == "" && src != "" {
-		m.Source = "github:" + string(src)
+	env := envelope{
+		Time: hecTime(h.Time, h.ObservedAt), Host: e.host, Source: t.Source, Sourcetype: t.Sourcetype, Index: t.Index,
+		Fields: splunk.Fields(e.static, e.recordFields, h), Event: r.JSON,
 	}
-	b, _ := json.Marshal(&m) // strings always marshal
-	b = b[1 : len(b)-1]
-	n := 0
-	e.metas.Range(func(any, any) bool { n++; return n < maxMetas })
-	if n < maxMetas {
-		e.metas.Store(k, b)
+	if env.Source == "" && h.Source != "" {
+		env.Source = "github:" + string(h.Source)
 	}
-	return b
+	b, err := json.Marshal(&env)
+	if err != nil {
+		return buf, fmt.Errorf("encode record %s as HEC event: %w", h.ID, err)
+	}
+	return append(buf, b...), nil
 }
 
 // hecTime renders t as epoch seconds with milliseconds (1767603600.123),

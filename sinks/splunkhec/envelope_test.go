@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -146,11 +147,11 @@ func TestEncoder_RawIsTheMarshalledEnvelope(t *testing.T) {
 					t.Fatal(err)
 				}
 				stored, _ := json.Marshal(r)
-				h, err := exporter.DecodeHead(stored)
+				h, err := recordjson.DecodeHead(stored)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := enc.encodeRaw(&exporter.RawRecord{JSON: stored, Head: h}); string(got) != string(want) {
+				if got, _ := enc.encodeRaw(&exporter.RawRecord{JSON: stored, Head: h}); string(got) != string(want) {
 					t.Errorf("%s, host %q, record %d:\n got %s\nwant %s", name, host, i, got, want)
 				}
 				if got, _ := enc.encode(r); string(got) != string(want) {

@@ -39,7 +39,10 @@ func (s *Sink) prepare(batch []exporter.RawRecord, rej *splunk.Rejections) *prep
 	ends := make([]int, len(batch))
 	for i := range batch {
 		if batch[i].JSON != nil {
-			buf = s.enc.appendRaw(buf, &batch[i])
+			var err error
+			if buf, err = s.enc.appendRaw(buf, &batch[i]); err != nil {
+				rej.Add(err, i)
+			}
 		}
 		ends[i] = len(buf)
 	}

@@ -9,10 +9,8 @@
 package splunk
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // Default sourcetypes per record category.
@@ -68,9 +66,9 @@ func Encode(batch []exporter.Record, rej *Rejections) []exporter.RawRecord {
 	out := make([]exporter.RawRecord, len(batch))
 	for i := range batch {
 		out[i].Head = batch[i].Head()
-		b, err := json.Marshal(&batch[i])
+		b, err := recordjson.MarshalRecord(&batch[i])
 		if err != nil {
-			rej.Add(fmt.Errorf("encode record %s: %w", batch[i].ID, err), i)
+			rej.Add(err, i)
 			continue
 		}
 		out[i].JSON = b

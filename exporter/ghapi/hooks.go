@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -50,20 +51,15 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 	if err != nil {
 		return nil, err
 	}
-	opts := &github.ListCursorOptions{PerPage: 100}
+	q := url.Values{"per_page": {"100"}}
 	var out []HookDelivery
 	for {
-		var page []*github.HookDelivery
-		var resp *github.Response
-		switch {
-		case h.App:
-			page, resp, err = gh.Apps.ListHookDeliveries(ctx, opts)
-		case h.Repo != "":
-			owner, name, _ := strings.Cut(h.Repo, "/")
-			page, resp, err = gh.Repositories.ListHookDeliveries(ctx, owner, name, h.ID, opts)
-		default:
-			page, resp, err = gh.Organizations.ListHookDeliveries(ctx, h.Org, h.ID, opts)
+		req, err := gh.NewRequest(http.MethodGet, h.deliveries()+"?"+q.Encode(), nil)
+		if err != nil {
+			return out, fmt.Errorf("list deliveries of %s: %w", h, err)
 		}
+		var page []*github.HookDelivery
+		resp, err := gh.Do(ctx, req, &page)
 		if err != nil {
 			return out, fmt.Errorf("list deliveries of %s: %w", h, describe(err))
 		}
@@ -80,7 +76,7 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 		if resp.Cursor == "" || len(page) == 0 {
 			return out, nil
 		}
-		opts.Cursor = resp.Cursor
+		q.Set("cursor", resp.Cursor)
 	}
 }
 
@@ -91,14 +87,9 @@ func (c *Client) Redeliver(ctx context.Context, h HookRef, deliveryID int64) err
 	if err != nil {
 		return err
 	}
-	switch {
-	case h.App:
-		_, _, err = gh.Apps.RedeliverHookDelivery(ctx, deliveryID)
-	case h.Repo != "":
-		owner, name, _ := strings.Cut(h.Repo, "/")
-		_, _, err = gh.Repositories.RedeliverHookDelivery(ctx, owner, name, h.ID, deliveryID)
-	default:
-		_, _, err = gh.Organizations.RedeliverHookDelivery(ctx, h.Org, h.ID, deliveryID)
+	req, err := gh.NewRequest(http.MethodPost, fmt.Sprintf("%s/%d/attempts", h.deliveries(), deliveryID), nil)
+	if err == nil {
+		_, err = gh.Do(ctx, req, new(github.HookDelivery))
 	}
 	// go-github reports 202 Accepted as *github.AcceptedError: success here.
 	var accepted *github.AcceptedError
@@ -109,6 +100,20 @@ func (c *Client) Redeliver(ctx context.Context, h HookRef, deliveryID int64) err
 		return fmt.Errorf("redeliver delivery %d of %s: %w", deliveryID, h, describe(err))
 	}
 	return nil
+}
+
+// deliveries is the API path of h's deliveries, relative to the base URL:
+// the one place that tells the App's, a repository's and an org's hook
+// apart, as GitHub's three sets of delivery endpoints do.
+func (h HookRef) deliveries() string {
+	switch {
+	case h.App:
+		return "app/hook/deliveries"
+	case h.Repo != "":
+		owner, name, _ := strings.Cut(h.Repo, "/")
+		return fmt.Sprintf("repos/%s/%s/hooks/%d/deliveries", owner, name, h.ID)
+	}
+	return fmt.Sprintf("orgs/%s/hooks/%d/deliveries", h.Org, h.ID)
 }
 
 var appClients sync.Map // *Client → *github.Client

@@ -135,6 +135,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	a.poller = &ingest.Poller{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
+		GenericSecretTypes: cfg.GitHub.SecretScanning.GenericTypes.List(),
 	}
 	a.auditor = &ingest.Auditor{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now,

@@ -180,6 +180,9 @@ func TestProduct_ProbesAreValidRequests(t *testing.T) {
 						t.Errorf("%s %s: %+v", s, src, p)
 					}
 				}
+				if p := gh.ProbeSecretTypes(ctx, s, e.cfg.GitHub.SecretScanning.GenericTypes.List()); p.Status != 200 || p.Limit == 0 {
+					t.Errorf("%s generic secret types: %+v", s, p)
+				}
 				if s.Kind != ghapi.ScopeRepo {
 					if p := gh.ProbeAudit(ctx, s); p.Status != 200 {
 						t.Errorf("%s audit: %+v", s, p)

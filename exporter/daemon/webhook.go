@@ -94,7 +94,7 @@ func (a *App) WebhookAddr(ctx context.Context) string {
 // serveWebhook runs the listener until ctx ends.
 func (a *App) serveWebhook(ctx context.Context) {
 	ws, w := a.webhook, a.cfg.Webhook
-	srv, err := webhook.Listen(w.Listen, w.Path, ws.handler, w.TLSCertFile, w.TLSKeyFile)
+	srv, err := webhook.Listen(w.Listen, w.Path, ws.handler, w.TLSCertFile, w.TLSKeyFile, a.log.With("component", "webhook"))
 	if err != nil {
 		ws.set("failed", "", err)
 		close(ws.ready)

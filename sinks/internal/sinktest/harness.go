@@ -1,8 +1,3 @@
-// Package sinktest is the delivery harness of the sink fault tests: a real
-// state file holding a sink's outbox and the project's delivery.Deliverer
-// moving it to one exporter.Sink, so a test can break the receiver, watch
-// the loop fail without losing a record, heal the receiver and see every
-// record delivered. It is imported by tests only.
 package sinktest
 
 import (

@@ -38,6 +38,19 @@ func typedDecode(src exporter.Source, raw []byte) (exporter.Observation, error) 
 	if err != nil {
 		return o, err
 	}
+	var det struct {
+		detailMembers
+		Advisory *struct {
+			EPSS           json.RawMessage `json:"epss"`
+			CVSSSeverities json.RawMessage `json:"cvss_severities"`
+		} `json:"security_advisory"`
+	}
+	if json.Unmarshal(raw, &det) == nil {
+		if det.Advisory != nil && src == exporter.SourceDependabot {
+			det.epss, det.cvssSeverities = det.Advisory.EPSS, det.Advisory.CVSSSeverities
+		}
+		det.apply(&o)
+	}
 	var ext struct {
 		Validity       string `json:"validity"`
 		PubliclyLeaked *bool  `json:"publicly_leaked"`

@@ -25,9 +25,6 @@ type AlertDetails struct {
 	// EPSS is a Dependabot alert's advisory's Exploit Prediction Scoring
 	// System scores.
 	EPSS *EPSS `json:"epss,omitempty"`
-	// CVSSSeverities are a Dependabot alert's advisory's CVSS v3 and v4
-	// assessments.
-	CVSSSeverities *CVSSSeverities `json:"cvss_severities,omitempty"`
 }
 
 // EPSS is an advisory's Exploit Prediction Scoring System scores, as
@@ -35,17 +32,4 @@ type AlertDetails struct {
 type EPSS struct {
 	Percentage float64 `json:"percentage"`
 	Percentile float64 `json:"percentile"`
-}
-
-// CVSSSeverities are an advisory's CVSS assessments by version; a version
-// GitHub gives no vector for is left out.
-type CVSSSeverities struct {
-	V3 *CVSS `json:"cvss_v3,omitempty"`
-	V4 *CVSS `json:"cvss_v4,omitempty"`
-}
-
-// CVSS is one CVSS assessment: its vector and base score (0–10).
-type CVSS struct {
-	Score        float64 `json:"score"`
-	VectorString string  `json:"vector_string"`
 }

@@ -120,7 +120,7 @@ func decodeObject(src exporter.Source, unmarshal func(any) error, repos *repoCac
 		if err = unmarshal(&a); err == nil {
 			if adv := a.Advisory; adv != nil {
 				a.DependabotAlert.SecurityAdvisory = &adv.DependabotSecurityAdvisory
-				a.epss, a.cvssSeverities = adv.EPSS, adv.CVSSSeverities
+				a.epss = adv.EPSS
 			}
 			o, ext, secret, repo = fromDependabot(&a.DependabotAlert), a.extraMembers, a.Secret.present, &a.Repository
 		}

@@ -41,13 +41,12 @@ func typedDecode(src exporter.Source, raw []byte) (exporter.Observation, error) 
 	var det struct {
 		detailMembers
 		Advisory *struct {
-			EPSS           json.RawMessage `json:"epss"`
-			CVSSSeverities json.RawMessage `json:"cvss_severities"`
+			EPSS json.RawMessage `json:"epss"`
 		} `json:"security_advisory"`
 	}
 	if json.Unmarshal(raw, &det) == nil {
 		if det.Advisory != nil && src == exporter.SourceDependabot {
-			det.epss, det.cvssSeverities = det.Advisory.EPSS, det.Advisory.CVSSSeverities
+			det.epss = det.Advisory.EPSS
 		}
 		det.apply(&o)
 	}

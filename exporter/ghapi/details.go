@@ -23,17 +23,16 @@ type detailMembers struct {
 	MultiRepo             json.RawMessage `json:"multi_repo"`
 	IsBase64Encoded       json.RawMessage `json:"is_base64_encoded"`
 
-	// a Dependabot alert's security_advisory members, which decodeObject
-	// takes from advisoryObject (unexported: no decoder sets them)
-	epss, cvssSeverities json.RawMessage
+	// a Dependabot alert's security_advisory's epss, which decodeObject
+	// takes from advisoryObject (unexported: no decoder sets it)
+	epss json.RawMessage
 }
 
 // advisoryObject is a Dependabot alert's security_advisory: v62's type and
 // the members it lacks, decoded in the same pass.
 type advisoryObject struct {
 	github.DependabotSecurityAdvisory
-	EPSS           json.RawMessage `json:"epss"`
-	CVSSSeverities json.RawMessage `json:"cvss_severities"`
+	EPSS json.RawMessage `json:"epss"`
 }
 
 // maxLocationBytes bounds the first location a record carries: GitHub's
@@ -60,31 +59,6 @@ func (d *detailMembers) apply(o *exporter.Observation) {
 	if json.Unmarshal(d.epss, &epss) == nil && epss != nil && inRange(epss.Percentage, 100) && inRange(epss.Percentile, 100) {
 		det.EPSS = &exporter.EPSS{Percentage: float64(*epss.Percentage), Percentile: float64(*epss.Percentile)}
 	}
-	var sev *struct {
-		V3 *cvssMember `json:"cvss_v3"`
-		V4 *cvssMember `json:"cvss_v4"`
-	}
-	if json.Unmarshal(d.cvssSeverities, &sev) == nil && sev != nil {
-		v3, v4 := sev.V3.assessment(), sev.V4.assessment()
-		if v3 != nil || v4 != nil {
-			det.CVSSSeverities = &exporter.CVSSSeverities{V3: v3, V4: v4}
-		}
-	}
-}
-
-type cvssMember struct {
-	VectorString *string     `json:"vector_string"`
-	Score        *looseFloat `json:"score"`
-}
-
-// assessment is m as a record carries it: nil when GitHub gives no vector
-// (its way of saying there is no assessment of that version) or a score
-// outside CVSS's 0–10.
-func (m *cvssMember) assessment() *exporter.CVSS {
-	if m == nil || m.VectorString == nil || *m.VectorString == "" || !inRange(m.Score, 10) {
-		return nil
-	}
-	return &exporter.CVSS{Score: float64(*m.Score), VectorString: *m.VectorString}
 }
 
 // looseFloat is a JSON number, or a string holding one: GitHub's own

@@ -36,13 +36,6 @@ func TestDetails_GitHubExamples(t *testing.T) {
 	if got := dep[0].Details.EPSS; got == nil || *got != (exporter.EPSS{Percentage: 0.00045, Percentile: 0.16001}) {
 		t.Errorf("epss = %+v", got)
 	}
-	want := &exporter.CVSSSeverities{
-		V3: &exporter.CVSS{Score: 7.5, VectorString: "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"},
-		V4: &exporter.CVSS{Score: 8.7, VectorString: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N"},
-	}
-	if got := dep[0].Details.CVSSSeverities; !reflect.DeepEqual(got, want) {
-		t.Errorf("cvss_severities = %+v", got)
-	}
 	if dep[0].GHSAID == "" || dep[0].Title == "" || dep[0].SeverityRaw == "" {
 		t.Errorf("the typed advisory was lost to the shadowing member: %+v", dep[0])
 	}
@@ -83,16 +76,15 @@ func TestDetails_MalformedMembersAreLeftOut(t *testing.T) {
 		"epss above 100":       `"epss":{"percentage":101,"percentile":0.5}`,
 		"epss not a number":    `"epss":{"percentage":"high","percentile":0.5}`,
 		"epss missing a score": `"epss":{"percentage":0.5}`,
-		"cvss above 10":        `"cvss_severities":{"cvss_v3":{"vector_string":"CVSS:3.1/x","score":11}}`,
-		"cvss without vector":  `"cvss_severities":{"cvss_v4":{"vector_string":null,"score":0}}`,
-		"cvss not an object":   `"cvss_severities":"high"`,
+		"epss below 0":         `"epss":{"percentage":-1,"percentile":0.5}`,
+		"epss not an object":   `"epss":"high"`,
 	} {
 		raw := `{"number":1,"state":"open","security_advisory":{"ghsa_id":"GHSA-1","severity":"high",` + adv + `},"created_at":"2026-01-05T08:00:00Z"}`
 		o, err := decodeAlert(exporter.SourceDependabot, json.RawMessage(raw), Scope{Kind: ScopeRepo, Name: "acme/w"}, false)
 		if err != nil {
 			t.Fatalf("%s: the alert was refused: %v", name, err)
 		}
-		if o.Details.EPSS != nil || o.Details.CVSSSeverities != nil || o.GHSAID != "GHSA-1" || o.Severity != "high" {
+		if o.Details.EPSS != nil || o.GHSAID != "GHSA-1" || o.Severity != "high" {
 			t.Errorf("%s: %+v", name, o)
 		}
 	}

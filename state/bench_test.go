@@ -44,8 +44,8 @@ func benchRecord(i int) exporter.Record {
 
 // fillOutbox appends n records to sink in transactions of 1000, the size of
 // a large poll's commit.
-func fillOutbox(b *testing.B, db *DB, sink string, n int) {
-	b.Helper()
+func fillOutbox(t testing.TB, db *DB, sink string, n int) {
+	t.Helper()
 	const batch = 1000
 	for i := 0; i < n; i += batch {
 		recs := make([]exporter.Record, 0, batch)
@@ -53,7 +53,7 @@ func fillOutbox(b *testing.B, db *DB, sink string, n int) {
 			recs = append(recs, benchRecord(j))
 		}
 		if err := db.Update(func(tx *Tx) error { return tx.Append(sink, recs...) }); err != nil {
-			b.Fatal(err)
+			t.Fatal(err)
 		}
 	}
 }

@@ -93,30 +93,9 @@ func TestCompact_ShrinksDrainedFileKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < n; i += 500 {
-		recs := make([]exporter.Record, 500)
-		for j := range recs {
-			recs[j] = benchRecord(i + j)
-		}
-		if err := db.Update(func(tx *Tx) error { return tx.Append("hec", recs...) }); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// Drain all but the last 10; dead-letter 3 of those.
-	if err := db.Update(func(tx *Tx) error {
-		items, err := tx.Peek("hec", n)
-		if err != nil {
-			return err
-		}
-		var acks []uint64
-		for _, it := range items[:n-10] {
-			acks = append(acks, it.Seq)
-		}
-		if err := tx.Ack("hec", acks...); err != nil {
-			return err
-		}
-		return tx.DeadLetter("hec", "bad", items[n-10].Seq, items[n-9].Seq, items[n-8].Seq)
-	}); err != nil {
+	kept := drainedFile(t, db, n, 10)
+	if err := db.Update(func(tx *Tx) error { return tx.DeadLetter("hec", "bad", kept[:3]...) }); err != nil {
 		t.Fatal(err)
 	}
 	want := readContents(t, db)

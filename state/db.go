@@ -82,7 +82,9 @@ type DB struct {
 }
 
 // Open opens or creates the state file at path. A file held by another
-// process fails after Options.Timeout with an error wrapping ErrLocked.
+// process fails after Options.Timeout with an error wrapping ErrLocked; an
+// empty, truncated or otherwise unreadable one fails with an error wrapping
+// ErrDamaged that names it and says what to do, and is left untouched.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Second
@@ -139,7 +141,14 @@ func openLocked(path string, opts Options) (*bolt.DB, error) {
 			return f, err
 		})
 		o.Timeout = max(time.Until(deadline), time.Millisecond)
-		bdb, err := bolt.Open(path, 0o600, o)
+		if err := checkFile(path); err != nil {
+			return nil, err
+		}
+		bdb, err := openBolt(path, o, func() {
+			if f != nil {
+				f.Close() // releases the lock of a file bbolt failed on
+			}
+		})
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("open state file %s: %w (waited %s for its lock; is another ghsec-exporter running?)", path, ErrLocked, opts.Timeout)
 		}
@@ -160,6 +169,16 @@ func openLocked(path string, opts Options) (*bolt.DB, error) {
 			return nil, fmt.Errorf("open state file %s: %w (replaced while waiting %s for its lock; is another ghsec-exporter running?)", path, ErrLocked, opts.Timeout)
 		}
 	}
+}
+
+// openBolt is bolt.Open with a panic or memory fault while bbolt reads the
+// file (a rebuild of the freelist walks every page) reported as ErrDamaged.
+func openBolt(path string, o *bolt.Options, cleanup func()) (bdb *bolt.DB, err error) {
+	withFaultsAsPanics(func() {
+		defer recoverDamaged(path, &err, cleanup)
+		bdb, err = bolt.Open(path, 0o600, o)
+	})
+	return bdb, err
 }
 
 func (db *DB) init(migrations []Migration) error {

@@ -10,4 +10,7 @@ var (
 	ErrSchemaTooNew = errors.New("state file schema is newer than this exporter")
 	// ErrClosed: the DB was closed.
 	ErrClosed = errors.New("state file is closed")
+	// ErrDamaged: the file is empty, truncated or its header pages are
+	// unreadable; Open reads it only and leaves it as it is.
+	ErrDamaged = errors.New("state file is damaged")
 )

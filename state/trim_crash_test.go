@@ -36,7 +36,7 @@ func trimTestFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	fillRandom(t, db, 7, 10)
-	drainedFile(t, db, 1500)
+	drainedFile(t, db, 1500, 0)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

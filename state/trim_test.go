@@ -144,27 +144,22 @@ func TestTrim_KeepsEveryKeyValueAndSequence(t *testing.T) {
 	}
 }
 
-// drainedFile queues and acks n records: a file whose free pages dominate.
-func drainedFile(t *testing.T, db *DB, n int) {
+// drainedFile queues n records and acks all but the last keep, whose
+// sequence numbers it returns: a file whose free pages dominate.
+func drainedFile(t testing.TB, db *DB, n, keep int) (kept []uint64) {
 	t.Helper()
-	for i := 0; i < n; i += 500 {
-		recs := make([]exporter.Record, 500)
-		for j := range recs {
-			recs[j] = benchRecord(i + j)
-		}
-		if err := db.Update(func(tx *Tx) error { return tx.Append("hec", recs...) }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fillOutbox(t, db, "hec", n)
 	if err := db.Update(func(tx *Tx) error {
 		items, err := tx.Peek("hec", n)
 		if err != nil {
 			return err
 		}
-		return tx.Ack("hec", seqs(items)...)
+		kept = seqs(items[n-keep:])
+		return tx.Ack("hec", seqs(items[:n-keep])...)
 	}); err != nil {
 		t.Fatal(err)
 	}
+	return kept
 }
 
 func TestTrim_PolicyTrimsOnlyWhatIsWorthIt(t *testing.T) {
@@ -173,7 +168,7 @@ func TestTrim_PolicyTrimsOnlyWhatIsWorthIt(t *testing.T) {
 	if res, err := db.Trim(policy); err != nil || res.Trimmed {
 		t.Fatalf("new file trimmed: %+v %v", res, err)
 	}
-	drainedFile(t, db, 5000)
+	drainedFile(t, db, 5000, 0)
 	if err := db.Update(func(tx *Tx) error { return tx.Append("mail", rec("waiting")) }); err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +233,7 @@ func TestTrim_SparseSnapshotPagesAreTrimmed(t *testing.T) {
 // is lost (go test -race checks the swap).
 func TestTrim_ConcurrentTransactions(t *testing.T) {
 	db, _ := openTemp(t)
-	drainedFile(t, db, 2000)
+	drainedFile(t, db, 2000, 0)
 	const writers, each = 3, 40
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each*2+10)

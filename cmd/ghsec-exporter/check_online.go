@@ -136,6 +136,10 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 				continue
 			}
 			probe(s, string(src), gh.ProbeAlerts(ctx, s, src))
+			if types := g.SecretScanning.GenericTypes.List(); src == exporter.SourceSecretScanning && len(types) > 0 {
+				// the second listing: GitHub returns generic patterns only when named
+				probe(s, string(src)+" (generic)", gh.ProbeSecretTypes(ctx, s, types))
+			}
 		}
 		if s.Kind == ghapi.ScopeRepo {
 			continue

@@ -52,12 +52,20 @@ func TestCLI_CheckConfigRedacts(t *testing.T) {
 	}
 }
 
-func TestCLI_OnceAgainstSimulator(t *testing.T) {
+// oneAlertGitHub serves, until the test ends, a simulated GitHub that
+// accepts the token "tok" and holds acme/widgets with one high Dependabot
+// alert.
+func oneAlertGitHub(t *testing.T) (*ghsim.Sim, *httptest.Server) {
 	sim := ghsim.New(ghsim.Options{Token: "tok"})
 	sim.AddRepo("acme/widgets")
 	sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
 	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return sim, srv
+}
+
+func TestCLI_OnceAgainstSimulator(t *testing.T) {
+	_, srv := oneAlertGitHub(t)
 	dir := t.TempDir()
 	t.Setenv("GHSEC_CLI_TOKEN", "tok")
 	out := filepath.Join(dir, "out.jsonl")

@@ -26,6 +26,7 @@ type daemonProc struct {
 	mu     sync.Mutex
 	log    []string
 	notify []string
+	ended  bool // its stderr closed: it exited
 	wake   chan struct{}
 }
 
@@ -58,6 +59,10 @@ func startDaemon(t *testing.T, path string, env ...string) *daemonProc {
 		for sc.Scan() {
 			d.add(&d.log, sc.Text())
 		}
+		d.mu.Lock()
+		d.ended = true
+		d.mu.Unlock()
+		d.add(&d.log, "")
 	}()
 	go func() {
 		buf := make([]byte, 4096)

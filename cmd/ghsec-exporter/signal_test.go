@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
 )
 
 // TestMain lets a test re-run this binary as the real program: with
@@ -29,11 +26,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestRun_SIGTERMFinishesAndExitsZero(t *testing.T) {
-	sim := ghsim.New(ghsim.Options{Token: "tok"})
-	sim.AddRepo("acme/widgets")
-	sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	_, srv := oneAlertGitHub(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.jsonl")
 	p := writeConfig(t, fmt.Sprintf("github:\n  base_url: %s/\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n",

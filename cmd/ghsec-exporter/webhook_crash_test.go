@@ -71,11 +71,7 @@ func (h *hecReceiver) count(sub string) int {
 // until the kill, so nothing left before it).
 func TestWebhook_CrashRightAfter2xx_RecordsDeliveredAfterRestart(t *testing.T) {
 	bin := buildBinary(t)
-	sim := ghsim.New(ghsim.Options{Token: "tok"})
-	sim.AddRepo("acme/widgets")
-	sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
-	gh := httptest.NewServer(sim)
-	defer gh.Close()
+	sim, gh := oneAlertGitHub(t)
 	hec := &hecReceiver{}
 	hec.down.Store(true)
 	hecSrv := httptest.NewServer(hec)

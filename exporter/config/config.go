@@ -56,6 +56,8 @@ type GitHub struct {
 	Concurrency int `yaml:"concurrency"`
 	// RequestTimeout bounds each HTTP request.
 	RequestTimeout Duration `yaml:"request_timeout"`
+	// SecretScanning tunes the secret scanning lists (the generic types).
+	SecretScanning SecretScanning `yaml:"secret_scanning"`
 }
 
 // App is GitHub App authentication.
@@ -303,6 +305,7 @@ func (c *Config) Validate() error {
 	if g.RequestTimeout.D() < time.Second {
 		add(Field("github.request_timeout", g.RequestTimeout.D(), "must be at least 1s"))
 	}
+	errs = append(errs, g.SecretScanning.GenericTypes.validate("github.secret_scanning.generic_types")...)
 	if c.State.Path == "" {
 		add(Required("state.path", "path of the state file"))
 	}

@@ -14,9 +14,10 @@ type Webhook struct {
 	SecretEnv   string `yaml:"secret_env"`
 	TLSCertFile string `yaml:"tls_cert_file"`
 	TLSKeyFile  string `yaml:"tls_key_file"`
-	// BodyBudgetMiB bounds the MiB of delivery bodies being read and
-	// processed at once; a delivery that finds no room within a few
-	// seconds is answered 503 and recovered by redelivery (default 8).
+	// BodyBudgetMiB bounds the MiB of large delivery bodies (over 64 KiB)
+	// being read and processed at once; smaller ones, every alert event in
+	// practice, never wait for it. A delivery that finds no room within a
+	// few seconds is answered 503 and recovered by redelivery (default 8).
 	BodyBudgetMiB int         `yaml:"body_budget_mib"`
 	Redelivery    *Redelivery `yaml:"redelivery"`
 }

@@ -135,6 +135,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 	}
 	a.poller = &ingest.Poller{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now, Overlap: cfg.GitHub.Overlap.D(), Notify: a.wakeAll,
+		GenericSecretTypes: cfg.GitHub.SecretScanning.GenericTypes.List(),
 	}
 	a.auditor = &ingest.Auditor{
 		DB: db, GH: a.gh, Sinks: names, Now: opts.Now,
@@ -213,39 +214,46 @@ func (a *App) AlertTargets() []AlertTarget {
 // target does not stop the others.
 func (a *App) PollAlerts(ctx context.Context) error {
 	a.ensureProduct(ctx)
-	var errs []error
-	for _, t := range a.AlertTargets() {
-		if ctx.Err() != nil {
-			break
-		}
+	return eachTarget(ctx, a.AlertTargets(), func(t AlertTarget) error {
 		start := time.Now()
-		st, perr := a.poller.Poll(ctx, t.Scope, t.Source)
-		if perr != nil {
+		st, err := a.poller.Poll(ctx, t.Scope, t.Source)
+		if err != nil {
 			// not logged here: the job (or once) reports it once, at ERROR
-			errs = append(errs, fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, perr))
-			continue
+			return fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, err)
 		}
 		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
 			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond))
-	}
-	return errors.Join(errs...)
+		return nil
+	})
 }
 
 // Reconcile lists every target in full and withdraws vanished alerts.
 func (a *App) Reconcile(ctx context.Context) error {
 	a.ensureProduct(ctx)
-	var errs []error
-	for _, t := range a.AlertTargets() {
-		if ctx.Err() != nil {
-			break
-		}
+	return eachTarget(ctx, a.AlertTargets(), func(t AlertTarget) error {
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err))
-			continue
+			return fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err)
 		}
 		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
 			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn)
+		return nil
+	})
+}
+
+// eachTarget runs job for every target until ctx ends, and joins the
+// failures: a failing target does not stop the others. The jobs log each
+// target's success themselves and leave the failure to the job's caller,
+// which reports it once.
+func eachTarget[T any](ctx context.Context, targets []T, job func(T) error) error {
+	var errs []error
+	for _, t := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := job(t); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -31,25 +30,20 @@ func (a *App) AuditScopes() []ghapi.Scope {
 // failing scope does not stop the others.
 func (a *App) PollAudit(ctx context.Context) error {
 	a.ensureProduct(ctx)
-	var errs []error
-	for _, s := range a.AuditScopes() {
-		if ctx.Err() != nil {
-			break
-		}
+	return eachTarget(ctx, a.AuditScopes(), func(s ghapi.Scope) error {
 		if !a.auditDue(s) {
-			continue
+			return nil
 		}
 		start := time.Now()
 		st, err := a.auditor.Poll(ctx, s)
 		if err = a.auditAnswered(s, err); err != nil {
-			errs = append(errs, fmt.Errorf("poll audit log of %s: %w", s, err))
-			continue
+			return fmt.Errorf("poll audit log of %s: %w", s, err)
 		}
 		if !a.auditDue(s) {
-			continue // GitHub said it has none: warned once, re-checked later
+			return nil // GitHub said it has none: warned once, re-checked later
 		}
 		a.log.Info("audit poll", "scope", s.String(), "requests", st.Requests, "entries", st.Entries,
 			"records", st.Shipped, "already_shipped", st.Skipped, "took", time.Since(start).Round(time.Millisecond))
-	}
-	return errors.Join(errs...)
+		return nil
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // A malformed page or an HTTP error mid-listing keeps every committed page,
@@ -58,8 +59,8 @@ func TestBadPages_NothingCorruptedNothingLost(t *testing.T) {
 
 func TestRunJob_OverlappingRunIsSkippedAndLogged(t *testing.T) {
 	e := newEnv(t, "dotcom")
-	var logs lockedBuffer
-	a := e.app(Options{Logger: logs.logger()})
+	var logs testtools.Logs
+	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
 	release := make(chan struct{})
 	started := make(chan struct{})

@@ -1,12 +1,9 @@
 package daemon
 
 import (
-	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/cmd/ghsec-exporter/wiring"
@@ -100,23 +97,3 @@ func (e *env) checkOpenAPI(product string) {
 		e.t.Errorf("requests not valid against GitHub's %s description:\n%v", product, err)
 	}
 }
-
-// lockedBuffer collects log output from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }

@@ -32,7 +32,8 @@ func TestHandler_MetricsAndHealth(t *testing.T) {
 	body := get(t, srv.URL+"/metrics", 200)
 	for _, want := range []string{
 		`ghsec_outbox_pending_records{sink="out"} 7`,
-		`ghsec_github_requests_total 6`, // 3 kinds × (org acme + repo other/solo)
+		// (3 kinds + the generic secret scanning listing) × (org acme + repo other/solo)
+		`ghsec_github_requests_total 8`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`,
 		`ghsec_job_last_success_timestamp_seconds{job="alerts"}`,
 		`ghsec_deadletter_records{sink="out"} 0`,
@@ -153,7 +154,8 @@ func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 	body := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{"ghsec_github_requests_total 6", "ghsec_github_request_failures_total 6"} {
+	// (3 kinds + the generic secret scanning listing) × 2 scopes
+	for _, want := range []string{"ghsec_github_requests_total 8", "ghsec_github_request_failures_total 8"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/golang-jwt/jwt/v4"
 )
 
@@ -96,9 +97,9 @@ func TestRateLimits_WaitsAreHonouredAndLogged(t *testing.T) {
 	e.seed()
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/dependabot/alerts", Count: 1, Status: 429, RetryAfter: 2 * time.Second})
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/code-scanning/alerts", Count: 1, Status: 403, Secondary: true})
-	var logs lockedBuffer
+	var logs testtools.Logs
 	var slept []time.Duration
-	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.logger(), Sinks: sinksOf(t, e.cfg, nil), Sleep: func(_ context.Context, d time.Duration) error {
+	a, err := New(e.cfg, Options{Now: e.sim.Now, Logger: logs.Logger(), Sinks: sinksOf(t, e.cfg, nil), Sleep: func(_ context.Context, d time.Duration) error {
 		slept = append(slept, d)
 		e.sim.Advance(d)
 		return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // autoEnv is newEnv with github.product left out, as the README's quick
@@ -64,8 +65,8 @@ func serveGet(t *testing.T, h http.Handler, path string) string {
 func TestProduct_OrgWithoutAuditLog(t *testing.T) {
 	e := autoEnv(t, "dotcom")
 	e.sim.SetAuditLogMissing("acme", true)
-	var logs lockedBuffer
-	a := e.app(Options{Logger: logs.logger()})
+	var logs testtools.Logs
+	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
@@ -134,8 +135,8 @@ func TestProduct_ExplicitDotcomWarnsOnce(t *testing.T) {
 	e.cfg.GitHub.Enterprises = []string{"bigcorp"}
 	e.seed()
 	e.sim.AddEnterprise("bigcorp", "acme")
-	var logs lockedBuffer
-	a := e.app(Options{Logger: logs.logger()})
+	var logs testtools.Logs
+	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
@@ -179,6 +180,9 @@ func TestProduct_ProbesAreValidRequests(t *testing.T) {
 						t.Errorf("%s %s: %+v", s, src, p)
 					}
 				}
+				if p := gh.ProbeSecretTypes(ctx, s, e.cfg.GitHub.SecretScanning.GenericTypes.List()); p.Status != 200 || p.Limit == 0 {
+					t.Errorf("%s generic secret types: %+v", s, p)
+				}
 				if s.Kind != ghapi.ScopeRepo {
 					if p := gh.ProbeAudit(ctx, s); p.Status != 200 {
 						t.Errorf("%s audit: %+v", s, p)
@@ -195,8 +199,8 @@ func TestProduct_ProbesAreValidRequests(t *testing.T) {
 func TestProduct_DetectionFailureRetriedHourly(t *testing.T) {
 	e := autoEnv(t, "dotcom")
 	e.sim.InjectFault(ghsim.Fault{PathContains: "/meta", Status: 502})
-	var logs lockedBuffer
-	a := e.app(Options{Logger: logs.logger()})
+	var logs testtools.Logs
+	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
 	ctx := context.Background()
 	metaRequests := func() int {
@@ -240,8 +244,8 @@ func TestProduct_NothingSkippedBeforeDetection(t *testing.T) {
 	e := newEnv(t, "ghec")
 	e.cfg.GitHub.Product = ""
 	e.cfg.GitHub.Enterprises = []string{"bigcorp"}
-	var logs lockedBuffer
-	a := e.app(Options{Logger: logs.logger()})
+	var logs testtools.Logs
+	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
 	if n := len(a.AlertTargets()); n != 9 {
 		t.Fatalf("targets before detection: %d, want 9 (3 scopes x 3 kinds)", n)

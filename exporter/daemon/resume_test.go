@@ -65,7 +65,7 @@ func TestNew_PreviousCarriesCountersAcrossReload(t *testing.T) {
 	cycle(a1)
 	m, _ := scrape(t, a1)
 	wantLines(t, "before the reload", m, []string{
-		`ghsec_github_requests_total 6`, `ghsec_records_delivered_total{sink="out"} 7`, `ghsec_records_delivered_total{sink="gone"} 7`,
+		`ghsec_github_requests_total 8`, `ghsec_records_delivered_total{sink="out"} 7`, `ghsec_records_delivered_total{sink="gone"} 7`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`, `ghsec_webhook_deliveries_total{result="received"} 1`,
 	})
 	must(t, a1.Close())
@@ -74,7 +74,7 @@ func TestNew_PreviousCarriesCountersAcrossReload(t *testing.T) {
 	a2 := e.app(Options{Previous: a1})
 	m, h := scrape(t, a2)
 	wantLines(t, "right after the reload", m, []string{
-		`ghsec_github_requests_total 6`, `ghsec_records_delivered_total{sink="out"} 7`,
+		`ghsec_github_requests_total 8`, `ghsec_records_delivered_total{sink="out"} 7`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`, `ghsec_job_last_success_timestamp_seconds{job="alerts"}`,
 		`ghsec_webhook_deliveries_total{result="received"} 1`, `ghsec_webhook_deliveries_total{result="failed"} 1`,
 	})
@@ -87,7 +87,7 @@ func TestNew_PreviousCarriesCountersAcrossReload(t *testing.T) {
 	cycle(a2)
 	m, _ = scrape(t, a2)
 	wantLines(t, "after a poll on the new App", m, []string{
-		`ghsec_github_requests_total 12`, `ghsec_records_delivered_total{sink="out"} 8`,
+		`ghsec_github_requests_total 16`, `ghsec_records_delivered_total{sink="out"} 8`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 2`, `ghsec_webhook_deliveries_total{result="received"} 2`,
 	})
 	must(t, a2.Close())
@@ -99,7 +99,7 @@ func TestNew_PreviousCarriesCountersAcrossReload(t *testing.T) {
 	must(t, err)
 	defer a3.Close()
 	m, _ = scrape(t, a3)
-	wantLines(t, "after the second reload", m, []string{`ghsec_github_requests_total 12`, `ghsec_records_delivered_total{sink="out"} 8`})
+	wantLines(t, "after the second reload", m, []string{`ghsec_github_requests_total 16`, `ghsec_records_delivered_total{sink="out"} 8`})
 	if strings.Contains(m, "ghsec_webhook_") {
 		t.Errorf("the removed webhook is still reported:\n%s", m)
 	}

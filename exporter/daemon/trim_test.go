@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -39,8 +40,8 @@ func queueBacklog(t *testing.T, a *App, n int) {
 func TestTrim_AfterDrainAndAfterFailure(t *testing.T) {
 	e := newEnv(t, "dotcom")
 	e.seed()
-	var logs lockedBuffer
-	a := e.app(Options{Logger: logs.logger()})
+	var logs testtools.Logs
+	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()

@@ -93,7 +93,7 @@ func (a *App) WebhookAddr(ctx context.Context) string {
 // serveWebhook runs the listener until ctx ends.
 func (a *App) serveWebhook(ctx context.Context) {
 	ws, w := a.webhook, a.cfg.Webhook
-	srv, err := webhook.Listen(w.Listen, w.Path, ws.handler, a.opts.Secrets.WebhookCert)
+	srv, err := webhook.Listen(w.Listen, w.Path, ws.handler, a.opts.Secrets.WebhookCert, a.log.With("component", "webhook"))
 	if err != nil {
 		ws.set("failed", "", err)
 		close(ws.ready)

@@ -8,20 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
-
-// waitFor waits for cond, an observable event of the system under test.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	if !testtools.Poll(20*time.Second, 5*time.Millisecond, cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
-}
 
 func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 	e := newEnv(t, "dotcom")
@@ -41,7 +32,7 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 	if addr == "" {
 		t.Fatal("listener not bound")
 	}
-	waitFor(t, "the first poll", func() bool { return a.jobStats.snapshot()["alerts"].Runs > 0 })
+	testtools.WaitFor(t, "the first poll", func() bool { return a.jobStats.snapshot()["alerts"].Runs > 0 })
 	e.sim.AddHook(ghsim.Hook{URL: "http://" + addr + config.DefaultWebhookPath, Secret: []byte(hookSecret), Org: "acme", APIBase: e.srv.URL})
 	e.sim.CreateAlert(ghsim.SecretScanning, "acme/widgets", ghsim.AlertSpec{SecretType: "aws_access_key_id", Secret: leaked})
 	if n := e.sim.SendPending(ctx); n != 1 {
@@ -53,7 +44,7 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("unsigned POST: %d", resp.StatusCode)
 	}
-	waitFor(t, "the webhook's record in the sink", func() bool { return len(e.records()) > 0 })
+	testtools.WaitFor(t, "the webhook's record in the sink", func() bool { return len(e.records()) > 0 })
 	equalLines(t, "listener", summary(e.records()), []string{"secret_scanning acme/widgets#1 created (webhook)"})
 
 	srv := httptest.NewServer(a.Handler())

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -25,6 +26,20 @@ type ListRequest struct {
 	Since time.Time
 	// PerPage defaults to 100, GitHub's maximum.
 	PerPage int
+	// SecretTypes, for a secret scanning list only, are sent as secret_type:
+	// GitHub then lists just those types. Without it GitHub lists only the
+	// default (provider) patterns; a generic pattern (password,
+	// rsa_private_key, ...) is listed only when named here.
+	SecretTypes []string
+}
+
+// what names the list in errors: the kind, and whether secret types were
+// named (the second, generic, secret scanning listing).
+func (lr ListRequest) what() string {
+	if len(lr.SecretTypes) > 0 {
+		return fmt.Sprintf("%s alerts of %d named secret types", lr.Source, len(lr.SecretTypes))
+	}
+	return string(lr.Source) + " alerts"
 }
 
 // ListResult says what a listing did.
@@ -54,7 +69,10 @@ type PageFunc func(page []exporter.Observation) error
 func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (ListResult, error) {
 	var res ListResult
 	if !Supported(c.Product(), lr.Scope.Kind, lr.Source) {
-		return res, fmt.Errorf("list %s alerts for %s: not available on %s", lr.Source, lr.Scope, c.Product())
+		return res, fmt.Errorf("list %s for %s: not available on %s", lr.what(), lr.Scope, c.Product())
+	}
+	if len(lr.SecretTypes) > 0 && lr.Source != exporter.SourceSecretScanning {
+		return res, fmt.Errorf("list %s alerts for %s: secret types named for a list that has none", lr.Source, lr.Scope)
 	}
 	perPage := lr.PerPage
 	if perPage <= 0 || perPage > 100 {
@@ -67,10 +85,13 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 	if lr.Source == exporter.SourceSecretScanning && c.hasHideSecret() {
 		q.Set("hide_secret", "true")
 	}
+	if len(lr.SecretTypes) > 0 {
+		q.Set("secret_type", strings.Join(lr.SecretTypes, ","))
+	}
 	next := listPath(lr.Scope, lr.Source) + "?" + q.Encode()
 	pg, err := newPager(c.gh.BaseURL, next)
 	if err != nil {
-		return res, fmt.Errorf("list %s alerts for %s: %w", lr.Source, lr.Scope, err)
+		return res, fmt.Errorf("list %s for %s: %w", lr.what(), lr.Scope, err)
 	}
 	// body is reused page after page: nothing decoded from it aliases it
 	var body bytes.Buffer
@@ -78,7 +99,7 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 	for next != "" {
 		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
 		if err != nil {
-			return res, fmt.Errorf("list %s alerts for %s: %w", lr.Source, lr.Scope, err)
+			return res, fmt.Errorf("list %s for %s: %w", lr.what(), lr.Scope, err)
 		}
 		if res.Requests == 0 && lr.ETag != "" {
 			req.Header.Set("If-None-Match", lr.ETag)
@@ -95,7 +116,7 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 			items, err = decodePage(body.Bytes(), lr.Source, lr.Scope, c.opts.IncludeRaw, repos)
 		}
 		if err != nil {
-			return res, fmt.Errorf("list %s alerts for %s (page %d): %w", lr.Source, lr.Scope, res.Requests, describe(err))
+			return res, fmt.Errorf("list %s for %s (page %d): %w", lr.what(), lr.Scope, res.Requests, describe(err))
 		}
 		if res.Requests == 1 {
 			res.ETag = resp.Header.Get("ETag")
@@ -128,7 +149,7 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 		}
 		next, err = pg.next(resp.Header.Get("Link"), res.Requests)
 		if err != nil {
-			return res, fmt.Errorf("list %s alerts for %s: %w", lr.Source, lr.Scope, err)
+			return res, fmt.Errorf("list %s for %s: %w", lr.what(), lr.Scope, err)
 		}
 		if !lr.Since.IsZero() && !oldest.IsZero() && oldest.Before(lr.Since) {
 			return res, nil

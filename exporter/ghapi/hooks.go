@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -51,21 +50,19 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 	if err != nil {
 		return nil, err
 	}
-	opts := &github.ListCursorOptions{PerPage: 100}
+	first := h.deliveries() + "?per_page=100"
+	pg, err := newPager(gh.BaseURL, first)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", h, err)
+	}
 	var out []HookDelivery
-	var pg *pager
-	for n := 1; ; n++ {
-		var page []*github.HookDelivery
-		var resp *github.Response
-		switch {
-		case h.App:
-			page, resp, err = gh.Apps.ListHookDeliveries(ctx, opts)
-		case h.Repo != "":
-			owner, name, _ := strings.Cut(h.Repo, "/")
-			page, resp, err = gh.Repositories.ListHookDeliveries(ctx, owner, name, h.ID, opts)
-		default:
-			page, resp, err = gh.Organizations.ListHookDeliveries(ctx, h.Org, h.ID, opts)
+	for n, next := 1, first; ; n++ {
+		req, err := gh.NewRequest(http.MethodGet, next, nil)
+		if err != nil {
+			return out, fmt.Errorf("list deliveries of %s: %w", h, err)
 		}
+		var page []*github.HookDelivery
+		resp, err := gh.Do(ctx, req, &page)
 		if err != nil {
 			return out, fmt.Errorf("list deliveries of %s: %w", h, describe(err))
 		}
@@ -82,16 +79,11 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 		if len(page) == 0 {
 			return out, nil
 		}
-		if pg == nil {
-			if pg, err = newPager(gh.BaseURL, resp.Request.URL.String()); err != nil {
-				return out, fmt.Errorf("list deliveries of %s: %w", h, err)
-			}
-		}
 		// The Link header is checked as an alert listing's is: on the API
 		// origin, never back to a page already read, at most
-		// maxDeliveryPages pages; go-github would follow its cursor anywhere.
-		next, err := pg.next(resp.Header.Get("Link"), n)
-		if err != nil {
+		// maxDeliveryPages pages; go-github's cursor would be followed
+		// anywhere, forever.
+		if next, err = pg.next(resp.Header.Get("Link"), n); err != nil {
 			return out, fmt.Errorf("list deliveries of %s: %w", h, err)
 		}
 		if next == "" {
@@ -99,11 +91,6 @@ func (c *Client) ListHookDeliveries(ctx context.Context, h HookRef, since time.T
 		}
 		if n >= maxDeliveryPages {
 			return out, fmt.Errorf("list deliveries of %s: %w (%d pages of 100)", h, ErrTooManyPages, n)
-		}
-		u, _ := url.Parse(next) // pg.next returns a parsed URL's String
-		opts.Cursor = u.Query().Get("cursor")
-		if opts.Cursor == "" {
-			return out, fmt.Errorf("list deliveries of %s: next-page link %s has no cursor", h, redact(u))
 		}
 	}
 }
@@ -124,14 +111,9 @@ func (c *Client) Redeliver(ctx context.Context, h HookRef, deliveryID int64) err
 	if err != nil {
 		return err
 	}
-	switch {
-	case h.App:
-		_, _, err = gh.Apps.RedeliverHookDelivery(ctx, deliveryID)
-	case h.Repo != "":
-		owner, name, _ := strings.Cut(h.Repo, "/")
-		_, _, err = gh.Repositories.RedeliverHookDelivery(ctx, owner, name, h.ID, deliveryID)
-	default:
-		_, _, err = gh.Organizations.RedeliverHookDelivery(ctx, h.Org, h.ID, deliveryID)
+	req, err := gh.NewRequest(http.MethodPost, fmt.Sprintf("%s/%d/attempts", h.deliveries(), deliveryID), nil)
+	if err == nil {
+		_, err = gh.Do(ctx, req, new(github.HookDelivery))
 	}
 	// go-github reports 202 Accepted as *github.AcceptedError: success here.
 	var accepted *github.AcceptedError
@@ -142,6 +124,20 @@ func (c *Client) Redeliver(ctx context.Context, h HookRef, deliveryID int64) err
 		return fmt.Errorf("redeliver delivery %d of %s: %w", deliveryID, h, describe(err))
 	}
 	return nil
+}
+
+// deliveries is the API path of h's deliveries, relative to the base URL:
+// the one place that tells the App's, a repository's and an org's hook
+// apart, as GitHub's three sets of delivery endpoints do.
+func (h HookRef) deliveries() string {
+	switch {
+	case h.App:
+		return "app/hook/deliveries"
+	case h.Repo != "":
+		owner, name, _ := strings.Cut(h.Repo, "/")
+		return fmt.Sprintf("repos/%s/%s/hooks/%d/deliveries", owner, name, h.ID)
+	}
+	return fmt.Sprintf("orgs/%s/hooks/%d/deliveries", h.Org, h.ID)
 }
 
 var appClients sync.Map // *Client → *github.Client

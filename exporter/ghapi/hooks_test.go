@@ -128,3 +128,44 @@ func TestHookDeliveries_HostileLink(t *testing.T) {
 		})
 	}
 }
+
+// More deliveries than one page holds are listed whole, by following
+// GitHub's cursor.
+func TestHookDeliveries_FollowsTheCursor(t *testing.T) {
+	sim := ghsim.New(ghsim.Options{Token: "tok"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	h := HookRef{Repo: "acme/widgets"}
+	h.ID = sim.AddHook(ghsim.Hook{URL: "http://127.0.0.1:1/unreachable", Secret: []byte("s"), Repo: "acme/widgets", APIBase: srv.URL})
+	sim.AddRepo("acme/widgets")
+	for i := 0; i < 150; i++ {
+		sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{})
+	}
+	for _, d := range sim.PendingDeliveries() {
+		sim.Drop(d.ID)
+	}
+	c, err := New(Options{BaseURL: srv.URL + "/", Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := c.ListHookDeliveries(context.Background(), h, sim.Now().Add(-72*60*60*1e9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, d := range ds {
+		seen[d.GUID] = true
+	}
+	if len(ds) != 150 || len(seen) != 150 {
+		t.Fatalf("listed %d deliveries (%d distinct), want 150", len(ds), len(seen))
+	}
+	var pages []string
+	for _, r := range sim.Requests() {
+		if strings.HasSuffix(r.Path, "/deliveries") {
+			pages = append(pages, r.Query.Encode())
+		}
+	}
+	if len(pages) != 2 || pages[0] != "per_page=100" || !strings.HasPrefix(pages[1], "cursor=") {
+		t.Fatalf("requests %q, want a first page and one by cursor", pages)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/google/go-github/v62/github"
@@ -34,6 +36,14 @@ type Probe struct {
 // ProbeAlerts asks for one alert of src at scope s.
 func (c *Client) ProbeAlerts(ctx context.Context, s Scope, src exporter.Source) Probe {
 	return c.probe(ctx, listPath(s, src)+"?per_page=1")
+}
+
+// ProbeSecretTypes asks for one secret scanning alert of the named types at
+// scope s: the second listing, which GitHub needs to return generic
+// patterns.
+func (c *Client) ProbeSecretTypes(ctx context.Context, s Scope, types []string) Probe {
+	q := url.Values{"per_page": {"1"}, "secret_type": {strings.Join(types, ",")}}
+	return c.probe(ctx, listPath(s, exporter.SourceSecretScanning)+"?"+q.Encode())
 }
 
 // ProbeAudit asks for one audit-log entry of an org or enterprise.

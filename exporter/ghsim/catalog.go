@@ -63,6 +63,20 @@ var secretCatalog = []secretTemplate{
 	{"mailchimp_api_key", "Mailchimp API Key", ""},
 }
 
+// GenericSecretTypes are the secret scanning patterns GitHub calls generic
+// (non-provider patterns and Copilot's passwords): its alert lists return
+// them only when secret_type names them ("To return generic patterns, pass
+// the token name(s) in the parameter"), and so does the simulator. An
+// alert created with one of these types is served only to such a list (and
+// by its single-alert GET, its webhooks and audit events, as usual).
+var GenericSecretTypes = map[string]bool{
+	"password": true, "ec_private_key": true, "generic_private_key": true,
+	"http_basic_authentication_header": true, "http_bearer_authentication_header": true,
+	"mongodb_connection_string": true, "mysql_connection_string": true, "mysql_connection_url": true,
+	"openssh_private_key": true, "pgp_private_key": true, "postgres_connection_string": true,
+	"rsa_private_key": true,
+}
+
 var validities = []string{"active", "inactive", "unknown"}
 
 // fillSpec completes an AlertSpec with catalog material chosen by seed.

@@ -17,8 +17,10 @@ type filter struct {
 	scope      map[string]bool
 	tool       map[string]bool
 	secretType map[string]bool
-	resolution map[string]bool
-	validity   map[string]bool
+	// excludeType is exclude_secret_types: default patterns minus these.
+	excludeType map[string]bool
+	resolution  map[string]bool
+	validity    map[string]bool
 }
 
 var (
@@ -82,6 +84,10 @@ func parseFilter(kind Kind, q url.Values) (filter, *apiError) {
 			return f, validationFailed("state", "state must be one of open, resolved")
 		}
 		f.secretType = splitList(q, "secret_type")
+		f.excludeType = splitList(q, "exclude_secret_types")
+		if f.secretType != nil && f.excludeType != nil {
+			return f, validationFailed("secret_type", "secret_type and exclude_secret_types cannot be combined")
+		}
 		f.resolution = splitList(q, "resolution")
 		f.validity = splitList(q, "validity")
 	}
@@ -90,6 +96,9 @@ func parseFilter(kind Kind, q url.Values) (filter, *apiError) {
 
 func (f filter) match(a *alert) bool {
 	sp := a.spec
+	if a.kind == SecretScanning && !f.typeListed(sp.SecretType) {
+		return false
+	}
 	if f.state != nil && !f.state[a.state] {
 		return false
 	}
@@ -103,8 +112,18 @@ func (f filter) match(a *alert) bool {
 		}
 	}
 	return in(f.ecosystem, sp.Ecosystem) && in(f.pkg, sp.Package) && in(f.manifest, sp.Manifest) &&
-		in(f.tool, sp.Tool) && in(f.secretType, sp.SecretType) && in(f.resolution, a.resolution) &&
+		in(f.tool, sp.Tool) && in(f.resolution, a.resolution) &&
 		in(f.validity, sp.Validity) && in(f.scope, depScope(a))
+}
+
+// typeListed says whether a secret of type t is in the list: as GitHub,
+// a list returns the default (provider) patterns unless secret_type names
+// the types it wants, and a generic pattern only when it is named.
+func (f filter) typeListed(t string) bool {
+	if f.secretType != nil {
+		return f.secretType[t]
+	}
+	return !GenericSecretTypes[t] && !f.excludeType[t]
 }
 
 func in(set map[string]bool, v string) bool { return set == nil || set[v] }
@@ -127,7 +146,7 @@ func depScope(a *alert) string {
 // String is a canonical form, the filter's part of the index cache key.
 func (f filter) String() string {
 	var b strings.Builder
-	for i, set := range []map[string]bool{f.state, f.severity, f.ecosystem, f.pkg, f.manifest, f.scope, f.tool, f.secretType, f.resolution, f.validity} {
+	for i, set := range []map[string]bool{f.state, f.severity, f.ecosystem, f.pkg, f.manifest, f.scope, f.tool, f.secretType, f.resolution, f.validity, f.excludeType} {
 		if set == nil {
 			continue
 		}

@@ -76,7 +76,7 @@ func outboxIDs(t *testing.T, db *state.DB) []string {
 
 func hasCursor(t *testing.T, p *Poller, scope ghapi.Scope) bool {
 	t.Helper()
-	_, found, err := p.cursor(scope, exporter.SourceDependabot)
+	_, found, err := p.cursor(listing{scope: scope, src: exporter.SourceDependabot})
 	must(t, err)
 	return found
 }

@@ -8,9 +8,10 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 )
 
-// Reconcile lists every alert of one (scope, kind), diffs them, and emits
-// withdrawn for tracked alerts that are no longer there. An alert missing
-// from the listing is confirmed with a single GET first (it may have moved
+// Reconcile lists every alert of one (scope, kind) — every listing of it,
+// secret scanning's generic one included — diffs them, and emits withdrawn
+// for tracked alerts that none of the listings showed. An alert missing
+// from the listings is confirmed with a single GET first (it may have moved
 // between pages while they were read): 404/410 withdraws it, anything else
 // is diffed as usual.
 //
@@ -21,55 +22,78 @@ import (
 // transaction open during a GET.
 func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.Source) (PollStats, error) {
 	var st PollStats
-	cur, _, err := p.cursor(scope, src)
-	if err != nil {
-		return st, err
-	}
+	ls := p.listings(scope, src)
+	curs := make([]alertCursor, len(ls))
+	results := make([]ghapi.ListResult, len(ls))
 	seen := newKeySet()
 	orgs := map[string]bool{}
+	var prevOrgs []string
 	cm := p.newCommitter(exporter.OriginReconcile)
-	res, err := p.GH.ListAlerts(ctx, ghapi.ListRequest{Scope: scope, Source: src}, func(page []exporter.Observation) error {
-		for i := range page {
-			seen.add(page[i].Key)
-			orgs[page[i].Org] = true
+	var err error
+	for i, l := range ls {
+		if curs[i], _, err = p.cursor(l); err != nil {
+			break
 		}
-		return cm.add(page)
-	})
+		prevOrgs = append(prevOrgs, curs[i].Orgs...)
+		st.Undecodable += len(curs[i].Undecodable)
+		results[i], err = p.GH.ListAlerts(ctx, l.request(), func(page []exporter.Observation) error {
+			for j := range page {
+				seen.add(page[j].Key)
+				orgs[page[j].Org] = true
+			}
+			return cm.add(page)
+		})
+		st.Requests += results[i].Requests
+		st.Items += results[i].Items
+		if err != nil {
+			break
+		}
+		// A refused item is still there: it must not be withdrawn.
+		for _, u := range results[i].Undecodable {
+			if u.Number > 0 && u.Repo != "" {
+				seen.add(exporter.AlertKey{Source: src, Repo: u.Repo, Number: u.Number})
+			}
+		}
+	}
 	n, spent, cerr := cm.finish(nil)
 	st.Records, st.Commit = n, spent
-	st.Requests, st.Items, st.Undecodable = res.Requests, res.Items, len(cur.Undecodable)
 	if err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return st, err
 	}
-	// A refused item is still there: it must not be withdrawn.
-	for _, u := range res.Undecodable {
-		if u.Number > 0 && u.Repo != "" {
-			seen.add(exporter.AlertKey{Source: src, Repo: u.Repo, Number: u.Number})
-		}
-	}
 	seen.seal()
-	for _, r := range trackedRanges(scope, orgs, cur.Orgs) {
-		if err := p.withdrawMissing(ctx, scope, src, r, seen, &st, &res); err != nil {
+	// what a GET finds undecodable is kept with the default listing's
+	// refusals: it is missing from every listing, so none will list it
+	for _, r := range trackedRanges(scope, orgs, prevOrgs) {
+		if err := p.withdrawMissing(ctx, scope, src, r, seen, &st, &results[0]); err != nil {
 			return st, err
 		}
 	}
-	if res.MaxUpdated.After(cur.Watermark) {
-		cur.Watermark = res.MaxUpdated
-	}
-	cur.ETag = res.ETag
-	cur.Undecodable = res.Undecodable
-	st.Undecodable = len(cur.Undecodable)
-	if scope.Kind == ghapi.ScopeEnterprise {
-		cur.Orgs = cur.Orgs[:0]
-		for o := range orgs {
-			cur.Orgs = append(cur.Orgs, o)
+	st.Undecodable = 0
+	for i, l := range ls {
+		cur, res := curs[i], results[i]
+		if res.MaxUpdated.After(cur.Watermark) {
+			cur.Watermark = res.MaxUpdated
 		}
-		slices.Sort(cur.Orgs)
+		cur.ETag = res.ETag
+		cur.SecretTypes = l.types
+		cur.Undecodable = res.Undecodable
+		st.Undecodable += len(cur.Undecodable)
+		if scope.Kind == ghapi.ScopeEnterprise {
+			// every listing keeps every org: any of them finds a vanished one
+			cur.Orgs = cur.Orgs[:0]
+			for o := range orgs {
+				cur.Orgs = append(cur.Orgs, o)
+			}
+			slices.Sort(cur.Orgs)
+		}
+		if err := p.putCursor(l, cur); err != nil {
+			return st, err
+		}
 	}
-	return st, p.putCursor(scope, src, cur)
+	return st, nil
 }
 
 // trackedRange is a run of tracked alerts a reconcile of scope covers: the

@@ -132,7 +132,7 @@ func TestReconcile_MissingAlertsAreRecheckedBeforeWithdrawal(t *testing.T) {
 	if want := []string{"acme/widgets#1", "acme/widgets#2", "acme/widgets#3", "acme/widgets#4", "acmex/other#1"}; !slices.Equal(tracked(t, db), want) {
 		t.Errorf("tracked %v, want %v", tracked(t, db), want)
 	}
-	cur, _, err := p.cursor(org, exporter.SourceDependabot)
+	cur, _, err := p.cursor(listing{scope: org, src: exporter.SourceDependabot})
 	must(t, err)
 	var kept []string
 	for _, u := range cur.Undecodable {
@@ -172,7 +172,7 @@ func TestReconcile_EnterpriseOrgThatVanishedIsWithdrawn(t *testing.T) {
 	if want := []string{"gone/app#1 withdrawn", "gone/app#2 withdrawn"}; !slices.Equal(reconcileRecords(t, db, base), want) {
 		t.Errorf("records %v, want %v", reconcileRecords(t, db, base), want)
 	}
-	cur, _, err := p.cursor(ent, exporter.SourceDependabot)
+	cur, _, err := p.cursor(listing{scope: ent, src: exporter.SourceDependabot})
 	must(t, err)
 	if !slices.Equal(cur.Orgs, []string{"acme"}) {
 		t.Errorf("orgs remembered: %v", cur.Orgs)

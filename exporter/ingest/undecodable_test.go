@@ -47,8 +47,13 @@ func depItem(number int, updated time.Time, state, extra string) string {
 		number, state, updated.Format(time.RFC3339), extra)
 }
 
-func newTestPoller(t *testing.T, srv *httptest.Server) (*Poller, *state.DB, *time.Time) {
+// newTestPoller starts an alertServer and returns it with a poller of the
+// org acme's alerts on it and the poller's state file.
+func newTestPoller(t *testing.T) (*alertServer, *Poller, *state.DB) {
 	t.Helper()
+	as := &alertServer{}
+	srv := httptest.NewServer(as)
+	t.Cleanup(srv.Close)
 	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +64,11 @@ func newTestPoller(t *testing.T, srv *httptest.Server) (*Poller, *state.DB, *tim
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	return &Poller{DB: db, GH: gh, Sinks: []string{"out"}, Now: func() time.Time { return now }, Overlap: time.Minute}, db, &now
+	return as, &Poller{DB: db, GH: gh, Sinks: []string{"out"}, Now: func() time.Time { return now }, Overlap: time.Minute}, db
 }
+
+// acme is the scope an alertServer's list stands for.
+var acme = ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
 
 // queuedRecords returns every record queued for "out", each checked against the schema.
 func queuedRecords(t *testing.T, db *state.DB) []exporter.Record {
@@ -92,18 +100,14 @@ func actions(recs []exporter.Record) string {
 
 func TestPoll_UndecodableItemIsKeptAndRetried(t *testing.T) {
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	as := &alertServer{}
-	srv := httptest.NewServer(as)
-	defer srv.Close()
-	p, db, _ := newTestPoller(t, srv)
-	scope := ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
+	as, p, db := newTestPoller(t)
 	ctx := context.Background()
 
 	// #2 is older than the others and carries a CVSS score no float holds.
 	as.set(depItem(3, base.Add(2*time.Hour), `"open"`, ""),
 		depItem(2, base, `"open"`, `,"security_advisory":{"cvss":{"score":1e999}}`),
 		depItem(1, base.Add(-time.Hour), `"open"`, ""))
-	st, err := p.Poll(ctx, scope, exporter.SourceDependabot)
+	st, err := p.Poll(ctx, acme, exporter.SourceDependabot)
 	if err != nil {
 		t.Fatalf("one undecodable item failed the poll: %v", err)
 	}
@@ -128,14 +132,14 @@ func TestPoll_UndecodableItemIsKeptAndRetried(t *testing.T) {
 	as.set(depItem(4, base.Add(3*time.Hour), `"open"`, ""), depItem(3, base.Add(2*time.Hour), `"open"`, ""),
 		depItem(2, base, `"open"`, `,"security_advisory":{"cvss":{"score":1e999}}`),
 		depItem(1, base.Add(-time.Hour), `"open"`, ""))
-	if st, err = p.Poll(ctx, scope, exporter.SourceDependabot); err != nil || st.Undecodable != 1 {
+	if st, err = p.Poll(ctx, acme, exporter.SourceDependabot); err != nil || st.Undecodable != 1 {
 		t.Fatalf("second poll: %+v %v", st, err)
 	}
 	// GitHub repairs #2 without touching updated_at: the next poll gets it.
 	as.set(depItem(4, base.Add(3*time.Hour), `"open"`, ""), depItem(3, base.Add(2*time.Hour), `"open"`, ""),
 		depItem(2, base, `"dismissed"`, `,"dismissed_at":"2026-01-05T09:00:00Z"`),
 		depItem(1, base.Add(-time.Hour), `"open"`, ""))
-	if st, err = p.Poll(ctx, scope, exporter.SourceDependabot); err != nil || st.Undecodable != 0 {
+	if st, err = p.Poll(ctx, acme, exporter.SourceDependabot); err != nil || st.Undecodable != 0 {
 		t.Fatalf("third poll: %+v %v", st, err)
 	}
 	if got := actions(queuedRecords(t, db)); got != "3:created 1:created 4:created 2:created 2:dismissed" {
@@ -145,31 +149,27 @@ func TestPoll_UndecodableItemIsKeptAndRetried(t *testing.T) {
 
 func TestPoll_NullStateNeverEmittedNorReopened(t *testing.T) {
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
-	as := &alertServer{}
-	srv := httptest.NewServer(as)
-	defer srv.Close()
-	p, db, _ := newTestPoller(t, srv)
-	scope := ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
+	as, p, db := newTestPoller(t)
 	ctx := context.Background()
 	dismissed := `,"dismissed_at":"2026-01-05T09:00:00Z","dismissed_by":{"login":"dave"}`
 	as.set(depItem(1, base, `"dismissed"`, dismissed))
-	if _, err := p.Poll(ctx, scope, exporter.SourceDependabot); err != nil {
+	if _, err := p.Poll(ctx, acme, exporter.SourceDependabot); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range []string{`null`, `""`, `"Dismissed!"`, `"dis\u0000missed"`} {
 		as.set(depItem(1, base.Add(time.Minute), st, dismissed))
-		if _, err := p.Poll(ctx, scope, exporter.SourceDependabot); err != nil {
+		if _, err := p.Poll(ctx, acme, exporter.SourceDependabot); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// the value clears: still dismissed, so nothing happened at all
 	as.set(depItem(1, base.Add(2*time.Minute), `"dismissed"`, dismissed))
-	if _, err := p.Poll(ctx, scope, exporter.SourceDependabot); err != nil {
+	if _, err := p.Poll(ctx, acme, exporter.SourceDependabot); err != nil {
 		t.Fatal(err)
 	}
 	// and a state GitHub adds later is a state_changed record with both states
 	as.set(depItem(1, base.Add(3*time.Minute), `"in_review"`, ""))
-	if _, err := p.Poll(ctx, scope, exporter.SourceDependabot); err != nil {
+	if _, err := p.Poll(ctx, acme, exporter.SourceDependabot); err != nil {
 		t.Fatal(err)
 	}
 	recs := queuedRecords(t, db)

@@ -1,6 +1,9 @@
 package testtools
 
-import "time"
+import (
+	"testing"
+	"time"
+)
 
 // Poll calls done every interval until it reports true or timeout passes,
 // and reports whether it did. It is for waiting on other processes (a test
@@ -16,4 +19,13 @@ func Poll(timeout, interval time.Duration, done func() bool) bool {
 		time.Sleep(interval)
 	}
 	return true
+}
+
+// WaitFor polls cond, an observable event of the system under test, and
+// fails t naming what when it does not happen within 20 seconds.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	if !Poll(20*time.Second, 5*time.Millisecond, cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
 }

@@ -24,12 +24,15 @@ const DefaultBudgetWait = 5 * time.Second
 // errBudget is why a delivery found no room within its wait.
 var errBudget = errors.New("bodies in flight over the body budget")
 
-// bodyBudget is a shared byte budget for the bodies being read and
-// processed. A delivery reserves its Content-Length before reading a byte
-// (the cap, GitHub's 25 MB, when it sends none) and gives it back once it
-// is answered; one larger than the whole budget reserves all of it and is
-// processed alone. Waiters are served in arrival order, so a large
-// delivery is not starved by small ones.
+// bodyBudget is a shared byte budget for the large bodies being read and
+// processed. A delivery longer than smallBody reserves its Content-Length
+// (the cap, GitHub's 25 MB, when it sends none) once its first smallBody
+// bytes have arrived, and gives it back once it is answered; one larger
+// than the whole budget reserves all of it and is processed alone. Waiters
+// are served in arrival order, so a large delivery is not starved by
+// smaller ones. Bodies up to smallBody reserve nothing: an unauthenticated
+// sender must send that much at the required pace before it can hold any
+// of the budget.
 type bodyBudget struct {
 	sem  *semaphore.Weighted
 	size int64
@@ -65,7 +68,11 @@ func (b *bodyBudget) reserve(ctx context.Context, contentLength int64) (int64, e
 	return n, nil
 }
 
-func (b *bodyBudget) release(n int64) { b.sem.Release(n) }
+func (b *bodyBudget) release(n int64) {
+	if n > 0 {
+		b.sem.Release(n)
+	}
+}
 
 // spacedLog lets a warning that anyone able to reach the listener can cause
 // through at most once an interval, counting the ones it held back.

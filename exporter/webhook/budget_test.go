@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,14 +27,20 @@ func (g *gated) CommitWebhook(guid string, o exporter.Observation) (ingest.Webho
 	return g.next.CommitWebhook(guid, o)
 }
 
-// A delivery that finds the body budget taken is answered 503 (GitHub
+// largeBody is dependabotBody with alert number n, padded past smallBody:
+// a body that reserves room in the budget.
+func largeBody(n int) []byte {
+	b := strings.Replace(dependabotBody, `"number":3`, fmt.Sprintf(`"number":%d`, n), 1)
+	return []byte(`{"padding":"` + strings.Repeat("a", smallBody+1000) + `",` + b[1:])
+}
+
+// A large delivery that finds the body budget taken is answered 503 (GitHub
 // records it failed, the redelivery job asks for it again), counted and
 // logged, and stores nothing; redelivered once there is room, it is stored.
 func TestHandler_OverBudgetIs503AndRedeliverable(t *testing.T) {
 	r := newRig(t)
 	g := &gated{next: r.commit, entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	body := []byte(dependabotBody)
-	other := []byte(strings.Replace(dependabotBody, `"number":3`, `"number":4`, 1))
+	body, other := largeBody(3), largeBody(4)
 	h, err := New(Options{
 		Secret: []byte(testSecret), Commit: g, InScope: r.h.opts.InScope, Logger: r.h.log,
 		BodyBudget: int64(len(body)), BudgetWait: time.Millisecond, Now: r.h.opts.Now,
@@ -85,10 +92,10 @@ func TestHandler_BodyOverTheWholeBudgetIsProcessedAlone(t *testing.T) {
 	h, err := New(Options{Secret: []byte(testSecret), Commit: r.commit, InScope: r.h.opts.InScope, BodyBudget: 64, BudgetWait: time.Millisecond})
 	must(t, err)
 	r.h = h
-	if w := r.post("dependabot_alert", "g-big", []byte(dependabotBody), ""); w.Code != http.StatusOK {
+	if w := r.post("dependabot_alert", "g-big", largeBody(3), ""); w.Code != http.StatusOK {
 		t.Fatalf("status %d, want 200", w.Code)
 	}
-	body := []byte(strings.Replace(dependabotBody, `"number":3`, `"number":9`, 1))
+	body := largeBody(9)
 	req := httptest.NewRequest(http.MethodPost, "/github/webhook", struct{ *bytes.Reader }{bytes.NewReader(body)})
 	req.ContentLength = -1
 	req.Header.Set("X-GitHub-Event", "dependabot_alert")

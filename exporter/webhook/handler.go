@@ -3,9 +3,9 @@ package webhook
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +18,8 @@ import (
 // MaxBody is GitHub's cap on a webhook payload (25 MB); larger bodies get 413.
 const MaxBody = 25 << 20
 
-// DefaultConcurrency bounds the deliveries handled at once.
+// DefaultConcurrency bounds the authenticated deliveries decoded and
+// committed at once.
 const DefaultConcurrency = 32
 
 // Committer stores one delivery's observation; ingest.Poller is one.
@@ -32,10 +33,12 @@ type Options struct {
 	Commit Committer
 	// InScope reports whether a delivery for repo (owner/name, in enterprise
 	// when not empty) belongs to the configured orgs, repos or enterprises.
-	InScope     func(repo, enterprise string) bool
-	IncludeRaw  bool
-	Concurrency int // default DefaultConcurrency
-	// BodyBudget bounds the bytes of bodies in flight (default
+	InScope    func(repo, enterprise string) bool
+	IncludeRaw bool
+	// Concurrency bounds the authenticated deliveries decoded and
+	// committed at once (default DefaultConcurrency).
+	Concurrency int
+	// BodyBudget bounds the bytes of bodies over 64 KiB in flight (default
 	// DefaultBodyBudget); a delivery that finds no room within BudgetWait
 	// (default DefaultBudgetWait) is answered 503, which GitHub records as
 	// a failed delivery that the redelivery job asks for again.
@@ -45,6 +48,10 @@ type Options struct {
 	// Now is the clock that spaces the warnings about refused signatures
 	// and busy refusals; nil means time.Now.
 	Now func() time.Time
+
+	// bodyGrace is how long a body may take before it must keep
+	// minBodyRate (default defaultBodyGrace); tests lengthen it.
+	bodyGrace time.Duration
 }
 
 // rejectLogEvery spaces the warnings about refused signatures and about
@@ -107,6 +114,9 @@ func New(opts Options) (*Handler, error) {
 	if opts.BudgetWait <= 0 {
 		opts.BudgetWait = DefaultBudgetWait
 	}
+	if opts.bodyGrace <= 0 {
+		opts.bodyGrace = defaultBodyGrace
+	}
 	return &Handler{
 		opts: opts, log: opts.Logger, sem: make(chan struct{}, opts.Concurrency),
 		budget:    newBodyBudget(opts.BodyBudget, opts.BudgetWait),
@@ -142,38 +152,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
-	select {
-	case h.sem <- struct{}{}:
-		defer func() { <-h.sem }()
-	case <-r.Context().Done():
-		h.failed.Add(1)
-		return
-	}
 	if r.ContentLength > MaxBody {
 		h.tooLarge.Add(1)
 		http.Error(w, "payload over 25 MB", http.StatusRequestEntityTooLarge)
 		return
 	}
-	reserved, err := h.budget.reserve(r.Context(), r.ContentLength)
-	if errors.Is(err, errBudget) {
+	// Nothing shared is held for a request before its signature checks out,
+	// except the body budget by a body too large to read first, and that
+	// only once its first smallBody bytes arrived at the pace bodies must
+	// keep: slow or lying senders cannot make a signed delivery wait.
+	body, reserved, err := h.readBody(w, r)
+	defer h.budget.release(reserved)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.Is(err, errBudget):
 		h.busy.Add(1)
 		h.logBusy(r.Header.Get("X-GitHub-Delivery"), r.Header.Get("X-GitHub-Event"), err)
 		http.Error(w, "busy: too many large deliveries in flight, redeliver", http.StatusServiceUnavailable)
 		return
-	}
-	if err != nil { // the sender went away while waiting
-		h.failed.Add(1)
-		return
-	}
-	defer h.budget.release(reserved)
-	body, err := readBody(w, r)
-	var tooBig *http.MaxBytesError
-	switch {
 	case errors.As(err, &tooBig):
 		h.tooLarge.Add(1)
 		http.Error(w, "payload over 25 MB", http.StatusRequestEntityTooLarge)
 		return
-	case err != nil:
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		h.failed.Add(1)
+		http.Error(w, "body too slow", http.StatusRequestTimeout)
+		return
+	case err != nil: // a broken body, or the sender went away
 		h.failed.Add(1)
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
@@ -189,6 +194,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if event == "" {
 		h.failed.Add(1)
 		http.Error(w, "no X-GitHub-Event header", http.StatusBadRequest)
+		return
+	}
+	select {
+	case h.sem <- struct{}{}:
+		defer func() { <-h.sem }()
+	case <-r.Context().Done():
+		h.failed.Add(1)
 		return
 	}
 	h.handle(r.Context(), w, guid, event, body)
@@ -242,18 +254,6 @@ func (h *Handler) handle(_ context.Context, w http.ResponseWriter, guid, event s
 	}
 	log.Info("webhook delivery", "records", res.Records, "duplicate", res.Duplicate)
 	w.WriteHeader(http.StatusOK)
-}
-
-// readBody reads the whole body into one buffer of its Content-Length
-// (what the budget reserved), growing one only when the sender gave none.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	rd := http.MaxBytesReader(w, r.Body, MaxBody)
-	if r.ContentLength < 0 {
-		return io.ReadAll(rd)
-	}
-	body := make([]byte, r.ContentLength)
-	_, err := io.ReadFull(rd, body)
-	return body, err
 }
 
 // logRejected warns about a refused signature at most once a minute, saying

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 
@@ -32,24 +33,12 @@ func (c *counting) CommitWebhook(guid string, o exporter.Observation) (ingest.We
 	return c.next.CommitWebhook(guid, o)
 }
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 type rig struct {
 	t      testing.TB
 	db     *state.DB
 	commit *counting
 	h      *Handler
-	logs   *lockedBuf
+	logs   *testtools.Logs
 
 	mu  sync.Mutex
 	now time.Time // the handler's clock
@@ -72,7 +61,7 @@ func newRig(t testing.TB, opts ...state.Options) *rig {
 	}
 	t.Cleanup(func() { db.Close() })
 	p := &ingest.Poller{DB: db, Sinks: []string{"out"}, Now: func() time.Time { return testNow }}
-	r := &rig{t: t, db: db, commit: &counting{next: p}, logs: &lockedBuf{}, now: testNow}
+	r := &rig{t: t, db: db, commit: &counting{next: p}, logs: &testtools.Logs{}, now: testNow}
 	r.h, err = New(Options{
 		Now:    func() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now },
 		Secret: []byte(testSecret), Commit: r.commit,

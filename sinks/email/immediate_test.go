@@ -8,6 +8,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
@@ -63,7 +64,7 @@ func TestImmediate_TwoBypassesInOneMail(t *testing.T) {
 	if strings.Contains(got.Text, "acme/widgets#4") {
 		t.Error("immediate mail contains a record whose action is not immediate")
 	}
-	waitFor(t, func() bool { return queueLen(t, s) == 0 }, "the immediate queue to clear")
+	testtools.WaitFor(t, "the immediate queue to clear", func() bool { return queueLen(t, s) == 0 })
 	// Later flushes, even forced, find nothing to repeat.
 	for range 2 {
 		if err := s.flushImmediate(ctx, true); err != nil {

@@ -279,14 +279,3 @@ func TestDelivery_ConcurrentSendAndDigestLoseNothing(t *testing.T) {
 		t.Errorf("digests counted %d events over %d mails, want exactly %d", total, len(msgs), want)
 	}
 }
-
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

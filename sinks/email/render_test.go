@@ -49,15 +49,7 @@ func renderPeriod(t *testing.T, records []exporter.Record) (rendered, *Digest) {
 	if err := s.Send(context.Background(), records); err != nil {
 		t.Fatal(err)
 	}
-	clk.Set(base)
-	sp, err := s.store.cut(clk.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := s.buildDigest(sp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, _ := cutDigest(t, s, clk)
 	r, err := s.tmpl.digest(d)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
@@ -28,7 +29,7 @@ func TestRun_DigestOnSchedule(t *testing.T) {
 	}
 	msgs := m.WaitMessages(1, 10*time.Second)
 	// Two more schedules with nothing new: both skipped, counted as they happen.
-	waitFor(t, func() bool { return skipped.Load() >= 2 }, "two skipped digests")
+	testtools.WaitFor(t, "two skipped digests", func() bool { return skipped.Load() >= 2 })
 	cancel()
 	<-done
 	if !strings.Contains(msgs[0].Text, "acme/scheduled#1") {

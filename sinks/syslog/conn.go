@@ -53,8 +53,18 @@ func (c *conn) stream() bool { return c.network != NetworkUDP }
 // old one (a restarted receiver), so the next batch is not written into a
 // dead socket. dialed reports whether a new connection was made.
 func (c *conn) ensure(ctx context.Context) (dialed bool, err error) {
-	if c.c != nil && c.stream() {
-		if err := c.peerGone(); err != nil {
+	if !c.stream() {
+		return c.redial(ctx, nil)
+	}
+	return c.redial(ctx, c.peerGone)
+}
+
+// redial keeps the connection while probe (nil: none, as over udp) finds the
+// peer still there, drops it otherwise, and dials when there is none; a
+// plain stream and a RELP session, each with its own probe, share it.
+func (c *conn) redial(ctx context.Context, probe func() error) (dialed bool, err error) {
+	if c.c != nil && probe != nil {
+		if err := probe(); err != nil {
 			c.drop()
 		}
 	}
@@ -89,17 +99,11 @@ func (c *conn) peerGone() error {
 // concatenated), on udp one datagram per element of dgrams. Any error drops
 // the connection; the caller reports the batch as not delivered.
 func (c *conn) write(ctx context.Context, data []byte, dgrams [][]byte) error {
-	deadline := time.Now().Add(c.timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	if err := c.c.SetWriteDeadline(deadline); err != nil {
+	stop, err := bound(ctx, c.timeout, c.c.SetWriteDeadline)
+	if err != nil {
 		c.drop()
 		return fmt.Errorf("set write deadline: %w", err)
 	}
-	// A cancelled context interrupts a write blocked on a stalled receiver.
-	nc := c.c
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetWriteDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if c.stream() {
 		if _, err := c.c.Write(data); err != nil {
@@ -122,6 +126,21 @@ func (c *conn) write(ctx context.Context, data []byte, dgrams [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// bound sets a deadline through set (a connection's SetDeadline or
+// SetWriteDeadline) d from now, or at ctx's deadline when that comes first,
+// and until the returned stop is called makes ctx's cancellation expire it
+// at once: a cancelled context interrupts I/O blocked on a stalled receiver.
+func bound(ctx context.Context, d time.Duration, set func(time.Time) error) (stop func() bool, err error) {
+	t := time.Now().Add(d)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(t) {
+		t = cd
+	}
+	if err := set(t); err != nil {
+		return nil, err
+	}
+	return context.AfterFunc(ctx, func() { _ = set(time.Unix(1, 0)) }), nil
 }
 
 // ctxErr attributes a write failure to the context when the context ended.

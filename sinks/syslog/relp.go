@@ -31,14 +31,13 @@ func (e *relpOfferError) Unwrap() error { return e.err }
 // syslog commands with up to window of them unacknowledged at a time. It is
 // not safe for concurrent use.
 type relpClient struct {
-	address     string
-	dial        func(ctx context.Context) (net.Conn, error)
+	// sock is the connection, dialled, probed and dropped as a plain
+	// stream's; its timeout bounds a batch: sending and every acknowledgement.
+	sock        conn
 	dialTimeout time.Duration
-	timeout     time.Duration // per batch: sending and every acknowledgement
 	window      int
 	offers      []byte
 
-	nc      net.Conn
 	br      *bufio.Reader
 	bw      *bufio.Writer
 	txnr    uint32 // the session's last transaction number
@@ -64,9 +63,8 @@ func newRELPClient(cfg Config, dial func(context.Context) (net.Conn, error), ver
 		version = "dev"
 	}
 	return &relpClient{
-		address: cfg.Address, dial: dial, window: cfg.RELPWindow,
-		dialTimeout: time.Duration(cfg.DialTimeout), timeout: time.Duration(cfg.WriteTimeout),
-		offers: relpOpenOffers(version),
+		sock:   conn{network: NetworkRELP, address: cfg.Address, dial: dial, timeout: time.Duration(cfg.WriteTimeout)},
+		window: cfg.RELPWindow, dialTimeout: time.Duration(cfg.DialTimeout), offers: relpOpenOffers(version),
 	}
 }
 
@@ -75,20 +73,11 @@ func newRELPClient(cfg Config, dial func(context.Context) (net.Conn, error), ver
 // dialed reports whether it did. Errors: connecting, or the open handshake
 // (*relpOfferError when the receiver's offers rule the session out).
 func (c *relpClient) ensure(ctx context.Context) (dialed bool, err error) {
-	if c.nc != nil {
-		if err := c.peerGone(); err != nil {
-			c.drop()
-		}
+	if dialed, err = c.sock.redial(ctx, c.peerGone); !dialed {
+		return false, err
 	}
-	if c.nc != nil {
-		return false, nil
-	}
-	nc, err := c.dial(ctx)
-	if err != nil {
-		return false, fmt.Errorf("connect to %s over relp: %w", c.address, err)
-	}
-	c.nc, c.txnr = nc, 0
-	c.br, c.bw = bufio.NewReaderSize(nc, 4096), bufio.NewWriterSize(nc, 64<<10)
+	c.txnr = 0
+	c.br, c.bw = bufio.NewReaderSize(c.sock.c, 4096), bufio.NewWriterSize(c.sock.c, 64<<10)
 	if err := c.open(ctx); err != nil {
 		c.drop()
 		return false, err
@@ -102,30 +91,30 @@ func (c *relpClient) open(ctx context.Context) error {
 	defer stop()
 	c.txnr = nextTxnr(c.txnr)
 	if _, err := c.bw.Write(appendRELPFrame(c.head[:0], c.txnr, relpOpen, c.offers)); err != nil {
-		return fmt.Errorf("open RELP session to %s: %w", c.address, ctxErr(ctx, err))
+		return fmt.Errorf("open RELP session to %s: %w", c.sock.address, ctxErr(ctx, err))
 	}
 	if err := c.bw.Flush(); err != nil {
-		return fmt.Errorf("open RELP session to %s: %w", c.address, ctxErr(ctx, err))
+		return fmt.Errorf("open RELP session to %s: %w", c.sock.address, ctxErr(ctx, err))
 	}
 	f, err := readRELPFrame(c.br, relpMaxRsp)
 	if err != nil {
-		return fmt.Errorf("open RELP session to %s: read response: %w", c.address, ctxErr(ctx, err))
+		return fmt.Errorf("open RELP session to %s: read response: %w", c.sock.address, ctxErr(ctx, err))
 	}
 	if f.txnr == 0 && f.cmd == relpServerClose {
-		return fmt.Errorf("open RELP session to %s: %w", c.address, errRELPServerClose)
+		return fmt.Errorf("open RELP session to %s: %w", c.sock.address, errRELPServerClose)
 	}
 	if f.txnr != c.txnr || f.cmd != relpRsp {
-		return fmt.Errorf("open RELP session to %s: %w: got %q frame %d, want rsp %d", c.address, errRELPFrame, f.cmd, f.txnr, c.txnr)
+		return fmt.Errorf("open RELP session to %s: %w: got %q frame %d, want rsp %d", c.sock.address, errRELPFrame, f.cmd, f.txnr, c.txnr)
 	}
 	rsp, err := parseRELPResponse(f.data)
 	if err != nil {
-		return fmt.Errorf("open RELP session to %s: %w", c.address, err)
+		return fmt.Errorf("open RELP session to %s: %w", c.sock.address, err)
 	}
 	if rsp.code != relpOK {
-		return fmt.Errorf("open RELP session to %s: refused with %d %s", c.address, rsp.code, rsp.text)
+		return fmt.Errorf("open RELP session to %s: refused with %d %s", c.sock.address, rsp.code, rsp.text)
 	}
 	if err := checkRELPOffers(parseRELPOffers(rsp.data)); err != nil {
-		return &relpOfferError{fmt.Errorf("%s: %w", c.address, err)}
+		return &relpOfferError{fmt.Errorf("%s: %w", c.sock.address, err)}
 	}
 	return nil
 }
@@ -135,13 +124,13 @@ func (c *relpClient) open(ctx context.Context) error {
 // those in nacks. An error means the session broke (and was dropped) before
 // every message was answered; the caller must resend the batch.
 func (c *relpClient) send(ctx context.Context, msgs [][]byte) (nacks []relpNack, err error) {
-	stop := c.deadline(ctx, c.timeout)
+	stop := c.deadline(ctx, c.sock.timeout)
 	defer stop()
 	c.pending = c.pending[:0]
 	acked := 0
 	fail := func(err error) ([]relpNack, error) {
 		c.drop()
-		return nil, fmt.Errorf("send %d messages over relp to %s: %d acknowledged: %w", len(msgs), c.address, acked, ctxErr(ctx, err))
+		return nil, fmt.Errorf("send %d messages over relp to %s: %d acknowledged: %w", len(msgs), c.sock.address, acked, ctxErr(ctx, err))
 	}
 	for i, m := range msgs {
 		for len(c.pending) >= c.window {
@@ -220,18 +209,18 @@ func (c *relpClient) readResponse(nacks *[]relpNack) error {
 // peerGone looks, without blocking, at what the receiver sent between
 // batches: nothing (alive), or a serverclose hint, EOF or a reset (gone).
 func (c *relpClient) peerGone() error {
-	if err := c.nc.SetReadDeadline(time.Now().Add(probeWait)); err != nil {
+	if err := c.sock.c.SetReadDeadline(time.Now().Add(probeWait)); err != nil {
 		return err
 	}
 	_, err := c.br.Peek(1)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return c.nc.SetReadDeadline(time.Time{})
+		return c.sock.c.SetReadDeadline(time.Time{})
 	}
 	if err != nil {
-		return fmt.Errorf("receiver %s closed the connection: %w", c.address, err)
+		return fmt.Errorf("receiver %s closed the connection: %w", c.sock.address, err)
 	}
 	// Something arrived unasked: read it whole; only serverclose is expected.
-	if err := c.nc.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
+	if err := c.sock.c.SetReadDeadline(time.Now().Add(c.sock.timeout)); err != nil {
 		return err
 	}
 	f, err := readRELPFrame(c.br, relpMaxRsp)
@@ -247,15 +236,13 @@ func (c *relpClient) peerGone() error {
 // cancellation also interrupts a blocked read or write); the returned func
 // lifts both.
 func (c *relpClient) deadline(ctx context.Context, d time.Duration) (stop func()) {
-	t := time.Now().Add(d)
-	if cd, ok := ctx.Deadline(); ok && cd.Before(t) {
-		t = cd
+	nc := c.sock.c
+	lift, err := bound(ctx, d, nc.SetDeadline)
+	if err != nil {
+		lift = func() bool { return false } // the I/O that follows fails and drops the session
 	}
-	nc := c.nc
-	_ = nc.SetDeadline(t)
-	cancel := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	return func() {
-		cancel()
+		lift()
 		_ = nc.SetDeadline(time.Time{})
 	}
 }
@@ -263,7 +250,7 @@ func (c *relpClient) deadline(ctx context.Context, d time.Duration) (stop func()
 // close ends the session politely: a close command, then its rsp, bounded
 // by relpCloseWait. Errors are of no consequence to delivered records.
 func (c *relpClient) close() error {
-	if c.nc == nil {
+	if c.sock.c == nil {
 		return nil
 	}
 	defer c.drop()
@@ -291,8 +278,6 @@ func (c *relpClient) close() error {
 
 // drop closes the connection; the next send opens a new session.
 func (c *relpClient) drop() {
-	if c.nc != nil {
-		_ = c.nc.Close()
-		c.nc, c.br, c.bw = nil, nil, nil
-	}
+	c.sock.drop()
+	c.br, c.bw = nil, nil
 }

@@ -106,9 +106,9 @@ func waitReadable(t testing.TB, s *Sink) {
 	if s.relp.br.Buffered() > 0 {
 		return // read along with the last rsp
 	}
-	sc, ok := s.relp.nc.(syscall.Conn)
+	sc, ok := s.relp.sock.c.(syscall.Conn)
 	if !ok {
-		t.Fatalf("RELP session is a %T, not a socket", s.relp.nc)
+		t.Fatalf("RELP session is a %T, not a socket", s.relp.sock.c)
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {

@@ -42,7 +42,7 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 		if n.code >= 400 && n.code < 500 {
 			rejected = append(rejected, s.msgIdx[n.msg])
 			if refused++; refused == 1 {
-				err := fmt.Errorf("receiver %s refused message with %d %s", s.relp.address, n.code, n.text)
+				err := fmt.Errorf("receiver %s refused message with %d %s", s.relp.sock.address, n.code, n.text)
 				rejErr = errors.Join(rejErr, err)
 			}
 			continue
@@ -52,7 +52,7 @@ func (s *Sink) sendRELP(ctx context.Context, rejected []int, rejErr error) error
 	if len(retry) > 0 {
 		s.relp.drop()
 		err := fmt.Errorf("receiver %s answered %d of %d messages with an error, first %d %s",
-			s.relp.address, len(retry), len(s.dgrams), retry[0].code, retry[0].text)
+			s.relp.sock.address, len(retry), len(s.dgrams), retry[0].code, retry[0].text)
 		return exporter.Retryable(err, 0)
 	}
 	if len(rejected) == 0 {

@@ -44,12 +44,7 @@ var (
 
 // validCases are the requests the exporter sends, with the products whose
 // description must accept them.
-var validCases = []struct {
-	name     string
-	products []string
-	op       string
-	req      string
-}{
+var validCases = []validCase{
 	{"dependabot repo first page", allProducts, "dependabot/list-alerts-for-repo", "/repos/o/r/dependabot/alerts?state=auto_dismissed,dismissed,fixed,open&" + listQuery},
 	{"dependabot repo next page", allProducts, "dependabot/list-alerts-for-repo", "/repos/o/r/dependabot/alerts?" + listQuery + "&after=Y3Vyc29yOnYyOpHOAA"},
 	{"dependabot repo page number (deprecated, GHES only)", ghesOnly, "dependabot/list-alerts-for-repo", "/repos/o/r/dependabot/alerts?" + listQuery + "&page=2"},
@@ -84,20 +79,36 @@ var validCases = []struct {
 	{"escaped owner", allProducts, "dependabot/get-alert", "/repos/o%2Dx/r.js/dependabot/alerts/7"},
 }
 
+type validCase struct {
+	name     string
+	products []string
+	op       string
+	req      string
+}
+
 func TestChecker_Check_Valid(t *testing.T) {
+	eachCase(t, validCases, func(tc validCase) ([]string, string) { return tc.products, tc.req },
+		func(t *testing.T, c *Checker, _ string, u *url.URL, tc validCase) {
+			if err := c.Check("GET", u); err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			if id, err := c.OperationID("GET", u); err != nil || id != tc.op {
+				t.Errorf("%s: OperationID = %q, %v; want %q", tc.name, id, err, tc.op)
+			}
+		})
+}
+
+// eachCase runs check in a subtest per product on every case that lists
+// the product, with the product's checker and the case's request on the
+// product's base URL.
+func eachCase[C any](t *testing.T, cases []C, of func(C) (products []string, req string),
+	check func(t *testing.T, c *Checker, product string, u *url.URL, tc C)) {
 	for _, product := range allProducts {
 		t.Run(product, func(t *testing.T) {
 			c := Load(t, product)
-			for _, tc := range validCases {
-				if !contains(tc.products, product) {
-					continue
-				}
-				u := mustURL(t, product, tc.req)
-				if err := c.Check("GET", u); err != nil {
-					t.Errorf("%s: %v", tc.name, err)
-				}
-				if id, err := c.OperationID("GET", u); err != nil || id != tc.op {
-					t.Errorf("%s: OperationID = %q, %v; want %q", tc.name, id, err, tc.op)
+			for _, tc := range cases {
+				if products, req := of(tc); contains(products, product) {
+					check(t, c, product, mustURL(t, product, req), tc)
 				}
 			}
 		})
@@ -106,13 +117,7 @@ func TestChecker_Check_Valid(t *testing.T) {
 
 // invalidCases must be rejected by every listed product, with an error
 // naming each of want.
-var invalidCases = []struct {
-	name     string
-	products []string
-	method   string
-	req      string
-	want     []string
-}{
+var invalidCases = []invalidCase{
 	{"sort sideways", allProducts, "GET", "/orgs/o/dependabot/alerts?sort=sideways",
 		[]string{"dependabot/list-alerts-for-org", `query parameter "sort" = "sideways"`, "allowed values"}},
 	{"per_page 101", allProducts, "GET", "/orgs/o/code-scanning/alerts?per_page=101",
@@ -151,32 +156,32 @@ var invalidCases = []struct {
 	{"bad query escape", allProducts, "GET", "/rate_limit?x=%zz", []string{"parse query"}},
 }
 
+type invalidCase struct {
+	name     string
+	products []string
+	method   string
+	req      string
+	want     []string
+}
+
 func TestChecker_Check_Invalid(t *testing.T) {
-	for _, product := range allProducts {
-		t.Run(product, func(t *testing.T) {
-			c := Load(t, product)
-			for _, tc := range invalidCases {
-				if !contains(tc.products, product) {
-					continue
-				}
-				u := mustURL(t, product, tc.req)
-				err := c.Check(tc.method, u)
-				if err == nil {
-					t.Errorf("%s: %s %s accepted", tc.name, tc.method, tc.req)
-					continue
-				}
-				for _, w := range tc.want {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
-					}
-				}
-				var e *Error
-				if !errors.As(err, &e) || e.Product != product {
-					t.Errorf("%s: error %T is not an *Error for %s", tc.name, err, product)
+	eachCase(t, invalidCases, func(tc invalidCase) ([]string, string) { return tc.products, tc.req },
+		func(t *testing.T, c *Checker, product string, u *url.URL, tc invalidCase) {
+			err := c.Check(tc.method, u)
+			if err == nil {
+				t.Errorf("%s: %s %s accepted", tc.name, tc.method, tc.req)
+				return
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
 				}
 			}
+			var e *Error
+			if !errors.As(err, &e) || e.Product != product {
+				t.Errorf("%s: error %T is not an *Error for %s", tc.name, err, product)
+			}
 		})
-	}
 }
 
 func TestChecker_Check_GHESPrefix(t *testing.T) {

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// A compacted state file cut to half, to 3 pages, to 8,202 bytes or to
+// nothing: `run` and `state show` crashed with exit 2 and a goroutine dump
+// from bbolt (or, on an empty file, said "bad file descriptor" or started
+// empty on it), a crash loop under Restart=on-failure. Each must exit 1
+// with one line naming the file and what to do, and leave the file as it
+// was. The program runs as its own process: a crash must not take the test
+// with it.
+func TestCLI_TruncatedStateFileIsOneClearError(t *testing.T) {
+	orig := filepath.Join(t.TempDir(), "s.db")
+	dir := filepath.Dir(orig)
+	db, err := state.Open(orig, state.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *state.Tx) error {
+		for n := 1; n <= 2000; n++ {
+			k := exporter.AlertKey{Source: exporter.SourceDependabot, Repo: "acme/widgets", Number: n}
+			if err := tx.PutSnapshot(k, exporter.Snapshot{State: "open", Title: strings.Repeat("x", 150)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfgFor := func(path string) string {
+		return writeConfig(t, fmt.Sprintf("github:\n  base_url: http://127.0.0.1:1/\n  orgs: [acme]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n",
+			path, filepath.Join(dir, "out.jsonl")))
+	}
+	if code, out, errOut := runCLI("state", "compact", "-config", cfgFor(orig)); code != 0 {
+		t.Fatalf("state compact: %d %s %s", code, out, errOut)
+	}
+	whole, err := os.ReadFile(orig)
+	if err != nil || len(whole) < 16*4096 {
+		t.Fatalf("fixture: %d bytes, %v", len(whole), err)
+	}
+	for _, size := range []int{len(whole) / 2, 3 * 4096, 8202, 0} {
+		for _, args := range [][]string{{"state", "show"}, {"run"}} {
+			t.Run(fmt.Sprintf("%s/%d bytes", strings.Join(args, " "), size), func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "s.db")
+				if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), eventWait) // a hang guard: run started on it
+				defer cancel()
+				cmd := exec.CommandContext(ctx, os.Args[0])
+				cmd.Env = append(os.Environ(), "GHSEC_CLI_TOKEN=tok",
+					"GHSEC_EXEC_ARGS="+strings.Join(append(args, "-config", cfgFor(path)), "\x1f"))
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				err := cmd.Run() // run gives up at the state file, before any job starts
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+					t.Fatalf("exit: %v, want status 1\n%s", err, stderr.String())
+				}
+				msg := stderr.String()
+				for _, want := range []string{path, "state file is damaged", "backup", "backfill"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("stderr lacks %q:\n%s", want, msg)
+					}
+				}
+				if strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic") {
+					t.Errorf("a crash, not an error:\n%s", msg)
+				}
+				after, err := os.ReadFile(path)
+				if err != nil || !bytes.Equal(after, whole[:size]) {
+					t.Errorf("the damaged file was changed: %d bytes now, %d before (%v)", len(after), size, err)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package state
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+// compactedFile is a compacted state file of about 1,000 snapshots.
+func compactedFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *Tx) error {
+		for n := 1; n <= 1000; n++ {
+			k := exporter.AlertKey{Source: exporter.SourceDependabot, Repo: "acme/widgets", Number: n}
+			if err := tx.PutSnapshot(k, exporter.Snapshot{State: "open", Title: strings.Repeat("x", 150)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Compact(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A state file cut short (a full disk, a bad copy, a restore that stopped)
+// made bbolt die on its freelist assertion or SIGBUS inside Open, killing
+// the process without naming the file. Open must refuse it with
+// ErrDamaged, name it, and leave it byte for byte as it was; read-only and
+// read-write alike.
+func TestOpen_TruncatedFileIsDamagedNotACrash(t *testing.T) {
+	orig := compactedFile(t)
+	whole, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) < 8*4096 {
+		t.Fatalf("fixture too small to truncate meaningfully: %d bytes", len(whole))
+	}
+	for _, size := range []int{len(whole) / 2, 3 * 4096, 8202, 2 * 4096, 4096, 100, 0} {
+		for _, ro := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%d bytes/readonly=%v", size, ro), func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "s.db")
+				if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
+					t.Fatal(err)
+				}
+				db, err := Open(path, Options{ReadOnly: ro})
+				if err == nil {
+					db.Close()
+					t.Fatalf("opened a file truncated to %d of %d bytes", size, len(whole))
+				}
+				if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "backup") {
+					t.Fatalf("error %q: want ErrDamaged naming %s and saying what to do", err, path)
+				}
+				after, rerr := os.ReadFile(path)
+				if rerr != nil || !bytes.Equal(after, whole[:size]) {
+					t.Fatalf("the damaged file was changed (%d bytes now, %d before): %v", len(after), size, rerr)
+				}
+				if _, serr := os.Stat(CompactPath(path)); !errors.Is(serr, os.ErrNotExist) {
+					t.Fatalf("left %s beside it: %v", CompactPath(path), serr)
+				}
+			})
+		}
+	}
+}
+
+// Both meta pages overwritten: nothing tells bbolt which page holds what.
+func TestOpen_UnreadableMetaPagesAreDamaged(t *testing.T) {
+	path := compactedFile(t)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xAB}, 2*4096), 0); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "meta") {
+		t.Fatalf("open with both meta pages overwritten: %v; want ErrDamaged", err)
+	}
+}
+
+// The check must not refuse what bbolt reads fine: a new file, a reopened
+// one, and one with one meta page damaged (bbolt falls back to the other).
+func TestOpen_HealthyFilesPassTheCheck(t *testing.T) {
+	path := compactedFile(t)
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := countSnapshots(t, db)
+	db.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xAB}, 64), 16); err != nil { // page 0's meta
+		t.Fatal(err)
+	}
+	f.Close()
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open with meta page 0 damaged: %v", err)
+	}
+	if got := countSnapshots(t, db); got != want || got != 1000 {
+		t.Errorf("read %d snapshots after the fallback, want %d", got, want)
+	}
+	db.Close()
+}
+
+func countSnapshots(t *testing.T, db *DB) int {
+	t.Helper()
+	n := 0
+	if err := db.View(func(tx *Tx) error {
+		return tx.ForEachSnapshot("", "", func(exporter.AlertKey, exporter.Snapshot) error { n++; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

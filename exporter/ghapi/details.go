@@ -40,6 +40,9 @@ type advisoryObject struct {
 const maxLocationBytes = 4096
 
 func (d *detailMembers) apply(o *exporter.Observation) {
+	if d.absent() {
+		return // most alerts: a decode of nothing still costs an error each
+	}
 	det := &o.Details
 	det.Provider = optString(d.Provider)
 	det.ProviderSlug = optString(d.ProviderSlug)
@@ -56,7 +59,7 @@ func (d *detailMembers) apply(o *exporter.Observation) {
 		Percentage *looseFloat `json:"percentage"`
 		Percentile *looseFloat `json:"percentile"`
 	}
-	if json.Unmarshal(d.epss, &epss) == nil && epss != nil && inRange(epss.Percentage, 100) && inRange(epss.Percentile, 100) {
+	if d.epss != nil && json.Unmarshal(d.epss, &epss) == nil && epss != nil && inRange(epss.Percentage, 100) && inRange(epss.Percentile, 100) {
 		det.EPSS = &exporter.EPSS{Percentage: float64(*epss.Percentage), Percentile: float64(*epss.Percentile)}
 	}
 }
@@ -84,9 +87,15 @@ func (f *looseFloat) UnmarshalJSON(b []byte) error {
 // inRange reports whether v is a number in [0, hi] (NaN is not).
 func inRange(v *looseFloat, hi float64) bool { return v != nil && *v >= 0 && float64(*v) <= hi }
 
+// absent reports whether the object had none of the members.
+func (d *detailMembers) absent() bool {
+	return d.Provider == nil && d.ProviderSlug == nil && d.FirstLocationDetected == nil && d.HasMoreLocations == nil &&
+		d.MultiRepo == nil && d.IsBase64Encoded == nil && d.epss == nil
+}
+
 func optString(raw json.RawMessage) string {
 	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	if raw == nil || json.Unmarshal(raw, &s) != nil {
 		return ""
 	}
 	return s
@@ -94,7 +103,7 @@ func optString(raw json.RawMessage) string {
 
 func optBool(raw json.RawMessage) *bool {
 	var b *bool
-	if json.Unmarshal(raw, &b) != nil {
+	if raw == nil || json.Unmarshal(raw, &b) != nil {
 		return nil
 	}
 	return b

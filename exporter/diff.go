@@ -70,11 +70,18 @@ func Diff(prev *Snapshot, cur *Observation, origin Origin, observedAt time.Time)
 // (absent from a full listing, or 404/410). The snapshot should be deleted in
 // the same transaction, so it is emitted once.
 func Withdraw(key AlertKey, prev Snapshot, org, enterprise string, origin Origin, observedAt time.Time) Record {
-	at := observedAt.UTC()
+	return WithdrawAt(key, prev, org, enterprise, origin, observedAt, "", observedAt)
+}
+
+// WithdrawAt is Withdraw for a withdrawal GitHub recorded (an audit-log
+// event): the record has the event's time and actor, and its id is of that
+// time, so the same event always gives the same record.
+func WithdrawAt(key AlertKey, prev Snapshot, org, enterprise string, origin Origin, at time.Time, actor string, observedAt time.Time) Record {
+	at = at.UTC()
 	return Record{
 		Schema: SchemaVersion, ID: AlertRecordID(key.Source, key.Repo, key.Number, ActionWithdrawn, at),
-		Time: at, ObservedAt: at, Category: CategoryAlert, Source: key.Source, Action: ActionWithdrawn,
-		Origin: origin, Enterprise: enterprise, Org: org, Repo: key.Repo,
+		Time: at, ObservedAt: observedAt.UTC(), Category: CategoryAlert, Source: key.Source, Action: ActionWithdrawn,
+		Origin: origin, Enterprise: enterprise, Org: org, Repo: key.Repo, Actor: actor,
 		Alert: &AlertInfo{Number: key.Number, State: "withdrawn", PreviousState: prev.State,
 			Severity: prev.Severity, SeverityRaw: prev.SeverityRaw, Title: prev.Title, HTMLURL: prev.HTMLURL},
 	}
@@ -110,6 +117,7 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 		Package: c.Package, Ecosystem: c.Ecosystem, Manifest: c.Manifest, Tool: c.Tool,
 		Validity: c.Validity, HTMLURL: c.HTMLURL,
 		CreatedAt: boxTime(&box.created, c.CreatedAt), UpdatedAt: boxTime(&box.updated, c.UpdatedAt),
+		AlertDetails: c.Details,
 	}
 	info := &box.info
 	if action != ActionCreated && action != ActionPushProtectionBypassed && !c.Open() {

@@ -50,6 +50,8 @@ type Observation struct {
 	// alert object carries assignees (code scanning assignees, secret
 	// scanning assigned_to).
 	Assignees []string
+	// Details are copied to every record of the alert, never diffed.
+	Details AlertDetails
 	// Sender is who caused a webhook delivery; the actor of transitions
 	// whose alert object names none. Empty for polls.
 	Sender string

@@ -72,12 +72,20 @@ const (
 // Record is one normalized event, the only shape sinks ever render.
 // See docs/record.schema.json for the published JSON Schema.
 type Record struct {
-	Schema     int             `json:"schema"`
-	ID         string          `json:"id"`
-	Time       time.Time       `json:"time"`
-	ObservedAt time.Time       `json:"observed_at"`
-	Category   Category        `json:"category"`
-	Source     Source          `json:"source"`
+	Schema     int       `json:"schema"`
+	ID         string    `json:"id"`
+	Time       time.Time `json:"time"`
+	ObservedAt time.Time `json:"observed_at"`
+	Category   Category  `json:"category"`
+	Source     Source    `json:"source"`
+
+	// AlertSource is set on an audit record whose entry names an alert:
+	// the alert's kind, the source its transition records carry, so that
+	// (alert_source, repo, alert.number) of the audit record joins
+	// (source, repo, alert.number) of the transitions. Its Alert then
+	// holds only the number.
+	AlertSource Source `json:"alert_source,omitempty"`
+
 	Action     string          `json:"action"`
 	Origin     Origin          `json:"origin"`
 	Enterprise string          `json:"enterprise,omitempty"`
@@ -89,10 +97,11 @@ type Record struct {
 	Raw        json.RawMessage `json:"raw,omitempty"`
 }
 
-// AlertInfo describes the alert an alert record is about.
+// AlertInfo describes the alert an alert record is about. On an audit
+// record linked to an alert it holds the number alone.
 type AlertInfo struct {
 	Number        int    `json:"number"`
-	State         string `json:"state"`
+	State         string `json:"state,omitempty"`
 	PreviousState string `json:"previous_state,omitempty"`
 	Severity      string `json:"severity,omitempty"`
 	SeverityRaw   string `json:"severity_raw,omitempty"`
@@ -115,6 +124,8 @@ type AlertInfo struct {
 	HTMLURL   string     `json:"html_url,omitempty"`
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+
+	AlertDetails
 }
 
 // AuditInfo carries an audit-log entry.
@@ -153,6 +164,14 @@ func AlertRecordID(source Source, repo string, number int, action string, at tim
 // AuditRecordID is the stable dedup key of an audit record.
 func AuditRecordID(documentID string) string {
 	return digest(string(SourceAuditLog), documentID)
+}
+
+// AuditAlertRecordID is the stable dedup key of the record of one alert
+// of an audit entry that names several (a code scanning event's
+// alert_numbers): each alert's record is its own event. An entry naming one
+// alert keeps AuditRecordID.
+func AuditAlertRecordID(documentID string, number int) string {
+	return digest(string(SourceAuditLog), documentID, strconv.Itoa(number))
 }
 
 func digest(parts ...string) string {

@@ -31,6 +31,11 @@ type AuditEntry struct {
 	Business   string
 	At         time.Time
 	Raw        json.RawMessage
+
+	// Alerts are the alerts the entry names, when its action is about
+	// alerts (auditlink.go); Withdraws says GitHub withdrew or deleted them.
+	Alerts    []AuditAlert
+	Withdraws bool
 }
 
 // AuditPageFunc receives each page, oldest first.
@@ -155,6 +160,7 @@ func decodeAudit(raw json.RawMessage) (AuditEntry, error) {
 		// the entry itself still carries whatever GitHub said
 		e.Repo = ""
 	}
+	e.Alerts, e.Withdraws = auditAlerts(&e)
 	return e, nil
 }
 

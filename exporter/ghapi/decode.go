@@ -22,6 +22,11 @@ type (
 		extraMembers
 		Secret     secretMember `json:"secret"`
 		Repository repoMember   `json:"repository"`
+
+		// Advisory shadows the typed struct's security_advisory (it is
+		// shallower) to read the members v62 lacks in the same pass; its
+		// typed part becomes the alert's SecurityAdvisory.
+		Advisory *advisoryObject `json:"security_advisory"`
 	}
 	codeScanningObject struct {
 		github.Alert
@@ -113,6 +118,10 @@ func decodeObject(src exporter.Source, unmarshal func(any) error, repos *repoCac
 	case exporter.SourceDependabot:
 		a := dependabotObject{Repository: repoMember{cache: repos}}
 		if err = unmarshal(&a); err == nil {
+			if adv := a.Advisory; adv != nil {
+				a.DependabotAlert.SecurityAdvisory = &adv.DependabotSecurityAdvisory
+				a.epss = adv.EPSS
+			}
 			o, ext, secret, repo = fromDependabot(&a.DependabotAlert), a.extraMembers, a.Secret.present, &a.Repository
 		}
 	case exporter.SourceCodeScanning:

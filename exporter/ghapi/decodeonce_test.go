@@ -38,6 +38,18 @@ func typedDecode(src exporter.Source, raw []byte) (exporter.Observation, error) 
 	if err != nil {
 		return o, err
 	}
+	var det struct {
+		detailMembers
+		Advisory *struct {
+			EPSS json.RawMessage `json:"epss"`
+		} `json:"security_advisory"`
+	}
+	if json.Unmarshal(raw, &det) == nil {
+		if det.Advisory != nil && src == exporter.SourceDependabot {
+			det.epss = det.Advisory.EPSS
+		}
+		det.apply(&o)
+	}
 	var ext struct {
 		Validity       string `json:"validity"`
 		PubliclyLeaked *bool  `json:"publicly_leaked"`

@@ -17,6 +17,9 @@ type extraMembers struct {
 	Assignees json.RawMessage `json:"assignees"`
 	// secret scanning alerts
 	AssignedTo json.RawMessage `json:"assigned_to"`
+
+	// the record's AlertDetails, each read on its own
+	detailMembers
 }
 
 type login struct {
@@ -26,6 +29,7 @@ type login struct {
 // apply fills what the typed structs miss. If any member is malformed none
 // is used, rather than failing the alert: the typed decode has succeeded.
 func (e *extraMembers) apply(o *exporter.Observation) {
+	e.detailMembers.apply(o)
 	var (
 		validity   string
 		leaked     *bool

@@ -31,6 +31,8 @@ func (s *Sim) CreateAlert(kind Kind, repoName string, spec AlertSpec) int {
 	switch kind {
 	case Dependabot:
 		s.alertAudit(a, "repository_vulnerability_alert.create", "dependabot[bot]", a.created, nil)
+	case CodeScanning:
+		s.alertAudit(a, "code_scanning.alert_created", "", a.created, nil)
 	case SecretScanning:
 		s.alertAudit(a, "secret_scanning_alert.create", "github-secret-scanning[bot]", a.created, nil)
 	}
@@ -90,7 +92,7 @@ func (s *Sim) Dismiss(kind Kind, repo string, number int, actor, reason, comment
 		if kind == Dependabot {
 			return "repository_vulnerability_alert.dismiss", actor, map[string]any{"dismiss_reason": reason, "dismiss_comment": comment}, nil
 		}
-		return "", "", nil, nil
+		return "code_scanning.alert_closed_by_user", actor, nil, nil
 	})
 }
 
@@ -117,7 +119,7 @@ func (s *Sim) Fix(kind Kind, repo string, number int) error {
 		if kind == Dependabot {
 			return "repository_vulnerability_alert.resolve", "dependabot[bot]", nil, nil
 		}
-		return "", "", nil, nil
+		return "code_scanning.alert_closed_became_fixed", "", nil, nil
 	})
 }
 
@@ -139,8 +141,10 @@ func (s *Sim) Reopen(kind Kind, repo string, number int, actor string) error {
 			return "repository_vulnerability_alert.reintroduce", "dependabot[bot]", nil, nil
 		case kind == Dependabot:
 			return "repository_vulnerability_alert.reopen", actor, nil, nil
+		case prev == "fixed":
+			return "code_scanning.alert_reappeared", "", nil, nil
 		}
-		return "", "", nil, nil
+		return "code_scanning.alert_reopened_by_user", actor, nil, nil
 	})
 }
 
@@ -186,7 +190,9 @@ func (s *Sim) SetSeverity(kind Kind, repo string, number int, severity string) e
 }
 
 // Delete removes an alert: lists omit it and its GET answers 404. Its number
-// is not reused.
+// is not reused. With Options.AuditAlerts, a Dependabot alert's removal is
+// audited as repository_vulnerability_alert.withdraw, a secret scanning
+// alert's as secret_scanning_alert.delete (code scanning has no such event).
 func (s *Sim) Delete(kind Kind, repo string, number int) error {
 	ki := kindIndex(kind)
 	if ki < 0 {
@@ -197,6 +203,12 @@ func (s *Sim) Delete(kind Kind, repo string, number int) error {
 	r := s.repos[repo]
 	if r == nil || r.byNum[ki][number] == nil {
 		return fmt.Errorf("delete %s alert %s#%d: %w", kind, repo, number, ErrNotFound)
+	}
+	switch a := r.byNum[ki][number]; kind {
+	case Dependabot:
+		s.alertAudit(a, "repository_vulnerability_alert.withdraw", "", s.now(), nil)
+	case SecretScanning:
+		s.alertAudit(a, "secret_scanning_alert.delete", "", s.now(), nil)
 	}
 	delete(r.byNum[ki], number)
 	s.version[ki]++
@@ -226,6 +238,10 @@ func (s *Sim) alertAudit(a *alert, action, actor string, at time.Time, extra map
 		fields["alert_number"] = a.number
 		fields["alert_id"] = a.id
 		fields["ghsa_id"] = a.spec.GHSAID
+	case CodeScanning:
+		// one code scanning event can name many alerts
+		fields["alert_numbers"] = []int{a.number}
+		fields["rule_id"] = a.spec.RuleID
 	case SecretScanning:
 		fields["number"] = a.number
 		fields["secret_type"] = a.spec.SecretType

@@ -48,7 +48,8 @@ func DemoScript(s *Sim, org string) []Step {
 			depAudit("repository_vulnerability_alert.dismiss", "alice", web, depLodash, map[string]any{"dismiss_reason": "tolerable_risk", "dismiss_comment": "Only used at build time"})
 			return s.Dismiss(Dependabot, web, depLodash, "alice", "tolerable_risk", "Only used at build time")
 		}},
-		{"a push fixes the SQL injection found by code scanning in webshop (no audit event: code scanning writes none)", func() error {
+		{"a push fixes the SQL injection found by code scanning in webshop", func() error {
+			audit("code_scanning.alert_closed_became_fixed", "", web, map[string]any{"alert_numbers": []int{csSQL}})
 			return s.Fix(CodeScanning, web, csSQL)
 		}},
 		{"bob revokes the leaked AWS key in infra and resolves the alert", func() error {
@@ -78,6 +79,7 @@ func DemoScript(s *Sim, org string) []Step {
 			return s.SetSeverity(CodeScanning, web, csXSS, "high")
 		}},
 		{"dave dismisses the XSS alert as a false positive", func() error {
+			audit("code_scanning.alert_closed_by_user", "dave", web, map[string]any{"alert_numbers": []int{csXSS}})
 			return s.Dismiss(CodeScanning, web, csXSS, "dave", "false positive", "Output is escaped by the template engine")
 		}},
 		{"a Dependabot rule auto-dismisses the development-only jest alert", func() error {
@@ -85,6 +87,7 @@ func DemoScript(s *Sim, org string) []Step {
 			return s.AutoDismiss(web, depDev)
 		}},
 		{"the SQL injection comes back in a later commit", func() error {
+			audit("code_scanning.alert_reappeared", "", web, map[string]any{"alert_numbers": []int{csSQL}})
 			return s.Reopen(CodeScanning, web, csSQL, "")
 		}},
 		{"erin enables secret scanning on webshop (an audit-only event, indexed late)", func() error {

@@ -151,6 +151,31 @@ type ssJSON struct {
 	FirstLocationDetected    *ssLocation     `json:"first_location_detected,omitempty"`
 	HasMoreLocations         *bool           `json:"has_more_locations,omitempty"`
 	AssignedTo               json.RawMessage `json:"assigned_to,omitempty"`
+	Provider                 json.RawMessage `json:"provider,omitempty"`
+	ProviderSlug             json.RawMessage `json:"provider_slug,omitempty"`
+}
+
+// secretProviders names the issuer of each catalog secret type (provider,
+// provider_slug); generic patterns (password, private keys, …) have none
+// and render null.
+var secretProviders = map[string][2]string{
+	"github_personal_access_token": {"GitHub", "github"},
+	"aws_access_key_id":            {"Amazon AWS", "aws"},
+	"slack_api_token":              {"Slack", "slack"},
+	"stripe_api_key":               {"Stripe", "stripe"},
+	"google_api_key":               {"Google", "google"},
+	"azure_storage_account_key":    {"Azure", "azure"},
+	"npm_access_token":             {"npm", "npm"},
+	"mailchimp_api_key":            {"Mailchimp", "mailchimp"},
+}
+
+// jsonString renders v as a JSON string, null for "".
+func jsonString(v string) json.RawMessage {
+	if v == "" {
+		return nullJSON
+	}
+	b, _ := json.Marshal(v)
+	return b
 }
 
 type ssLocation struct {
@@ -212,6 +237,8 @@ func (s *Sim) renderSecretScanning(a *alert, b bases, hideSecret bool) ssJSON {
 	if b.full {
 		leaked := a.leaked
 		out.PubliclyLeaked = &leaked
+		p := secretProviders[sp.SecretType]
+		out.Provider, out.ProviderSlug = jsonString(p[0]), jsonString(p[1])
 	}
 	return out
 }

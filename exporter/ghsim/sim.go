@@ -63,8 +63,8 @@ type Options struct {
 	// Seed seeds the pseudo-random audit lag and generated ids.
 	Seed int64
 	// AuditAlerts makes alert changes write the audit events GitHub writes
-	// for them (Dependabot and secret scanning only; code scanning writes
-	// none). Off by default so tests control the audit log exactly.
+	// for them (code scanning's since December 2024, naming its alerts in
+	// alert_numbers). Off by default so tests control the audit log exactly.
 	AuditAlerts bool
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -68,8 +69,10 @@ type AuditStats struct {
 }
 
 // Poll reads one scope's audit log and ships unseen entries as audit records.
-// Audit entries about alerts become audit records only: alert transitions
-// come from the alert diff alone, so nothing is shipped twice.
+// Audit entries about alerts become audit records linked to the alerts they
+// name (auditRecords); alert transitions come from the alert diff alone, so
+// nothing is shipped twice — except GitHub's own withdrawal of an alert,
+// which withdraws it at once (withdrawByAudit), as a reconcile would later.
 func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, error) {
 	var st AuditStats
 	name := auditCursorName(scope)
@@ -107,8 +110,11 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 					st.Skipped++
 					continue
 				}
-				rec := auditRecord(e, ent, origin, now)
-				if err := tx.AppendAll(a.Sinks, []exporter.Record{rec}); err != nil {
+				recs, err := withdrawByAudit(tx, e, ent, origin, now)
+				if err != nil {
+					return err
+				}
+				if err := tx.AppendAll(a.Sinks, append(auditRecords(e, ent, origin, now), recs...)); err != nil {
 					return err
 				}
 				if err := tx.MarkSeen(name, e.DocumentID, e.At.UnixMilli()); err != nil {
@@ -156,14 +162,64 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 	return st, err
 }
 
-func auditRecord(e ghapi.AuditEntry, enterprise string, origin exporter.Origin, now time.Time) exporter.Record {
+// auditRecords are the records of one entry: one, or one per alert it
+// names, each carrying the alert's key (alert_source, repo, alert.number)
+// so that a search joins it to the alert's transitions. An entry naming
+// several alerts gives each record its own id, of the document id and the
+// alert number; one naming one keeps the id of its document id alone.
+func auditRecords(e ghapi.AuditEntry, enterprise string, origin exporter.Origin, now time.Time) []exporter.Record {
 	if enterprise == "" {
 		enterprise = e.Business
 	}
-	return exporter.Record{
+	rec := exporter.Record{
 		Schema: exporter.SchemaVersion, ID: exporter.AuditRecordID(e.DocumentID),
 		Time: e.At.UTC(), ObservedAt: now, Category: exporter.CategoryAudit, Source: exporter.SourceAuditLog,
 		Action: e.Action, Origin: origin, Enterprise: enterprise, Org: e.Org, Repo: e.Repo, Actor: e.Actor,
 		Audit: &exporter.AuditInfo{Action: e.Action, DocumentID: e.DocumentID, Entry: e.Raw},
 	}
+	if len(e.Alerts) == 0 {
+		return []exporter.Record{rec}
+	}
+	out := make([]exporter.Record, len(e.Alerts))
+	for i, al := range e.Alerts {
+		r := rec
+		r.AlertSource, r.Repo = al.Key.Source, al.Key.Repo
+		r.Alert = &exporter.AlertInfo{Number: al.Key.Number}
+		r.Audit = &exporter.AuditInfo{Action: e.Action, DocumentID: e.DocumentID, Entry: al.Entry}
+		if len(e.Alerts) > 1 {
+			r.ID = exporter.AuditAlertRecordID(e.DocumentID, al.Key.Number)
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// withdrawByAudit withdraws, inside tx, the tracked alerts an entry by
+// which GitHub withdrew or deleted them names, exactly as a reconcile
+// does: the snapshot is deleted and a withdrawn record (of the event's
+// time and actor) appended, so it happens once whichever comes first. An
+// alert untracked or already withdrawn is skipped, and so is one whose
+// snapshot GitHub updated after the event (it still exists: the snapshot
+// orders observations as the diff does). enterprise is the polled
+// enterprise, as on the alert's other records.
+func withdrawByAudit(tx *state.Tx, e ghapi.AuditEntry, enterprise string, origin exporter.Origin, now time.Time) ([]exporter.Record, error) {
+	if !e.Withdraws {
+		return nil, nil
+	}
+	var recs []exporter.Record
+	for _, al := range e.Alerts {
+		prev, ok, err := tx.Snapshot(al.Key)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || prev.UpdatedAt.After(e.At) && !prev.UpdatedAt.After(now.Add(MaxClockSkew)) {
+			continue
+		}
+		if err := tx.DeleteSnapshot(al.Key); err != nil {
+			return nil, fmt.Errorf("forget %s %s#%d: %w", al.Key.Source, al.Key.Repo, al.Key.Number, err)
+		}
+		org, _, _ := strings.Cut(al.Key.Repo, "/")
+		recs = append(recs, exporter.WithdrawAt(al.Key, prev, org, enterprise, origin, e.At, e.Actor, now))
+	}
+	return recs, nil
 }

@@ -42,6 +42,8 @@ func FuzzAuditRecord(f *testing.F) {
 	}
 	f.Add("[{\"@timestamp\":1,\"_document_id\":\"d\",\"action\":\"repo.create\",\"actor\":\"\xff\",\"repo\":\"a/b/c\"}]", "")
 	f.Add(`[{"@timestamp":1767603600000,"_document_id":"d","action":"org.add_member","org":["a","b"],"business":"e","n":1e999}]`, "")
+	f.Add(`[{"@timestamp":1767603600000,"_document_id":"d","action":"code_scanning.alert_closed_became_fixed","org":"acme","repo":"acme/w","alert_numbers":[3, 4 ,3,-1,"5",1e2]}]`, "")
+	f.Add(`[{"@timestamp":1767603600000,"_document_id":"d","action":"secret_scanning_alert.delete","org":"acme","repo":"w","number":7,"alert_numbers":[]}]`, "")
 	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body, enterprise string) {
 		gh, err := ghapi.New(ghapi.Options{BaseURL: "https://api.example.test/", Token: "t", Transport: auditPage{body}})
@@ -54,16 +56,23 @@ func FuzzAuditRecord(f *testing.F) {
 		}
 		_, _ = gh.ListAudit(context.Background(), ghapi.AuditRequest{Scope: scope, Since: now}, func(page []ghapi.AuditEntry) error {
 			for _, e := range page {
-				r := auditRecord(e, "", exporter.OriginPoll, now)
+				recs := auditRecords(e, "", exporter.OriginPoll, now)
 				if scope.Kind == ghapi.ScopeEnterprise {
-					r = auditRecord(e, scope.Name, exporter.OriginPoll, now)
+					recs = auditRecords(e, scope.Name, exporter.OriginPoll, now)
 				}
-				b, err := json.Marshal(r)
-				if err != nil || !utf8.Valid(b) {
-					t.Fatalf("audit record does not encode as UTF-8 JSON: %v %q", err, b)
-				}
-				if err := recordschema.ValidateJSON(b); err != nil {
-					t.Fatalf("%v\n%s", err, b)
+				ids := map[string]bool{}
+				for _, r := range recs {
+					b, err := json.Marshal(r)
+					if err != nil || !utf8.Valid(b) {
+						t.Fatalf("audit record does not encode as UTF-8 JSON: %v %q", err, b)
+					}
+					if err := recordschema.ValidateJSON(b); err != nil {
+						t.Fatalf("%v\n%s", err, b)
+					}
+					if ids[r.ID] {
+						t.Fatalf("two records of one entry share id %s", r.ID)
+					}
+					ids[r.ID] = true
 				}
 			}
 			return nil

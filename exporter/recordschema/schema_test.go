@@ -63,3 +63,33 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("valid audit record rejected: %v", err)
 	}
 }
+
+// An audit record linked to an alert carries the alert's key and nothing
+// else of it; an alert record never carries alert_source.
+func TestValidate_AuditLinkedToAlert(t *testing.T) {
+	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	linked := exporter.Record{Schema: 1, ID: exporter.AuditAlertRecordID("doc1", 4), Time: now, ObservedAt: now, Category: "audit",
+		Source: "audit_log", AlertSource: "code_scanning", Action: "code_scanning.alert_closed_by_user", Origin: "poll", Org: "acme",
+		Repo: "acme/w", Alert: &exporter.AlertInfo{Number: 4},
+		Audit: &exporter.AuditInfo{Action: "code_scanning.alert_closed_by_user", DocumentID: "doc1", Entry: []byte(`{"alert_numbers":[4]}`)}}
+	if err := Validate(&linked); err != nil {
+		t.Fatalf("linked audit record rejected: %v", err)
+	}
+	for name, mut := range map[string]func(r *exporter.Record){
+		"no alert_source":        func(r *exporter.Record) { r.AlertSource = "" },
+		"no alert":               func(r *exporter.Record) { r.Alert = nil },
+		"no repo":                func(r *exporter.Record) { r.Repo = "" },
+		"alert_source audit_log": func(r *exporter.Record) { r.AlertSource = "audit_log" },
+		"more than the key":      func(r *exporter.Record) { r.Alert = &exporter.AlertInfo{Number: 4, State: "dismissed"} },
+		"an alert record's": func(r *exporter.Record) {
+			r.Category, r.Source, r.Action, r.Audit = "alert", "code_scanning", "dismissed", nil
+			r.Alert = &exporter.AlertInfo{Number: 4, State: "dismissed"}
+		},
+	} {
+		r := linked
+		mut(&r)
+		if Validate(&r) == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -27,8 +27,8 @@ func Snapshot() exporter.Snapshot {
 // Fill sets every exported field of the struct v points to, recursively,
 // to a non-zero value derived from the field's path ("Alert.Title"):
 // strings hold the path (with an HTML character, so escaping is
-// exercised), numbers and times a hash of it, raw JSON an object naming
-// it. It panics on a kind it does not know, so a new kind of field is
+// exercised), numbers and times a hash of it (a fraction for floats), raw
+// JSON an object naming it. It panics on a kind it does not know, so a new kind of field is
 // noticed rather than left zero.
 func Fill(v any) {
 	fill(reflect.ValueOf(v).Elem(), reflect.TypeOf(v).Elem().Name())
@@ -56,6 +56,9 @@ func fill(v reflect.Value, path string) {
 		v.SetString(path + " <&>")
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		v.SetInt(n)
+	case reflect.Float64:
+		// a fraction, so both encoders' shortest formatting is exercised
+		v.SetFloat(float64(n) / 7)
 	case reflect.Bool:
 		v.SetBool(true)
 	case reflect.Pointer:

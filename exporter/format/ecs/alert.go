@@ -72,7 +72,8 @@ func mapAlert(d *document, rec *exporter.Record) {
 		return
 	}
 	e.Reason = a.Reason
-	v := &vulnerability{Severity: a.Severity, Description: a.Title, Scanner: scanner{Vendor: vendor}}
+	v := &d.p.vulnerability
+	*v = vulnerability{Severity: a.Severity, Description: a.Title, Scanner: scanner{Vendor: vendor}}
 	switch {
 	case a.CVEID != "":
 		v.ID, v.Enumeration = a.CVEID, "CVE"
@@ -87,29 +88,28 @@ func mapAlert(d *document, rec *exporter.Record) {
 	// pattern that found it); no alert has both, and a record that did
 	// would keep the secret type under github.alert
 	secretType := a.SecretType
-	if r := (rule{ID: a.RuleID, Ruleset: a.Tool}); r.ID == "" && secretType != "" {
+	r := &d.p.rule
+	*r = rule{ID: a.RuleID, Ruleset: a.Tool}
+	if r.ID == "" && secretType != "" {
 		r.ID, secretType = secretType, ""
-		d.Rule = &r
-	} else if r.ID != "" || r.Ruleset != "" {
-		d.Rule = &r
+	}
+	if r.ID != "" || r.Ruleset != "" {
+		d.Rule = r
 	}
 	if a.Package != "" || a.Ecosystem != "" {
-		d.Package = &pkg{Name: a.Package, Type: a.Ecosystem}
+		d.p.pkg = pkg{Name: a.Package, Type: a.Ecosystem}
+		d.Package = &d.p.pkg
 	}
-	if a.HTMLURL != "" {
-		d.URL = &url{Full: a.HTMLURL}
-	}
+	d.setURL(a.HTMLURL)
 	if a.Assignee != "" {
-		if d.User == nil {
-			d.User = &user{}
-		}
-		d.User.Target = &userTarget{Name: a.Assignee}
+		d.target().Name = a.Assignee
 		d.related(a.Assignee)
 	}
-	d.GitHub.Alert = &githubAlert{
+	d.GitHub.Alert = &d.p.alert
+	d.p.alert = githubAlert{
 		Number: a.Number, State: a.State, PreviousState: a.PreviousState, SeverityRaw: a.SeverityRaw,
 		GHSAID: a.GHSAID, SecretType: secretType, Manifest: a.Manifest, Comment: a.Comment,
 		Validity: a.Validity, PreviousValidity: a.PreviousValidity,
-		CreatedAt: utcPtr(a.CreatedAt), UpdatedAt: utcPtr(a.UpdatedAt),
+		CreatedAt: d.time(0, a.CreatedAt), UpdatedAt: d.time(1, a.UpdatedAt),
 	}
 }

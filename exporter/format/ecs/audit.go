@@ -33,35 +33,79 @@ type auditFields struct {
 	RepositoryPublic         *bool    `json:"repository_public,omitempty"`
 }
 
-// entry is what the mapping reads of a GitHub audit entry. Every value is
-// kept raw and read by the helpers below, so a key of an unexpected type
-// (GitHub's entries vary by action) is skipped rather than failing the
-// record.
+// entry is what the mapping reads of a GitHub audit entry. Every field
+// reads any JSON value, keeping only one of the type it expects, so a key
+// of an unexpected type (GitHub's entries vary by action) is skipped rather
+// than failing the record.
 type entry struct {
-	User                     json.RawMessage `json:"user"`
-	Org                      json.RawMessage `json:"org"`
-	Repo                     json.RawMessage `json:"repo"`
-	Team                     json.RawMessage `json:"team"`
-	Data                     json.RawMessage `json:"data"`
-	Permission               json.RawMessage `json:"permission"`
-	ActorLocation            json.RawMessage `json:"actor_location"`
-	ActorIP                  json.RawMessage `json:"actor_ip"`
-	HashedToken              json.RawMessage `json:"hashed_token"`
-	ProgrammaticAccessType   json.RawMessage `json:"programmatic_access_type"`
-	UserAgent                json.RawMessage `json:"user_agent"`
-	Integration              json.RawMessage `json:"integration"`
-	RepositoriesAddedNames   json.RawMessage `json:"repositories_added_names"`
-	RepositoriesRemovedNames json.RawMessage `json:"repositories_removed_names"`
-	RepositorySelection      json.RawMessage `json:"repository_selection"`
-	RepositoryPublic         json.RawMessage `json:"repository_public"`
+	User                     text          `json:"user"`
+	Org                      text          `json:"org"`
+	Repo                     text          `json:"repo"`
+	Team                     text          `json:"team"`
+	Data                     entryData     `json:"data"`
+	Permission               text          `json:"permission"`
+	ActorLocation            entryLocation `json:"actor_location"`
+	ActorIP                  text          `json:"actor_ip"`
+	HashedToken              text          `json:"hashed_token"`
+	ProgrammaticAccessType   text          `json:"programmatic_access_type"`
+	UserAgent                text          `json:"user_agent"`
+	Integration              text          `json:"integration"`
+	RepositoriesAddedNames   texts         `json:"repositories_added_names"`
+	RepositoriesRemovedNames texts         `json:"repositories_removed_names"`
+	RepositorySelection      text          `json:"repository_selection"`
+	RepositoryPublic         truth         `json:"repository_public"`
 }
 
 type entryData struct {
-	Team json.RawMessage `json:"team"`
+	Team text `json:"team"`
 }
 
 type entryLocation struct {
-	CountryCode json.RawMessage `json:"country_code"`
+	CountryCode text `json:"country_code"`
+}
+
+// text is a JSON string, "" for any other value.
+type text string
+
+func (t *text) UnmarshalJSON(b []byte) error {
+	*t = text(str(b))
+	return nil
+}
+
+// texts is a string or an array of strings (other members skipped), nil
+// for any other value.
+type texts []string
+
+func (t *texts) UnmarshalJSON(b []byte) error {
+	*t = strs(b)
+	return nil
+}
+
+// truth is a boolean, or the string "true" or "false" (the pipeline's
+// convert processor takes both); nil for any other value.
+type truth struct{ v *bool }
+
+func (f *truth) UnmarshalJSON(b []byte) error {
+	f.v = boolean(b)
+	return nil
+}
+
+// UnmarshalJSON reads an object, and nothing from any other value.
+func (d *entryData) UnmarshalJSON(b []byte) error {
+	type plain entryData
+	if isObject(b) {
+		_ = json.Unmarshal(b, (*plain)(d))
+	}
+	return nil
+}
+
+// UnmarshalJSON reads an object, and nothing from any other value.
+func (l *entryLocation) UnmarshalJSON(b []byte) error {
+	type plain entryLocation
+	if isObject(b) {
+		_ = json.Unmarshal(b, (*plain)(l))
+	}
+	return nil
 }
 
 // Categorization of audit records: Elastic's pipeline's, value for value.
@@ -123,42 +167,36 @@ func mapAudit(d *document, rec *exporter.Record) error {
 		return nil
 	}
 	g := &d.GitHub.auditFields
-	g.Org, g.Team, g.Permission = str(en.Org), str(en.Team), str(en.Permission)
-	if g.Team == "" && isObject(en.Data) {
-		var data entryData
-		if json.Unmarshal(en.Data, &data) == nil {
-			g.Team = str(data.Team)
-		}
+	g.Org, g.Team, g.Permission = string(en.Org), string(en.Team), string(en.Permission)
+	if g.Team == "" {
+		g.Team = string(en.Data.Team)
 	}
 	if d.GitHub.Repo == "" {
-		d.GitHub.Repo = str(en.Repo)
+		d.GitHub.Repo = string(en.Repo)
 	}
-	if ip := str(en.ActorIP); validIP(ip) {
+	if ip := string(en.ActorIP); validIP(ip) {
 		g.ActorIP = ip
-		d.Related = orNew(d.Related)
-		d.Related.IP = []string{g.ActorIP}
+		if d.Related == nil {
+			d.Related = &d.p.related
+		}
+		d.p.ips[0] = g.ActorIP
+		d.Related.IP = d.p.ips[:]
 	}
-	g.HashedToken, g.ProgrammaticAccessType = str(en.HashedToken), str(en.ProgrammaticAccessType)
-	g.UserAgent, g.Integration = str(en.UserAgent), str(en.Integration)
-	g.RepositoriesAddedNames, g.RepositoriesRemovedNames = strs(en.RepositoriesAddedNames), strs(en.RepositoriesRemovedNames)
-	g.RepositorySelection = str(en.RepositorySelection)
-	g.RepositoryPublic = boolean(en.RepositoryPublic)
+	g.HashedToken, g.ProgrammaticAccessType = string(en.HashedToken), string(en.ProgrammaticAccessType)
+	g.UserAgent, g.Integration = string(en.UserAgent), string(en.Integration)
+	g.RepositoriesAddedNames, g.RepositoriesRemovedNames = en.RepositoriesAddedNames, en.RepositoriesRemovedNames
+	g.RepositorySelection = string(en.RepositorySelection)
+	g.RepositoryPublic = en.RepositoryPublic.v
 	if g.UserAgent != "" {
-		d.UserAgent = &userAgent{Original: g.UserAgent}
+		d.p.userAgent = userAgent{Original: g.UserAgent}
+		d.UserAgent = &d.p.userAgent
 	}
-	if isObject(en.ActorLocation) {
-		var loc entryLocation
-		if json.Unmarshal(en.ActorLocation, &loc) == nil {
-			if cc := str(loc.CountryCode); cc != "" {
-				d.Client = &client{Geo: geo{CountryISOCode: cc}}
-			}
-		}
+	if cc := string(en.ActorLocation.CountryCode); cc != "" {
+		d.p.client = client{Geo: geo{CountryISOCode: cc}}
+		d.Client = &d.p.client
 	}
-	if target := str(en.User); target != "" {
-		if d.User == nil {
-			d.User = &user{}
-		}
-		d.User.Target = &userTarget{Name: target}
+	if target := string(en.User); target != "" {
+		d.target().Name = target
 		d.related(target)
 	}
 	// the group a team.* or org.* action is about, and the target user's
@@ -170,9 +208,10 @@ func mapAudit(d *document, rec *exporter.Record) error {
 		groupName = g.Org
 	}
 	if groupName != "" {
-		d.Group = &group{Name: groupName}
+		d.p.group = group{Name: groupName}
+		d.Group = &d.p.group
 		if d.User != nil && d.User.Target != nil {
-			d.User.Target.Group = &group{Name: groupName}
+			d.User.Target.Group = &d.p.group
 		}
 	}
 	return nil
@@ -199,12 +238,17 @@ func validIP(s string) bool {
 	return err == nil
 }
 
-func isObject(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '{' }
+func isObject(raw []byte) bool { return len(raw) > 0 && raw[0] == '{' }
 
 // str is raw's value if raw is a JSON string, else "".
-func str(raw json.RawMessage) string {
-	if len(raw) == 0 || raw[0] != '"' {
+func str(raw []byte) string {
+	if len(raw) < 2 || raw[0] != '"' {
 		return ""
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		// no escapes (the usual case): the text between the quotes, which
+		// the entry's decoding already checked
+		return string(raw[1 : len(raw)-1])
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
@@ -215,7 +259,7 @@ func str(raw json.RawMessage) string {
 
 // strs is raw's strings if raw is a string or an array of strings (other
 // members skipped), else nil.
-func strs(raw json.RawMessage) []string {
+func strs(raw []byte) []string {
 	if s := str(raw); s != "" {
 		return []string{s}
 	}
@@ -237,7 +281,7 @@ func strs(raw json.RawMessage) []string {
 
 // boolean is raw as a boolean when it is one, or the string "true" or
 // "false" (the pipeline's convert processor takes both), else nil.
-func boolean(raw json.RawMessage) *bool {
+func boolean(raw []byte) *bool {
 	var b bool
 	switch s := string(raw); s {
 	case "true", `"true"`:
@@ -247,11 +291,4 @@ func boolean(raw json.RawMessage) *bool {
 		return nil
 	}
 	return &b
-}
-
-func orNew(r *related) *related {
-	if r == nil {
-		return &related{}
-	}
-	return r
 }

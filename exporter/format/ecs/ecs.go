@@ -30,7 +30,7 @@ func Marshal(rec *exporter.Record) ([]byte, error) {
 // (nil for none), so the request mapping is tested on this branch's Record
 // too (see requestOf).
 func marshal(rec *exporter.Record, req *requestInfo) ([]byte, error) {
-	d := document{
+	d := &document{
 		Timestamp: rec.Time.UTC(),
 		ECS:       ecsInfo{Version: Version},
 		Event: event{
@@ -39,10 +39,11 @@ func marshal(rec *exporter.Record, req *requestInfo) ([]byte, error) {
 		GitHub: github{Source: string(rec.Source), Origin: string(rec.Origin), Enterprise: rec.Enterprise, Repo: rec.Repo},
 	}
 	if rec.Org != "" {
-		d.Organization = &organization{Name: rec.Org}
+		d.p.org = organization{Name: rec.Org}
+		d.Organization = &d.p.org
 	}
 	if rec.Actor != "" {
-		d.User = &user{Name: rec.Actor}
+		d.user().Name = rec.Actor
 		d.related(rec.Actor)
 	}
 	if len(rec.Raw) > 0 {
@@ -51,16 +52,16 @@ func marshal(rec *exporter.Record, req *requestInfo) ([]byte, error) {
 	var err error
 	switch {
 	case rec.Category == categoryRequest:
-		mapRequest(&d, rec, req)
+		mapRequest(d, rec, req)
 	case rec.Category == exporter.CategoryAudit:
-		err = mapAudit(&d, rec)
+		err = mapAudit(d, rec)
 	default:
-		mapAlert(&d, rec)
+		mapAlert(d, rec)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("render record %s as ecs: %w", rec.ID, err)
 	}
-	b, err := json.Marshal(&d)
+	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("render record %s as ecs: %w", rec.ID, err)
 	}
@@ -84,6 +85,62 @@ type document struct {
 	Package       *pkg           `json:"package,omitempty"`
 	Related       *related       `json:"related,omitempty"`
 	GitHub        github         `json:"github"`
+
+	// p holds what the pointers above point to, so a document is one
+	// allocation however many of its objects it has
+	p parts
+}
+
+type parts struct {
+	user          user
+	target        userTarget
+	org           organization
+	group         group
+	url           url
+	vulnerability vulnerability
+	rule          rule
+	pkg           pkg
+	related       related
+	users         [4]string
+	ips           [1]string
+	userAgent     userAgent
+	client        client
+	alert         githubAlert
+	times         [2]time.Time
+}
+
+// user is d's user object, added when absent.
+func (d *document) user() *user {
+	if d.User == nil {
+		d.User = &d.p.user
+	}
+	return d.User
+}
+
+// target is d's user.target object, added when absent.
+func (d *document) target() *userTarget {
+	u := d.user()
+	if u.Target == nil {
+		u.Target = &d.p.target
+	}
+	return u.Target
+}
+
+// setURL sets url.full, when there is one.
+func (d *document) setURL(full string) {
+	if full != "" {
+		d.p.url.Full = full
+		d.URL = &d.p.url
+	}
+}
+
+// time returns a pointer to t in UTC kept in slot i of d, nil for a nil t.
+func (d *document) time(i int, t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	d.p.times[i] = t.UTC()
+	return &d.p.times[i]
 }
 
 type ecsInfo struct {
@@ -186,7 +243,10 @@ func (d *document) related(users ...string) {
 			continue
 		}
 		if d.Related == nil {
-			d.Related = &related{}
+			d.Related = &d.p.related
+		}
+		if d.Related.User == nil {
+			d.Related.User = d.p.users[:0]
 		}
 		if !contains(d.Related.User, u) {
 			d.Related.User = append(d.Related.User, u)
@@ -201,13 +261,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// utcPtr is t in UTC, or nil for a nil t.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -313,7 +313,7 @@ func TestMarshal_Refuses(t *testing.T) {
 
 // golden cases: one typical record of each kind, written out in full so a
 // change to the mapping shows in review.
-func goldenCases(t *testing.T) map[string]requestCase {
+func goldenCases(t testing.TB) map[string]requestCase {
 	pick := func(src exporter.Source, action string, full bool) exporter.Record {
 		for _, r := range alertRecords() {
 			if r.Source == src && r.Action == action && (r.Alert.Title != "") == full {

@@ -97,11 +97,13 @@ func mapRequest(d *document, rec *exporter.Record, req *requestInfo) {
 		e.Type = typeCreation
 	}
 	if a := rec.Alert; a != nil {
-		d.GitHub.Alert = &githubAlert{Number: a.Number, Title: a.Title}
+		d.p.alert = githubAlert{Number: a.Number, Title: a.Title}
+		d.GitHub.Alert = &d.p.alert
 		if a.SecretType != "" {
 			// as on the alert's own records: a search by secret type finds
 			// the requests too
-			d.Rule = &rule{ID: a.SecretType}
+			d.p.rule = rule{ID: a.SecretType}
+			d.Rule = &d.p.rule
 		}
 	}
 	if req == nil {
@@ -111,15 +113,10 @@ func mapRequest(d *document, rec *exporter.Record, req *requestInfo) {
 		e.Category = categoryBypassRequest
 	}
 	e.Reason = req.Reason
-	if req.HTMLURL != "" {
-		d.URL = &url{Full: req.HTMLURL}
-	}
+	d.setURL(req.HTMLURL)
 	// a reviewer's or a closer's step acts on the requester's request
 	if req.Requester != "" && req.Requester != rec.Actor {
-		if d.User == nil {
-			d.User = &user{}
-		}
-		d.User.Target = &userTarget{Name: req.Requester}
+		d.target().Name = req.Requester
 	}
 	d.related(req.Requester, req.Reviewer)
 	g := &githubRequest{
@@ -128,7 +125,7 @@ func mapRequest(d *document, rec *exporter.Record, req *requestInfo) {
 		Requester: req.Requester, RequesterComment: req.RequesterComment,
 		Reviewer: req.Reviewer, ReviewerComment: req.ReviewerComment,
 		SelfReviewed: req.SelfReviewed, AlertNumbers: req.AlertNumbers,
-		CreatedAt: utcPtr(req.CreatedAt), ExpiresAt: utcPtr(req.ExpiresAt),
+		CreatedAt: d.time(0, req.CreatedAt), ExpiresAt: d.time(1, req.ExpiresAt),
 	}
 	for _, r := range req.Reviews {
 		rv := githubReview{Reviewer: r.Reviewer, Status: r.Status, Comment: r.Comment}

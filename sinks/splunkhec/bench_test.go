@@ -16,8 +16,8 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/delivery"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
 

@@ -48,6 +48,7 @@ figures=(
 	"disk           FigureDisk       file-bytes/alert     <= 600"
 	"backfill-heap  FigureDisk       peak-heap-MiB        <= 64"
 	"backfill       FigureBackfill   alerts/s             >= 50000"
+	"backfill-cpu   FigureBackfill   cpu-us/alert         <= 80"
 	"digest-heap    FigureDigest     peak-heap-MiB        <= 64"
 	"pending        FigurePending    ns/call              <= 10000"
 	"snapshot-bytes FigureSteady     snapshot-bytes/alert <= 256"

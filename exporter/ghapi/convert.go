@@ -22,7 +22,7 @@ func decodeAlert(src exporter.Source, raw json.RawMessage, scope Scope, includeR
 // names none (older webhook payloads, whose action implies it); "" assumes
 // nothing and such an object is refused.
 func decodeAlertState(src exporter.Source, raw json.RawMessage, scope Scope, includeRaw bool, implied string) (exporter.Observation, error) {
-	o, ext, secret, err := decodeObject(src, func(v any) error { return json.Unmarshal(raw, v) }, nil)
+	o, ext, secret, err := decodeObject(src, func(v any) error { return unmarshalAlert(raw, v) }, nil)
 	if err != nil {
 		return o, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -45,4 +46,14 @@ func PeakHeap() (stop func() float64) {
 		}
 	}()
 	return func() float64 { close(done); wg.Wait(); return float64(peak.Load()) / (1 << 20) }
+}
+
+// CPUTime is the CPU time (user plus system) the whole process has used so
+// far. A figure that runs its server in the process (the simulator, a
+// receiver's Go side) counts that too, which is what an end-to-end CPU cost
+// per item should include.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -138,6 +138,9 @@ func mapAudit(ev *event, rec *exporter.Record) error {
 			// the actor changed their own account
 			ev.User = &user{Name: rec.Actor, UID: string(e.ActorID)}
 		}
+		// Account Change has no resources: the repository (rarely set on
+		// an account action) stays unmapped
+		ev.Resources, ev.Unmapped.Repo = nil, rec.Repo
 		if ev.SrcEndpoint != nil && ev.SrcEndpoint.IP == "" {
 			ev.SrcEndpoint = nil // optional here: no placeholder
 		}

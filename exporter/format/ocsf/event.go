@@ -194,6 +194,7 @@ type unmapped struct {
 	Origin     string          `json:"origin,omitempty"`
 	Enterprise string          `json:"enterprise,omitempty"`
 	Org        string          `json:"org,omitempty"`
+	Repo       string          `json:"repo,omitempty"`
 	Actor      string          `json:"actor,omitempty"`
 	Alert      *unmappedAlert  `json:"alert,omitempty"`
 	Audit      *unmappedAudit  `json:"audit,omitempty"`

@@ -1,6 +1,7 @@
 package ocsf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -38,8 +39,8 @@ type Encoder struct {
 	Version string
 }
 
-// Marshal returns rec as one OCSF 1.8.0 event in compact JSON (no HTML
-// escaping), with metadata.product.version taken from the binary's build
+// Marshal returns rec as one OCSF 1.8.0 event in compact JSON (<, > and &
+// unescaped), with metadata.product.version taken from the binary's build
 // information. See Encoder.Marshal.
 func Marshal(rec *exporter.Record) ([]byte, error) {
 	return Encoder{Version: buildVersion()}.Marshal(rec)
@@ -58,11 +59,14 @@ func (e Encoder) Marshal(rec *exporter.Record) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ocsf: record %s: %w", rec.ID, err)
 	}
-	b, err := json.MarshalNoEscape(ev)
-	if err != nil {
+	// <, > and & as themselves, as the file sink writes records
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ev); err != nil {
 		return nil, fmt.Errorf("ocsf: encode record %s: %w", rec.ID, err)
 	}
-	return b, nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func (e Encoder) event(rec *exporter.Record) (*event, error) {

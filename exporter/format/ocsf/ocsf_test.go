@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -354,13 +353,4 @@ func TestEncoder_Version(t *testing.T) {
 	if got := get(ev, "metadata.product"); !reflect.DeepEqual(got, map[string]any{"name": ProductName, "vendor_name": ProductVendor, "version": "1.2.3"}) {
 		t.Errorf("metadata.product = %v", got)
 	}
-}
-
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -131,7 +131,7 @@ func sharedDir(t testing.TB) string {
 }
 
 // auditRecords are the normalized audit records of the shared detection
-// samples (101 entries of 40-odd actions), GitHub's documented entries, and
+// samples (101 entries of 62 actions), GitHub's documented entries, and
 // account changes. A missing shared copy fails the test.
 func auditRecords(t testing.TB) []exporter.Record {
 	t.Helper()

@@ -3,7 +3,9 @@
 # with version, commit and build date (`ghsec-exporter version` prints them),
 # the systemd unit, the example config as the conffile
 # /etc/ghsec-exporter/config.yaml, and the docs. nfpm comes from
-# scripts/deps/nfpm.sh (installed here when missing).
+# scripts/deps/nfpm.sh (installed here when missing). Beside them, the
+# Splunk add-on (content/splunk/TA-ghsec-exporter) as
+# TA-ghsec-exporter-<version>.tgz, by scripts/packaging/splunk-app.sh.
 #
 #   ./scripts/package.sh                      # version from the git tag vX.Y.Z at HEAD, else 0.0.0+git<date>.<commit>
 #   VERSION=1.2.3 ARCH=arm64 ./scripts/package.sh
@@ -36,4 +38,5 @@ CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -buildvcs=false \
 for p in deb rpm; do
   "$GHSEC_TOOLS_DIR/bin/nfpm" package --config scripts/packaging/nfpm.yaml --packager "$p" --target "$DIST/"
 done
+DIST=$DIST bash scripts/packaging/splunk-app.sh
 ls -l "$DIST"

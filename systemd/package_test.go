@@ -157,3 +157,15 @@ func TestRPM_Contents(t *testing.T) {
 		t.Errorf("requires %q, want util-linux (/bin/kill for ExecReload=)", got)
 	}
 }
+
+// scripts/package.sh also builds the Splunk add-on beside the packages (its
+// contents are checked by the tests in content/, which run the same step
+// alone).
+func TestPackageScript_BuildsSplunkApp(t *testing.T) {
+	need(t, "tar")
+	needPackages(t)
+	p := filepath.Join(dist, "TA-ghsec-exporter-"+pkgVersion+".tgz")
+	if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+		t.Errorf("scripts/package.sh did not build %s: %v", p, err)
+	}
+}

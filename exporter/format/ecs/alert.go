@@ -28,6 +28,9 @@ type githubAlert struct {
 	PreviousValidity string     `json:"previous_validity,omitempty"`
 	CreatedAt        *time.Time `json:"created_at,omitempty"`
 	UpdatedAt        *time.Time `json:"updated_at,omitempty"`
+	// provider, provider_slug, first_location_detected, …, epss: as the
+	// record has them (ECS has no field for any)
+	exporter.AlertDetails
 }
 
 // Categorization of alert transitions (docs/ecs.md says why).
@@ -111,5 +114,6 @@ func mapAlert(d *document, rec *exporter.Record) {
 		GHSAID: a.GHSAID, SecretType: secretType, Manifest: a.Manifest, Comment: a.Comment,
 		Validity: a.Validity, PreviousValidity: a.PreviousValidity,
 		CreatedAt: d.time(0, a.CreatedAt), UpdatedAt: d.time(1, a.UpdatedAt),
+		AlertDetails: a.AlertDetails,
 	}
 }

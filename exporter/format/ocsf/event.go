@@ -212,6 +212,9 @@ type unmappedAlert struct {
 	Validity         string `json:"validity,omitempty"`
 	PreviousValidity string `json:"previous_validity,omitempty"`
 	Assignee         string `json:"assignee,omitempty"`
+	// provider, first_location_detected, epss, …: OCSF has no place for
+	// them on these classes
+	exporter.AlertDetails
 }
 
 type unmappedAudit struct {

@@ -1,6 +1,10 @@
 package ocsf
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
 
 // The OCSF 1.8.0 attributes this package writes, as Go structs: one field
 // per attribute, named as the schema names it, left out when empty. Only

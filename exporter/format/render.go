@@ -7,7 +7,6 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
-	"github.com/goccy/go-json/jsontext"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ecs"
@@ -97,29 +96,58 @@ func RenderStored(r *exporter.RawRecord, o Options) (body []byte, m *Meta, err e
 	return RenderBody(&rec, r.JSON, o)
 }
 
-// entryFormat writes an entry as GitHub's streaming does: compact, strings
-// escaped minimally (RFC 8259), so the <, > and & that the stored record's
-// encoder escaped are themselves again; U+2028 and U+2029 stay escaped.
-// Member order, number text and duplicate names are kept as GitHub sent
-// them; invalid UTF-8 was replaced with U+FFFD when the entry arrived.
-var entryFormat = []jsontext.Options{
-	jsontext.EscapeForHTML(false), jsontext.EscapeForJS(true),
-	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true),
+// Entry returns the audit entry rec carries as GitHub sent it: the bytes
+// the record keeps (GitHub's, compacted, invalid UTF-8 replaced when they
+// arrived) with the one change the record's encoder made undone: the <, >
+// and & it escaped as \u003c, \u003e and \u0026 are themselves again, as
+// in GitHub's own JSON. Every other byte (member order, number text, other
+// escapes) is GitHub's. It fails with ErrNoEntry when rec holds no entry
+// object. The result is a new slice, which AppendMeta may extend.
+func Entry(rec *exporter.Record) ([]byte, error) {
+	var e []byte
+	if rec.Audit != nil {
+		e = bytes.TrimSpace(rec.Audit.Entry)
+	}
+	if len(e) < 2 || e[0] != '{' || e[len(e)-1] != '}' {
+		return nil, fmt.Errorf("render record %s as its audit entry: %w", rec.ID, ErrNoEntry)
+	}
+	return unescapeHTML(make([]byte, 0, len(e)+96), e), nil
 }
 
-// Entry returns the audit entry rec carries, as GitHub sent it (see
-// entryFormat): the bytes GitHub returned for a compact entry without <, >
-// or &, and JSON equal to them in any case. It fails with ErrNoEntry when
-// rec holds no entry object.
-func Entry(rec *exporter.Record) ([]byte, error) {
-	if rec.Audit == nil || len(rec.Audit.Entry) == 0 {
-		return nil, fmt.Errorf("render record %s as its audit entry: %w", rec.ID, ErrNoEntry)
+// unescapeHTML appends src, JSON, to dst with \u003c, \u003e and \u0026
+// written as <, > and &. A backslash occurs only inside strings, so no
+// string state is tracked: an escape is copied whole, so \\u003c stays.
+func unescapeHTML(dst, src []byte) []byte {
+	for {
+		i := bytes.IndexByte(src, '\\')
+		if i < 0 || i+1 >= len(src) {
+			return append(dst, src...)
+		}
+		dst = append(dst, src[:i]...)
+		if src[i+1] == 'u' && i+6 <= len(src) {
+			if c := htmlEscape(src[i+2 : i+6]); c != 0 {
+				dst = append(dst, c)
+				src = src[i+6:]
+				continue
+			}
+		}
+		dst = append(dst, src[i], src[i+1])
+		src = src[i+2:]
 	}
-	b, err := jsontext.AppendFormat(nil, rec.Audit.Entry, entryFormat...)
-	if err != nil || len(b) < 2 || b[0] != '{' {
-		return nil, fmt.Errorf("render record %s as its audit entry: %w", rec.ID, ErrNoEntry)
+}
+
+// htmlEscape returns the character of the hex digits of a \u escape that
+// encoding/json writes for HTML safety, 0 for any other.
+func htmlEscape(hex []byte) byte {
+	switch string(hex) {
+	case "003c", "003C":
+		return '<'
+	case "003e", "003E":
+		return '>'
+	case "0026":
+		return '&'
 	}
-	return b, nil
+	return 0
 }
 
 // AppendMeta adds MetaKey with m as the last member of entry, a JSON

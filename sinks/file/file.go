@@ -149,12 +149,12 @@ func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	var rej []int
 	var first error
 	for i := range batch {
-		b, err := format.Render(&batch[i], nil, s.opts)
+		b, m, err := format.RenderBody(&batch[i], nil, s.opts)
 		if err != nil {
 			rej, first = append(rej, i), cmp.Or(first, err)
 			continue
 		}
-		appendLine(&buf, b)
+		appendBody(&buf, b, m)
 	}
 	return s.writeRejecting(buf.Bytes(), rej, first)
 }
@@ -188,14 +188,11 @@ func (s *Sink) sendRendered(batch []exporter.RawRecord) error {
 	var first error
 	for i := range batch {
 		b, m, err := format.RenderStored(&batch[i], s.opts)
-		if m != nil {
-			b = format.AppendMeta(b, m)
-		}
 		if err != nil {
 			rej, first = append(rej, i), cmp.Or(first, err)
 			continue
 		}
-		appendLine(&buf, b)
+		appendBody(&buf, b, m)
 	}
 	return s.writeRejecting(buf.Bytes(), rej, first)
 }

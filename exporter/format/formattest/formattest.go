@@ -7,6 +7,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 )
 
 // Entries are audit-log entries as GitHub's API returns them (compact, in
@@ -74,4 +75,30 @@ func Records(observed time.Time) []exporter.Record {
 		out = append(out, AuditRecord(e, observed), AlertRecord(i+1, observed))
 	}
 	return out
+}
+
+// Batch returns n records of category c for benchmarks: audit records of
+// Entries in turn, or alert records, each with its own id.
+func Batch(c exporter.Category, n int, observed time.Time) []exporter.Record {
+	out := make([]exporter.Record, n)
+	for i := range out {
+		if c == exporter.CategoryAudit {
+			out[i] = AuditRecord(Entries[i%len(Entries)], observed)
+		} else {
+			out[i] = AlertRecord(i+1, observed)
+		}
+		out[i].ID = fmt.Sprintf("%s%08x", out[i].ID[:24], i)
+	}
+	return out
+}
+
+// Modes are the option sets the benchmarks compare, the default first.
+var Modes = []struct {
+	Name string
+	Opts format.Options
+}{
+	{"record", format.DefaultOptions()},
+	{"audit_body=entry", format.Options{AuditBody: format.AuditBodyEntry}},
+	{"schema=ocsf", format.Options{Schema: format.SchemaOCSF}},
+	{"schema=ecs", format.Options{Schema: format.SchemaECS}},
 }

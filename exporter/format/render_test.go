@@ -13,8 +13,8 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ecs"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -205,16 +204,6 @@ func newRetrier(rec *recorder, logs *logCounter) *Retrier {
 		Log: slog.New(logs).With("sink", testSink), Now: rec.Now, Sleep: rec.Sleep,
 		Jitter: func(d time.Duration) time.Duration { return d },
 	}
-}
-
-func openDB(t *testing.T) *state.DB {
-	t.Helper()
-	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 func rec(id string) exporter.Record {

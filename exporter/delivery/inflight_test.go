@@ -13,6 +13,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // hookSink runs hook (when set) inside each Send with the call's number
@@ -93,7 +94,7 @@ func ids(from, to int) []string {
 // The next batch is sent while the previous one's ack has not committed,
 // sends never overlap, and batches go in outbox order.
 func TestDeliverer_Pipeline_SendOverlapsAck(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	queue(t, db, 9)
 	release := func() {}
 	defer func() { release() }()
@@ -128,7 +129,7 @@ func TestDeliverer_Pipeline_SendOverlapsAck(t *testing.T) {
 func TestDeliverer_Pipeline_Order(t *testing.T) {
 	for _, raw := range []bool{false, true} {
 		t.Run(fmt.Sprint("raw=", raw), func(t *testing.T) {
-			db := openDB(t)
+			db := statetest.Open(t)
 			queue(t, db, 100)
 			sink := &scriptedSink{}
 			var s exporter.Sink = sink
@@ -154,7 +155,7 @@ func TestDeliverer_Pipeline_Order(t *testing.T) {
 // Batch 2 fails while batch 1's ack commits: batch 1 is acked all the
 // same, the loop waits once and resends batch 2 (and nothing before it).
 func TestDeliverer_Pipeline_FailureWhileAckCommits(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	queue(t, db, 9)
 	release := func() {}
 	defer func() { release() }()
@@ -236,7 +237,7 @@ func TestDeliverer_Pipeline_AckFails(t *testing.T) {
 func TestDeliverer_Pipeline_CancelledInFlight(t *testing.T) {
 	for _, raw := range []bool{false, true} {
 		t.Run(fmt.Sprint("raw=", raw), func(t *testing.T) {
-			db := openDB(t)
+			db := statetest.Open(t)
 			queue(t, db, 9)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -290,7 +291,7 @@ func (s rawHookSink) SendRaw(ctx context.Context, batch []exporter.RawRecord) er
 // A sink that prepares batches gets the next batch prepared while it still
 // sends the one before, and each batch sent once, in order.
 func TestDeliverer_Pipeline_PreparesAhead(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	queue(t, db, 9)
 	sink := &hookSink{}
 	p := &preparingHook{hookSink: sink, prepared: make(chan int, 3)}

@@ -99,15 +99,7 @@ type drainCase struct {
 // (taking decoded records, stored bytes, or stored bytes prepared ahead)
 // and checks what was sent, dead-lettered, waited and counted.
 func (tt drainCase) run(t *testing.T, kind string) {
-	db := statetest.Open(t)
-	must(t, db.Update(func(tx *state.Tx) error {
-		for _, id := range tt.queued {
-			if err := tx.Append(testSink, rec(id)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	db := queued(t, tt.queued...)
 	clk, logs := &recorder{now: t0}, &logCounter{}
 	sink := &scriptedSink{script: tt.script}
 	var s exporter.Sink = sink

@@ -86,13 +86,16 @@ type Record struct {
 	Actor      string          `json:"actor,omitempty"`
 	Alert      *AlertInfo      `json:"alert,omitempty"`
 	Audit      *AuditInfo      `json:"audit,omitempty"`
+	Request    *RequestInfo    `json:"request,omitempty"`
 	Raw        json.RawMessage `json:"raw,omitempty"`
 }
 
 // AlertInfo describes the alert an alert record is about.
 type AlertInfo struct {
-	Number        int    `json:"number"`
-	State         string `json:"state"`
+	Number int `json:"number"`
+	// State is empty only on a request record, which names its alert by
+	// number alone.
+	State         string `json:"state,omitempty"`
 	PreviousState string `json:"previous_state,omitempty"`
 	Severity      string `json:"severity,omitempty"`
 	SeverityRaw   string `json:"severity_raw,omitempty"`

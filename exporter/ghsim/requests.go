@@ -356,5 +356,106 @@ func (s *Sim) renderRequest(rq *simRequest, now time.Time, b bases, pair [2]stri
 	}
 }
 
-// requestHooks queues the deliveries of a request event (slice: webhooks).
-func (s *Sim) requestHooks(rq *simRequest, action string, rv *simReview, sender string) {}
+// requestEvents are the webhook events of requests (GitHub's OpenAPI
+// description names the push protection one bypass_request_secret_scanning,
+// its documentation exemption_request_secret_scanning; the simulator sends
+// the documented name).
+var requestEvents = map[[2]string]string{
+	{RequestDismissal, "code_scanning"}:   "dismissal_request_code_scanning",
+	{RequestDismissal, "dependabot"}:      "dismissal_request_dependabot",
+	{RequestDismissal, "secret_scanning"}: "dismissal_request_secret_scanning",
+	{RequestBypass, "secret_scanning"}:    "exemption_request_secret_scanning",
+	{RequestBypass, "push_rules"}:         "exemption_request_push_ruleset",
+}
+
+// requestHooks queues a delivery of a request event to every hook whose
+// scope covers the request's repository. Caller holds s.mu.
+func (s *Sim) requestHooks(rq *simRequest, action string, rv *simReview, sender string) {
+	pair := [2]string{rq.spec.Kind, rq.spec.Target}
+	now := s.now()
+	for _, h := range s.hooks {
+		if !h.App && h.Org != rq.repo.org.login && h.Repo != rq.repo.full {
+			continue
+		}
+		b := bases{api: h.APIBase + s.prefix, web: "https://github.com", full: true}
+		if s.opts.Product == ProductGHES {
+			b.web, b.ghes, b.full = h.APIBase, s.opts.GHESVersion, false
+		}
+		payload := map[string]any{
+			"action": action, "exemption_request": s.renderHookRequest(rq, now, b, pair),
+			"repository":   json.RawMessage(s.repoRaw(b, rq.repo)),
+			"organization": map[string]any{"login": rq.repo.org.login, "id": rq.repo.org.id, "node_id": nodeID("012:Organization", rq.repo.org.id)},
+			"sender":       json.RawMessage(s.userRaw(b, sender)),
+		}
+		if rv != nil {
+			payload["exemption_response"] = hookResponse(rv)
+		}
+		body, _ := json.Marshal(payload)
+		s.deliveries = append(s.deliveries, &HookDelivery{
+			ID: s.newID(), GUID: s.guid(), HookID: h.id, Event: requestEvents[pair], Action: action,
+			Body: body, RepoID: stableID(rq.repo.full),
+		})
+	}
+}
+
+// hookStatuses are the webhook spellings of a request's status: webhooks
+// say rejected, and keep a reviewed request pending.
+var hookStatuses = map[string]string{"denied": "rejected", "approved": "pending", "expired": "pending"}
+
+func hookResponse(rv *simReview) map[string]any {
+	st := rv.status
+	if st == "denied" {
+		st = "rejected"
+	}
+	r := map[string]any{"id": rv.id, "reviewer_id": stableID(rv.reviewer), "reviewer_login": rv.reviewer,
+		"status": st, "created_at": ts(rv.at)}
+	if rv.comment != "" {
+		r["reviewer_comment"] = rv.comment
+	}
+	return r
+}
+
+// renderHookRequest is a request in the webhooks' exemption_request shape.
+func (s *Sim) renderHookRequest(rq *simRequest, now time.Time, b bases, pair [2]string) map[string]any {
+	var data map[string]any
+	meta := map[string]any{"reason": rq.spec.Reason}
+	switch pair {
+	case [2]string{RequestBypass, "push_rules"}:
+		data = map[string]any{"ruleset_id": 410, "ruleset_name": "Protect main", "total_violations": 1, "rule_type": "file_extension_restriction"}
+		meta = nil
+	case [2]string{RequestBypass, "secret_scanning"}:
+		data = map[string]any{"secret_type": "github_personal_access_token",
+			"locations": []any{map[string]any{"path": "README.md", "start_line": 1, "end_line": 1, "start_column": 1, "end_column": 40}}}
+		meta["label"] = "GitHub Personal Access Token"
+	case [2]string{RequestDismissal, "secret_scanning"}:
+		data = map[string]any{"reason": rq.spec.Reason, "secret_type": "github_personal_access_token", "alert_number": strconv.Itoa(rq.spec.AlertNumber)}
+		meta["alert_title"] = "GitHub Personal Access Token"
+	default:
+		data = map[string]any{"alert_number": strconv.Itoa(rq.spec.AlertNumber)}
+		meta["alert_title"] = "alert " + strconv.Itoa(rq.spec.AlertNumber)
+	}
+	st := rq.status(now)
+	if h, ok := hookStatuses[st]; ok {
+		st = h
+	}
+	responses := []any{}
+	for i := range rq.reviews {
+		responses = append(responses, hookResponse(&rq.reviews[i]))
+	}
+	out := map[string]any{
+		"id": rq.id, "number": rq.number, "repository_id": rq.repo.id,
+		"requester_id": stableID(rq.spec.Requester), "requester_login": rq.spec.Requester,
+		"request_type":           requestTypes[pair],
+		"exemption_request_data": map[string]any{"type": requestTypes[pair], "data": []any{data}},
+		"resource_identifier":    strconv.Itoa(rq.number), "status": st,
+		"expires_at": ts(rq.created.Add(RequestExpiry)), "created_at": ts(rq.created), "responses": responses,
+		"html_url": b.web + "/" + rq.repo.full + "/exemptions/" + strconv.Itoa(rq.number),
+	}
+	if rq.spec.Comment != "" {
+		out["requester_comment"] = rq.spec.Comment
+	}
+	if meta != nil {
+		out["metadata"] = meta
+	}
+	return out
+}

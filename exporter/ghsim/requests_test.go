@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 var requestPaths = []string{
@@ -179,5 +184,72 @@ func TestRequests_FiltersPagingExpiry(t *testing.T) {
 	s.Advance(RequestExpiry)
 	if got := count("request_status=expired&time_period=month"); got != 4 {
 		t.Errorf("after 7 days: %d expired, want 4", got)
+	}
+}
+
+// The request webhooks the simulator sends match the request bodies of
+// GitHub's GHEC description (x-webhooks): the exemption_request object and
+// the exemption_response of response_submitted.
+func TestRequests_WebhooksMatchGitHubDescription(t *testing.T) {
+	file := testtools.Need(t, filepath.Join(testtools.Octokit(), "openapi", "generated", "ghec.deref.json"))
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Webhooks map[string]struct {
+			Post struct {
+				RequestBody struct {
+					Content map[string]struct {
+						Schema struct {
+							Properties map[string]*openapi3.Schema `json:"properties"`
+						} `json:"schema"`
+					} `json:"content"`
+				} `json:"requestBody"`
+			} `json:"post"`
+		} `json:"x-webhooks"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Product: ProductGHEC})
+	s.AddHook(Hook{URL: "http://unused", Org: "acme", APIBase: "http://sim"})
+	reasons := map[string]string{"code_scanning": "false positive", "dependabot": "tolerable_risk", "secret_scanning": "false_positive"}
+	for pair := range requestTypes {
+		n, err := s.CreateRequest(RequestSpec{Kind: pair[0], Target: pair[1], Repo: "acme/app", Requester: "dev", Comment: "c", Reason: reasons[pair[1]], AlertNumber: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.ReviewRequest("acme/app", n, "lead", n%2 == 0, "r")
+		_ = s.CancelRequest("acme/app", n)
+	}
+	checked := 0
+	for _, d := range s.PendingDeliveries() {
+		name := map[string]string{"exemption_request_secret_scanning": "bypass_request_secret_scanning"}[d.Event]
+		if name == "" {
+			name = d.Event
+		}
+		hook, ok := doc.Webhooks[strings.ReplaceAll(name+"-"+d.Action, "_", "-")]
+		if !ok {
+			continue // an action GitHub's description has no body for (e.g. code scanning cancelled)
+		}
+		props := hook.Post.RequestBody.Content["application/json"].Schema.Properties
+		var body map[string]any
+		if err := json.Unmarshal(d.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		for _, member := range []string{"exemption_request", "exemption_response"} {
+			sch := props[member]
+			if sch == nil {
+				continue
+			}
+			if err := sch.VisitJSON(body[member]); err != nil {
+				t.Errorf("%s %s: %s does not match GitHub's description: %v\n%s", d.Event, d.Action, member, err, d.Body)
+			}
+			checked++
+		}
+	}
+	if checked < 12 {
+		t.Errorf("checked only %d objects", checked)
 	}
 }

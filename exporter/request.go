@@ -127,7 +127,7 @@ type RequestObservation struct {
 type RequestInfo struct {
 	Kind             string          `json:"kind"`
 	Target           string          `json:"target"`
-	Number           int             `json:"number"`
+	Number           int             `json:"number,omitempty"`
 	ID               int64           `json:"id,omitempty"`
 	Status           string          `json:"status"`
 	PreviousStatus   string          `json:"previous_status,omitempty"`

@@ -108,6 +108,7 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 					continue
 				}
 				rec := auditRecord(e, ent, origin, now)
+				linkRequest(&rec, e)
 				if err := tx.AppendAll(a.Sinks, []exporter.Record{rec}); err != nil {
 					return err
 				}

@@ -169,3 +169,48 @@ func TestRequests_Missing404WarnsOncePerScope(t *testing.T) {
 	}
 	e.checkOpenAPI("ghec")
 }
+
+// TestRequests_SteadyStateCost is the figure for the request lists:
+// requests and rate-limit units of a steady-state poll of an org, alert
+// lists alone (before) and with the five request lists (after), for an org
+// whose request lists fit one page and for one with 250 dismissal requests
+// in the window (three pages, re-read every poll).
+func TestRequests_SteadyStateCost(t *testing.T) {
+	for _, n := range []int{3, 250} {
+		e := newEnv(t, "ghec")
+		e.cfg.GitHub.Repos = nil
+		for i := 0; i < 30; i++ {
+			e.sim.CreateAlert(ghsim.Kinds[i%3], "acme/app", ghsim.AlertSpec{Severity: "high"})
+		}
+		for i := 0; i < n; i++ {
+			if _, err := e.sim.CreateRequest(ghsim.RequestSpec{Kind: ghsim.RequestDismissal, Target: "dependabot", Repo: "acme/app", Requester: "dev", AlertNumber: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := e.app(Options{})
+		ctx := context.Background()
+		if err := a.Once(ctx, 5*time.Second, false); err != nil {
+			t.Fatal(err)
+		}
+		e.sim.Advance(10 * time.Minute)
+		cost := func(fn func(context.Context) error) (reqs, units int) {
+			before := len(e.sim.Requests())
+			if err := fn(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range e.sim.Requests()[before:] {
+				reqs++
+				units += r.Cost
+			}
+			return reqs, units
+		}
+		ar, au := cost(a.PollAlerts)
+		rr, ru := cost(a.PollRequests)
+		a.Close()
+		t.Logf("org with %d requests in the window: alert lists %d requests / %d units; request lists %d requests / %d units; total %d / %d",
+			n, ar, au, rr, ru, ar+rr, au+ru)
+		if au != 0 || (n < 100 && (rr != 5 || ru != 0)) || (n >= 100 && (rr != 4+(n+99)/100 || ru != (n+99)/100)) {
+			t.Errorf("steady state with %d requests: alerts %d/%d, requests %d/%d", n, ar, au, rr, ru)
+		}
+	}
+}

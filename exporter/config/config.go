@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ type GitHub struct {
 	Concurrency int `yaml:"concurrency"`
 	// RequestTimeout bounds each HTTP request.
 	RequestTimeout Duration `yaml:"request_timeout"`
+	// APIVersion is the REST API version sent as X-GitHub-Api-Version
+	// (APIVersions lists those the exporter reads).
+	APIVersion string `yaml:"api_version"`
 }
 
 // App is GitHub App authentication.
@@ -165,7 +169,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func Default() Config {
 	return Config{
 		GitHub: GitHub{
-			BaseURL: "https://api.github.com/",
+			BaseURL: "https://api.github.com/", APIVersion: APIVersion20221128,
 			Overlap: Duration(2 * time.Minute), AuditLag: Duration(15 * time.Minute),
 			AuditInclude: "all", AuditBackfill: Duration(24 * time.Hour), AuditBudget: 1750,
 			RateLimitReserve: 100, Concurrency: 1,
@@ -204,6 +208,9 @@ func Decode(r io.Reader) (*Config, error) {
 	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, YAMLError(err)
 	}
+	if emptyDocument(&doc) {
+		return nil, errEmpty
+	}
 	if err := StrictDecode(&doc, &cfg); err != nil {
 		return nil, err
 	}
@@ -211,6 +218,26 @@ func Decode(r io.Reader) (*Config, error) {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// ErrEmpty is the kind of the error Decode returns for a config file with
+// no settings: 0 bytes, only comments or whitespace, or a lone null. The
+// error says what a config needs, rather than the strict decoder's "must be
+// a mapping of keys". It is an ErrRequired too.
+var ErrEmpty = fmt.Errorf("no settings: %w", ErrRequired)
+
+var errEmpty = &FieldError{Path: "(document)", Err: ErrEmpty,
+	Msg: "no settings: a config needs at least github.orgs, github.repos or github.enterprises (what to poll), " +
+		"a credential (github.token_env, token_file or app) and sinks (where records go); " +
+		"`ghsec-exporter init -org NAME` writes a starter config"}
+
+// emptyDocument reports whether doc, a decoded YAML stream, holds no value:
+// nothing at all (the decoder met EOF) or a document whose value is null.
+func emptyDocument(doc *yaml.Node) bool {
+	if doc.Kind == 0 {
+		return true
+	}
+	return doc.Kind == yaml.DocumentNode && (len(doc.Content) == 0 || isNull(doc.Content[0]))
 }
 
 var (
@@ -245,6 +272,9 @@ func (c *Config) Validate() error {
 		}
 	default:
 		add(Field("github.product", g.Product, "must be dotcom, ghec, ghes or left out to detect it"))
+	}
+	if !slices.Contains(APIVersions, g.APIVersion) {
+		add(Field("github.api_version", g.APIVersion, "must be one of %s (the REST API versions the exporter reads)", strings.Join(APIVersions, ", ")))
 	}
 	add(g.tokenRef().Check())
 	if g.App != nil {

@@ -95,6 +95,18 @@ func TestDecode_APIVersion(t *testing.T) {
 	if err != nil || cfg.GitHub.APIVersion != "2026-03-10" {
 		t.Fatalf("api_version 2026-03-10: %v, %v", cfg, err)
 	}
+	ghes := func(version string) string {
+		return strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  api_version: \"2026-03-10\"\n  product: ghes\n  ghes_version: \""+version+"\"", 1)
+	}
+	_, err = Decode(strings.NewReader(ghes("3.19")))
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "github.api_version: GHES 3.19 (github.ghes_version) does not serve REST API version 2026-03-10, which GHES has from 3.21") {
+		t.Fatalf("GHES 3.19 with 2026-03-10: %v", err)
+	}
+	for _, v := range []string{"3.21", "3.22", ""} {
+		if _, err := Decode(strings.NewReader(ghes(v))); err != nil {
+			t.Fatalf("GHES %s with 2026-03-10: %v", v, err)
+		}
+	}
 	_, err = Decode(strings.NewReader(strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  api_version: \"\"", 1)))
 	if fe := (*FieldError)(nil); !errors.As(err, &fe) || fe.Path != "github.api_version" || !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty api_version: %v", err)

@@ -105,9 +105,14 @@ func (s *Sim) handle(r *http.Request, now time.Time) (*response, int) {
 	b := s.bucketFor(tok, now)
 	var resp *response
 	cost := 1
+	version, refused := s.apiVersion(r)
 	isRate := r.URL.Path == s.prefix+"/rate_limit" && r.Method == http.MethodGet
-	if isRate {
-		resp = okResponse(rateLimitBody(s.opts.RateLimit, b, now))
+	if refused != nil {
+		// whether GitHub counts this refusal is not documented; it does no work
+		resp = refused
+		resp.free = true
+	} else if isRate {
+		resp = okResponse(rateLimitBody(s.opts.RateLimit, b, now, version))
 		resp.free = true
 	} else if b.used >= s.opts.RateLimit {
 		// Exhausted: GitHub answers 403 without doing the work, and the

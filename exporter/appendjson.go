@@ -101,6 +101,8 @@ func (r *Record) AppendJSON(b []byte) (_ []byte, ok bool) {
 		b = optString(b, `,"rule_id":`, a.RuleID)
 		b = optString(b, `,"ghsa_id":`, a.GHSAID)
 		b = optString(b, `,"cve_id":`, a.CVEID)
+		b = appendCVSS(b, `,"cvss_v3":`, a.CVSSv3)
+		b = appendCVSS(b, `,"cvss_v4":`, a.CVSSv4)
 		b = optString(b, `,"secret_type":`, a.SecretType)
 		b = optString(b, `,"package":`, a.Package)
 		b = optString(b, `,"ecosystem":`, a.Ecosystem)
@@ -127,6 +129,19 @@ func (r *Record) AppendJSON(b []byte) (_ []byte, ok bool) {
 		b = append(b, '}')
 	}
 	return append(b, '}'), true
+}
+
+// appendCVSS appends a CVSS member unless c is nil. A score is 0–10 with
+// a decimal or two, which 'f' formatting renders as encoding/json does.
+func appendCVSS(b []byte, name string, c *CVSS) []byte {
+	if c == nil {
+		return b
+	}
+	b = append(b, name...)
+	b = append(b, `{"score":`...)
+	b = strconv.AppendFloat(b, c.Score, 'f', -1, 64)
+	b = optString(b, `,"vector_string":`, c.Vector)
+	return append(b, '}')
 }
 
 func optString(b []byte, name, s string) []byte {

@@ -31,6 +31,10 @@ func checkAppendJSON(t *testing.T, s string, at time.Time, n int, flag bool) {
 		SecretType: s, Package: s, Ecosystem: s, Manifest: s, Tool: s, Reason: s, Comment: s, Validity: s,
 		HTMLURL: s, CreatedAt: at.Add(-time.Hour), UpdatedAt: at, ClosedAt: at, ClosedBy: s,
 		Bypassed: flag, BypassedAt: at, BypassedBy: s, PubliclyLeaked: flag, Assignees: []string{s, "b"},
+		CVSSv3: CVSS{Score: float64(n%101) / 10, Vector: s},
+	}
+	if flag {
+		o.CVSSv4 = CVSS{Score: 9.3}
 	}
 	snap := o.Snapshot()
 	for _, sn := range []Snapshot{snap, {State: s, UpdatedAt: at}, {}} {

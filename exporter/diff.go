@@ -102,6 +102,7 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 	box := &struct {
 		info             AlertInfo
 		created, updated time.Time
+		cvss3, cvss4     CVSS
 	}{}
 	box.info = AlertInfo{
 		Number: c.Key.Number, State: c.State, PreviousState: prevState,
@@ -112,6 +113,14 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 		CreatedAt: boxTime(&box.created, c.CreatedAt), UpdatedAt: boxTime(&box.updated, c.UpdatedAt),
 	}
 	info := &box.info
+	if !c.CVSSv3.IsZero() {
+		box.cvss3 = c.CVSSv3
+		info.CVSSv3 = &box.cvss3
+	}
+	if !c.CVSSv4.IsZero() {
+		box.cvss4 = c.CVSSv4
+		info.CVSSv4 = &box.cvss4
+	}
 	if action != ActionCreated && action != ActionPushProtectionBypassed && !c.Open() {
 		info.Reason, info.Comment = c.Reason, c.Comment
 	}

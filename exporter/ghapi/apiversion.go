@@ -51,9 +51,8 @@ func versionRefusal(er *github.ErrorResponse) error {
 	if er.Response.Request != nil {
 		sent = er.Response.Request.Header.Get(HeaderAPIVersion)
 	}
-	return fmt.Errorf("GitHub answered 400: it does not serve REST API version %q, which github.api_version sets: "+
-		"set github.api_version to a version it serves (%s serves every product): %w (GitHub: %s)",
-		sent, DefaultAPIVersion, ErrAPIVersion, truncate(er.Message, 300))
+	return fmt.Errorf("GitHub answered 400: %w: this GitHub does not serve %q, the version github.api_version sets "+
+		"(%s is served by every product) (GitHub: %s)", ErrAPIVersion, sent, DefaultAPIVersion, truncate(er.Message, 300))
 }
 
 // minGHES is the first GHES feature release serving each API version

@@ -22,6 +22,8 @@ type (
 		extraMembers
 		Secret     secretMember `json:"secret"`
 		Repository repoMember   `json:"repository"`
+
+		SecurityAdvisory *dependabotAdvisory `json:"security_advisory"`
 	}
 	codeScanningObject struct {
 		github.Alert
@@ -113,7 +115,7 @@ func decodeObject(src exporter.Source, unmarshal func(any) error, repos *repoCac
 	case exporter.SourceDependabot:
 		a := dependabotObject{Repository: repoMember{cache: repos}}
 		if err = unmarshal(&a); err == nil {
-			o, ext, secret, repo = fromDependabot(&a.DependabotAlert), a.extraMembers, a.Secret.present, &a.Repository
+			o, ext, secret, repo = fromDependabotObject(&a), a.extraMembers, a.Secret.present, &a.Repository
 		}
 	case exporter.SourceCodeScanning:
 		a := codeScanningObject{Repository: repoMember{cache: repos}}

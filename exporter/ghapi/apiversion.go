@@ -28,8 +28,13 @@ type versionTransport struct {
 	next    http.RoundTripper
 }
 
+// defaultVersionKey marks a request context whose requests keep
+// DefaultAPIVersion: detection must learn the GHES release even when the
+// configured version is one that release refuses.
+type defaultVersionKey struct{}
+
 func (t *versionTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get(HeaderAPIVersion) == t.version {
+	if r.Header.Get(HeaderAPIVersion) == t.version || r.Context().Value(defaultVersionKey{}) != nil {
 		return t.next.RoundTrip(r)
 	}
 	// a RoundTripper must not change the caller's request

@@ -109,6 +109,7 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 	box := &struct {
 		info             AlertInfo
 		created, updated time.Time
+		cvss3, cvss4     CVSS
 	}{}
 	box.info = AlertInfo{
 		Number: c.Key.Number, State: c.State, PreviousState: prevState,
@@ -120,6 +121,14 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 		AlertDetails: c.Details,
 	}
 	info := &box.info
+	if !c.CVSSv3.IsZero() {
+		box.cvss3 = c.CVSSv3
+		info.CVSSv3 = &box.cvss3
+	}
+	if !c.CVSSv4.IsZero() {
+		box.cvss4 = c.CVSSv4
+		info.CVSSv4 = &box.cvss4
+	}
 	if action != ActionCreated && action != ActionPushProtectionBypassed && !c.Open() {
 		info.Reason, info.Comment = c.Reason, c.Comment
 	}

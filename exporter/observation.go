@@ -31,6 +31,8 @@ type Observation struct {
 	Comment    string // dismissed_comment or resolution_comment
 	Validity   string
 	HTMLURL    string
+	// CVSSv3 and CVSSv4 are a Dependabot advisory's scores; zero when none.
+	CVSSv3, CVSSv4 CVSS
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -112,6 +112,8 @@ type AlertInfo struct {
 	RuleID        string `json:"rule_id,omitempty"`
 	GHSAID        string `json:"ghsa_id,omitempty"`
 	CVEID         string `json:"cve_id,omitempty"`
+	CVSSv3        *CVSS  `json:"cvss_v3,omitempty"`
+	CVSSv4        *CVSS  `json:"cvss_v4,omitempty"`
 	SecretType    string `json:"secret_type,omitempty"`
 	Package       string `json:"package,omitempty"`
 	Ecosystem     string `json:"ecosystem,omitempty"`
@@ -130,6 +132,18 @@ type AlertInfo struct {
 
 	AlertDetails
 }
+
+// CVSS is one CVSS score of a Dependabot alert's advisory: AlertInfo's
+// CVSSv3 (GitHub's cvss_severities.cvss_v3, or its older cvss) and CVSSv4
+// (cvss_severities.cvss_v4).
+type CVSS struct {
+	Score  float64 `json:"score"`
+	Vector string  `json:"vector_string,omitempty"`
+}
+
+// IsZero reports whether c carries neither score nor vector (GitHub's
+// answer for a CVSS version the advisory has none of).
+func (c CVSS) IsZero() bool { return c.Score == 0 && c.Vector == "" }
 
 // AuditInfo carries an audit-log entry.
 type AuditInfo struct {

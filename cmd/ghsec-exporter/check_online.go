@@ -111,6 +111,13 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 	if product == ghapi.ProductGHES {
 		header += ", GHES " + version
 	}
+	if v := gh.APIVersion(); v != ghapi.DefaultAPIVersion {
+		header += ", REST API " + v
+	}
+	if ok, first := ghapi.ServedBy(gh.APIVersion(), product, version); !ok {
+		rows = append(rows, checkRow{"github", "api_version", fmt.Sprintf("GHES %s does not serve REST API version %s (from GHES %s on)", version, gh.APIVersion(), first),
+			"set github.api_version to " + ghapi.DefaultAPIVersion + " (or leave it out), or upgrade GHES to " + first})
+	}
 	var last ghapi.Probe
 	probe := func(s ghapi.Scope, kind string, p ghapi.Probe) {
 		rows = append(rows, probeRow(s, kind, p, product))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,5 +113,37 @@ func TestCheck_AllWorkExitsZero(t *testing.T) {
 	code, stdout, _ = runCLI("check", "-config", p)
 	if code != 0 || !strings.Contains(stdout, "everything configured works") {
 		t.Fatalf("exit %d:\n%s", code, stdout)
+	}
+}
+
+// check on a GHES 3.19 with github.api_version 2026-03-10: one row says the
+// release does not serve it (naming both versions), and GitHub's 400 for
+// each list says what to change.
+func TestCheck_APIVersionNotServedByGHES(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p := checkConfig(t, simForCheck(t, "ghes"), ln.Addr().String())
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), "github:\n", "github:\n  api_version: \"2026-03-10\"\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("check", "-config", p)
+	t.Logf("check output:\n%s%s", stdout, stderr)
+	flat := strings.Join(strings.Fields(stdout), " ")
+	for _, want := range []string{
+		"GHES 3.19, REST API 2026-03-10",
+		"github api_version GHES 3.19 does not serve REST API version 2026-03-10 (from GHES 3.21 on)",
+		"set github.api_version to 2022-11-28 (or leave it out), or upgrade GHES to 3.21",
+		"org:acme dependabot 400: REST API version refused",
+	} {
+		if code != 1 || !strings.Contains(flat, want) {
+			t.Errorf("exit %d; output lacks %q", code, want)
+		}
 	}
 }

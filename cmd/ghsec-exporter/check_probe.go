@@ -32,6 +32,9 @@ func probeRow(s ghapi.Scope, kind string, p ghapi.Probe, product string) checkRo
 	case p.Status == 403:
 		row.Result = "403: forbidden" + msg + needs(p)
 		row.Fix = "grant the credential " + grant(p) + " for " + s.String()
+	case p.Status == 400 && strings.Contains(strings.ToLower(p.Message), "x-github-api-version"):
+		row.Result = "400: REST API version refused" + msg
+		row.Fix = "set github.api_version to a version this GitHub serves (" + ghapi.DefaultAPIVersion + " is served everywhere)"
 	case p.Status == 404:
 		row.Result, row.Fix = notFoundMeaning(s, kind, product)
 		row.Result = "404: " + row.Result + msg

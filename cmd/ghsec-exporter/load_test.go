@@ -83,3 +83,25 @@ func TestLoadChecked_UnreadableSecretsNameFields(t *testing.T) {
 		}
 	}
 }
+
+// An empty config file (nothing, or only comments) is answered by
+// check-config with what a config needs and how to get one, not with the
+// YAML shape it lacks.
+func TestCheckConfig_EmptyFileSaysWhatAConfigNeeds(t *testing.T) {
+	for _, doc := range []string{"", "# nothing yet\n\n   \n"} {
+		p := writeConfig(t, doc)
+		code, stdout, stderr := runCLI("check-config", "-config", p)
+		if code != 1 {
+			t.Fatalf("%q: exit %d, want 1\nstdout %s\nstderr %s", doc, code, stdout, stderr)
+		}
+		for _, want := range []string{"config " + p + ": (document): no settings: a config needs",
+			"github.orgs, github.repos or github.enterprises", "sinks", "ghsec-exporter init -org NAME"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%q: stderr %q lacks %q", doc, stderr, want)
+			}
+		}
+		if strings.Contains(stderr, "mapping of keys") || strings.Contains(stderr, "line 0") {
+			t.Errorf("%q: stderr still speaks of the YAML shape: %s", doc, stderr)
+		}
+	}
+}

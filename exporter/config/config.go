@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ type GitHub struct {
 	// request lists reads (GitHub's time_period: the shortest of hour, day,
 	// week, month that covers it).
 	RequestWindow Duration `yaml:"request_window"`
+	// APIVersion is the REST API version sent as X-GitHub-Api-Version
+	// (APIVersions lists those the exporter reads).
+	APIVersion string `yaml:"api_version"`
 }
 
 // App is GitHub App authentication.
@@ -172,7 +176,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func Default() Config {
 	return Config{
 		GitHub: GitHub{
-			BaseURL: "https://api.github.com/",
+			BaseURL: "https://api.github.com/", APIVersion: APIVersion20221128,
 			Overlap: Duration(2 * time.Minute), AuditLag: Duration(15 * time.Minute),
 			AuditInclude: "all", AuditBackfill: Duration(24 * time.Hour), AuditBudget: 1750,
 			RateLimitReserve: 100, Concurrency: 1,
@@ -211,6 +215,9 @@ func Decode(r io.Reader) (*Config, error) {
 	if err := yaml.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, YAMLError(err)
 	}
+	if emptyDocument(&doc) {
+		return nil, errEmpty
+	}
 	if err := StrictDecode(&doc, &cfg); err != nil {
 		return nil, err
 	}
@@ -218,6 +225,26 @@ func Decode(r io.Reader) (*Config, error) {
 		return nil, err
 	}
 	return &cfg, nil
+}
+
+// ErrEmpty is the kind of the error Decode returns for a config file with
+// no settings: 0 bytes, only comments or whitespace, or a lone null. The
+// error says what a config needs, rather than the strict decoder's "must be
+// a mapping of keys". It is an ErrRequired too.
+var ErrEmpty = fmt.Errorf("no settings: %w", ErrRequired)
+
+var errEmpty = &FieldError{Path: "(document)", Err: ErrEmpty,
+	Msg: "no settings: a config needs at least github.orgs, github.repos or github.enterprises (what to poll), " +
+		"a credential (github.token_env, token_file or app) and sinks (where records go); " +
+		"`ghsec-exporter init -org NAME` writes a starter config"}
+
+// emptyDocument reports whether doc, a decoded YAML stream, holds no value:
+// nothing at all (the decoder met EOF) or a document whose value is null.
+func emptyDocument(doc *yaml.Node) bool {
+	if doc.Kind == 0 {
+		return true
+	}
+	return doc.Kind == yaml.DocumentNode && (len(doc.Content) == 0 || isNull(doc.Content[0]))
 }
 
 var (
@@ -252,6 +279,12 @@ func (c *Config) Validate() error {
 		}
 	default:
 		add(Field("github.product", g.Product, "must be dotcom, ghec, ghes or left out to detect it"))
+	}
+	if !slices.Contains(APIVersions, g.APIVersion) {
+		add(Field("github.api_version", g.APIVersion, "must be one of %s (the REST API versions the exporter reads)", strings.Join(APIVersions, ", ")))
+	} else if g.Product == "ghes" && !ghesServes(g.GHESVersion, g.APIVersion) {
+		add(Conflict("github.api_version", "GHES %s (github.ghes_version) does not serve REST API version %s, which GHES has from %s: set github.api_version to %s or leave it out",
+			g.GHESVersion, g.APIVersion, APIVersionMinGHES, APIVersion20221128))
 	}
 	add(g.tokenRef().Check())
 	if g.App != nil {

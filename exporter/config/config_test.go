@@ -48,6 +48,7 @@ func TestDecode_ErrorsNameFieldAndValue(t *testing.T) {
 		{"bad duration", minimal + "github2: x\n", "github2: unknown key"},
 		{"bad lag", strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  audit_lag: 48h", 1), `github.audit_lag: must be between 0 and 24h (got "48h0m0s")`},
 		{"bad include", strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  audit_include: everything", 1), `github.audit_include: must be web, git or all (got "everything")`},
+		{"bad api version", strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  api_version: 2024-01-01", 1), `github.api_version: must be one of 2022-11-28, 2026-03-10 (the REST API versions the exporter reads) (got "2024-01-01")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,5 +83,51 @@ func TestSecretRef_Resolve(t *testing.T) {
 	}
 	if _, err := ref("", "GHSEC_UNSET_VAR").Resolve(); !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), "GHSEC_UNSET_VAR") {
 		t.Fatalf("unset env: %v", err)
+	}
+}
+
+func TestDecode_APIVersion(t *testing.T) {
+	cfg, err := Decode(strings.NewReader(minimal))
+	if err != nil || cfg.GitHub.APIVersion != "2022-11-28" {
+		t.Fatalf("default api_version: %v, %v", cfg, err)
+	}
+	cfg, err = Decode(strings.NewReader(strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  api_version: \"2026-03-10\"", 1)))
+	if err != nil || cfg.GitHub.APIVersion != "2026-03-10" {
+		t.Fatalf("api_version 2026-03-10: %v, %v", cfg, err)
+	}
+	ghes := func(version string) string {
+		return strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  api_version: \"2026-03-10\"\n  product: ghes\n  ghes_version: \""+version+"\"", 1)
+	}
+	_, err = Decode(strings.NewReader(ghes("3.19")))
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "github.api_version: GHES 3.19 (github.ghes_version) does not serve REST API version 2026-03-10, which GHES has from 3.21") {
+		t.Fatalf("GHES 3.19 with 2026-03-10: %v", err)
+	}
+	for _, v := range []string{"3.21", "3.22", ""} {
+		if _, err := Decode(strings.NewReader(ghes(v))); err != nil {
+			t.Fatalf("GHES %s with 2026-03-10: %v", v, err)
+		}
+	}
+	_, err = Decode(strings.NewReader(strings.Replace(minimal, "orgs: [acme]", "orgs: [acme]\n  api_version: \"\"", 1)))
+	if fe := (*FieldError)(nil); !errors.As(err, &fe) || fe.Path != "github.api_version" || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("empty api_version: %v", err)
+	}
+}
+
+// A config without settings says what a config needs, not what shape the
+// YAML document lacks.
+func TestDecode_EmptySaysWhatIsNeeded(t *testing.T) {
+	for _, doc := range []string{"", "\n  \n", "# only a comment\n\n# another\n", "---\n", "~\n"} {
+		_, err := Decode(strings.NewReader(doc))
+		if !errors.Is(err, ErrEmpty) {
+			t.Fatalf("%q: got %v, want ErrEmpty", doc, err)
+		}
+		for _, want := range []string{"github.orgs", "github.repos", "github.enterprises", "sinks", "ghsec-exporter init"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: %q does not name %s", doc, err, want)
+			}
+		}
+		if strings.Contains(err.Error(), "mapping") {
+			t.Errorf("%q: %q still speaks of YAML shapes", doc, err)
+		}
 	}
 }

@@ -158,7 +158,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 func newGitHubClient(cfg *config.Config, opts Options) (*ghapi.Client, error) {
 	g := cfg.GitHub
 	o := ghapi.Options{
-		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion,
+		BaseURL: g.BaseURL, Product: g.Product, GHESVersion: g.GHESVersion, APIVersion: g.APIVersion,
 		Reserve: g.RateLimitReserve, Concurrency: g.Concurrency, Timeout: g.RequestTimeout.D(),
 		UserAgent: "ghsec-exporter/" + opts.Version, IncludeRaw: cfg.Records.IncludeRaw, AuditBudget: g.AuditBudget,
 		Logger: opts.Logger, Now: opts.Now, Sleep: opts.Sleep,
@@ -216,7 +216,9 @@ func (a *App) AlertTargets() []AlertTarget {
 // PollAlerts runs the incremental alert poll for every target; a failing
 // target does not stop the others.
 func (a *App) PollAlerts(ctx context.Context) error {
-	a.ensureProduct(ctx)
+	if err := a.productReady(ctx); err != nil {
+		return err
+	}
 	return eachTarget(ctx, a.AlertTargets(), func(t AlertTarget) error {
 		start := time.Now()
 		st, err := a.poller.Poll(ctx, t.Scope, t.Source)
@@ -232,7 +234,9 @@ func (a *App) PollAlerts(ctx context.Context) error {
 
 // Reconcile lists every target in full and withdraws vanished alerts.
 func (a *App) Reconcile(ctx context.Context) error {
-	a.ensureProduct(ctx)
+	if err := a.productReady(ctx); err != nil {
+		return err
+	}
 	return eachTarget(ctx, a.AlertTargets(), func(t AlertTarget) error {
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
 		if err != nil {
@@ -281,6 +285,9 @@ func (a *App) Drain(ctx context.Context) error {
 // when reconcile is set), then drains the outboxes, waiting at most
 // drainTimeout for failing sinks.
 func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bool) error {
+	if err := a.CheckStart(ctx); err != nil {
+		return err
+	}
 	var errs []error
 	if err := a.PollAlerts(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("github: %w", err))

@@ -29,7 +29,9 @@ func (a *App) AuditScopes() []ghapi.Scope {
 // PollAudit polls the audit log of every configured org and enterprise; a
 // failing scope does not stop the others.
 func (a *App) PollAudit(ctx context.Context) error {
-	a.ensureProduct(ctx)
+	if err := a.productReady(ctx); err != nil {
+		return err
+	}
 	return eachTarget(ctx, a.AuditScopes(), func(s ghapi.Scope) error {
 		if !a.auditDue(s) {
 			return nil

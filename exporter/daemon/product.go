@@ -112,6 +112,29 @@ func (a *App) ensureProduct(ctx context.Context) {
 	a.log.Info("github product detected", "product", product, "ghes_version", version, "evidence", d.Evidence)
 }
 
+// productReady settles the product (ensureProduct) and fails when it does
+// not serve the configured API version: every request would be refused.
+func (a *App) productReady(ctx context.Context) error {
+	a.ensureProduct(ctx)
+	return a.gh.CheckAPIVersion()
+}
+
+// CheckStart refuses to start when github.api_version is newer than the
+// default and the product, as configured or detected now, does not serve
+// it (GHES before 3.21 and 2026-03-10), naming both versions. With the
+// default version nothing is asked here: the first job detects the
+// product, as before. A detection that fails does not refuse: the jobs
+// check again once it succeeds.
+func (a *App) CheckStart(ctx context.Context) error {
+	if a.gh.APIVersion() == ghapi.DefaultAPIVersion {
+		return nil
+	}
+	if err := a.productReady(ctx); err != nil {
+		return fmt.Errorf("github: %w", err)
+	}
+	return nil
+}
+
 func (a *App) setDecided(evidence string) {
 	p := &a.prod
 	p.mu.Lock()

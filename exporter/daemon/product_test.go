@@ -3,11 +3,13 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
@@ -253,4 +255,65 @@ func TestProduct_NothingSkippedBeforeDetection(t *testing.T) {
 	if strings.Contains(logs.String(), "not offered") {
 		t.Fatalf("a target was skipped before detection:\n%s", logs.String())
 	}
+}
+
+// github.api_version 2026-03-10 on a GHES before 3.21 (here detected,
+// 3.19) is refused at start, naming both versions, before any alert list
+// is asked for; the jobs refuse it too.
+func TestProduct_APIVersionRefusedOnOlderGHES(t *testing.T) {
+	e := autoEnv(t, "ghes")
+	e.cfg.GitHub.APIVersion = "2026-03-10"
+	a := e.app(Options{})
+	defer a.Close()
+	ctx := context.Background()
+	for name, run := range map[string]func() error{
+		"run":    func() error { return a.Run(ctx) },
+		"once":   func() error { return a.Once(ctx, time.Second, false) },
+		"alerts": func() error { return a.PollAlerts(ctx) },
+		"audit":  func() error { return a.PollAudit(ctx) },
+	} {
+		err := run()
+		if !errors.Is(err, ghapi.ErrAPIVersion) || !strings.Contains(err.Error(), "GHES 3.19 does not serve REST API version 2026-03-10 (github.api_version), which GHES has from 3.21") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, r := range e.sim.Requests() {
+		if r.Path != "/api/v3/meta" {
+			t.Errorf("asked for %s although the version is not served", r.Path)
+		}
+	}
+}
+
+// On GitHub's cloud 2026-03-10 polls as 2022-11-28 does, every request
+// carrying it, and Dependabot records carry both CVSS scores.
+func TestProduct_APIVersion20260310OnCloud(t *testing.T) {
+	e := autoEnv(t, "ghec")
+	e.cfg.GitHub.APIVersion = "2026-03-10"
+	a := e.app(Options{})
+	defer a.Close()
+	if err := a.Once(context.Background(), 10*time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range e.sim.Requests() {
+		want := "2026-03-10"
+		if r.Path == "/meta" {
+			want = "2022-11-28" // detection asks in the version every product serves
+		}
+		if v := r.Header.Get("X-GitHub-Api-Version"); v != want {
+			t.Fatalf("%s sent version %q", r.Path, v)
+		}
+	}
+	var n int
+	for _, r := range e.records() {
+		if r.Source == exporter.SourceDependabot && r.Alert != nil {
+			if r.Alert.CVSSv3 == nil || r.Alert.CVSSv4 == nil || r.Alert.CVSSv3.Score == 0 {
+				t.Fatalf("dependabot record without both scores: %+v", r.Alert)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no dependabot records")
+	}
+	e.checkOpenAPI("ghec")
 }

@@ -61,7 +61,9 @@ func (a *App) RequestLists() []ghapi.RequestList {
 // PollRequests polls every request list; a failing list does not stop the
 // others.
 func (a *App) PollRequests(ctx context.Context) error {
-	a.ensureProduct(ctx)
+	if err := a.productReady(ctx); err != nil {
+		return err
+	}
 	var errs []error
 	for _, l := range a.RequestLists() {
 		if ctx.Err() != nil {

@@ -14,11 +14,15 @@ import (
 // Run schedules the jobs and delivers until ctx ends. On cancellation it
 // stops scheduling, lets the jobs and the transaction in flight finish, and
 // returns nil. It fails before starting anything when the metrics endpoint
-// cannot listen: the daemon does not run unobserved. Whatever it returns,
+// cannot listen (the daemon does not run unobserved) and when the GitHub
+// product does not serve github.api_version (CheckStart). Whatever it returns,
 // everything it started has stopped: on an error it cancels what it
 // started and waits for it, so nothing is left writing the state file the
 // caller closes next.
 func (a *App) Run(ctx context.Context) error {
+	if err := a.CheckStart(ctx); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {

@@ -220,6 +220,9 @@ func (c *Client) hasHideSecret() bool {
 func describe(err error) error {
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
+		if v := versionRefusal(er); v != nil {
+			return fmt.Errorf("%w: %w", v, err)
+		}
 		return fmt.Errorf("GitHub answered %d: %s: %w", er.Response.StatusCode, er.Message, err)
 	}
 	return err

@@ -22,6 +22,8 @@ type Options struct {
 	GHESVersion string // e.g. "3.19"; "" means the newest
 	Token       string
 	App         *AppAuth
+	// APIVersion is sent as X-GitHub-Api-Version; "" means DefaultAPIVersion.
+	APIVersion string
 	// Reserve is the number of primary rate-limit units never spent.
 	Reserve int
 	// Concurrency is how many requests may be in flight for the credential.
@@ -88,8 +90,13 @@ func New(opts Options) (*Client, error) {
 		t.ResponseHeaderTimeout = opts.Timeout
 		base = t
 	}
+	if opts.APIVersion == "" {
+		opts.APIVersion = DefaultAPIVersion
+	}
 	log := opts.Logger.With("component", "github")
-	lim := newLimiter(base, opts, log)
+	// the version is set below the limiter so every request carries it:
+	// go-github's, the App token exchange and the App hook client's
+	lim := newLimiter(&versionTransport{version: opts.APIVersion, next: base}, opts, log)
 	var rt http.RoundTripper = lim
 	if opts.App != nil {
 		itr, err := ghinstallation.New(lim, opts.App.AppID, opts.App.InstallationID, opts.App.PrivateKey)
@@ -133,6 +140,9 @@ func (c *Client) Product() string {
 	p, _ := c.productInfo()
 	return p
 }
+
+// APIVersion is the REST API version the client sends.
+func (c *Client) APIVersion() string { return c.opts.APIVersion }
 
 // Limiter exposes the rate-limit state (metrics, benchmarks).
 func (c *Client) Limiter() *Limiter { return c.limiter }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,6 +118,69 @@ func repoName(r *github.Repository) string {
 		return r.Owner.GetLogin() + "/" + r.GetName()
 	}
 	return ""
+}
+
+// dependabotAdvisory is a Dependabot alert's security_advisory: v62's
+// type, which models the cvss that API version 2026-03-10 drops, and the
+// cvss_severities every version has, which v62 does not model. It shadows
+// the typed alert's member, so the advisory is still decoded once;
+// cvss_severities is kept raw and read afterwards, so a malformed one is
+// dropped (as extraMembers are) rather than refusing the alert.
+type dependabotAdvisory struct {
+	github.DependabotSecurityAdvisory
+	CVSSSeverities json.RawMessage `json:"cvss_severities"`
+	// EPSS is kept raw for the alert's details (detailMembers.apply).
+	EPSS json.RawMessage `json:"epss"`
+}
+
+// cvssSeverities is the advisory's cvss_severities.
+type cvssSeverities struct {
+	V3 *github.AdvisoryCVSS `json:"cvss_v3"`
+	V4 *github.AdvisoryCVSS `json:"cvss_v4"`
+}
+
+// fromDependabotObject converts a decoded object: its advisory back in the
+// typed alert, and the CVSS scores from either API version's shape.
+func fromDependabotObject(a *dependabotObject) exporter.Observation {
+	adv := a.SecurityAdvisory
+	if adv != nil {
+		a.DependabotAlert.SecurityAdvisory = &adv.DependabotSecurityAdvisory
+	}
+	o := fromDependabot(&a.DependabotAlert)
+	if adv != nil {
+		o.CVSSv3, o.CVSSv4 = advisoryCVSS(adv.CVSS, adv.CVSSSeverities)
+	}
+	return o
+}
+
+// advisoryCVSS reads the v3 and v4 scores: cvss_severities when it has
+// them, else (v3) the cvss that API versions before 2026-03-10 send.
+func advisoryCVSS(legacy *github.AdvisoryCVSS, severities json.RawMessage) (v3, v4 exporter.CVSS) {
+	var s cvssSeverities
+	if severities != nil && json.Unmarshal(severities, &s) == nil {
+		v3, v4 = cvssOf(s.V3), cvssOf(s.V4)
+	}
+	if v3.IsZero() {
+		v3 = cvssOf(legacy)
+	}
+	return v3, v4
+}
+
+// cvssOf is c as a record carries it: zero (none) when c is absent,
+// GitHub's empty {score: 0, vector_string: null}, or a score outside
+// CVSS's 0–10; a score is kept to CVSS's one decimal.
+func cvssOf(c *github.AdvisoryCVSS) exporter.CVSS {
+	if c == nil {
+		return exporter.CVSS{}
+	}
+	var score float64
+	if c.Score != nil {
+		score = *c.Score
+	}
+	if score < 0 || score > 10 {
+		return exporter.CVSS{}
+	}
+	return exporter.CVSS{Score: math.Round(score*10) / 10, Vector: c.GetVectorString()}
 }
 
 func fromDependabot(a *github.DependabotAlert) exporter.Observation {

@@ -33,10 +33,7 @@ type (
 		Secret     secretMember `json:"secret"`
 		Repository repoMember   `json:"repository"`
 
-		// Advisory shadows the typed struct's security_advisory (it is
-		// shallower) to read the members v62 lacks in the same pass; its
-		// typed part becomes the alert's SecurityAdvisory.
-		Advisory *advisoryObject `json:"security_advisory"`
+		SecurityAdvisory *dependabotAdvisory `json:"security_advisory"`
 	}
 	codeScanningObject struct {
 		github.Alert
@@ -137,11 +134,10 @@ func decodeObject(src exporter.Source, unmarshal func(any) error, repos *repoCac
 	case exporter.SourceDependabot:
 		a := dependabotObject{Repository: repoMember{cache: repos}}
 		if err = unmarshal(&a); err == nil {
-			if adv := a.Advisory; adv != nil {
-				a.DependabotAlert.SecurityAdvisory = &adv.DependabotSecurityAdvisory
+			if adv := a.SecurityAdvisory; adv != nil {
 				a.epss = adv.EPSS
 			}
-			o, ext, secret, repo = fromDependabot(&a.DependabotAlert), a.extraMembers, a.Secret.present, &a.Repository
+			o, ext, secret, repo = fromDependabotObject(&a), a.extraMembers, a.Secret.present, &a.Repository
 		}
 	case exporter.SourceCodeScanning:
 		a := codeScanningObject{Repository: repoMember{cache: repos}}

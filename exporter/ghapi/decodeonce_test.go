@@ -22,6 +22,18 @@ func typedDecode(src exporter.Source, raw []byte) (exporter.Observation, error) 
 		if err = json.Unmarshal(raw, &a); err == nil {
 			o = fromDependabot(&a)
 			o.Key.Repo = repoName(a.Repository)
+			var sev struct {
+				Advisory *struct {
+					CVSSSeverities json.RawMessage `json:"cvss_severities"`
+				} `json:"security_advisory"`
+			}
+			if a.SecurityAdvisory != nil {
+				var s json.RawMessage
+				if json.Unmarshal(raw, &sev) == nil && sev.Advisory != nil {
+					s = sev.Advisory.CVSSSeverities
+				}
+				o.CVSSv3, o.CVSSv4 = advisoryCVSS(a.SecurityAdvisory.CVSS, s)
+			}
 		}
 	case exporter.SourceCodeScanning:
 		var a github.Alert

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/google/go-github/v62/github"
 )
 
 // detailMembers are the members behind exporter.AlertDetails, which
@@ -24,15 +23,8 @@ type detailMembers struct {
 	IsBase64Encoded       json.RawMessage `json:"is_base64_encoded"`
 
 	// a Dependabot alert's security_advisory's epss, which decodeObject
-	// takes from advisoryObject (unexported: no decoder sets it)
+	// takes from dependabotAdvisory (unexported: no decoder sets it)
 	epss json.RawMessage
-}
-
-// advisoryObject is a Dependabot alert's security_advisory: v62's type and
-// the members it lacks, decoded in the same pass.
-type advisoryObject struct {
-	github.DependabotSecurityAdvisory
-	EPSS json.RawMessage `json:"epss"`
 }
 
 // maxLocationBytes bounds the first location a record carries: GitHub's

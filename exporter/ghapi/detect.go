@@ -75,7 +75,10 @@ func (c *Client) Detect(ctx context.Context) (Detection, error) {
 	var meta struct {
 		InstalledVersion string `json:"installed_version"`
 	}
-	resp, err := c.gh.Do(ctx, req, &meta)
+	// /meta is asked in the version every product serves: a GHES that
+	// refuses the configured one still says which release it is
+	req.Header.Set(HeaderAPIVersion, DefaultAPIVersion)
+	resp, err := c.gh.Do(context.WithValue(ctx, defaultVersionKey{}, true), req, &meta)
 	if err != nil {
 		return Detection{}, fmt.Errorf("detect github product: get /meta: %w", describe(err))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -35,14 +36,16 @@ var validatedPaths = []string{
 }
 
 // loadPruned loads the GET operations of validatedPaths and the components
-// they reference (the whole description takes seconds to load).
-func loadPruned(t *testing.T, file string) *openapi3.T {
+// they reference (the whole description takes seconds to load), as of REST
+// API version apiVersion: "" is the description as written (2022-11-28),
+// another version applies the schemas' x-github-breaking-changes up to it.
+func loadPruned(t *testing.T, file, apiVersion string) *openapi3.T {
 	t.Helper()
-	return loadPrunedPaths(t, file, validatedPaths)
+	return loadPrunedPaths(t, file, apiVersion, validatedPaths)
 }
 
 // loadPrunedPaths is loadPruned for the GET operations of paths.
-func loadPrunedPaths(t *testing.T, file string, validatedPaths []string) *openapi3.T {
+func loadPrunedPaths(t *testing.T, file, apiVersion string, validatedPaths []string) *openapi3.T {
 	t.Helper()
 	testtools.Need(t, file)
 	raw, err := os.ReadFile(file)
@@ -61,6 +64,12 @@ func loadPrunedPaths(t *testing.T, file string, validatedPaths []string) *openap
 		}
 	}
 	comps := doc["components"].(map[string]any)
+	if apiVersion != "" {
+		schemas := comps["schemas"].(map[string]any)
+		for name, sch := range schemas {
+			schemas[name] = applyBreakingChanges(t, sch, apiVersion)
+		}
+	}
 	out := map[string]any{}
 	var visit func(v any)
 	visit = func(v any) {
@@ -98,9 +107,16 @@ func loadPrunedPaths(t *testing.T, file string, validatedPaths []string) *openap
 }
 
 func TestOpenAPI_ResponsesMatchGitHubDescription(t *testing.T) {
-	for _, p := range []struct{ desc, product string }{{"api.github.com", ProductDotcom}, {"ghec", ProductGHEC}, {"ghes-3.19", ProductGHES}} {
-		t.Run(p.desc, func(t *testing.T) {
-			spec := loadPruned(t, descriptionFile(p.desc))
+	for _, p := range []struct{ desc, product, version string }{
+		{"api.github.com", ProductDotcom, ""}, {"ghec", ProductGHEC, ""}, {"ghes-3.19", ProductGHES, ""},
+		{"api.github.com", ProductDotcom, APIVersion20260310}, {"ghec", ProductGHEC, APIVersion20260310},
+	} {
+		name := p.desc
+		if p.version != "" {
+			name += "@" + p.version
+		}
+		t.Run(name, func(t *testing.T) {
+			spec := loadPruned(t, descriptionFile(p.desc), p.version)
 			s, _ := fixture(t, p.product, "")
 			s.AddAuditEvent("acme", AuditEvent{Action: "secret_scanning_alert.resolve", Actor: "bob", Repo: "acme/app",
 				Fields: map[string]any{"number": 1}})
@@ -121,6 +137,9 @@ func TestOpenAPI_ResponsesMatchGitHubDescription(t *testing.T) {
 						q = ""
 					}
 					req, _ := http.NewRequest(http.MethodGet, srv.URL+s.prefix+path+q, nil)
+					if p.version != "" {
+						req.Header.Set("X-GitHub-Api-Version", p.version)
+					}
 					resp, err := srv.Client().Do(req)
 					if err != nil {
 						t.Fatal(err)
@@ -153,4 +172,82 @@ func TestOpenAPI_ResponsesMatchGitHubDescription(t *testing.T) {
 			}
 		})
 	}
+}
+
+// applyBreakingChanges returns schema as of API version v: each of its
+// x-github-breaking-changes of version v applied in order, a JSON merge
+// patch (RFC 7396) or a list of JSON Patch remove/replace operations, the
+// two forms GitHub's description uses.
+func applyBreakingChanges(t *testing.T, schema any, v string) any {
+	m, ok := schema.(map[string]any)
+	if !ok {
+		return schema
+	}
+	changes, _ := m["x-github-breaking-changes"].([]any)
+	for _, c := range changes {
+		c := c.(map[string]any)
+		if c["version"] != v {
+			continue
+		}
+		switch p := c["patch"].(type) {
+		case map[string]any:
+			schema = mergePatch(schema, p)
+		case []any:
+			for _, op := range p {
+				op := op.(map[string]any)
+				schema = jsonPatch(t, schema, op["op"].(string), strings.Split(op["path"].(string), "/")[1:], op["value"])
+			}
+		}
+	}
+	return schema
+}
+
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+		} else {
+			t[k] = mergePatch(t[k], v)
+		}
+	}
+	return t
+}
+
+// jsonPatch applies one remove or replace at path (RFC 6901 tokens).
+func jsonPatch(t *testing.T, doc any, op string, path []string, value any) any {
+	key := strings.NewReplacer("~1", "/", "~0", "~").Replace(path[0])
+	switch d := doc.(type) {
+	case map[string]any:
+		if len(path) > 1 {
+			d[key] = jsonPatch(t, d[key], op, path[1:], value)
+		} else if op == "remove" {
+			delete(d, key)
+		} else {
+			d[key] = value
+		}
+		return d
+	case []any:
+		var i int
+		if _, err := fmt.Sscan(key, &i); err != nil || i < 0 || i >= len(d) {
+			t.Fatalf("json patch %s: index %q of %d elements", op, key, len(d))
+		}
+		if len(path) > 1 {
+			d[i] = jsonPatch(t, d[i], op, path[1:], value)
+		} else if op == "remove" {
+			return append(d[:i:i], d[i+1:]...)
+		} else {
+			d[i] = value
+		}
+		return d
+	}
+	t.Fatalf("json patch %s: %q does not exist", op, key)
+	return nil
 }

@@ -56,12 +56,14 @@ type rateJSON struct {
 // serveRateLimit answers GET /rate_limit for the request's token.
 func (s *Sim) serveRateLimit(r *http.Request, now time.Time) *response {
 	tok, _ := s.authenticate(r)
-	return okResponse(rateLimitBody(s.opts.RateLimit, s.bucketFor(tok, now), now))
+	version, _ := s.apiVersion(r)
+	return okResponse(rateLimitBody(s.opts.RateLimit, s.bucketFor(tok, now), now, version))
 }
 
 // rateLimitBody renders GET /rate_limit, which costs nothing. Only "core"
 // is simulated; the other resources are reported full, like an idle token.
-func rateLimitBody(limit int, b *bucket, now time.Time) []byte {
+// API version 2026-03-10 has no top-level "rate" (a copy of core).
+func rateLimitBody(limit int, b *bucket, now time.Time, version string) []byte {
 	core := rateJSON{Limit: limit, Used: b.used, Remaining: max(0, limit-b.used), Reset: b.reset.Unix()}
 	full := func(n int) rateJSON {
 		return rateJSON{Limit: n, Remaining: n, Reset: now.Add(time.Hour).Unix()}
@@ -81,6 +83,9 @@ func rateLimitBody(limit int, b *bucket, now time.Time) []byte {
 			"code_scanning_autofix":       full(10),
 		},
 		"rate": core,
+	}
+	if version == APIVersion20260310 {
+		delete(v, "rate")
 	}
 	body, _ := json.Marshal(v)
 	return body

@@ -17,6 +17,9 @@ type bases struct {
 	web  string
 	ghes string // GHES version, "" off GHES
 	full bool   // github.com / GHEC field set (not GHES)
+	// v2026 is REST API version 2026-03-10 (no Dependabot cvss); webhook
+	// payloads are not versioned and keep the 2022-11-28 shape.
+	v2026 bool
 }
 
 func (s *Sim) basesFor(r *http.Request) bases {
@@ -25,7 +28,8 @@ func (s *Sim) basesFor(r *http.Request) bases {
 		scheme = "https"
 	}
 	host := scheme + "://" + r.Host
-	b := bases{api: host + s.prefix, web: "https://github.com", full: true}
+	b := bases{api: host + s.prefix, web: "https://github.com", full: true,
+		v2026: r.Header.Get("X-GitHub-Api-Version") == APIVersion20260310}
 	if s.opts.Product == ProductGHES {
 		b.web, b.ghes, b.full = host, s.opts.GHESVersion, false
 	}

@@ -63,7 +63,7 @@ type depAdvisory struct {
 	Description     string             `json:"description"`
 	Vulnerabilities []depVulnerability `json:"vulnerabilities"`
 	Severity        string             `json:"severity"`
-	CVSS            cvss               `json:"cvss"`
+	CVSS            *cvss              `json:"cvss,omitempty"` // gone in 2026-03-10
 	CVSSSeverities  struct {
 		V3 cvss `json:"cvss_v3"`
 		V4 cvss `json:"cvss_v4"`
@@ -109,9 +109,11 @@ func (s *Sim) renderDependabot(a *alert, b bases) depJSON {
 		Description:     sp.Title + ". Versions of " + sp.Package + " before " + vuln.FirstPatchedVersion.Identifier + " are affected.",
 		Vulnerabilities: []depVulnerability{vuln},
 		Severity:        sp.Severity,
-		CVSS:            score,
 		PublishedAt:     ts(a.created.Add(-72 * time.Hour)),
 		UpdatedAt:       ts(a.created.Add(-24 * time.Hour)),
+	}
+	if !b.v2026 {
+		adv.CVSS = &score
 	}
 	adv.CVSSSeverities.V3 = score
 	adv.CVSSSeverities.V4 = cvss{VectorString: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", Score: score.Score}

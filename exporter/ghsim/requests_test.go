@@ -60,7 +60,7 @@ func requestFixture(t *testing.T, product, version string) *Sim {
 func TestRequests_ResponsesMatchGitHubDescription(t *testing.T) {
 	for _, p := range []struct{ desc, product string }{{"ghec", ProductGHEC}, {"ghes-3.19", ProductGHES}} {
 		t.Run(p.desc, func(t *testing.T) {
-			spec := loadPrunedPaths(t, descriptionFile(p.desc), requestPaths)
+			spec := loadPrunedPaths(t, descriptionFile(p.desc), "", requestPaths)
 			s := requestFixture(t, p.product, "")
 			srv := start(t, s)
 			checked := 0

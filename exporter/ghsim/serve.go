@@ -118,8 +118,13 @@ func (s *Sim) handle(r *http.Request, now time.Time, e endpoint) (*response, int
 	b := s.bucketFor(tok, now)
 	var resp *response
 	cost := 1
-	if e.free {
+	_, refused := s.apiVersion(r)
+	if refused != nil {
+		// whether GitHub counts this refusal is not documented; it does no work
+		resp, cost = refused, 0
+	} else if e.free {
 		resp = e.fn(r, now)
+
 	} else if b.used >= s.opts.RateLimit {
 		// Exhausted: GitHub answers 403 without doing the work, and the
 		// refused request does not count.
@@ -131,7 +136,7 @@ func (s *Sim) handle(r *http.Request, now time.Time, e endpoint) (*response, int
 		resp = e.fn(r, now)
 	}
 	switch {
-	case e.free:
+	case e.free || refused != nil:
 		cost = 0
 	case resp.status == http.StatusOK:
 		etag := `"` + etagOf(resp.body) + `"`

@@ -45,9 +45,10 @@ type Options struct {
 	// Product is "dotcom" (default), "ghec" or "ghes". GHES serves under
 	// /api/v3/ and paginates by page number where GHES lacks cursors.
 	Product string
-	// GHESVersion is "3.19" (default) or "3.15"; it only matters for GHES
-	// (3.15 has no cursors on the repository code scanning list and fewer
-	// secret scanning fields).
+	// GHESVersion is "3.19" (default), "3.21" or "3.15"; it only matters
+	// for GHES (3.15 has no cursors on the repository code scanning list and
+	// fewer secret scanning fields; 3.21 is 3.19 that also serves REST API
+	// version 2026-03-10).
 	GHESVersion string
 	// Now is the clock for every timestamp; nil means a manual clock starting
 	// at 2026-01-05T09:00:00Z, moved by Advance and SetNow.
@@ -117,9 +118,9 @@ func New(opts Options) *Sim {
 	switch opts.GHESVersion {
 	case "":
 		opts.GHESVersion = "3.19"
-	case "3.19", "3.15":
+	case "3.21", "3.19", "3.15":
 	default:
-		panic(fmt.Sprintf("ghsim: unknown GHESVersion %q (want 3.19 or 3.15)", opts.GHESVersion))
+		panic(fmt.Sprintf("ghsim: unknown GHESVersion %q (want 3.21, 3.19 or 3.15)", opts.GHESVersion))
 	}
 	if opts.RateLimit <= 0 {
 		opts.RateLimit = 5000

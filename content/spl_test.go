@@ -2,8 +2,10 @@ package content
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -288,4 +290,202 @@ func isFieldName(s string) bool { return fieldNameRe.MatchString(s) }
 
 func isNumber(s string) bool {
 	return s != "" && !slices.ContainsFunc([]rune(s), func(r rune) bool { return !unicode.IsDigit(r) })
+}
+
+// runSearch runs a search over events the way Splunk would, for the
+// commands the add-on's searches use: search terms, eval (each assignment
+// in turn), where, stats, dedup, table; sort and fieldformat change only how
+// results look and are passed over. It returns the result rows. Only what
+// fieldFlow models is run; anything else fails the test.
+func runSearch(q string, events []event) ([]event, error) {
+	rows := events
+	for i, seg := range splitPipes(q) {
+		seg = strings.TrimSpace(seg)
+		cmd, rest, _ := strings.Cut(seg, " ")
+		rest = strings.TrimSpace(rest)
+		if i == 0 {
+			cmd, rest = "search", seg
+		}
+		var next []event
+		switch cmd {
+		case "search", "where":
+			var keep func(event) bool
+			if cmd == "search" {
+				x, err := parseSearch(rest)
+				if err != nil {
+					return nil, err
+				}
+				keep = x.match
+			} else {
+				x, err := parseEval(rest)
+				if err != nil {
+					return nil, fmt.Errorf("where %q: %w", rest, err)
+				}
+				keep = func(e event) bool { return x.eval(e).truth() }
+			}
+			for _, e := range rows {
+				if keep(e) {
+					next = append(next, e)
+				}
+			}
+		case "eval":
+			var fs []string
+			var xs []*evalExpr
+			for _, as := range splitTop(rest, ',') {
+				f, expr, _ := strings.Cut(as, "=")
+				x, err := parseEval(expr)
+				if err != nil {
+					return nil, fmt.Errorf("eval %q: %w", as, err)
+				}
+				fs, xs = append(fs, strings.TrimSpace(f)), append(xs, x)
+			}
+			for _, e := range rows {
+				e2 := event{}
+				for k, v := range e {
+					e2[k] = v
+				}
+				for j, x := range xs {
+					if v := x.eval(e2); v.null() {
+						delete(e2, fs[j])
+					} else {
+						e2[fs[j]] = v.mv
+					}
+				}
+				next = append(next, e2)
+			}
+		case "stats":
+			aggs, by, err := parseStats(rest)
+			if err != nil {
+				return nil, err
+			}
+			next = stats(rows, aggs, by)
+		case "dedup":
+			fs := strings.Fields(rest)
+			seen := map[string]bool{}
+			for _, e := range rows {
+				var k []string
+				for _, f := range fs {
+					if len(e[f]) == 0 {
+						k = nil
+						break
+					}
+					k = append(k, strings.Join(e[f], "\x00"))
+				}
+				if k == nil || seen[strings.Join(k, "\x01")] {
+					continue
+				}
+				seen[strings.Join(k, "\x01")] = true
+				next = append(next, e)
+			}
+		case "table":
+			for _, e := range rows {
+				e2 := event{}
+				for _, f := range strings.Fields(rest) {
+					if v, ok := e[f]; ok {
+						e2[f] = v
+					}
+				}
+				next = append(next, e2)
+			}
+		case "sort", "fieldformat":
+			next = rows
+		default:
+			return nil, fmt.Errorf("command %q is not one the tests run", cmd)
+		}
+		rows = next
+	}
+	return rows, nil
+}
+
+// stats groups rows by the BY fields (a row without one of them is dropped,
+// as in Splunk) and computes the aggregates; latest and earliest go by _time.
+func stats(rows []event, aggs []statsAgg, by []string) []event {
+	type group struct {
+		key  event
+		rows []event
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, e := range rows {
+		var k []string
+		key := event{}
+		for _, f := range by {
+			if len(e[f]) == 0 {
+				k = nil
+				break
+			}
+			k = append(k, strings.Join(e[f], "\x00"))
+			key[f] = e[f]
+		}
+		if k == nil && len(by) > 0 {
+			continue
+		}
+		ks := strings.Join(k, "\x01")
+		if groups[ks] == nil {
+			groups[ks] = &group{key: key}
+			order = append(order, ks)
+		}
+		groups[ks].rows = append(groups[ks].rows, e)
+	}
+	var out []event
+	for _, ks := range order {
+		g := groups[ks]
+		r := g.key
+		for _, a := range aggs {
+			var vals []string
+			var latest, earliest string
+			lt, et := math.Inf(-1), math.Inf(1)
+			for _, e := range g.rows {
+				if a.field == "" {
+					vals = append(vals, "1")
+					continue
+				}
+				vals = append(vals, e[a.field]...)
+				if len(e[a.field]) > 0 {
+					at, _ := strconv.ParseFloat(first(e, "_time"), 64)
+					if at >= lt {
+						lt, latest = at, e[a.field][0]
+					}
+					if at < et {
+						et, earliest = at, e[a.field][0]
+					}
+				}
+			}
+			var v []string
+			switch a.fn {
+			case "count":
+				v = []string{strconv.Itoa(len(vals))}
+			case "dc", "values":
+				u := slices.Compact(slices.Sorted(slices.Values(vals)))
+				if v = u; a.fn == "dc" {
+					v = []string{strconv.Itoa(len(u))}
+				}
+			case "latest", "last":
+				v = []string{latest}
+			case "earliest", "first":
+				v = []string{earliest}
+			case "min", "max":
+				if len(vals) > 0 {
+					m, _ := strconv.ParseFloat(vals[0], 64)
+					for _, s := range vals {
+						x, _ := strconv.ParseFloat(s, 64)
+						if (a.fn == "min") == (x < m) && x != m {
+							m = x
+						}
+					}
+					v = []string{strconv.FormatFloat(m, 'f', -1, 64)}
+				}
+			default:
+				panic("stats " + a.fn + " is not one the tests run")
+			}
+			if len(vals) == 0 && a.fn != "count" && a.fn != "dc" {
+				v = nil
+			}
+			if v != nil {
+				r[a.as] = v
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }

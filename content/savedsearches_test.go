@@ -395,7 +395,7 @@ func detectionStory(t *testing.T) []storyRecord {
 
 	// requests, and the alerts they are about: 100 is critical, 101 was
 	// critical and is high now, 102 is high, 103 is critical but its
-	// approval was indexed the hour before
+	// approval was indexed the hour before; 104 and 105 below
 	at := func(num int, d time.Duration) func(*exporter.Record) {
 		return func(r *exporter.Record) { r.Alert.Number, r.Time = num, storyHour.Add(-48*time.Hour+d) }
 	}
@@ -404,15 +404,19 @@ func detectionStory(t *testing.T) []storyRecord {
 	alert("dependabot 101 severity_changed to high", dep, "severity_changed", "open", "high", at(101, time.Hour))
 	alert("dependabot 102 high created", dep, "created", "open", "high", at(102, 0))
 	alert("dependabot 103 critical created", dep, "created", "open", "critical", at(103, 0))
-	request := func(name, action, status string, alertNumber int, self bool) *storyRecord {
-		reviewer := "lead"
+	// sev: the request record's own alert.severity, where it carries one
+	request := func(name, action, status string, alertNumber int, self bool, sev string) *storyRecord {
+		reviewer, severity := "lead", ""
 		if self {
 			reviewer = "dev"
 		}
+		if sev != "" {
+			severity = `,"severity":"` + sev + `"`
+		}
 		raw := fmt.Appendf(nil, `{"schema":1,"id":"%032x","time":"2026-01-05T09:10:00Z","observed_at":"2026-01-05T09:11:00Z",`+
 			`"category":"request","source":"dependabot","action":%q,"origin":"poll","org":"acme","repo":"acme/api","actor":%q,`+
-			`"alert":{"number":%d},"request":{"kind":"dismissal","target":"dependabot","number":%d,"id":%d,"status":%q,`+
-			`"reason":"tolerable_risk","requester":"dev","reviewer":%q`, len(story), action, reviewer, alertNumber, len(story), len(story), status, reviewer)
+			`"alert":{"number":%d%s},"request":{"kind":"dismissal","target":"dependabot","number":%d,"id":%d,"status":%q,`+
+			`"reason":"tolerable_risk","requester":"dev","reviewer":%q`, len(story), action, reviewer, alertNumber, severity, len(story), len(story), status, reviewer)
 		if self {
 			raw = append(raw, `,"self_reviewed":true`...)
 		}
@@ -425,15 +429,18 @@ func detectionStory(t *testing.T) []storyRecord {
 		story = append(story, storyRecord{name, splunkhec.DefaultAlertSourcetype, raw, storyIndexed})
 		return &story[len(story)-1]
 	}
-	request("request for 100 approved by another", "request_approved", "approved", 100, false)
-	request("request for 100 denied, self-reviewed", "request_denied", "denied", 100, true)
-	request("request for 101 approved by another", "request_approved", "approved", 101, false)
-	request("request for 102 approved, self-reviewed", "request_approved", "approved", 102, true)
-	request("request for 103 approved, indexed the hour before", "request_approved", "approved", 103, false).indexed = storyHour.Add(-time.Minute)
-	request("request for 102 created", "request_created", "pending", 102, false)
+	request("request for 100 approved by another", "request_approved", "approved", 100, false, "")
+	request("request for 100 denied, self-reviewed", "request_denied", "denied", 100, true, "")
+	request("request for 101 approved by another", "request_approved", "approved", 101, false, "")
+	request("request for 102 approved, self-reviewed", "request_approved", "approved", 102, true, "")
+	request("request for 103 approved, indexed the hour before", "request_approved", "approved", 103, false, "").indexed = storyHour.Add(-time.Minute)
+	request("request for 102 created", "request_created", "pending", 102, false, "")
+	// 104 has no transition in the 90 days; its request record says critical
+	request("request for 104 (critical on the record) approved", "request_approved", "approved", 104, false, "critical")
+	request("request for 105 (high on the record) approved", "request_approved", "approved", 105, false, "high")
 
-	// withdrawn: 21 of acme's alerts in the hour, 20 of beta's, and 22 of
-	// gamma's across two hours (12 of them the hour before)
+	// withdrawn: 10 of acme's alerts in the hour, 9 of beta's, and 12 of
+	// gamma's across two hours (4 of them the hour before)
 	withdraw := func(org string, count int, from time.Time) {
 		for i := range count {
 			alert(fmt.Sprintf("%s withdrawn %d", org, i), dep, "withdrawn", "withdrawn", "high", func(r *exporter.Record) {
@@ -441,9 +448,9 @@ func detectionStory(t *testing.T) []storyRecord {
 			})
 		}
 	}
-	withdraw("acme", 21, storyHour)
-	withdraw("beta", 20, storyHour.Add(time.Minute))
-	withdraw("gamma", 22, storyHour.Add(-24*time.Minute))
+	withdraw("acme", 10, storyHour)
+	withdraw("beta", 9, storyHour.Add(time.Minute))
+	withdraw("gamma", 12, storyHour.Add(-8*time.Minute))
 
 	audits := auditRecords(t, []map[string]any{
 		{"_document_id": "reopen", "@timestamp": 1767600000000, "action": "code_scanning.alert_reopened_by_user", "actor": "erin",
@@ -502,22 +509,21 @@ func TestSavedSearches_FireOnStory(t *testing.T) {
 		events[i] = e
 	}
 	want := map[string][]string{
-		"ghsec - Critical or high alert dismissed without a comment": {
+		"ghsec - Critical or High Security Alert Dismissed Without a Comment": {
 			"dependabot critical dismissed tolerable_risk, no comment", "code scanning high dismissed false positive, no comment"},
-		"ghsec - Critical alert dismissed as tolerable risk, inaccurate or not used": {
+		"ghsec - Critical Alert Dismissed as Tolerable Risk, Inaccurate or Not Used": {
 			"dependabot critical dismissed tolerable_risk, no comment", "dependabot critical dismissed not_used, with a comment"},
-		"ghsec - Secret resolved as false positive or used in tests after a push protection bypass": {
+		"ghsec - Secret Pushed Past Push Protection Later Resolved as False Positive or Used in Tests": {
 			"secret resolved false_positive, bypassed by another", "secret resolved used_in_tests, bypassed by the resolver"},
-		"ghsec - Push protection bypassed":                     {"secret push_protection_bypassed"},
-		"ghsec - Secret validity changed to active while open": {"secret validity active, open"},
-		"ghsec - Secret publicly leaked":                       {"secret publicly_leaked", "secret publicly_leaked a day ago, indexed in the hour"},
-		"ghsec - Fixed alert reintroduced":                     {"dependabot reintroduced"},
-		"ghsec - Request reviewed by its own requester": {
+		"ghsec - Secret Pushed Past Push Protection":      {"secret push_protection_bypassed"},
+		"ghsec - Open Secret Scanning Alert Found Active": {"secret validity active, open"},
+		"ghsec - Secret Publicly Leaked":                  {"secret publicly_leaked", "secret publicly_leaked a day ago, indexed in the hour"},
+		"ghsec - Fixed Security Alert Reintroduced":       {"dependabot reintroduced"},
+		"ghsec - Dismissal or Bypass Request Reviewed by Its Own Requester": {
 			"request for 100 denied, self-reviewed", "request for 102 approved, self-reviewed"},
-		"ghsec - Request approved for a critical alert": {"acme/api#100"},
-		"ghsec - Alerts withdrawn in bulk":              {"acme"},
-		"ghsec - Code scanning alert dismissed on the default branch": {
-			"code scanning high dismissed false positive, no comment", "code scanning low dismissed won't fix, with a comment",
+		"ghsec - Dismissal Request Approved for a Critical Alert":    {"acme/api#100", "acme/api#104"},
+		"ghsec - Many Security Alerts Withdrawn in One Organization": {"acme"},
+		"ghsec - Code Scanning Alert Dismissed on the Default Branch": {
 			"code scanning dismissed on the default branch ref"},
 	}
 	ss := loadSavedSearches(t)
@@ -568,6 +574,68 @@ func TestSavedSearches_FireOnStory(t *testing.T) {
 	for name := range want {
 		if ss.stanza(name) == nil {
 			t.Errorf("no saved search [%s]", name)
+		}
+	}
+}
+
+// sigmaRule is what the saved searches share with a Sigma rule of
+// content/sigma/rules.
+type sigmaRule struct {
+	Title       string `yaml:"title"`
+	Name        string `yaml:"name"`
+	Level       string `yaml:"level"`
+	Correlation *struct {
+		Rules []string `yaml:"rules"`
+	} `yaml:"correlation"`
+}
+
+var sigmaRef = regexp.MustCompile(`\(Sigma: (content/sigma/rules/[a-z0-9_]+\.yml)\)`)
+
+// The saved searches are the Sigma rules' detections: each names its rule,
+// is named "ghsec - <the rule's title>" and has the alert severity of the
+// rule's level; every Sigma rule has its saved search, but for a rule that a
+// correlation rule counts, whose saved search is the correlation's.
+func TestSavedSearches_MatchTheSigmaRules(t *testing.T) {
+	files, _ := filepath.Glob("sigma/rules/*.yml")
+	if len(files) == 0 {
+		t.Skip("content/sigma/rules is not on this branch yet")
+	}
+	severity := map[string]string{"informational": "2", "low": "3", "medium": "4", "high": "5", "critical": "6"}
+	rules := map[string]sigmaRule{}
+	counted := map[string]bool{}
+	for _, f := range files {
+		var r sigmaRule
+		readYAML(t, f, &r)
+		rules["content/"+filepath.ToSlash(f)] = r
+		if r.Correlation != nil {
+			for _, n := range r.Correlation.Rules {
+				counted[n] = true
+			}
+		}
+	}
+	covered := map[string]bool{}
+	for _, s := range loadSavedSearches(t).Stanzas {
+		m := sigmaRef.FindStringSubmatch(s.Vals["description"])
+		if m == nil {
+			t.Errorf("[%s]: the description names no Sigma rule", s.Name)
+			continue
+		}
+		r, ok := rules[m[1]]
+		if !ok {
+			t.Errorf("[%s]: no Sigma rule %s", s.Name, m[1])
+			continue
+		}
+		covered[m[1]] = true
+		if s.Name != "ghsec - "+r.Title {
+			t.Errorf("[%s]: the Sigma rule's title is %q", s.Name, r.Title)
+		}
+		if s.Vals["alert.severity"] != severity[r.Level] {
+			t.Errorf("[%s] alert.severity %s, the Sigma rule's level is %s (%s)", s.Name, s.Vals["alert.severity"], r.Level, severity[r.Level])
+		}
+	}
+	for f, r := range rules {
+		if !covered[f] && !(r.Name != "" && counted[r.Name]) {
+			t.Errorf("Sigma rule %s (%s) has no saved search", f, r.Title)
 		}
 	}
 }

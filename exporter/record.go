@@ -94,13 +94,16 @@ type Record struct {
 	Actor      string          `json:"actor,omitempty"`
 	Alert      *AlertInfo      `json:"alert,omitempty"`
 	Audit      *AuditInfo      `json:"audit,omitempty"`
+	Request    *RequestInfo    `json:"request,omitempty"`
 	Raw        json.RawMessage `json:"raw,omitempty"`
 }
 
 // AlertInfo describes the alert an alert record is about. On an audit
 // record linked to an alert it holds the number alone.
 type AlertInfo struct {
-	Number        int    `json:"number"`
+	Number int `json:"number"`
+	// State is empty only on a request record, which names its alert by
+	// number alone.
 	State         string `json:"state,omitempty"`
 	PreviousState string `json:"previous_state,omitempty"`
 	Severity      string `json:"severity,omitempty"`

@@ -44,4 +44,8 @@
 //     ships the record JSON as stored (file, splunk_hec,
 //     splunk_cloud_services) also implements exporter.RawSender and is then
 //     handed the outbox's bytes instead of decoded records.
+//   - A sink that ships one event per record inlines format.Options in its
+//     Config (`schema`, `audit_body`), validates them in Validate, and
+//     renders each body with exporter/format (RenderStored for stored
+//     bytes: they are decoded only when the options change that record).
 package sinks

@@ -1,4 +1,4 @@
-package state
+package state_test
 
 import (
 	"bytes"
@@ -10,35 +10,9 @@ import (
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
-
-// compactedFile is a compacted state file of about 1,000 snapshots.
-func compactedFile(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "s.db")
-	db, err := Open(path, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *Tx) error {
-		for n := 1; n <= 1000; n++ {
-			k := exporter.AlertKey{Source: exporter.SourceDependabot, Repo: "acme/widgets", Number: n}
-			if err := tx.PutSnapshot(k, exporter.Snapshot{State: "open", Title: strings.Repeat("x", 150)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := Compact(path, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // A state file cut short (a full disk, a bad copy, a restore that stopped)
 // made bbolt die on its freelist assertion or SIGBUS inside Open, killing
@@ -46,7 +20,7 @@ func compactedFile(t *testing.T) string {
 // ErrDamaged, name it, and leave it byte for byte as it was; read-only and
 // read-write alike.
 func TestOpen_TruncatedFileIsDamagedNotACrash(t *testing.T) {
-	orig := compactedFile(t)
+	orig := statetest.CompactedFile(t, 1000)
 	whole, err := os.ReadFile(orig)
 	if err != nil {
 		t.Fatal(err)
@@ -61,20 +35,20 @@ func TestOpen_TruncatedFileIsDamagedNotACrash(t *testing.T) {
 				if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
 					t.Fatal(err)
 				}
-				db, err := Open(path, Options{ReadOnly: ro})
+				db, err := state.Open(path, state.Options{ReadOnly: ro})
 				if err == nil {
 					db.Close()
 					t.Fatalf("opened a file truncated to %d of %d bytes", size, len(whole))
 				}
-				if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "backup") {
+				if !errors.Is(err, state.ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "backup") {
 					t.Fatalf("error %q: want ErrDamaged naming %s and saying what to do", err, path)
 				}
 				after, rerr := os.ReadFile(path)
 				if rerr != nil || !bytes.Equal(after, whole[:size]) {
 					t.Fatalf("the damaged file was changed (%d bytes now, %d before): %v", len(after), size, rerr)
 				}
-				if _, serr := os.Stat(CompactPath(path)); !errors.Is(serr, os.ErrNotExist) {
-					t.Fatalf("left %s beside it: %v", CompactPath(path), serr)
+				if _, serr := os.Stat(state.CompactPath(path)); !errors.Is(serr, os.ErrNotExist) {
+					t.Fatalf("left %s beside it: %v", state.CompactPath(path), serr)
 				}
 			})
 		}
@@ -83,7 +57,7 @@ func TestOpen_TruncatedFileIsDamagedNotACrash(t *testing.T) {
 
 // Both meta pages overwritten: nothing tells bbolt which page holds what.
 func TestOpen_UnreadableMetaPagesAreDamaged(t *testing.T) {
-	path := compactedFile(t)
+	path := statetest.CompactedFile(t, 1000)
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -92,16 +66,16 @@ func TestOpen_UnreadableMetaPagesAreDamaged(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := Open(path, Options{}); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "meta") {
-		t.Fatalf("open with both meta pages overwritten: %v; want ErrDamaged", err)
+	if _, err := state.Open(path, state.Options{}); !errors.Is(err, state.ErrDamaged) || !strings.Contains(err.Error(), "meta") {
+		t.Fatalf("open with both meta pages overwritten: %v; want state.ErrDamaged", err)
 	}
 }
 
 // The check must not refuse what bbolt reads fine: a new file, a reopened
 // one, and one with one meta page damaged (bbolt falls back to the other).
 func TestOpen_HealthyFilesPassTheCheck(t *testing.T) {
-	path := compactedFile(t)
-	db, err := Open(path, Options{})
+	path := statetest.CompactedFile(t, 1000)
+	db, err := state.Open(path, state.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +89,7 @@ func TestOpen_HealthyFilesPassTheCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	db, err = Open(path, Options{ReadOnly: true})
+	db, err = state.Open(path, state.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatalf("open with meta page 0 damaged: %v", err)
 	}
@@ -125,10 +99,10 @@ func TestOpen_HealthyFilesPassTheCheck(t *testing.T) {
 	db.Close()
 }
 
-func countSnapshots(t *testing.T, db *DB) int {
+func countSnapshots(t *testing.T, db *state.DB) int {
 	t.Helper()
 	n := 0
-	if err := db.View(func(tx *Tx) error {
+	if err := db.View(func(tx *state.Tx) error {
 		return tx.ForEachSnapshot("", "", func(exporter.AlertKey, exporter.Snapshot) error { n++; return nil })
 	}); err != nil {
 		t.Fatal(err)

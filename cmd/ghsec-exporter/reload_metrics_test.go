@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // events is a test's view of a daemon run in this process: its log and the
@@ -134,7 +135,7 @@ func TestServe_ReloadKeepsCountersAndClosesOldConnections(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	metricsAddr := closedAddr(t)
+	metricsAddr := testtools.ClosedAddr(t)
 	dir := t.TempDir()
 	// alerts run once as each App starts, and not again within the test
 	conf := func(sinks string) string {
@@ -208,14 +209,4 @@ func TestServe_ReloadKeepsCountersAndClosesOldConnections(t *testing.T) {
 	cancel()
 	must(t, <-done)
 	ev.waitFor("every GitHub connection closed at shutdown", func() bool { return len(ev.openConns()) == 0 })
-}
-
-// closedAddr is a loopback address nothing listens on now.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := ln.Addr().String()
-	must(t, ln.Close())
-	return addr
 }

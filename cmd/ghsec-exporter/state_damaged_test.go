@@ -11,8 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // A compacted state file cut to half, to 3 pages, to 8,202 bytes or to
@@ -23,32 +22,11 @@ import (
 // was. The program runs as its own process: a crash must not take the test
 // with it.
 func TestCLI_TruncatedStateFileIsOneClearError(t *testing.T) {
-	orig := filepath.Join(t.TempDir(), "s.db")
-	dir := filepath.Dir(orig)
-	db, err := state.Open(orig, state.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *state.Tx) error {
-		for n := 1; n <= 2000; n++ {
-			k := exporter.AlertKey{Source: exporter.SourceDependabot, Repo: "acme/widgets", Number: n}
-			if err := tx.PutSnapshot(k, exporter.Snapshot{State: "open", Title: strings.Repeat("x", 150)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	orig := statetest.CompactedFile(t, 2000)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
 	cfgFor := func(path string) string {
 		return writeConfig(t, fmt.Sprintf("github:\n  base_url: http://127.0.0.1:1/\n  orgs: [acme]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n",
-			path, filepath.Join(dir, "out.jsonl")))
-	}
-	if code, out, errOut := runCLI("state", "compact", "-config", cfgFor(orig)); code != 0 {
-		t.Fatalf("state compact: %d %s %s", code, out, errOut)
+			path, out))
 	}
 	whole, err := os.ReadFile(orig)
 	if err != nil || len(whole) < 16*4096 {

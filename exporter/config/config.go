@@ -58,6 +58,10 @@ type GitHub struct {
 	RequestTimeout Duration `yaml:"request_timeout"`
 	// SecretScanning tunes the secret scanning lists (the generic types).
 	SecretScanning SecretScanning `yaml:"secret_scanning"`
+	// RequestWindow is how far back each poll of the dismissal and bypass
+	// request lists reads (GitHub's time_period: the shortest of hour, day,
+	// week, month that covers it).
+	RequestWindow Duration `yaml:"request_window"`
 }
 
 // App is GitHub App authentication.
@@ -77,6 +81,7 @@ type Schedules struct {
 	Alerts    string `yaml:"alerts"`
 	Reconcile string `yaml:"reconcile"`
 	AuditLog  string `yaml:"audit_log"`
+	Requests  string `yaml:"requests"`
 }
 
 // Records tunes record content.
@@ -171,10 +176,10 @@ func Default() Config {
 			Overlap: Duration(2 * time.Minute), AuditLag: Duration(15 * time.Minute),
 			AuditInclude: "all", AuditBackfill: Duration(24 * time.Hour), AuditBudget: 1750,
 			RateLimitReserve: 100, Concurrency: 1,
-			RequestTimeout: Duration(60 * time.Second),
+			RequestTimeout: Duration(60 * time.Second), RequestWindow: Duration(DefaultRequestWindow),
 		},
 		State:     State{Path: "/var/lib/ghsec-exporter/state.db"},
-		Schedules: Schedules{Alerts: "@every 5m", Reconcile: "@daily", AuditLog: "@every 1m"},
+		Schedules: Schedules{Alerts: "@every 5m", Reconcile: "@daily", AuditLog: "@every 1m", Requests: "@every 10m"},
 		Delivery:  Delivery{BatchSize: 500, MinBackoff: Duration(time.Second), MaxBackoff: Duration(5 * time.Minute)},
 		Log:       Log{Level: "info", Format: "text"},
 	}
@@ -312,6 +317,8 @@ func (c *Config) Validate() error {
 	add(ScheduleField("schedules.alerts", c.Schedules.Alerts))
 	add(ScheduleField("schedules.reconcile", c.Schedules.Reconcile))
 	add(ScheduleField("schedules.audit_log", c.Schedules.AuditLog))
+	add(ScheduleField("schedules.requests", c.Schedules.Requests))
+	add(requestWindowField(c.Schedules.Requests, c.GitHub.RequestWindow.D()))
 	if c.Delivery.BatchSize < 1 || c.Delivery.BatchSize > 10000 {
 		add(Field("delivery.batch_size", c.Delivery.BatchSize, "must be between 1 and 10000"))
 	}

@@ -59,11 +59,13 @@ type App struct {
 	gh      *ghapi.Client
 	poller  *ingest.Poller
 	auditor *ingest.Auditor
+	reqs    *ingest.Requests
 
 	sinks      []exporter.Sink
 	deliverers []*delivery.Deliverer
 
-	prod product
+	prod     product
+	reqState requestsState
 
 	jobsMu   sync.Mutex
 	jobs     map[string]bool // running jobs, to skip overlapping runs
@@ -142,6 +144,7 @@ func New(cfg *config.Config, opts Options) (*App, error) {
 		Lag: cfg.GitHub.AuditLag.D(), Backfill: cfg.GitHub.AuditBackfill.D(),
 		Include: cfg.GitHub.AuditInclude, Phrase: cfg.GitHub.AuditPhrase, Notify: a.wakeAll,
 	}
+	a.newRequests(names)
 	if err := a.newWebhook(); err != nil {
 		return nil, err
 	}
@@ -274,7 +277,7 @@ func (a *App) Drain(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Once runs the alert and audit-log jobs one time (and the reconcile job
+// Once runs the alert, audit-log and request jobs one time (and the reconcile job
 // when reconcile is set), then drains the outboxes, waiting at most
 // drainTimeout for failing sinks.
 func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bool) error {
@@ -284,6 +287,9 @@ func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bo
 	}
 	if err := a.PollAudit(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("github audit log: %w", err))
+	}
+	if err := a.PollRequests(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("github requests: %w", err))
 	}
 	if reconcile {
 		if err := a.Reconcile(ctx); err != nil {

@@ -94,6 +94,16 @@ func (e *env) once(opts Options) error {
 	return a.Once(context.Background(), 2*time.Second, false)
 }
 
+// reconcile runs a reconcile and drains what it queued in a fresh App (a
+// new process, same state file), failing the test on an error.
+func (e *env) reconcile() {
+	e.t.Helper()
+	a := e.app(Options{})
+	defer a.Close()
+	must(e.t, a.Reconcile(context.Background()))
+	must(e.t, a.Drain(context.Background()))
+}
+
 // records reads every record the file sink holds, validating each against
 // the published JSON Schema.
 func (e *env) records() []exporter.Record {

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -130,10 +129,7 @@ func TestGenericSecrets_ReconcileNeverWithdrawsWhatOnlyTheSecondListingShows(t *
 			must(t, e.sim.Delete(ghsim.SecretScanning, "acme/widgets", 1))
 			e.sim.Advance(time.Hour)
 			e.sim.ResetRequests()
-			a := e.app(Options{})
-			must(t, a.Reconcile(context.Background()))
-			must(t, a.Drain(context.Background()))
-			a.Close()
+			e.reconcile()
 			equalLines(t, "reconcile", summary(e.records()[n:]), []string{
 				"secret_scanning acme/widgets#1 withdrawn (reconcile)",
 			})
@@ -143,10 +139,7 @@ func TestGenericSecrets_ReconcileNeverWithdrawsWhatOnlyTheSecondListingShows(t *
 				}
 			}
 			// and a second reconcile finds nothing more
-			a = e.app(Options{})
-			must(t, a.Reconcile(context.Background()))
-			must(t, a.Drain(context.Background()))
-			a.Close()
+			e.reconcile()
 			if got := len(e.records()); got != n+1 {
 				t.Fatalf("second reconcile emitted %d more records", got-n-1)
 			}

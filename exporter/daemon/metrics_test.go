@@ -18,6 +18,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 func TestHandler_MetricsAndHealth(t *testing.T) {
@@ -29,19 +30,14 @@ func TestHandler_MetricsAndHealth(t *testing.T) {
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
 
-	body := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{
+	metricsHave(t, srv.URL,
 		`ghsec_outbox_pending_records{sink="out"} 7`,
 		// (3 kinds + the generic secret scanning listing) × (org acme + repo other/solo)
 		`ghsec_github_requests_total 8`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`,
 		`ghsec_job_last_success_timestamp_seconds{job="alerts"}`,
 		`ghsec_deadletter_records{sink="out"} 0`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
+	)
 	if !strings.Contains(get(t, srv.URL+"/healthz", 200), `"status":"ok"`) {
 		t.Error("healthz not ok")
 	}
@@ -50,6 +46,19 @@ func TestHandler_MetricsAndHealth(t *testing.T) {
 		t.Error("healthz must report the failing job")
 	}
 
+}
+
+// metricsHave fetches /metrics from the server at base, fails the test
+// for each of want the page does not contain, and returns the page.
+func metricsHave(t *testing.T, base string, want ...string) string {
+	t.Helper()
+	body := get(t, base+"/metrics", 200)
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("metrics lack %q", w)
+		}
+	}
+	return body
 }
 
 func get(t *testing.T, url string, code int) string {
@@ -101,18 +110,13 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 	must(t, a.Once(context.Background(), time.Minute, false))
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	body := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{
+	body := metricsHave(t, srv.URL,
 		`ghsec_delivery_failures_total{sink="out"} 2`,
 		`ghsec_delivery_retries_total{sink="out"} 2`,
 		`ghsec_records_delivered_total{sink="out"} 7`,
 		`ghsec_delivery_failing_since_timestamp_seconds{sink="out"} 0`,
 		`ghsec_outbox_pending_records{sink="out"} 0`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
+	)
 	if len(waits) != 2 || !strings.Contains(body, `ghsec_delivery_retry_wait_seconds_total{sink="out"} `) {
 		t.Errorf("waits %v not shown", waits)
 	}
@@ -145,7 +149,7 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 // Requests that never got an answer are counted as requests and failures.
 func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 	e := newEnv(t, "dotcom")
-	e.cfg.GitHub.BaseURL = "http://" + closedPort(t) + "/" // connection refused
+	e.cfg.GitHub.BaseURL = "http://" + testtools.ClosedAddr(t) + "/" // connection refused
 	a := e.app(Options{})
 	defer a.Close()
 	if err := a.PollAlerts(context.Background()); err == nil {
@@ -153,23 +157,8 @@ func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 	}
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	body := get(t, srv.URL+"/metrics", 200)
 	// (3 kinds + the generic secret scanning listing) × 2 scopes
-	for _, want := range []string{"ghsec_github_requests_total 8", "ghsec_github_request_failures_total 8"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
-}
-
-// closedPort is a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := ln.Addr().String()
-	must(t, ln.Close())
-	return addr
+	metricsHave(t, srv.URL, "ghsec_github_requests_total 8", "ghsec_github_request_failures_total 8")
 }
 
 // The email sink mails on its own schedule; its SMTP failures are counted
@@ -177,7 +166,7 @@ func closedPort(t *testing.T) string {
 func TestRun_EmailFailuresShowUnderTheSink(t *testing.T) {
 	e := newEnv(t, "dotcom")
 	e.seed()
-	_, port, err := net.SplitHostPort(closedPort(t))
+	_, port, err := net.SplitHostPort(testtools.ClosedAddr(t))
 	must(t, err)
 	y := fmt.Sprintf(`
 github: {base_url: %s/, product: dotcom, token_file: %s, orgs: [acme]}
@@ -214,12 +203,7 @@ sinks:
 	}
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	body := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{`ghsec_delivery_failures_total{sink="mail"} 1`, `ghsec_delivery_retries_total{sink="mail"} 1`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
+	metricsHave(t, srv.URL, `ghsec_delivery_failures_total{sink="mail"} 1`, `ghsec_delivery_retries_total{sink="mail"} 1`)
 	h := get(t, srv.URL+"/healthz", 200)
 	if !strings.Contains(h, `"status":"degraded: sink mail failing"`) || !strings.Contains(h, "connection refused") || !strings.Contains(h, `"failing":["immediate mail"]`) {
 		t.Errorf("healthz does not report the failing mail sink:\n%s", h)
@@ -238,16 +222,11 @@ func TestHandler_UndecodableAlertShows(t *testing.T) {
 	a.runJob(context.Background(), "alerts", a.PollAlerts)
 	srv := httptest.NewServer(a.Handler())
 	defer srv.Close()
-	body := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{
+	metricsHave(t, srv.URL,
 		`ghsec_github_undecodable_items_total 1`,
 		`ghsec_github_undecodable_items{cursor="alerts/org:acme/dependabot"} 1`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
+	)
 	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"undecodable_alerts":1`) {
 		t.Errorf("healthz does not show the refused alert: %s", h)
 	}

@@ -31,19 +31,13 @@ func TestReconcile_WithdrawsVanishedAlerts(t *testing.T) {
 	must(t, e.sim.Delete(ghsim.CodeScanning, "acme/gadgets", 1))
 	must(t, e.sim.Delete(ghsim.Dependabot, "acme/widgets", 2))
 	e.sim.Advance(time.Hour)
-	a := e.app(Options{})
-	must(t, a.Reconcile(context.Background()))
-	must(t, a.Drain(context.Background()))
-	a.Close()
+	e.reconcile()
 	equalLines(t, "reconcile", summary(e.records()[n:]), []string{
 		"code_scanning acme/gadgets#1 withdrawn (reconcile)",
 		"dependabot acme/widgets#2 withdrawn (reconcile)",
 	})
 	// a second reconcile finds nothing more
-	a = e.app(Options{})
-	must(t, a.Reconcile(context.Background()))
-	must(t, a.Drain(context.Background()))
-	a.Close()
+	e.reconcile()
 	if got := len(e.records()); got != n+2 {
 		t.Fatalf("second reconcile emitted %d more records", got-n-2)
 	}

@@ -199,7 +199,7 @@ func (a *App) productHealth() map[string]any {
 	evidence, detErr := p.evidence, p.detErr
 	p.mu.Unlock()
 	h := map[string]any{"product": a.gh.Product(), "ghes_version": a.gh.GHESVersion(), "evidence": evidence,
-		"audit_log_unavailable": a.AuditUnavailable()}
+		"audit_log_unavailable": a.AuditUnavailable(), "request_lists_unavailable": a.RequestsUnavailable()}
 	if detErr != "" {
 		h["detection_error"] = detErr
 	}

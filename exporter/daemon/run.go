@@ -75,6 +75,7 @@ func (a *App) Run(ctx context.Context) error {
 		defer wg.Done()
 		a.runJob(ctx, "alerts", jobs[0].fn)
 		a.runJob(ctx, "audit_log", jobs[1].fn)
+		a.runJob(ctx, "requests", jobs[2].fn)
 	}()
 	<-ctx.Done()
 	a.log.Info("shutting down: finishing jobs in flight")
@@ -95,12 +96,13 @@ type job struct {
 // older than ingest.DeliveryRetention can no longer be redelivered.
 const pruneSchedule = "@hourly"
 
-// scheduled lists the jobs Run schedules; alerts and audit_log come first,
-// as Run also starts them at once.
+// scheduled lists the jobs Run schedules; alerts, audit_log and requests
+// come first, as Run also starts them at once.
 func (a *App) scheduled() []job {
 	jobs := []job{
 		{"alerts", a.cfg.Schedules.Alerts, a.PollAlerts},
 		{"audit_log", a.cfg.Schedules.AuditLog, a.PollAudit},
+		{"requests", a.cfg.Schedules.Requests, a.PollRequests},
 		{"reconcile", a.cfg.Schedules.Reconcile, a.Reconcile},
 	}
 	if w := a.cfg.Webhook; w != nil {

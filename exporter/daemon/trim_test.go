@@ -56,12 +56,7 @@ func TestTrim_AfterDrainAndAfterFailure(t *testing.T) {
 	if n := strings.Count(out, "state file trim failed"); n != 1 || !strings.Contains(out, "level=ERROR msg=\"state file trim failed") || !strings.Contains(out, "err=") {
 		t.Fatalf("want one ERROR line with err for the failed trim, got %d:\n%s", n, out)
 	}
-	body := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{`ghsec_state_trim_failures_total 1`, `ghsec_state_trims_total 0`} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
+	metricsHave(t, srv.URL, `ghsec_state_trim_failures_total 1`, `ghsec_state_trims_total 0`)
 	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"trim_failures":1`) || !strings.Contains(h, `"last_trim_error":"trim state file`) {
 		t.Errorf("healthz does not show the failed trim: %s", h)
 	}
@@ -86,12 +81,7 @@ func TestTrim_AfterDrainAndAfterFailure(t *testing.T) {
 		!strings.Contains(line, fmt.Sprint("after_bytes=", after.Size())) || strings.Contains(line, "err=") {
 		t.Fatalf("trim log line %q: want the sizes at INFO, no err", line)
 	}
-	body = get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{`ghsec_state_trims_total 1`, fmt.Sprint("ghsec_state_file_bytes ", after.Size())} {
-		if !strings.Contains(body, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
+	metricsHave(t, srv.URL, `ghsec_state_trims_total 1`, fmt.Sprint("ghsec_state_file_bytes ", after.Size()))
 	if got := len(e.records()); got != 12_000+7 {
 		t.Fatalf("file sink holds %d records, want every one", got)
 	}

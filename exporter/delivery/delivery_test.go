@@ -11,6 +11,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // Every branch of the delivery loop, driven by a scripted sink, with the
@@ -98,15 +99,7 @@ type drainCase struct {
 // (taking decoded records, stored bytes, or stored bytes prepared ahead)
 // and checks what was sent, dead-lettered, waited and counted.
 func (tt drainCase) run(t *testing.T, kind string) {
-	db := openDB(t)
-	must(t, db.Update(func(tx *state.Tx) error {
-		for _, id := range tt.queued {
-			if err := tx.Append(testSink, rec(id)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	db := queued(t, tt.queued...)
 	clk, logs := &recorder{now: t0}, &logCounter{}
 	sink := &scriptedSink{script: tt.script}
 	var s exporter.Sink = sink
@@ -153,7 +146,7 @@ func (tt drainCase) run(t *testing.T, kind string) {
 // A wait cut short by shutdown ends Drain with the records kept and the
 // sink's failure named.
 func TestDeliverer_Drain_CancelledDuringWait(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	must(t, db.Update(func(tx *state.Tx) error { return tx.Append(testSink, rec("r1"), rec("r2")) }))
 	clk, logs := &recorder{now: t0, cancelAt: 2}, &logCounter{}
 	d := &Deliverer{DB: db, Name: testSink, Sink: &scriptedSink{script: []error{errDown, errDown, errDown}}, Retry: newRetrier(clk, logs)}
@@ -185,7 +178,7 @@ func TestDeliverer_Drain_CancelledDuringWait(t *testing.T) {
 
 // Run delivers what a Wake announces and stops with its context.
 func TestDeliverer_Run_WakeDelivers(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	sink := &scriptedSink{}
 	d := &Deliverer{DB: db, Name: testSink, Sink: sink, Idle: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 const testSink = "fake"
@@ -207,18 +207,29 @@ func newRetrier(rec *recorder, logs *logCounter) *Retrier {
 	}
 }
 
-func openDB(t *testing.T) *state.DB {
-	t.Helper()
-	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 func rec(id string) exporter.Record {
 	return exporter.Record{Schema: 1, ID: id, Time: t0, ObservedAt: t0, Category: exporter.CategoryAudit, Action: "repo.create"}
+}
+
+// queue appends a record of each id to the test outbox, in order.
+func queue(t *testing.T, db *state.DB, ids ...string) {
+	t.Helper()
+	must(t, db.Update(func(tx *state.Tx) error {
+		for _, id := range ids {
+			if err := tx.Append(testSink, rec(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// queued is a new state file whose test outbox holds a record of each id.
+func queued(t *testing.T, ids ...string) *state.DB {
+	t.Helper()
+	db := statetest.Open(t)
+	queue(t, db, ids...)
+	return db
 }
 
 // outbox lists the ids left in the sink's outbox; dead the ids and reasons

@@ -49,17 +49,12 @@ func (s *hookSink) Send(ctx context.Context, batch []exporter.Record) error {
 
 func (s *hookSink) Close() error { return nil }
 
-// queue appends records r1..rn to the test outbox.
-func queue(t *testing.T, db *state.DB, n int) {
-	t.Helper()
-	must(t, db.Update(func(tx *state.Tx) error {
-		for i := 1; i <= n; i++ {
-			if err := tx.Append(testSink, rec(fmt.Sprint("r", i))); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+// forBothKinds runs test as a subtest with a sink that takes decoded
+// records (raw false) and with one that takes stored bytes (raw true).
+func forBothKinds(t *testing.T, test func(t *testing.T, raw bool)) {
+	for _, raw := range []bool{false, true} {
+		t.Run(fmt.Sprint("raw=", raw), func(t *testing.T) { test(t, raw) })
+	}
 }
 
 // holdWriter takes the state file's write lock (a transaction left open)
@@ -93,8 +88,7 @@ func ids(from, to int) []string {
 // The next batch is sent while the previous one's ack has not committed,
 // sends never overlap, and batches go in outbox order.
 func TestDeliverer_Pipeline_SendOverlapsAck(t *testing.T) {
-	db := openDB(t)
-	queue(t, db, 9)
+	db := queued(t, ids(1, 9)...)
 	release := func() {}
 	defer func() { release() }()
 	sink := &hookSink{}
@@ -126,36 +120,32 @@ func TestDeliverer_Pipeline_SendOverlapsAck(t *testing.T) {
 // Many batches through both kinds of sink: every record once, in order,
 // one Send at a time.
 func TestDeliverer_Pipeline_Order(t *testing.T) {
-	for _, raw := range []bool{false, true} {
-		t.Run(fmt.Sprint("raw=", raw), func(t *testing.T) {
-			db := openDB(t)
-			queue(t, db, 100)
-			sink := &scriptedSink{}
-			var s exporter.Sink = sink
-			if raw {
-				s = &rawScriptedSink{sink}
-			}
-			d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 7}
-			must(t, d.Drain(context.Background()))
-			var got []string
-			for _, b := range sink.batches {
-				got = append(got, b...)
-			}
-			if !reflect.DeepEqual(got, ids(1, 100)) || len(sink.batches) != 15 {
-				t.Errorf("sent %d batches: %v", len(sink.batches), got)
-			}
-			if n := pendingIn(t, db); n != 0 {
-				t.Errorf("%d records left", n)
-			}
-		})
-	}
+	forBothKinds(t, func(t *testing.T, raw bool) {
+		db := queued(t, ids(1, 100)...)
+		sink := &scriptedSink{}
+		var s exporter.Sink = sink
+		if raw {
+			s = &rawScriptedSink{sink}
+		}
+		d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 7}
+		must(t, d.Drain(context.Background()))
+		var got []string
+		for _, b := range sink.batches {
+			got = append(got, b...)
+		}
+		if !reflect.DeepEqual(got, ids(1, 100)) || len(sink.batches) != 15 {
+			t.Errorf("sent %d batches: %v", len(sink.batches), got)
+		}
+		if n := pendingIn(t, db); n != 0 {
+			t.Errorf("%d records left", n)
+		}
+	})
 }
 
 // Batch 2 fails while batch 1's ack commits: batch 1 is acked all the
 // same, the loop waits once and resends batch 2 (and nothing before it).
 func TestDeliverer_Pipeline_FailureWhileAckCommits(t *testing.T) {
-	db := openDB(t)
-	queue(t, db, 9)
+	db := queued(t, ids(1, 9)...)
 	release := func() {}
 	defer func() { release() }()
 	sink := &hookSink{}
@@ -198,7 +188,7 @@ func TestDeliverer_Pipeline_AckFails(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	db, err := state.Open(path, state.Options{})
 	must(t, err)
-	queue(t, db, 9)
+	queue(t, db, ids(1, 9)...)
 	sink := &hookSink{}
 	sink.hook = func(_ context.Context, call int) error {
 		if call == 1 {
@@ -234,46 +224,43 @@ func TestDeliverer_Pipeline_AckFails(t *testing.T) {
 // Shutdown while batch 2 is sent and batch 1's ack is in flight: batch 1
 // is acked, batch 2 and the rest stay queued, nothing counts as a failure.
 func TestDeliverer_Pipeline_CancelledInFlight(t *testing.T) {
-	for _, raw := range []bool{false, true} {
-		t.Run(fmt.Sprint("raw=", raw), func(t *testing.T) {
-			db := openDB(t)
-			queue(t, db, 9)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			release := func() {}
-			defer func() { release() }()
-			sink := &hookSink{}
-			sink.hook = func(ctx context.Context, call int) error {
-				if call == 1 {
-					release = holdWriter(t, db)
-					return nil
-				}
-				cancel()
-				release()
-				return exporter.Retryable(fmt.Errorf("post: %w", ctx.Err()), 0)
+	forBothKinds(t, func(t *testing.T, raw bool) {
+		db := queued(t, ids(1, 9)...)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		release := func() {}
+		defer func() { release() }()
+		sink := &hookSink{}
+		sink.hook = func(ctx context.Context, call int) error {
+			if call == 1 {
+				release = holdWriter(t, db)
+				return nil
 			}
-			var s exporter.Sink = sink
-			if raw {
-				s = rawHookSink{sink}
-			}
-			clk, logs := &recorder{now: t0}, &logCounter{}
-			d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 3, Retry: newRetrier(clk, logs)}
-			err := d.Drain(ctx)
-			if err == nil || !strings.Contains(err.Error(), "6 records still queued") {
-				t.Fatalf("Drain = %v, want 6 records still queued", err)
-			}
-			if got := outbox(t, db); !reflect.DeepEqual(got, ids(4, 9)) {
-				t.Errorf("outbox %v, want batch 1 acked and the rest kept", got)
-			}
-			if h := d.Health(); h.Delivered != 3 || h.Failures != 0 {
-				t.Errorf("health %+v", h)
-			}
-			if w := clk.Waits(); len(w) != 0 {
-				t.Errorf("waited %v after shutdown", w)
-			}
-			logs.check(t, 0)
-		})
-	}
+			cancel()
+			release()
+			return exporter.Retryable(fmt.Errorf("post: %w", ctx.Err()), 0)
+		}
+		var s exporter.Sink = sink
+		if raw {
+			s = rawHookSink{sink}
+		}
+		clk, logs := &recorder{now: t0}, &logCounter{}
+		d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 3, Retry: newRetrier(clk, logs)}
+		err := d.Drain(ctx)
+		if err == nil || !strings.Contains(err.Error(), "6 records still queued") {
+			t.Fatalf("Drain = %v, want 6 records still queued", err)
+		}
+		if got := outbox(t, db); !reflect.DeepEqual(got, ids(4, 9)) {
+			t.Errorf("outbox %v, want batch 1 acked and the rest kept", got)
+		}
+		if h := d.Health(); h.Delivered != 3 || h.Failures != 0 {
+			t.Errorf("health %+v", h)
+		}
+		if w := clk.Waits(); len(w) != 0 {
+			t.Errorf("waited %v after shutdown", w)
+		}
+		logs.check(t, 0)
+	})
 }
 
 // rawHookSink is a hookSink that takes stored bytes.
@@ -290,8 +277,7 @@ func (s rawHookSink) SendRaw(ctx context.Context, batch []exporter.RawRecord) er
 // A sink that prepares batches gets the next batch prepared while it still
 // sends the one before, and each batch sent once, in order.
 func TestDeliverer_Pipeline_PreparesAhead(t *testing.T) {
-	db := openDB(t)
-	queue(t, db, 9)
+	db := queued(t, ids(1, 9)...)
 	sink := &hookSink{}
 	p := &preparingHook{hookSink: sink, prepared: make(chan int, 3)}
 	sink.hook = func(_ context.Context, call int) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // Attempt runs a sink's own deliveries with the outbox loop's policy.
@@ -116,7 +117,7 @@ func TestRetrier_Attempt_CancelledDuringWait(t *testing.T) {
 // A state file that fails shows as a delivery failure of the sink, retried
 // with backoff, and never ends the loop.
 func TestDeliverer_Run_StateFailureIsRetried(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	must(t, db.Close())
 	clk, logs := &recorder{now: t0, cancelAt: 2}, &logCounter{}
 	d := &Deliverer{DB: db, Name: testSink, Sink: &scriptedSink{}, Retry: newRetrier(clk, logs)}
@@ -153,7 +154,7 @@ func TestJitter_StaysInUpperHalf(t *testing.T) {
 // One kind of delivery recovering does not hide another that is failing:
 // the email sink's outbox keeps accepting records while its digest fails.
 func TestRetrier_HealthPerKind(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	must(t, db.Update(func(tx *state.Tx) error { return tx.Append(testSink, rec("r1")) }))
 	clk, logs := &recorder{now: t0}, &logCounter{}
 	r := newRetrier(clk, logs)

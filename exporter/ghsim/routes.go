@@ -49,6 +49,7 @@ func (s *Sim) routes() *http.ServeMux {
 		}
 		return s.serveAudit(r, now, scopeOrg, org)
 	})
+	s.requestRoutes(read)
 	read("/enterprises/{enterprise}/audit-log", func(r *http.Request, now time.Time) *response {
 		return s.serveAudit(r, now, scopeEnterprise, r.PathValue("enterprise"))
 	})

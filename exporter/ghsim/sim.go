@@ -100,6 +100,8 @@ type Sim struct {
 	redeliveries int
 	denials      []Denial
 	noAudit      map[string]bool // orgs whose audit log answers 404
+	reqs         []*simRequest   // dismissal and bypass requests (requests.go)
+	noRequests   map[string]bool // orgs whose request lists answer 404
 }
 
 // New returns a simulator. It panics on an unknown Product, a programming

@@ -114,7 +114,11 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 				if err != nil {
 					return err
 				}
-				if err := tx.AppendAll(a.Sinks, append(auditRecords(e, ent, origin, now), recs...)); err != nil {
+				audits := auditRecords(e, ent, origin, now)
+				for i := range audits {
+					linkRequest(&audits[i], e)
+				}
+				if err := tx.AppendAll(a.Sinks, append(audits, recs...)); err != nil {
 					return err
 				}
 				if err := tx.MarkSeen(name, e.DocumentID, e.At.UnixMilli()); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // auditPages answers ListAudit with fixed pages.
@@ -43,7 +44,7 @@ func alertKey(src exporter.Source, n int) exporter.AlertKey {
 // An entry naming several alerts is one record per alert: the same
 // document id, ids of their own that a second poll does not repeat.
 func TestAudit_OneRecordPerAlert(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	e := ghapi.AuditEntry{DocumentID: "doc", Action: "code_scanning.alert_closed_became_fixed", Org: "acme", Repo: "acme/w", At: t0,
 		Raw: json.RawMessage(`{"alert_numbers":[1,2,3]}`)}
 	for n := 1; n <= 3; n++ {
@@ -74,7 +75,7 @@ func TestAudit_OneRecordPerAlert(t *testing.T) {
 // does: once, only for a tracked alert, never for one GitHub updated after
 // the event (it still exists), and not again once withdrawn.
 func TestAudit_WithdrawThroughTheSnapshot(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	dep := exporter.SourceDependabot
 	must(t, db.Update(func(tx *state.Tx) error {
 		for n, updated := range map[int]time.Time{1: t0.Add(-time.Hour), 2: t0.Add(time.Hour)} {

@@ -13,6 +13,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // pagedLister lists n synthetic alerts (synthObs) in pages of 100 and,
@@ -84,7 +85,7 @@ func hasCursor(t *testing.T, p *Poller, scope ghapi.Scope) bool {
 var orgAcme = ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
 
 func TestPoll_GroupsPagesIntoFewTransactions(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	var commits atomic.Int32
 	p := &Poller{DB: db, GH: &lazyLister{n: 12_000, at: t0}, Sinks: []string{testSink}, Now: func() time.Time { return t0 },
 		Notify: func() { commits.Add(1) }}
@@ -106,7 +107,7 @@ func TestPoll_GroupsPagesIntoFewTransactions(t *testing.T) {
 }
 
 func TestPoll_FailedListingCommitsWhatWasReadButNoCursor(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	l := &pagedLister{n: 1000, failAt: 3}
 	p := &Poller{DB: db, GH: l, Sinks: []string{testSink}, Now: func() time.Time { return t0 }}
 	_, err := p.Poll(context.Background(), orgAcme, exporter.SourceDependabot)
@@ -132,7 +133,7 @@ func TestPoll_FailedListingCommitsWhatWasReadButNoCursor(t *testing.T) {
 }
 
 func TestPoll_FailedCommitStopsTheListing(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	l := &pagedLister{n: 20_000}
 	// a sink name the state refuses: the first group's commit fails
 	p := &Poller{DB: db, GH: l, Sinks: []string{"bad\x00name"}, Now: func() time.Time { return t0 }}
@@ -177,7 +178,7 @@ func TestCommitGroup_SameAsOneByOne(t *testing.T) {
 	tracked[0].UpdatedAt = tracked[0].UpdatedAt.Add(-time.Hour)
 
 	run := func(grouped bool) (ids []string, snaps []string) {
-		db := openDB(t)
+		db := statetest.Open(t)
 		p := &Poller{DB: db, Sinks: []string{testSink}, Now: func() time.Time { return t0 }}
 		_, err := p.commitPage(tracked, exporter.OriginPoll)
 		must(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // typedLister serves secret scanning alerts as GitHub does: the default
@@ -62,7 +63,7 @@ func cursorNames(t *testing.T, db *state.DB) []string {
 // name it always had, so a state file from before keeps its progress; a
 // failing listing does not stop the other nor advance its own cursor.
 func TestPoll_GenericListingHasItsOwnCursor(t *testing.T) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	gh := &typedLister{alerts: map[string][]exporter.Observation{
 		"":                         {secretObs(1, "github_personal_access_token")},
 		"password,rsa_private_key": {secretObs(2, "password"), secretObs(3, "rsa_private_key")},

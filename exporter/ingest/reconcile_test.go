@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // scriptLister lists the alerts in list (one page) with the undecodable
@@ -89,7 +90,7 @@ func tracked(t *testing.T, db *state.DB) []string {
 }
 
 func newReconcilePoller(t *testing.T) (*Poller, *state.DB) {
-	db := openDB(t)
+	db := statetest.Open(t)
 	return &Poller{DB: db, Sinks: []string{testSink}, Now: func() time.Time { return t0 }}, db
 }
 

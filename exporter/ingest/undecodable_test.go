@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordschema"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // alertServer serves one org's Dependabot list from items, newest first,
@@ -54,11 +54,7 @@ func newTestPoller(t *testing.T) (*alertServer, *Poller, *state.DB) {
 	as := &alertServer{}
 	srv := httptest.NewServer(as)
 	t.Cleanup(srv.Close)
-	db, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := statetest.Open(t)
 	gh, err := ghapi.New(ghapi.Options{BaseURL: srv.URL + "/", Token: "t"})
 	if err != nil {
 		t.Fatal(err)

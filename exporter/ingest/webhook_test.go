@@ -2,13 +2,13 @@ package ingest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // fakeLister answers every list with the observations in page.
@@ -37,12 +37,7 @@ func alertAt(state string, updated time.Time) exporter.Observation {
 }
 
 func newPoller(t *testing.T, gh AlertLister) *Poller {
-	db, err := state.Open(filepath.Join(t.TempDir(), "s.db"), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &Poller{DB: db, GH: gh, Sinks: []string{"a", "b"}, Now: func() time.Time { return w1.Add(time.Hour) }}
+	return &Poller{DB: statetest.Open(t), GH: gh, Sinks: []string{"a", "b"}, Now: func() time.Time { return w1.Add(time.Hour) }}
 }
 
 func pending(t *testing.T, p *Poller, sink string) int {

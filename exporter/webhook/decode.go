@@ -27,6 +27,8 @@ type Event struct {
 	Enterprise string
 	// Alert is the observation to diff; nil when the delivery is ignored.
 	Alert *exporter.Observation
+	// Request is the dismissal or bypass request of a request event.
+	Request *exporter.RequestObservation
 	// Ignored says why a delivery carries nothing to diff.
 	Ignored string
 }
@@ -94,6 +96,9 @@ func (p *alertProbe) contradicts(src exporter.Source) (exporter.Source, bool) {
 // the body is not the JSON of the event it claims to be.
 func Decode(event string, body []byte, includeRaw bool) (Event, error) {
 	ev := Event{Name: event}
+	if isRequestEvent(event) {
+		return ev, decodeRequest(&ev, body, includeRaw)
+	}
 	src, ok := eventSources[event]
 	if !ok {
 		ev.Ignored = "event carries no alert"

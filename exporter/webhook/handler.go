@@ -27,6 +27,13 @@ type Committer interface {
 	CommitWebhook(guid string, o exporter.Observation) (ingest.WebhookResult, error)
 }
 
+// RequestCommitter stores one request delivery's observation; a Committer
+// that is one (ingest.Poller) records request events too, any other
+// acknowledges them as ignored.
+type RequestCommitter interface {
+	CommitWebhookRequest(guid string, o exporter.RequestObservation) (ingest.WebhookResult, error)
+}
+
 // Options configure a Handler.
 type Options struct {
 	Secret []byte // required, never logged
@@ -225,7 +232,11 @@ func (h *Handler) handle(_ context.Context, w http.ResponseWriter, guid, event s
 		return
 	}
 	log = log.With("action", ev.Action, "repo", ev.Repo)
-	if ev.Alert == nil {
+	rc, takesRequests := h.opts.Commit.(RequestCommitter)
+	if ev.Request != nil && !takesRequests {
+		ev.Request, ev.Ignored = nil, "request events are not recorded by this receiver"
+	}
+	if ev.Alert == nil && ev.Request == nil {
 		h.ignored.Add(1)
 		log.Info("webhook delivery ignored", "reason", ev.Ignored)
 		w.WriteHeader(http.StatusAccepted)
@@ -240,7 +251,12 @@ func (h *Handler) handle(_ context.Context, w http.ResponseWriter, guid, event s
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	res, err := h.opts.Commit.CommitWebhook(guid, *ev.Alert)
+	var res ingest.WebhookResult
+	if ev.Request != nil {
+		res, err = rc.CommitWebhookRequest(guid, *ev.Request)
+	} else {
+		res, err = h.opts.Commit.CommitWebhook(guid, *ev.Alert)
+	}
 	if err != nil {
 		h.failed.Add(1)
 		log.Error("webhook delivery not stored; GitHub marks it failed and the redelivery job or the next poll recovers it", "err", err)

@@ -25,6 +25,7 @@ type aggregator struct {
 	newCH      *topList
 	bypasses   *topList
 	dismissals *topList
+	requests   *topList
 	timesToFix fixTimes
 	// audit grows with the distinct audit actions and their actors, not
 	// with the entries.
@@ -46,6 +47,7 @@ func newAggregator(limit int, loc *time.Location) *aggregator {
 		limit: limit, loc: loc,
 		counts: map[countKey]*CountRow{}, audit: map[string]*auditAcc{},
 		newCH: newTopList(limit, bySeverityThenTime), bypasses: newTopList(limit, byTime), dismissals: newTopList(limit, byTime),
+		requests:   newTopList(limit, selfReviewedFirst),
 		timesToFix: fixTimes{keep: keepFixTimes},
 	}
 }
@@ -72,6 +74,10 @@ func (a *aggregator) add(e *entry) error {
 		if e.Actor != "" {
 			acc.actors[e.Actor]++
 		}
+		return nil
+	}
+	if e.Request {
+		a.addRequest(e)
 		return nil
 	}
 	k := countKey{e.Action, e.Source}
@@ -115,6 +121,7 @@ func (a *aggregator) digest(walk walkFn) (Digest, error) {
 	d.NewCriticalHigh = a.newCH.list()
 	d.Bypasses = a.bypasses.list()
 	d.Dismissals = a.dismissals.list()
+	d.Requests = a.requests.list()
 	m, ok, err := a.timesToFix.median(walk)
 	if err != nil {
 		return d, fmt.Errorf("median time to fix: %w", err)

@@ -44,6 +44,11 @@ type Digest struct {
 	MedianTimeToFix string
 	// Dismissals lists dismissed alerts and resolved secrets with actor and reason.
 	Dismissals List
+	// Requests lists the dismissal and bypass requests approved, denied or
+	// expired in the period, self-reviewed ones first; RequestsApproved,
+	// RequestsDenied, RequestsExpired and RequestsSelfReviewed count them.
+	Requests                                                                List
+	RequestsApproved, RequestsDenied, RequestsExpired, RequestsSelfReviewed int
 	// Audit groups the audit entries by action, most frequent first.
 	Audit     []AuditGroup
 	AuditMore int
@@ -82,6 +87,11 @@ type AlertLine struct {
 	Reason   string
 	Comment  string
 	Secret   string
+	// Request lines: Number is the request's; AlertNumber the alert's (0
+	// for none).
+	Kind, Target, Requester string
+	AlertNumber             int
+	SelfReviewed            bool
 }
 
 // AuditGroup is one audit action with how often it occurred and who did it.
@@ -134,7 +144,21 @@ func lineOf(e *entry, loc *time.Location) AlertLine {
 		Time: Stamp{e.Time.In(loc)}, Action: e.Action, Source: e.Source, Org: e.Org, Repo: e.Repo, Number: e.Number,
 		Title: e.Title, Severity: e.Severity, URL: e.URL, Actor: e.Actor, Reason: e.Reason,
 		Comment: e.Comment, Secret: e.Secret,
+		Kind: e.Kind, Target: e.Target, Requester: e.Requester, AlertNumber: e.AlertNumber, SelfReviewed: e.SelfReviewed,
 	}
+}
+
+// selfReviewedFirst orders request lines: self-reviewed ones first, then
+// by time.
+func selfReviewedFirst(a, b AlertLine) int {
+	return cmp.Or(cmp.Compare(b2i(!a.SelfReviewed), b2i(!b.SelfReviewed)), byTime(a, b))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func byTime(a, b AlertLine) int {

@@ -30,6 +30,16 @@ type entry struct {
 	Comment  string
 	Secret   string // secret_type, never the secret
 	Created  time.Time
+
+	// A request entry (Request set) keeps its request number in Number,
+	// and these; they are stored after the other fields, so entries of
+	// earlier versions read as they did.
+	Request      bool
+	SelfReviewed bool
+	Kind         string
+	Target       string
+	Requester    string
+	AlertNumber  int
 }
 
 // Long free text is cut: a digest lists it, it does not archive it.
@@ -57,7 +67,23 @@ func entryOf(r exporter.Record) entry {
 	if e.Audit && r.Audit != nil && r.Audit.Action != "" {
 		e.Action = r.Audit.Action
 	}
+	if q := r.Request; q != nil && r.Category == exporter.CategoryRequest {
+		e.Request, e.SelfReviewed = true, q.SelfReviewed
+		e.Kind, e.Target, e.Requester, e.Number = q.Kind, q.Target, q.Requester, q.Number
+		e.URL, e.Reason = q.HTMLURL, q.Reason
+		e.Comment = truncate(orString(q.ReviewerComment, q.RequesterComment), maxComment)
+		if r.Alert != nil {
+			e.AlertNumber = r.Alert.Number
+		}
+	}
 	return e
+}
+
+func orString(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }
 
 func truncate(s string, n int) string {
@@ -77,6 +103,12 @@ func (e *entry) append(b []byte) []byte {
 	if e.Audit {
 		flags |= 1
 	}
+	if e.Request {
+		flags |= 2
+	}
+	if e.SelfReviewed {
+		flags |= 4
+	}
 	b = append(b, flags)
 	b = appendTime(b, e.Time)
 	b = appendTime(b, e.Created)
@@ -84,6 +116,13 @@ func (e *entry) append(b []byte) []byte {
 	for _, s := range [...]string{e.ID, string(e.Source), e.Action, e.Severity, e.Org, e.Repo, e.Title, e.URL, e.Actor, e.Reason, e.Comment, e.Secret} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
+	}
+	if e.Request {
+		for _, s := range [...]string{e.Kind, e.Target, e.Requester} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		b = binary.AppendUvarint(b, uint64(max(e.AlertNumber, 0)))
 	}
 	return b
 }
@@ -97,7 +136,7 @@ func (e *entry) decode(b []byte) error {
 	if len(b) < 2 || b[0] != entryVersion {
 		return errCorrupt
 	}
-	e.Audit = b[1]&1 != 0
+	e.Audit, e.Request, e.SelfReviewed = b[1]&1 != 0, b[1]&2 != 0, b[1]&4 != 0
 	b = b[2:]
 	var ok bool
 	if e.Time, b, ok = readTime(b); !ok {
@@ -120,6 +159,21 @@ func (e *entry) decode(b []byte) error {
 		*p, b = string(b[k:k+int(l)]), b[k+int(l):]
 	}
 	e.Source = exporter.Source(src)
+	if !e.Request {
+		return nil
+	}
+	for _, p := range [...]*string{&e.Kind, &e.Target, &e.Requester} {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return errCorrupt
+		}
+		*p, b = string(b[k:k+int(l)]), b[k+int(l):]
+	}
+	n, k = binary.Uvarint(b)
+	if k <= 0 {
+		return errCorrupt
+	}
+	e.AlertNumber = int(n)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +15,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 )
 
 // Config of a file sink.
@@ -23,21 +24,28 @@ type Config struct {
 	Path string `yaml:"path"`
 	// Mode is the file's permission bits when created (default 0640).
 	Mode string `yaml:"mode"`
+	// Options are schema (record, ocsf, ecs) and audit_body (record,
+	// entry: GitHub's entry with our metadata under format.MetaKey).
+	format.Options `yaml:",inline"`
 }
 
-// DefaultConfig writes to standard output.
-func DefaultConfig() Config { return Config{Path: "-", Mode: "0640"} }
+// DefaultConfig writes normalized records to standard output.
+func DefaultConfig() Config {
+	return Config{Path: "-", Mode: "0640", Options: format.DefaultOptions()}
+}
 
 // Validate checks the config without touching the file system (the
 // directory is Resolve's); errors name fields relative to the sink entry.
 func (c *Config) Validate() error {
+	var errs []error
 	if c.Path == "" {
-		return config.Required("path", `a file path, or "-" for standard output`)
+		errs = append(errs, config.Required("path", `a file path, or "-" for standard output`))
 	}
 	if _, err := c.perm(); err != nil {
-		return config.Field("mode", c.Mode, "%v", err)
+		errs = append(errs, config.Field("mode", c.Mode, "%v", err))
 	}
-	return nil
+	errs = append(errs, c.Options.Validate())
+	return errors.Join(errs...)
 }
 
 // Resolved is a validated Config whose file's directory was found; New
@@ -79,6 +87,7 @@ type Sink struct {
 	f    *os.File  // a regular file, rolled back and synced; nil otherwise
 	c    io.Closer // what Close closes; nil for stdout or an injected writer
 	path string
+	opts format.Options
 }
 
 var _ exporter.RawSender = (*Sink)(nil)
@@ -87,7 +96,7 @@ var _ exporter.RawSender = (*Sink)(nil)
 func New(r Resolved, _ exporter.SinkDeps) (*Sink, error) {
 	cfg := r.Config
 	if cfg.Path == "-" {
-		return &Sink{w: os.Stdout, path: "-"}, nil
+		return &Sink{w: os.Stdout, path: "-", opts: cfg.Options}, nil
 	}
 	perm, err := cfg.perm()
 	if err != nil {
@@ -99,7 +108,7 @@ func New(r Resolved, _ exporter.SinkDeps) (*Sink, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
 		}
-		return &Sink{w: f, c: f, path: cfg.Path}, nil
+		return &Sink{w: f, c: f, path: cfg.Path, opts: cfg.Options}, nil
 	}
 	// read-write: repairTail reads the end of the file
 	f, err := os.OpenFile(cfg.Path, os.O_CREATE|os.O_RDWR|os.O_APPEND, perm)
@@ -113,30 +122,45 @@ func New(r Resolved, _ exporter.SinkDeps) (*Sink, error) {
 		f.Close()
 		return nil, fmt.Errorf("open file sink %s: %w", cfg.Path, err)
 	}
-	return &Sink{w: f, f: f, c: f, path: cfg.Path}, nil
+	return &Sink{w: f, f: f, c: f, path: cfg.Path, opts: cfg.Options}, nil
 }
 
-// NewWriter is a sink over any writer (tests, the demo).
+// NewWriter is a sink over any writer (tests, the demo) writing normalized
+// records.
 func NewWriter(w io.Writer) *Sink { return &Sink{w: w, path: "writer"} }
 
-// Send writes the batch as JSON lines. A failed write or sync is retryable
-// and keeps the batch queued; a record that cannot be encoded never will
-// be, so that failure is permanent.
+// NewWriterOptions is NewWriter with schema and audit_body options.
+func NewWriterOptions(w io.Writer, o format.Options) *Sink {
+	return &Sink{w: w, path: "writer", opts: o}
+}
+
+// Send writes the batch as JSON lines, each record rendered as the
+// sink's options say. A failed write or sync is retryable and keeps the
+// batch queued; a record that cannot be rendered never will be, so it is
+// rejected (dead-lettered) and the rest are written.
 func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 	var buf bytes.Buffer
+	var rej []int
+	var first error
 	for i := range batch {
-		b, err := recordjson.MarshalRecord(&batch[i])
+		b, m, err := format.RenderBody(&batch[i], nil, s.opts)
 		if err != nil {
-			return exporter.Permanent(err)
+			rej, first = append(rej, i), cmp.Or(first, err)
+			continue
 		}
-		appendLine(&buf, b)
+		appendBody(&buf, b, m)
 	}
-	return s.write(buf.Bytes())
+	return s.writeRejecting(buf.Bytes(), rej, first)
 }
 
 // SendRaw writes records as the outbox stores them, one per line: the same
-// bytes Send writes for the decoded records.
+// bytes Send writes for the decoded records. With the default options the
+// stored bytes are written without being decoded; otherwise each record is
+// decoded and rendered (see Send).
 func (s *Sink) SendRaw(_ context.Context, batch []exporter.RawRecord) error {
+	if !s.opts.IsDefault() {
+		return s.sendRendered(batch)
+	}
 	n := 0
 	for i := range batch {
 		n += len(batch[i].JSON) + 1
@@ -147,6 +171,38 @@ func (s *Sink) SendRaw(_ context.Context, batch []exporter.RawRecord) error {
 		appendLine(&buf, batch[i].JSON)
 	}
 	return s.write(buf.Bytes())
+}
+
+// sendRendered is SendRaw for options other than the default: every
+// record is decoded and rendered; one that does not decode or render is
+// rejected.
+func (s *Sink) sendRendered(batch []exporter.RawRecord) error {
+	var buf bytes.Buffer
+	var rej []int
+	var first error
+	for i := range batch {
+		b, m, err := format.RenderStored(&batch[i], s.opts)
+		if err != nil {
+			rej, first = append(rej, i), cmp.Or(first, err)
+			continue
+		}
+		appendBody(&buf, b, m)
+	}
+	return s.writeRejecting(buf.Bytes(), rej, first)
+}
+
+// writeRejecting writes lines and then reports the rejected records, if
+// any; a failed write keeps the whole batch.
+func (s *Sink) writeRejecting(lines []byte, rej []int, first error) error {
+	if len(lines) > 0 {
+		if err := s.write(lines); err != nil {
+			return err
+		}
+	}
+	if len(rej) > 0 {
+		return exporter.Rejected(first, rej...)
+	}
+	return nil
 }
 
 // write appends lines to the file whole, or not at all.

@@ -3,6 +3,8 @@ package file
 import (
 	"bytes"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+
 	"github.com/goccy/go-json/jsontext"
 )
 
@@ -26,5 +28,18 @@ func appendLine(buf *bytes.Buffer, j []byte) {
 		j = b
 	}
 	buf.Write(j)
+	buf.WriteByte('\n')
+}
+
+// appendBody writes one rendered body and a newline to buf: an audit entry
+// (m set: audit_body: entry) as GitHub sent it, with our metadata under
+// format.MetaKey and no reformatting, so the line is GitHub's bytes plus
+// that key; any other body in the file's format.
+func appendBody(buf *bytes.Buffer, b []byte, m *format.Meta) {
+	if m == nil {
+		appendLine(buf, b)
+		return
+	}
+	buf.Write(format.AppendMeta(b, m))
 	buf.WriteByte('\n')
 }

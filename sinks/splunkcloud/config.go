@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -41,6 +42,10 @@ type Config struct {
 	// Alert and Audit set source and sourcetype per record category.
 	Alert Target `yaml:"alert"`
 	Audit Target `yaml:"audit"`
+	// Options are schema (record, ocsf, ecs) and audit_body (record,
+	// entry: GitHub's entry as the body, our id, origin and observed_at
+	// under format.MetaKey).
+	format.Options `yaml:",inline"`
 }
 
 // Target is the source and sourcetype of one record category. An empty
@@ -54,9 +59,10 @@ type Target struct {
 // request, 30 s timeout.
 func DefaultConfig() Config {
 	return Config{
-		Common: splunk.DefaultCommon(maxEvents, maxBytes),
-		Alert:  Target{Sourcetype: DefaultAlertSourcetype},
-		Audit:  Target{Sourcetype: DefaultAuditSourcetype},
+		Common:  splunk.DefaultCommon(maxEvents, maxBytes),
+		Alert:   Target{Sourcetype: DefaultAlertSourcetype},
+		Audit:   Target{Sourcetype: DefaultAuditSourcetype},
+		Options: format.DefaultOptions(),
 	}
 }
 
@@ -65,7 +71,7 @@ var tenantRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // Validate checks the config without reading anything (the token is
 // Resolve's), naming fields relative to the sink entry.
 func (c *Config) Validate() error {
-	errs := []error{c.Common.Validate(splunk.Limits{MaxEvents: maxEvents, MaxBytes: maxBytes})}
+	errs := []error{c.Common.Validate(splunk.Limits{MaxEvents: maxEvents, MaxBytes: maxBytes}), c.Options.Validate()}
 	if !tenantRE.MatchString(c.Tenant) {
 		errs = append(errs, config.Field("tenant", c.Tenant, "must be an SCS tenant name (lowercase letters, digits, - and _)"))
 	}

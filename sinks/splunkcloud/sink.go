@@ -12,6 +12,7 @@ import (
 	"github.com/splunk/splunk-cloud-sdk-go/services/ingest"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -125,14 +126,23 @@ func (s *Sink) event(r *exporter.RawRecord) (ingest.Event, int, error) {
 		ms := at.UnixMilli()
 		ev.Timestamp = &ms
 	}
+	body, m, err := format.RenderStored(r, s.cfg.Options)
+	if err != nil {
+		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", h.ID, err)
+	}
+	if m != nil {
+		// attributes are not searched like the body's fields: the entry
+		// carries our metadata under format.MetaKey, as in a file
+		body = format.AppendMeta(body, m)
+	}
 	// the size without re-reading the body: the event with a null body,
 	// less "null", plus the body
 	enc, err := json.Marshal(&ev)
 	if err != nil {
 		return ingest.Event{}, 0, fmt.Errorf("encode record %s: %w", h.ID, err)
 	}
-	ev.Body = json.RawMessage(r.JSON)
-	return ev, len(enc) - len("null") + len(r.JSON) + 1, nil
+	ev.Body = json.RawMessage(body)
+	return ev, len(enc) - len("null") + len(body) + 1, nil
 }
 
 // attributes are the static fields plus the chosen record fields.

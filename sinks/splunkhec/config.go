@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
@@ -49,6 +50,10 @@ type Config struct {
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
 	// Ack configures indexer acknowledgement.
 	Ack AckConfig `yaml:"ack"`
+	// Options are schema (record, ocsf, ecs) and audit_body (record,
+	// entry: GitHub's entry as the event, our id, origin and observed_at
+	// in the indexed fields ghsec_id, ghsec_origin, ghsec_observed_at).
+	format.Options `yaml:",inline"`
 }
 
 // Target is where one record category goes in Splunk. An empty Index uses
@@ -86,6 +91,7 @@ func DefaultConfig() Config {
 			PollInterval: config.Duration(time.Second),
 			Timeout:      config.Duration(2 * time.Minute),
 		},
+		Options: format.DefaultOptions(),
 	}
 }
 
@@ -94,7 +100,7 @@ var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // Validate checks the config without reading anything (the token and the
 // TLS files are Resolve's), naming fields relative to the sink entry.
 func (c *Config) Validate() error {
-	errs := []error{c.Common.Validate(splunk.Limits{})}
+	errs := []error{c.Common.Validate(splunk.Limits{}), c.Options.Validate()}
 	if u, err := config.URLField("url", c.URL, "https://splunk:8088 (the HEC base URL)"); err != nil {
 		errs = append(errs, err)
 	} else if strings.Contains(u.Path, "/services/collector") {

@@ -2,12 +2,14 @@ package splunkhec
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
@@ -30,16 +32,26 @@ type envelope struct {
 	Event      json.RawMessage   `json:"event"`
 }
 
+// Indexed fields that carry our record's id, origin and observed_at when
+// the event is an audit entry (audit_body: entry): the entry is GitHub's
+// alone, so our metadata sits beside it, like HEC's own.
+const (
+	FieldID         = "ghsec_id"
+	FieldOrigin     = "ghsec_origin"
+	FieldObservedAt = "ghsec_observed_at"
+)
+
 // encoder renders records as HEC envelopes; it is built once from Config.
 type encoder struct {
 	host         string
 	alert, audit Target
 	static       map[string]string
 	recordFields []string
+	opts         format.Options
 }
 
 func newEncoder(c Config, host string) *encoder {
-	return &encoder{host: host, alert: c.Alert, audit: c.Audit, static: c.Fields, recordFields: c.RecordFields}
+	return &encoder{host: host, alert: c.Alert, audit: c.Audit, static: c.Fields, recordFields: c.RecordFields, opts: c.Options}
 }
 
 // encode renders a decoded record as one envelope. It fails only when the
@@ -59,26 +71,66 @@ func (e *encoder) encodeRaw(r *exporter.RawRecord) ([]byte, error) {
 
 // appendRaw appends the envelope of a stored record to buf. It fails only
 // for a record whose JSON is not JSON, which the outbox's check
-// (recordjson.DecodeHead) and the encoder never let through; buf is then
-// returned unchanged.
+// (recordjson.DecodeHead) and the encoder never let through, or (schema or
+// audit_body set) one that cannot be rendered so; buf is then returned
+// unchanged.
 func (e *encoder) appendRaw(buf []byte, r *exporter.RawRecord) ([]byte, error) {
+	if !e.opts.AsStored(r.Head.Category) {
+		return e.appendRendered(buf, r)
+	}
 	h := &r.Head
+	env := e.envelope(h)
+	env.Event = r.JSON
+	b, err := json.Marshal(&env)
+	if err != nil {
+		return buf, fmt.Errorf("encode record %s as HEC event: %w", h.ID, err)
+	}
+	return append(buf, b...), nil
+}
+
+// appendRendered is appendRaw for a record the sink's options render (an
+// OCSF or ECS event, an audit entry with its metadata in indexed fields).
+// The body is compact JSON already and goes in as is, spliced after the
+// envelope's last member: marshalled as a json.RawMessage its <, > and &
+// would be escaped again, and an entry would not be GitHub's bytes.
+func (e *encoder) appendRendered(buf []byte, r *exporter.RawRecord) ([]byte, error) {
+	body, m, err := format.RenderStored(r, e.opts)
+	if err != nil {
+		return buf, fmt.Errorf("encode record %s as HEC event: %w", r.Head.ID, err)
+	}
+	env := e.envelope(&r.Head)
+	if m != nil {
+		f := make(map[string]string, len(env.Fields)+3)
+		maps.Copy(f, env.Fields)
+		f[FieldID], f[FieldOrigin] = m.ID, string(m.Origin)
+		f[FieldObservedAt] = m.ObservedAt.Format(time.RFC3339Nano)
+		env.Fields = f
+	}
+	env.Event = json.RawMessage("0")
+	b, err := json.Marshal(&env)
+	if err != nil {
+		return buf, fmt.Errorf("encode record %s as HEC event: %w", r.Head.ID, err)
+	}
+	// b ends in "event":0}
+	buf = append(buf, b[:len(b)-2]...)
+	buf = append(buf, body...)
+	return append(buf, '}'), nil
+}
+
+// envelope is h's envelope without its event.
+func (e *encoder) envelope(h *exporter.RecordHead) envelope {
 	t := e.alert
 	if h.Category == exporter.CategoryAudit {
 		t = e.audit
 	}
 	env := envelope{
 		Time: hecTime(h.Time, h.ObservedAt), Host: e.host, Source: t.Source, Sourcetype: t.Sourcetype, Index: t.Index,
-		Fields: splunk.Fields(e.static, e.recordFields, h), Event: r.JSON,
+		Fields: splunk.Fields(e.static, e.recordFields, h),
 	}
 	if env.Source == "" && h.Source != "" {
 		env.Source = "github:" + string(h.Source)
 	}
-	b, err := json.Marshal(&env)
-	if err != nil {
-		return buf, fmt.Errorf("encode record %s as HEC event: %w", h.ID, err)
-	}
-	return append(buf, b...), nil
+	return env
 }
 
 // hecTime renders t as epoch seconds with milliseconds (1767603600.123),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
@@ -63,6 +64,11 @@ type Config struct {
 	// ServerName is the name verified in the receiver's certificate; empty
 	// means the host of Address.
 	ServerName string `yaml:"server_name"`
+	// Options are schema (record, ocsf, ecs: what the JSON body follows)
+	// and audit_body (record, entry: GitHub's entry as the body, our id,
+	// origin and observed_at in the structured data on rfc5424, under
+	// format.MetaKey on rfc3164). Both apply to body: json only.
+	format.Options `yaml:",inline"`
 }
 
 // Config values.
@@ -112,6 +118,7 @@ func DefaultConfig() Config {
 		Oversize:     OversizeTruncate,
 		DialTimeout:  config.Duration(10 * time.Second),
 		WriteTimeout: config.Duration(30 * time.Second),
+		Options:      format.DefaultOptions(),
 	}
 }
 
@@ -148,6 +155,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Body != BodyJSON && c.Body != BodyCEF {
 		bad("body", c.Body, "must be json or cef")
+	}
+	if err := c.Options.Validate(); err != nil {
+		errs = append(errs, err)
+	} else if c.Body == BodyCEF {
+		// CEF is a schema of its own, with GitHub's action in act
+		if c.Schema != "" && c.Schema != format.SchemaRecord {
+			bad("schema", c.Schema, "applies to body: json only (CEF has its own fields)")
+		}
+		if c.AuditBody == format.AuditBodyEntry {
+			bad("audit_body", c.AuditBody, "applies to body: json only (CEF has its own fields)")
+		}
 	}
 	if _, err := parseFacility(c.Facility); err != nil {
 		bad("facility", c.Facility, "%v", err)

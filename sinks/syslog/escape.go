@@ -118,36 +118,26 @@ func cutUTF8[S ~string | ~[]byte](s S, n int) S {
 // appendCEFHeader appends a CEF header field: '\' and '|' are escaped with a
 // backslash; newlines and other control characters, which a header may not
 // contain, become spaces.
-func appendCEFHeader(b []byte, s string) []byte {
-	s = toValidUTF8(s)
-	run := 0 // s[run:i] needs no change
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' || c == '|':
-			b = append(append(b, s[run:i]...), '\\', c)
-		case c < 0x20 || c == 0x7f:
-			b = append(append(b, s[run:i]...), ' ')
-		default:
-			continue
-		}
-		run = i + 1
-	}
-	return append(b, s[run:]...)
-}
+func appendCEFHeader(b []byte, s string) []byte { return appendCEFEscaped(b, s, '|', false) }
 
 // appendCEFValue appends a CEF extension value: '\' and '=' are escaped with
 // a backslash, CR and LF are written as \r and \n, other control characters
 // become spaces. Pipes need no escaping in extensions.
-func appendCEFValue(b []byte, s string) []byte {
+func appendCEFValue(b []byte, s string) []byte { return appendCEFEscaped(b, s, '=', true) }
+
+// appendCEFEscaped appends s made valid UTF-8 with '\' and sep escaped by
+// a backslash, CR and LF written as \r and \n when lines is set, and other
+// control characters (CR and LF too, without lines) as spaces.
+func appendCEFEscaped(b []byte, s string, sep byte, lines bool) []byte {
 	s = toValidUTF8(s)
 	run := 0 // s[run:i] needs no change
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c == '\\' || c == '=':
+		case c == '\\' || c == sep:
 			b = append(append(b, s[run:i]...), '\\', c)
-		case c == '\n':
+		case lines && c == '\n':
 			b = append(append(b, s[run:i]...), '\\', 'n')
-		case c == '\r':
+		case lines && c == '\r':
 			b = append(append(b, s[run:i]...), '\\', 'r')
 		case c < 0x20 || c == 0x7f:
 			b = append(append(b, s[run:i]...), ' ')

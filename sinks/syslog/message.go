@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 )
 
 // errOversize marks a message longer than max_message_size with oversize:
@@ -35,6 +36,11 @@ type formatter struct {
 	version      string
 	max          int
 	reject       bool
+	opts         format.Options
+
+	// meta is the metadata of the audit entry renderBody last rendered as
+	// the body (audit_body: entry); nil when the body is anything else.
+	meta *format.Meta
 
 	buf bytes.Buffer // JSON body
 	enc *json.Encoder
@@ -59,7 +65,7 @@ func newFormatter(cfg Config, hostname, procID, version string) (*formatter, err
 		format: cfg.Format, body: cfg.Body, facility: fac, sev: sev,
 		hostname: headerToken(hostname, 255), appName: cfg.AppName,
 		procID: headerToken(procID, maxProcID), sdID: cfg.SDID, version: version,
-		max: cfg.MaxMessageSize, reject: cfg.Oversize == OversizeReject,
+		max: cfg.MaxMessageSize, reject: cfg.Oversize == OversizeReject, opts: cfg.Options,
 	}
 	f.enc = json.NewEncoder(&f.buf)
 	f.enc.SetEscapeHTML(false)
@@ -81,10 +87,22 @@ func (f *formatter) appendMessage(dst []byte, rec *exporter.Record) ([]byte, err
 }
 
 // renderBody returns the message body; it is valid until the next call.
+// With schema or audit_body set it is format's rendering; an audit entry's
+// metadata is then left in f.meta for the structured data on rfc5424 and
+// added to the entry under format.MetaKey on rfc3164, which has none.
 func (f *formatter) renderBody(rec *exporter.Record) ([]byte, error) {
+	f.meta = nil
 	if f.body == BodyCEF {
 		f.cef = appendCEF(f.cef[:0], rec, f.version)
 		return f.cef, nil
+	}
+	if !f.opts.AsStored(rec.Category) {
+		if f.format == FormatRFC3164 {
+			return format.Render(rec, nil, f.opts)
+		}
+		b, m, err := format.RenderBody(rec, nil, f.opts)
+		f.meta = m
+		return b, err
 	}
 	f.buf.Reset()
 	if err := f.enc.Encode(rec); err != nil {

@@ -58,7 +58,8 @@ func (f *formatter) appendRFC5424(dst []byte, rec *exporter.Record, body []byte)
 
 // appendSD appends the ghsec SD element. Its parameters are in byte order
 // of their names (names are case-sensitive: alertNumber); empty ones are
-// left out.
+// left out. observedAt and origin are there only when the body is an
+// audit entry (audit_body: entry).
 func (f *formatter) appendSD(dst []byte, rec *exporter.Record) []byte {
 	dst = append(dst, '[')
 	dst = append(dst, f.sdID...)
@@ -73,7 +74,15 @@ func (f *formatter) appendSD(dst []byte, rec *exporter.Record) []byte {
 	dst = appendSDParam(dst, "category", string(rec.Category))
 	dst = appendSDParam(dst, "enterprise", rec.Enterprise)
 	dst = appendSDParam(dst, "id", rec.ID)
+	if m := f.meta; m != nil {
+		// the body is GitHub's entry alone: what else of our record
+		// identifies the event rides here
+		dst = appendSDParam(dst, "observedAt", m.ObservedAt.Format(rfc5424Time))
+	}
 	dst = appendSDParam(dst, "org", rec.Org)
+	if m := f.meta; m != nil {
+		dst = appendSDParam(dst, "origin", string(m.Origin))
+	}
 	dst = appendSDParam(dst, "repo", rec.Repo)
 	if a := rec.Alert; a != nil {
 		dst = appendSDParam(dst, "severity", a.Severity)
@@ -84,7 +93,7 @@ func (f *formatter) appendSD(dst []byte, rec *exporter.Record) []byte {
 
 // sdParamNames lists appendSD's parameters in the order it writes them.
 var sdParamNames = []string{
-	"action", "actor", "alertNumber", "category", "enterprise", "id", "org", "repo", "severity", "source",
+	"action", "actor", "alertNumber", "category", "enterprise", "id", "observedAt", "org", "origin", "repo", "severity", "source",
 }
 
 // appendSDParam appends ` name="value"` unless v is empty, the value

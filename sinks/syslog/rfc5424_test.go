@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/leodido/go-syslog/v4/rfc5424"
 )
 
@@ -88,7 +89,9 @@ func TestSDParamNames_Sorted(t *testing.T) {
 	}
 	rec := sampleRecords()["audit_secret_scanning_alert_resolve"]
 	rec.Alert = &exporter.AlertInfo{Number: 1, Severity: "high"}
-	sd := string(testFormatter(t, nil).appendSD(nil, &rec))
+	f := testFormatter(t, nil)
+	f.meta = &format.Meta{ID: rec.ID, Origin: rec.Origin, ObservedAt: rec.ObservedAt}
+	sd := string(f.appendSD(nil, &rec))
 	last := -1
 	for _, name := range sdParamNames {
 		i := strings.Index(sd, " "+name+`="`)

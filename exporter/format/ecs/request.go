@@ -7,46 +7,21 @@ import (
 )
 
 // categoryRequest is the category of request records (dismissal and bypass
-// requests), which this branch's exporter package does not define yet.
-const categoryRequest exporter.Category = "request"
+// requests).
+const categoryRequest = exporter.CategoryRequest
 
 // requestKindBypass is a request to push past push protection or a push
 // ruleset; the other kind, "dismissal", asks to dismiss an alert.
 const requestKindBypass = "bypass"
 
-// requestInfo and requestReview are the request a request record is about,
-// field for field exporter.RequestInfo and exporter.RequestReview, which
-// this branch's Record does not carry yet. Once it does, they become
-// aliases of those types and requestOf returns rec.Request.
-type requestInfo struct {
-	Kind             string
-	Target           string
-	Number           int
-	ID               int64
-	Status           string
-	PreviousStatus   string
-	Reason           string
-	Requester        string
-	RequesterComment string
-	Reviewer         string
-	ReviewerComment  string
-	Reviews          []requestReview
-	SelfReviewed     bool
-	AlertNumbers     []int
-	CreatedAt        *time.Time
-	ExpiresAt        *time.Time
-	HTMLURL          string
-}
-
-type requestReview struct {
-	Reviewer string
-	Status   string
-	Comment  string
-	At       time.Time
-}
+// requestInfo and requestReview are the request a request record is about.
+type (
+	requestInfo   = exporter.RequestInfo
+	requestReview = exporter.RequestReview
+)
 
 // requestOf is the request rec is about, nil for none.
-func requestOf(*exporter.Record) *requestInfo { return nil }
+func requestOf(rec *exporter.Record) *requestInfo { return rec.Request }
 
 // githubRequest is the part of a request record ECS has no field for.
 type githubRequest struct {

@@ -68,7 +68,7 @@ func TestMapRequest(t *testing.T) {
 		{"bypass", "push_rules", "request_status_changed", "deleted", 0, 2, 99},
 	} {
 		rec := base
-		rec.Action, rec.Source, rec.Alert = tc.action, exporter.Source(tc.target), nil
+		rec.Action, rec.Source, rec.Alert, rec.Request = tc.action, exporter.Source(tc.target), nil, nil
 		if tc.alert != 0 {
 			rec.Alert = &exporter.AlertInfo{Number: tc.alert}
 		}

@@ -1,0 +1,176 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ingest"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// RequestRecheck is how long a request list GitHub answered 404 for is
+// left alone: the product or plan may gain the feature, as an org may gain
+// an audit log.
+const RequestRecheck = AuditRecheck
+
+// requestsState is what the daemon learned about which request lists
+// exist.
+type requestsState struct {
+	mu      sync.Mutex
+	missing map[string]requestMissing // by RequestList.String()
+	warned  map[string]bool           // scopes warned about
+}
+
+type requestMissing struct {
+	list      ghapi.RequestList
+	checkedAt time.Time
+}
+
+// newRequests builds the request job of cfg.
+func (a *App) newRequests(names []string) {
+	a.reqs = &ingest.Requests{DB: a.db, GH: a.gh, Sinks: names, Now: a.opts.Now,
+		Period: config.RequestPeriod(a.cfg.GitHub.RequestWindow.D()), Notify: a.wakeAll}
+}
+
+// RequestLists lists the dismissal and bypass request lists polled: every
+// configured org's, repository's and enterprise's. The lists exist on GHEC
+// and GHES (3.17+) only: an explicit github.product: dotcom polls none;
+// otherwise each list's own answer decides (see requestsAnswered).
+func (a *App) RequestLists() []ghapi.RequestList {
+	if a.gh.Product() == ghapi.ProductDotcom {
+		return nil
+	}
+	var out []ghapi.RequestList
+	add := func(k ghapi.ScopeKind, names []string) {
+		for _, n := range names {
+			out = append(out, ghapi.RequestLists(ghapi.Scope{Kind: k, Name: n})...)
+		}
+	}
+	add(ghapi.ScopeEnterprise, a.cfg.GitHub.Enterprises)
+	add(ghapi.ScopeOrg, a.cfg.GitHub.Orgs)
+	add(ghapi.ScopeRepo, a.cfg.GitHub.Repos)
+	return out
+}
+
+// PollRequests polls every request list; a failing list does not stop the
+// others.
+func (a *App) PollRequests(ctx context.Context) error {
+	a.ensureProduct(ctx)
+	var errs []error
+	for _, l := range a.RequestLists() {
+		if ctx.Err() != nil {
+			break
+		}
+		if !a.requestsDue(l) {
+			continue
+		}
+		start := time.Now()
+		st, err := a.reqs.Poll(ctx, l)
+		if err = a.requestsAnswered(l, err); err != nil {
+			errs = append(errs, fmt.Errorf("poll requests %s: %w", l, err))
+			continue
+		}
+		if !a.requestsDue(l) {
+			continue
+		}
+		a.log.Info("request poll", "list", l.String(), "requests", st.Requests, "not_modified", st.NotModified,
+			"items", st.Items, "records", st.Records, "refused", st.Undecodable, "took", time.Since(start).Round(time.Millisecond))
+	}
+	return errors.Join(errs...)
+}
+
+// requestsDue reports whether l should be polled now: always, unless GitHub
+// answered 404 for it less than RequestRecheck ago.
+func (a *App) requestsDue(l ghapi.RequestList) bool {
+	r := &a.reqState
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.missing[l.String()]
+	return !ok || a.opts.Now().Sub(m.checkedAt) >= RequestRecheck
+}
+
+// requestsAnswered records GitHub's answer for l. A 404 means the product
+// or plan has no such list (github.com, GHES before 3.17, Dependabot's
+// before 3.21, an org without the feature) or the credential cannot see
+// the scope: one warning per scope, no job failure, re-checked after
+// RequestRecheck. It returns err unless the answer was that 404.
+func (a *App) requestsAnswered(l ghapi.RequestList, err error) error {
+	r := &a.reqState
+	key := l.String()
+	if err == nil {
+		r.mu.Lock()
+		_, was := r.missing[key]
+		delete(r.missing, key)
+		r.mu.Unlock()
+		if was {
+			a.log.Info("request list now available; polling it", "list", key)
+		}
+		return nil
+	}
+	if ghapi.StatusOf(err) != 404 {
+		return err
+	}
+	r.mu.Lock()
+	if r.missing == nil {
+		r.missing, r.warned = map[string]requestMissing{}, map[string]bool{}
+	}
+	r.missing[key] = requestMissing{list: l, checkedAt: a.opts.Now()}
+	scope := l.Scope.String()
+	warned := r.warned[scope]
+	r.warned[scope] = true
+	r.mu.Unlock()
+	if !warned {
+		a.log.Warn("dismissal/bypass request lists answer 404 (not on GitHub Enterprise Cloud or GHES 3.17+, feature off, or not visible to the credential): skipped, re-checked daily",
+			"scope", scope, "list", key, "recheck", RequestRecheck, "err", err)
+	}
+	return nil
+}
+
+// RequestStatus is one request list without an answer, as /healthz shows it.
+type RequestStatus struct {
+	List      string    `json:"list"`
+	Path      string    `json:"path"`
+	NextCheck time.Time `json:"next_check"`
+}
+
+// RequestsUnavailable lists the request lists GitHub answered 404 for.
+func (a *App) RequestsUnavailable() []RequestStatus {
+	r := &a.reqState
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]RequestStatus, 0, len(r.missing))
+	for k, m := range r.missing {
+		out = append(out, RequestStatus{List: k, Path: m.list.Path(), NextCheck: m.checkedAt.Add(RequestRecheck)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].List < out[j].List })
+	return out
+}
+
+var descRequestsAvail = prometheus.NewDesc("ghsec_github_request_list_available",
+	"1 when the dismissal or bypass request list answers, 0 while GitHub answers 404 for it (re-checked daily).",
+	[]string{"scope", "kind", "target"}, nil)
+
+// requestsCollector exports request-list availability per list.
+type requestsCollector struct{ a *App }
+
+func (c requestsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descRequestsAvail }
+
+func (c requestsCollector) Collect(ch chan<- prometheus.Metric) {
+	missing := map[string]bool{}
+	for _, m := range c.a.RequestsUnavailable() {
+		missing[m.List] = true
+	}
+	for _, l := range c.a.RequestLists() {
+		v := 1.0
+		if missing[l.String()] {
+			v = 0
+		}
+		ch <- prometheus.MustNewConstMetric(descRequestsAvail, prometheus.GaugeValue, v, l.Scope.String(), l.Kind, l.Target)
+	}
+}

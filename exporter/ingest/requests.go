@@ -1,0 +1,132 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// RequestLister is the part of the GitHub client the request job uses.
+type RequestLister interface {
+	ListRequests(ctx context.Context, rr ghapi.RequestListRequest, fn ghapi.RequestPageFunc) (ghapi.RequestListResult, error)
+}
+
+// Requests polls the dismissal and bypass request lists. Each list is read
+// whole within Period (request_status=all), every request is diffed against
+// its stored request snapshot, and each page's records and snapshots commit
+// in one transaction, the last page's with the list's cursor.
+type Requests struct {
+	DB    *state.DB
+	GH    RequestLister
+	Sinks []string
+	Now   func() time.Time
+	// Period is GitHub's time_period (hour, day, week, month).
+	Period string
+	Notify func()
+}
+
+// requestCursor is what the state keeps per request list: that it was read
+// once (later reads are polls, not a backfill) and the ETag of a listing
+// that was a single page.
+type requestCursor struct {
+	ETag   string    `json:"etag,omitempty"`
+	Polled time.Time `json:"polled"`
+}
+
+// RequestCursorName is the cursor of one request list.
+func RequestCursorName(l ghapi.RequestList) string { return "requests/" + l.String() }
+
+// RequestStats describe one request list poll.
+type RequestStats struct {
+	Requests    int
+	NotModified bool
+	Items       int
+	Records     int
+	Undecodable int
+}
+
+// Poll reads one request list and commits what changed.
+func (q *Requests) Poll(ctx context.Context, l ghapi.RequestList) (RequestStats, error) {
+	var st RequestStats
+	name := RequestCursorName(l)
+	var cur requestCursor
+	found := false
+	if err := q.DB.View(func(tx *state.Tx) error {
+		raw := tx.Cursor(name)
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &cur)
+	}); err != nil {
+		return st, fmt.Errorf("read cursor %s: %w", name, err)
+	}
+	origin := exporter.OriginPoll
+	if !found {
+		origin = exporter.OriginBackfill
+	}
+	start := q.Now().UTC()
+	res, err := q.GH.ListRequests(ctx, ghapi.RequestListRequest{List: l, Period: q.Period, ETag: cur.ETag},
+		func(page []exporter.RequestObservation, last bool, etag string) error {
+			now := q.Now().UTC()
+			n := 0
+			err := q.DB.Update(func(tx *state.Tx) error {
+				var err error
+				if n, err = CommitRequests(tx, q.Sinks, page, origin, now); err != nil || !last {
+					return err
+				}
+				raw, err := json.Marshal(requestCursor{ETag: etag, Polled: start})
+				if err != nil {
+					return err
+				}
+				return tx.PutCursor(name, raw)
+			})
+			if err != nil {
+				return fmt.Errorf("commit requests %s: %w", l, err)
+			}
+			st.Records += n
+			if n > 0 && q.Notify != nil {
+				q.Notify()
+			}
+			return nil
+		})
+	st.Requests, st.NotModified, st.Items, st.Undecodable = res.Requests, res.NotModified, res.Items, res.Undecodable
+	return st, err
+}
+
+// CommitRequests diffs each request against its stored snapshot, appends
+// the records to every sink's outbox and stores the snapshots, in the
+// caller's transaction; it returns how many records it appended.
+func CommitRequests(tx *state.Tx, sinks []string, obs []exporter.RequestObservation, origin exporter.Origin, now time.Time) (int, error) {
+	n := 0
+	for i := range obs {
+		o := &obs[i]
+		prev, ok, err := tx.RequestSnapshot(o.Key)
+		if err != nil {
+			return n, err
+		}
+		var p *exporter.RequestSnapshot
+		if ok {
+			p = &prev
+		}
+		recs, next := exporter.DiffRequest(p, o, origin, now)
+		if ok && next.Equal(prev) && len(recs) == 0 {
+			continue
+		}
+		if len(recs) > 0 {
+			if err := tx.AppendAll(sinks, recs); err != nil {
+				return n, err
+			}
+		}
+		if err := tx.PutRequestSnapshot(o.Key, next); err != nil {
+			return n, err
+		}
+		n += len(recs)
+	}
+	return n, nil
+}

@@ -20,13 +20,8 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
 )
 
-// pendingRequestFields are the fields of request records (category
-// request, README "request"), as the branch adding them documents them:
-// kind, target, number, id, status, previous_status, reason, requester,
-// requester_comment, reviewer, reviewer_comment, reviews, self_reviewed,
-// alert_numbers, created_at, expires_at, html_url. They stand in for
-// docs/record.schema.json's `request` until the schema has it; from then on
-// the schema's own fields are used and each of these must be among them.
+// pendingRequestFields are the request record fields (README, record
+// `request`) the searches were written for; the schema must have each.
 var pendingRequestFields = []string{"request.kind", "request.target", "request.number", "request.id", "request.status",
 	"request.previous_status", "request.reason", "request.requester", "request.requester_comment", "request.reviewer",
 	"request.reviewer_comment", "request.reviews", "request.self_reviewed", "request.alert_numbers",

@@ -31,7 +31,7 @@ var pendingRequestFields = []string{"request.kind", "request.target", "request.n
 // (README "alert"): on every record of a secret alert pushed past push
 // protection, push_protection_bypassed and push_protection_bypassed_by; on
 // code scanning records, ref. They stand in for the schema's until it has
-// them, as pendingRequestFields do.
+// them; from then on each must be among the schema's.
 var pendingAlertFields = []string{"alert.push_protection_bypassed", "alert.push_protection_bypassed_by", "alert.ref"}
 
 // splunkFields are the fields Splunk gives every event that a search may

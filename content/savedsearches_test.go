@@ -573,9 +573,9 @@ func TestSavedSearches_FireOnStory(t *testing.T) {
 	}
 }
 
-// sigmaRule is what the saved searches share with a Sigma rule of
+// sigmaRuleMeta is what the saved searches share with a Sigma rule of
 // content/sigma/rules.
-type sigmaRule struct {
+type sigmaRuleMeta struct {
 	Title       string `yaml:"title"`
 	Name        string `yaml:"name"`
 	Level       string `yaml:"level"`
@@ -596,10 +596,10 @@ func TestSavedSearches_MatchTheSigmaRules(t *testing.T) {
 		t.Skip("content/sigma/rules is not on this branch yet")
 	}
 	severity := map[string]string{"informational": "2", "low": "3", "medium": "4", "high": "5", "critical": "6"}
-	rules := map[string]sigmaRule{}
+	rules := map[string]sigmaRuleMeta{}
 	counted := map[string]bool{}
 	for _, f := range files {
-		var r sigmaRule
+		var r sigmaRuleMeta
 		readYAML(t, f, &r)
 		rules["content/"+filepath.ToSlash(f)] = r
 		if r.Correlation != nil {

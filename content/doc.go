@@ -10,11 +10,4 @@
 // detections use, the eventtypes tag exactly the records they should, and
 // every field ESCU's GitHub detections group by resolves on audit records
 // made from GitHub's published samples by the exporter's own audit poll.
-//
-// The add-on's saved searches (the Sigma rules' detections) and its
-// dashboard are checked the same way: every search names only fields the
-// records have or an earlier command of it makes (a model of SPL's field
-// flow), every saved search ships disabled, scheduled and without an alert
-// action, and each one runs over a story of records at a scheduled time and
-// fires on exactly the records it should.
 package content

@@ -3,7 +3,9 @@ package content
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -71,12 +73,61 @@ var evalFuncs = map[string]func(args []val) (val, error){
 	"isnotnull": func(a []val) (val, error) { return boolVal(!a[0].null()), nil },
 	"true":      func(a []val) (val, error) { return boolVal(true), nil },
 	"null":      func(a []val) (val, error) { return val{}, nil },
+	"now":       func(a []val) (val, error) { return strVal(strconv.FormatInt(searchNow.Unix(), 10)), nil },
+	"relative_time": func(a []val) (val, error) {
+		if len(a) != 2 || a[0].null() || a[1].null() {
+			return val{}, nil
+		}
+		sec, err := strconv.ParseInt(a[0].str(), 10, 64)
+		if err != nil {
+			return val{}, err
+		}
+		t, err := relativeTime(time.Unix(sec, 0).UTC(), a[1].str())
+		if err != nil {
+			return val{}, err
+		}
+		return strVal(strconv.FormatInt(t.Unix(), 10)), nil
+	},
 	"lower": func(a []val) (val, error) {
 		if a[0].null() {
 			return val{}, nil
 		}
 		return strVal(strings.ToLower(a[0].str())), nil
 	},
+}
+
+// searchNow is now() in the searches the tests run: the time of a
+// scheduled run, 7 minutes past the hour (cron "7 * * * *").
+var searchNow = time.Date(2026, 1, 5, 10, 7, 0, 0, time.UTC)
+
+// relativeTime is SPL's relative_time for the modifiers the searches use:
+// an optional -N<unit> (s, m, h, d) and an optional @<unit> snap.
+func relativeTime(t time.Time, mod string) (time.Time, error) {
+	m := relativeRe.FindStringSubmatch(mod)
+	if m == nil {
+		return t, fmt.Errorf("time modifier %q is not one the tests know", mod)
+	}
+	units := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	if m[1] != "" {
+		n, _ := strconv.Atoi(m[2])
+		t = t.Add(-time.Duration(n) * units[m[3]])
+	}
+	if m[4] != "" {
+		t = t.Truncate(units[m[4]])
+	}
+	return t, nil
+}
+
+var relativeRe = regexp.MustCompile(`^(-([0-9]+)([smhd]))?(?:@([smhd]))?$`)
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
 }
 
 func boolVal(b bool) val  { return val{isBool: true, b: b} }
@@ -132,10 +183,10 @@ func lexEval(s string) ([]string, error) {
 			}
 			toks = append(toks, s[i:j+1])
 			i = j + 1
-		case strings.HasPrefix(s[i:], "==") || strings.HasPrefix(s[i:], "!="):
+		case strings.HasPrefix(s[i:], "==") || strings.HasPrefix(s[i:], "!=") || strings.HasPrefix(s[i:], "<=") || strings.HasPrefix(s[i:], ">="):
 			toks = append(toks, s[i:i+2])
 			i += 2
-		case strings.ContainsRune("(),.=", rune(c)):
+		case strings.ContainsRune("(),.=<>", rune(c)):
 			toks = append(toks, string(c))
 			i++
 		case c == '_' || unicode.IsLetter(rune(c)) || unicode.IsDigit(rune(c)):
@@ -223,6 +274,26 @@ func (p *evalParser) cmp() (func(event) val, error) {
 				return boolVal(false)
 			}
 			return boolVal((a.str() == b.str()) == (op != "!="))
+		}, nil
+	case "<", ">", "<=", ">=":
+		// numbers compare as numbers, anything else as strings, as SPL does
+		p.next()
+		r, err := p.concat()
+		if err != nil {
+			return nil, err
+		}
+		return func(e event) val {
+			a, b := l(e), r(e)
+			if a.null() || b.null() {
+				return boolVal(false)
+			}
+			c := strings.Compare(a.str(), b.str())
+			x, errA := strconv.ParseFloat(a.str(), 64)
+			y, errB := strconv.ParseFloat(b.str(), 64)
+			if errA == nil && errB == nil {
+				c = cmpFloat(x, y)
+			}
+			return boolVal(map[string]bool{"<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0}[op])
 		}, nil
 	}
 	return l, nil

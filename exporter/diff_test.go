@@ -169,7 +169,9 @@ func TestDiff_ReasonOnlyOnClosingRecords(t *testing.T) {
 // push_protection_bypassed one: a rule on a later resolve needs it there.
 func TestDiff_BypassOnEveryRecord(t *testing.T) {
 	bypassed := func(o *Observation) { o.Bypassed, o.BypassedAt, o.BypassedBy = true, t1, "dev" }
-	resolved := func(o *Observation) { o.State, o.ClosedAt, o.ClosedBy, o.Reason = "resolved", t2, "dev", "false_positive" }
+	resolved := func(o *Observation) {
+		o.State, o.ClosedAt, o.ClosedBy, o.Reason = "resolved", t2, "dev", "false_positive"
+	}
 	for _, tc := range []struct {
 		name string
 		prev *Snapshot

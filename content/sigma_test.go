@@ -15,6 +15,7 @@ import (
 
 	"github.com/bradleyjkemp/sigma-go"
 	"github.com/bradleyjkemp/sigma-go/evaluator"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordschema"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -327,23 +328,23 @@ var requestRecords = []struct {
 	json  string
 	rules []string
 }{
-	{`{"schema":1,"id":"r1","time":"2026-01-05T08:00:00Z","observed_at":"2026-01-05T08:01:00Z","category":"request","source":"code_scanning","action":"request_created","origin":"poll","org":"acme","repo":"acme/api","actor":"dev","alert":{"number":7,"severity":"critical"},"request":{"kind":"dismissal","target":"code_scanning","number":3,"id":99,"status":"pending","reason":"false positive","requester":"dev","created_at":"2026-01-05T08:00:00Z"}}`,
+	{`{"schema":1,"id":"00000000000000000000000000000001","time":"2026-01-05T08:00:00Z","observed_at":"2026-01-05T08:01:00Z","category":"request","source":"code_scanning","action":"request_created","origin":"poll","org":"acme","repo":"acme/api","actor":"dev","alert":{"number":7,"severity":"critical"},"request":{"kind":"dismissal","target":"code_scanning","number":3,"id":99,"status":"pending","reason":"false positive","requester":"dev","created_at":"2026-01-05T08:00:00Z"}}`,
 		nil},
-	{`{"schema":1,"id":"r2","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"code_scanning","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api","actor":"lead","alert":{"number":7,"severity":"critical"},"request":{"kind":"dismissal","target":"code_scanning","number":3,"id":99,"status":"approved","previous_status":"pending","requester":"dev","reviewer":"lead","reviews":[{"reviewer":"lead","status":"approved","at":"2026-01-05T09:00:00Z"}]}}`,
+	{`{"schema":1,"id":"00000000000000000000000000000002","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"code_scanning","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api","actor":"lead","alert":{"number":7,"severity":"critical"},"request":{"kind":"dismissal","target":"code_scanning","number":3,"id":99,"status":"approved","previous_status":"pending","requester":"dev","reviewer":"lead","reviews":[{"reviewer":"lead","status":"approved","at":"2026-01-05T09:00:00Z"}]}}`,
 		[]string{"ghsec_request_approved_critical_alert"}},
-	{`{"schema":1,"id":"r3","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"dependabot","action":"request_approved","origin":"webhook","org":"acme","repo":"acme/api","actor":"dev","alert":{"number":8,"severity":"high"},"request":{"kind":"dismissal","target":"dependabot","number":4,"status":"approved","requester":"dev","reviewer":"dev","self_reviewed":true}}`,
+	{`{"schema":1,"id":"00000000000000000000000000000003","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"dependabot","action":"request_approved","origin":"webhook","org":"acme","repo":"acme/api","actor":"dev","alert":{"number":8,"severity":"high"},"request":{"kind":"dismissal","target":"dependabot","number":4,"status":"approved","requester":"dev","reviewer":"dev","self_reviewed":true}}`,
 		[]string{"ghsec_request_self_reviewed"}},
-	{`{"schema":1,"id":"r4","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"secret_scanning","action":"request_denied","origin":"poll","org":"acme","repo":"acme/api","actor":"ops","request":{"kind":"bypass","target":"secret_scanning","number":5,"status":"denied","requester":"ops","reviewer":"ops","self_reviewed":true}}`,
+	{`{"schema":1,"id":"00000000000000000000000000000004","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"secret_scanning","action":"request_denied","origin":"poll","org":"acme","repo":"acme/api","actor":"ops","request":{"kind":"bypass","target":"secret_scanning","number":5,"status":"denied","requester":"ops","reviewer":"ops","self_reviewed":true}}`,
 		[]string{"ghsec_request_self_reviewed"}},
-	{`{"schema":1,"id":"r5","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"dependabot","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api","actor":"lead","alert":{"number":9,"severity":"critical"},"request":{"kind":"dismissal","target":"dependabot","number":6,"status":"approved","requester":"dev","reviewer":"lead","self_reviewed":true}}`,
+	{`{"schema":1,"id":"00000000000000000000000000000005","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"dependabot","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api","actor":"lead","alert":{"number":9,"severity":"critical"},"request":{"kind":"dismissal","target":"dependabot","number":6,"status":"approved","requester":"dev","reviewer":"lead","self_reviewed":true}}`,
 		[]string{"ghsec_request_self_reviewed", "ghsec_request_approved_critical_alert"}},
-	{`{"schema":1,"id":"r6","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"push_rules","action":"request_approved","origin":"poll","org":"acme","actor":"lead","request":{"kind":"bypass","target":"push_rules","number":1,"status":"approved","requester":"dev","reviewer":"lead"}}`,
+	{`{"schema":1,"id":"00000000000000000000000000000006","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"request","source":"push_rules","action":"request_approved","origin":"poll","org":"acme","actor":"lead","request":{"kind":"bypass","target":"push_rules","number":1,"status":"approved","requester":"dev","reviewer":"lead"}}`,
 		nil},
 	// an alert record and an audit record with the same words: the
 	// request rules read request records only
-	{`{"schema":1,"id":"a1","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"alert","source":"dependabot","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api","alert":{"number":9,"severity":"critical"}}`,
+	{`{"schema":1,"id":"a0000000000000000000000000000001","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"alert","source":"dependabot","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api","alert":{"number":9,"severity":"critical"}}`,
 		nil},
-	{`{"schema":1,"id":"a2","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"audit","source":"audit_log","action":"dependabot_closure_request.approve","origin":"poll","org":"acme","repo":"acme/api","actor":"dev","request":{"kind":"dismissal","target":"dependabot","status":"approved","self_reviewed":true},"audit":{"action":"dependabot_closure_request.approve","document_id":"d1","entry":{}}}`,
+	{`{"schema":1,"id":"a0000000000000000000000000000002","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z","category":"audit","source":"audit_log","action":"dependabot_closure_request.approve","origin":"poll","org":"acme","repo":"acme/api","actor":"dev","request":{"kind":"dismissal","target":"dependabot","status":"approved","self_reviewed":true},"audit":{"action":"dependabot_closure_request.approve","document_id":"d1","entry":{}}}`,
 		nil},
 }
 
@@ -355,11 +356,18 @@ func TestSigma_RequestRecords(t *testing.T) {
 	for _, rr := range requestRecords {
 		lines = append(lines, []byte(rr.json))
 	}
+	hasRequests := schemaFields(t)["request.self_reviewed"]
 	evs := sigmaEvents(t, lines)
 	for i := range evs {
 		// each hand-built record is its own row
-		evs[i].key = fmt.Sprintf("%s %v %v", evs[i].fields["id"], evs[i].fields["category"], evs[i].fields["action"])
+		evs[i].key = fmt.Sprintf("r%d %v %v", i+1, evs[i].fields["category"], evs[i].fields["action"])
 		want[evs[i].key] = requestRecords[i].rules
+		if hasRequests && evs[i].fields["category"] == "request" {
+			// once the schema has request records, these must be ones
+			if err := recordschema.ValidateJSON(lines[i]); err != nil {
+				t.Errorf("hand-built request record %d: %v", i+1, err)
+			}
+		}
 	}
 	checkMatrix(t, rules, evs, want)
 }
@@ -416,5 +424,53 @@ func TestSigma_PipelineMatchesConfig(t *testing.T) {
 	}
 	if p.Name == "" || fmt.Sprint(fromPipeline) != fmt.Sprint(fromConfig) || len(fromConfig) != 3 {
 		t.Errorf("pipeline maps %v, config %v", fromPipeline, fromConfig)
+	}
+}
+
+// Every field a rule reads or lists (detection, fields:, a correlation's
+// group-by) is a field of the record (docs/record.schema.json). Request
+// fields are checked once the schema has request records; until then the
+// hand-built records of TestSigma_RequestRecords stand for them.
+func TestSigma_FieldsExistOnTheRecord(t *testing.T) {
+	schema := schemaFields(t)
+	hasRequests := false
+	for f := range schema {
+		hasRequests = hasRequests || strings.HasPrefix(f, "request.")
+	}
+	check := func(stem, f string) {
+		if !schema[f] && (hasRequests || !strings.HasPrefix(f, "request.")) {
+			t.Errorf("%s: field %q is not a record field", stem, f)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(sigmaDir, "rules", "*.yml"))
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stem := strings.TrimSuffix(filepath.Base(file), ".yml")
+		var meta struct {
+			Fields      []string
+			Correlation struct {
+				GroupBy []string `yaml:"group-by"`
+			}
+		}
+		if err := yaml.Unmarshal(src, &meta); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range append(meta.Fields, meta.Correlation.GroupBy...) {
+			check(stem, f)
+		}
+		r, err := sigma.ParseRule(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range r.Detection.Searches {
+			for _, em := range s.EventMatchers {
+				for _, fm := range em {
+					check(stem, fm.Field)
+				}
+			}
+		}
 	}
 }

@@ -25,6 +25,12 @@ type AlertDetails struct {
 	// EPSS is a Dependabot alert's advisory's Exploit Prediction Scoring
 	// System scores.
 	EPSS *EPSS `json:"epss,omitempty"`
+	// Ref is a code scanning alert's most_recent_instance.ref. GitHub's
+	// listings, which the exporter polls without a ref, give the instance
+	// on the default branch, so a polled record's ref is the default
+	// branch's; a webhook's alert may name the branch or pull request ref
+	// of the analysis that changed it.
+	Ref string `json:"ref,omitempty"`
 }
 
 // EPSS is an advisory's Exploit Prediction Scoring System scores, as

@@ -83,7 +83,8 @@ func WithdrawAt(key AlertKey, prev Snapshot, org, enterprise string, origin Orig
 		Time: at, ObservedAt: observedAt.UTC(), Category: CategoryAlert, Source: key.Source, Action: ActionWithdrawn,
 		Origin: origin, Enterprise: enterprise, Org: org, Repo: key.Repo, Actor: actor,
 		Alert: &AlertInfo{Number: key.Number, State: "withdrawn", PreviousState: prev.State,
-			Severity: prev.Severity, SeverityRaw: prev.SeverityRaw, Title: prev.Title, HTMLURL: prev.HTMLURL},
+			Severity: prev.Severity, SeverityRaw: prev.SeverityRaw, Title: prev.Title, HTMLURL: prev.HTMLURL,
+			PushProtectionBypassed: prev.Bypassed},
 	}
 }
 
@@ -117,6 +118,7 @@ func (d *differ) emitInfo(action string, at time.Time, actor, prevState string, 
 		RuleID: c.RuleID, GHSAID: c.GHSAID, CVEID: c.CVEID, SecretType: c.SecretType,
 		Package: c.Package, Ecosystem: c.Ecosystem, Manifest: c.Manifest, Tool: c.Tool,
 		Validity: c.Validity, HTMLURL: c.HTMLURL,
+		PushProtectionBypassed: c.Bypassed, PushProtectionBypassedBy: c.BypassedBy,
 		CreatedAt: boxTime(&box.created, c.CreatedAt), UpdatedAt: boxTime(&box.updated, c.UpdatedAt),
 		AlertDetails: c.Details,
 	}

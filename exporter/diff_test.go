@@ -165,6 +165,41 @@ func TestDiff_ReasonOnlyOnClosingRecords(t *testing.T) {
 	}
 }
 
+// A secret's bypass is on every record of the alert, not only on the
+// push_protection_bypassed one: a rule on a later resolve needs it there.
+func TestDiff_BypassOnEveryRecord(t *testing.T) {
+	bypassed := func(o *Observation) { o.Bypassed, o.BypassedAt, o.BypassedBy = true, t1, "dev" }
+	resolved := func(o *Observation) {
+		o.State, o.ClosedAt, o.ClosedBy, o.Reason = "resolved", t2, "dev", "false_positive"
+	}
+	for _, tc := range []struct {
+		name string
+		prev *Snapshot
+		cur  *Observation
+		n    int
+	}{
+		{"first sighting", nil, obs(SourceSecretScanning, "open", bypassed, resolved), 3},
+		{"bypass, then a later resolve", snap("open", func(s *Snapshot) { s.Bypassed = true }), obs(SourceSecretScanning, "open", bypassed, resolved), 1},
+	} {
+		recs := Diff(tc.prev, tc.cur, OriginPoll, tO)
+		if len(recs) != tc.n {
+			t.Fatalf("%s: %d records, want %d", tc.name, len(recs), tc.n)
+		}
+		for _, r := range recs {
+			if !r.Alert.PushProtectionBypassed || r.Alert.PushProtectionBypassedBy != "dev" {
+				t.Errorf("%s: %s record without the bypass: %+v", tc.name, r.Action, r.Alert)
+			}
+		}
+	}
+	if r := Diff(nil, obs(SourceSecretScanning, "open", resolved), OriginPoll, tO); r[1].Alert.PushProtectionBypassed || r[1].Alert.PushProtectionBypassedBy != "" {
+		t.Errorf("a secret never bypassed says it was: %+v", r[1].Alert)
+	}
+	w := Withdraw(AlertKey{Source: SourceSecretScanning, Repo: "acme/widgets", Number: 7}, Snapshot{State: "open", Bypassed: true}, "acme", "", OriginReconcile, tO)
+	if !w.Alert.PushProtectionBypassed {
+		t.Errorf("withdrawn record lost the stored bypass: %+v", w.Alert)
+	}
+}
+
 func TestWithdraw(t *testing.T) {
 	k := AlertKey{Source: SourceCodeScanning, Repo: "acme/widgets", Number: 3}
 	r := Withdraw(k, Snapshot{State: "open", Severity: "high", Title: "x"}, "acme", "", OriginReconcile, tO)

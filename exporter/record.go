@@ -129,6 +129,14 @@ type AlertInfo struct {
 	HTMLURL   string     `json:"html_url,omitempty"`
 	CreatedAt *time.Time `json:"created_at,omitempty"`
 	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	// PushProtectionBypassed and PushProtectionBypassedBy are on every
+	// record of a secret scanning alert whose secret was pushed past push
+	// protection, as GitHub's alert object carries them on every read: a
+	// rule on one record (resolved as false_positive after a bypass) needs
+	// no join with the earlier push_protection_bypassed record. A withdrawn
+	// record has the flag alone, from the stored snapshot.
+	PushProtectionBypassed   bool   `json:"push_protection_bypassed,omitempty"`
+	PushProtectionBypassedBy string `json:"push_protection_bypassed_by,omitempty"`
 
 	AlertDetails
 }

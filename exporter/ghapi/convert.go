@@ -242,8 +242,11 @@ func fromCodeScanning(a *github.Alert) exporter.Observation {
 	if t := a.Tool; t != nil {
 		o.Tool = t.GetName()
 	}
-	if mi := a.MostRecentInstance; mi != nil && mi.Location != nil {
-		o.Manifest = mi.Location.GetPath()
+	if mi := a.MostRecentInstance; mi != nil {
+		if mi.Location != nil {
+			o.Manifest = mi.Location.GetPath()
+		}
+		o.Details.Ref = mi.GetRef()
 	}
 	o.Severity = exporter.NormalizeSeverity(o.SeverityRaw)
 	closing(&o, a.DismissedAt, a.DismissedBy, a.GetDismissedReason(), a.GetDismissedComment(), a.FixedAt)

@@ -55,6 +55,11 @@ func TestDetails_GitHubExamples(t *testing.T) {
 	if err := json.Unmarshal(d.FirstLocationDetected, &loc); err != nil || loc["path"] != "/example/secrets.txt" || loc["commit_sha"] == nil {
 		t.Errorf("first_location_detected = %s (%v)", d.FirstLocationDetected, err)
 	}
+
+	cs := decodeExample(t, exporter.SourceCodeScanning, "code-scanning__list-alerts-for-org.200.default.json")
+	if cs[0].Details.Ref != "refs/heads/main" {
+		t.Errorf("code scanning ref = %q, want most_recent_instance.ref", cs[0].Details.Ref)
+	}
 }
 
 // Each member stands alone: a malformed one is left out, the alert and the

@@ -98,6 +98,7 @@ func fillSpec(kind Kind, in AlertSpec, seed int64) AlertSpec {
 		def(&sp.RuleID, t.id)
 		def(&sp.Tool, t.tool)
 		def(&sp.Title, t.description)
+		def(&sp.Ref, "refs/heads/main")
 		if sp.Severity == "" && sp.RuleSeverity == "" {
 			sp.Severity, sp.RuleSeverity = t.securitySeverity, t.ruleSeverity
 		}

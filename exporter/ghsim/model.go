@@ -48,6 +48,7 @@ type AlertSpec struct {
 	Package, Ecosystem, Manifest, GHSAID, CVEID string // dependabot
 
 	RuleID, Tool string // code scanning (tool name, e.g. CodeQL)
+	Ref          string // code scanning most_recent_instance.ref; "" = refs/heads/main
 
 	SecretType, Secret, Validity string // secret scanning; Secret is the leaked value GitHub returns in "secret"
 

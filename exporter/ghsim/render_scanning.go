@@ -77,7 +77,7 @@ func (s *Sim) renderCodeScanning(a *alert, b bases) csJSON {
 	}
 	line := int(a.id%400) + 1
 	inst := csInstance{
-		Ref:         "refs/heads/main",
+		Ref:         sp.Ref,
 		AnalysisKey: ".github/workflows/codeql.yml:analyze",
 		Category:    ".github/workflows/codeql.yml:analyze",
 		Environment: "{}",

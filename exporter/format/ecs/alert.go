@@ -28,6 +28,9 @@ type githubAlert struct {
 	PreviousValidity string     `json:"previous_validity,omitempty"`
 	CreatedAt        *time.Time `json:"created_at,omitempty"`
 	UpdatedAt        *time.Time `json:"updated_at,omitempty"`
+	// a secret's push protection bypass, on every record of the alert
+	PushProtectionBypassed   bool   `json:"push_protection_bypassed,omitempty"`
+	PushProtectionBypassedBy string `json:"push_protection_bypassed_by,omitempty"`
 	// provider, provider_slug, first_location_detected, …, epss: as the
 	// record has them (ECS has no field for any)
 	exporter.AlertDetails
@@ -114,6 +117,7 @@ func mapAlert(d *document, rec *exporter.Record) {
 		GHSAID: a.GHSAID, SecretType: secretType, Manifest: a.Manifest, Comment: a.Comment,
 		Validity: a.Validity, PreviousValidity: a.PreviousValidity,
 		CreatedAt: d.time(0, a.CreatedAt), UpdatedAt: d.time(1, a.UpdatedAt),
+		PushProtectionBypassed: a.PushProtectionBypassed, PushProtectionBypassedBy: a.PushProtectionBypassedBy,
 		AlertDetails: a.AlertDetails,
 	}
 }

@@ -140,7 +140,8 @@ func mapAlert(ev *event, rec *exporter.Record) error {
 		ev.Resources = []resource{{UID: rec.Repo, Name: rec.Repo, Type: "GitHub Repository"}}
 	}
 	um := &unmappedAlert{Number: a.Number, State: a.State, PreviousState: a.PreviousState,
-		Validity: a.Validity, PreviousValidity: a.PreviousValidity, Assignee: a.Assignee, AlertDetails: a.AlertDetails}
+		Validity: a.Validity, PreviousValidity: a.PreviousValidity, Assignee: a.Assignee,
+		PushProtectionBypassed: a.PushProtectionBypassed, PushProtectionBypassedBy: a.PushProtectionBypassedBy, AlertDetails: a.AlertDetails}
 	if a.SeverityRaw != a.Severity {
 		um.SeverityRaw = a.SeverityRaw
 	}

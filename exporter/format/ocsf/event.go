@@ -216,6 +216,9 @@ type unmappedAlert struct {
 	Validity         string `json:"validity,omitempty"`
 	PreviousValidity string `json:"previous_validity,omitempty"`
 	Assignee         string `json:"assignee,omitempty"`
+	// a secret's push protection bypass, on every record of the alert
+	PushProtectionBypassed   bool   `json:"push_protection_bypassed,omitempty"`
+	PushProtectionBypassedBy string `json:"push_protection_bypassed_by,omitempty"`
 	// provider, first_location_detected, epss, …: OCSF has no place for
 	// them on these classes
 	exporter.AlertDetails

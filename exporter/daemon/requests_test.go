@@ -73,6 +73,11 @@ func TestRequests_EndToEnd(t *testing.T) {
 			r.Request.RequesterComment != "internal tool" || r.Source != exporter.SourceDependabot || r.Org != "acme") {
 			t.Errorf("approved record: %+v %+v", r, r.Request)
 		}
+		// the alert's severity, from its snapshot: "approved for a high
+		// alert" is answerable from the request record alone
+		if r.Category == exporter.CategoryRequest && r.Alert != nil && r.Alert.Severity != "high" {
+			t.Errorf("%s record of a request about a high alert has severity %q", r.Action, r.Alert.Severity)
+		}
 	}
 
 	// unchanged: every list answers 304 and nothing new is emitted

@@ -119,6 +119,9 @@ func CommitRequests(tx *state.Tx, sinks []string, obs []exporter.RequestObservat
 			continue
 		}
 		if len(recs) > 0 {
+			if err := alertSeverities(tx, recs); err != nil {
+				return n, err
+			}
 			if err := tx.AppendAll(sinks, recs); err != nil {
 				return n, err
 			}
@@ -129,4 +132,35 @@ func CommitRequests(tx *state.Tx, sinks []string, obs []exporter.RequestObservat
 		n += len(recs)
 	}
 	return n, nil
+}
+
+// alertSeverities gives each request record about a tracked alert that
+// alert's current severity (and its title where the request named none),
+// from the alert's stored snapshot: "a request approved for a critical
+// alert" must be answerable from the request record alone. A request about
+// an alert not (yet) tracked carries none.
+func alertSeverities(tx *state.Tx, recs []exporter.Record) error {
+	for i := range recs {
+		r := &recs[i]
+		if r.Alert == nil || r.Alert.Number == 0 || r.Repo == "" {
+			continue
+		}
+		switch r.Source {
+		case exporter.SourceDependabot, exporter.SourceCodeScanning, exporter.SourceSecretScanning:
+		default:
+			continue
+		}
+		snap, ok, err := tx.Snapshot(exporter.AlertKey{Source: r.Source, Repo: r.Repo, Number: r.Alert.Number})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		r.Alert.Severity, r.Alert.SeverityRaw = snap.Severity, snap.SeverityRaw
+		if r.Alert.Title == "" {
+			r.Alert.Title = snap.Title
+		}
+	}
+	return nil
 }

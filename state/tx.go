@@ -27,6 +27,8 @@ type Tx struct {
 	snapCur *bolt.Cursor
 	// seekKey is reused for the keys looked up, which bbolt does not keep
 	seekKey []byte
+	// ov is the overview counts' pending changes (overview.go)
+	ov overviewDelta
 }
 
 // snapshotFill is how full a split leaves the snapshot pages. bbolt's
@@ -110,19 +112,37 @@ func decodeSnapshot(raw []byte, s *exporter.Snapshot) error {
 	return recordjson.UnmarshalSnapshot(raw, s)
 }
 
-// PutSnapshot stores s as k's last-seen state.
+// PutSnapshot stores s as k's last-seen state, and moves the alert in the
+// security overview (overview.go) from where its stored snapshot had it.
 func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
 	raw, err := recordjson.MarshalSnapshot(&s)
 	if err != nil {
 		return err
 	}
+	prev, ok, err := t.Snapshot(k)
+	if err != nil {
+		return err
+	}
 	key := appendSnapshotKey(t.carve(len(k.Source)+len(k.Repo)+10), k)
-	return t.snapshots().Put(key, raw)
+	if err := t.snapshots().Put(key, raw); err != nil {
+		return err
+	}
+	if !ok {
+		return t.moveOverview(k, nil, &s)
+	}
+	return t.moveOverview(k, &prev, &s)
 }
 
-// DeleteSnapshot forgets k.
+// DeleteSnapshot forgets k, and takes it out of the security overview.
 func (t *Tx) DeleteSnapshot(k exporter.AlertKey) error {
-	return t.tx.Bucket(bucketSnapshots).Delete(snapshotKey(k))
+	prev, ok, err := t.Snapshot(k)
+	if err != nil || !ok {
+		return err
+	}
+	if err := t.snapshots().Delete(snapshotKey(k)); err != nil {
+		return err
+	}
+	return t.moveOverview(k, &prev, nil)
 }
 
 // ForEachSnapshot walks the snapshots of source whose repo starts with

@@ -68,7 +68,7 @@ func (o *Observation) Open() bool { return o.State == "open" }
 func (o *Observation) Snapshot() Snapshot {
 	return Snapshot{
 		State: o.State, Severity: o.Severity, SeverityRaw: o.SeverityRaw,
-		Bypassed: o.Bypassed, UpdatedAt: o.UpdatedAt.UTC(), ClosedAt: o.ClosedAt.UTC(), CreatedAt: o.CreatedAt.UTC(),
+		Bypassed: o.Bypassed, UpdatedAt: o.UpdatedAt.UTC(), ClosedAt: o.ClosedAt.UTC(),
 		Title: o.Title, HTMLURL: o.HTMLURL,
 		Validity: o.Validity, PubliclyLeaked: o.PubliclyLeaked, Assignees: o.Assignees,
 		Tracks: SnapshotTracks,

@@ -27,11 +27,6 @@ type Snapshot struct {
 	Validity       string   `json:"y,omitempty"`
 	PubliclyLeaked bool     `json:"p,omitempty"`
 	Assignees      []string `json:"a,omitempty"`
-	// CreatedAt is when GitHub opened the alert, for the age of the
-	// oldest open alert in the overview. It never changes, so Equal leaves
-	// it out: a snapshot stored before it was kept gets it with the alert's
-	// next change, not a rewrite of every snapshot.
-	CreatedAt time.Time `json:"o,omitzero"`
 	// Tracks is SnapshotTracks when Validity, PubliclyLeaked and Assignees
 	// were recorded; older snapshots lack them, and the diff must not read
 	// their absence as a change.

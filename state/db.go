@@ -184,7 +184,7 @@ func openBolt(path string, o *bolt.Options, cleanup func()) (bdb *bolt.DB, err e
 
 func (db *DB) init(migrations []Migration) error {
 	return db.Update(func(tx *Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSnapshots, bucketCursors, bucketSeen, bucketOutbox, bucketDead, bucketSinkData, bucketCounts, bucketOverview, bucketOldest} {
+		for _, name := range [][]byte{bucketMeta, bucketSnapshots, bucketCursors, bucketSeen, bucketOutbox, bucketDead, bucketSinkData, bucketCounts, bucketOverview, bucketOldest, bucketCreated} {
 			if _, err := tx.tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -24,6 +24,10 @@ var (
 	// severity and creation time (oldestKey), so the oldest of an org is
 	// the first key under its prefix: one seek.
 	bucketOldest = []byte("overview_oldest")
+	// bucketCreated holds the creation time (unix seconds) of each alert
+	// in bucketOldest, by snapshot key: the snapshot does not keep it, and
+	// the index key cannot be found without it.
+	bucketCreated = []byte("overview_created")
 )
 
 // Key prefixes in bucketOverview; the parts after them are NUL-separated
@@ -42,9 +46,6 @@ func overviewKey(kind string, parts ...string) string {
 type ovAlert struct {
 	source, severity, org string
 	open, live            bool
-	// created is the creation time in unix seconds, or, for a snapshot
-	// stored before snapshots kept it, the last update's.
-	created uint64
 }
 
 // alertSources are the sources the overview counts; any other (a key
@@ -70,15 +71,8 @@ func ovOf(k exporter.AlertKey, s *exporter.Snapshot) (a ovAlert, ok bool) {
 	if !severities[sev] {
 		sev = exporter.SeverityNone
 	}
-	at := s.CreatedAt
-	if at.IsZero() {
-		at = s.UpdatedAt
-	}
 	a = ovAlert{source: string(k.Source), severity: sev, org: org, open: s.State == "open"}
 	a.live = a.open && k.Source == exporter.SourceSecretScanning && s.Validity == "active"
-	if at.Unix() > 0 {
-		a.created = uint64(at.Unix())
-	}
 	return a, true
 }
 
@@ -92,11 +86,16 @@ func oldestPrefix(org, severity string) []byte {
 	return []byte(org + "\x00" + severity + "\x00")
 }
 
-// oldestKey orders an org's open alerts of one severity by creation time,
-// then by snapshot key.
-func oldestKey(a ovAlert, k exporter.AlertKey) []byte {
-	b := binary.BigEndian.AppendUint64(oldestPrefix(a.org, a.severity), a.created)
+// oldestKey orders an org's open alerts of one severity by creation time
+// (unix seconds), then by snapshot key.
+func oldestKey(a ovAlert, created uint64, k exporter.AlertKey) []byte {
+	b := binary.BigEndian.AppendUint64(oldestPrefix(a.org, a.severity), created)
 	return appendSnapshotKey(b, k)
+}
+
+// unixSeconds is t in unix seconds, 0 for a time before 1970.
+func unixSeconds(t time.Time) uint64 {
+	return uint64(max(t.Unix(), 0))
 }
 
 // overviewDelta is a transaction's pending changes to the counts, written
@@ -112,43 +111,67 @@ func (t *Tx) addOverview(key string, d int64) {
 }
 
 // moveOverview changes the overview for k's snapshot going from prev to
-// next (nil: untracked).
-func (t *Tx) moveOverview(k exporter.AlertKey, prev, next *exporter.Snapshot) error {
+// next (nil: untracked); created is when GitHub opened the alert (zero:
+// unknown).
+func (t *Tx) moveOverview(k exporter.AlertKey, prev, next *exporter.Snapshot, created time.Time) error {
 	p, pok := ovOf(k, prev)
 	n, nok := ovOf(k, next)
-	if pok && nok && p == n {
-		return nil
+	if pok && nok && p == n && (!n.indexed() || created.IsZero()) {
+		return nil // the common case: nothing the overview counts changed
 	}
-	if pok {
-		if p.open {
+	if p != n || pok != nok {
+		if pok && p.open {
 			t.addOverview(overviewKey(ovOpen, p.source, p.severity, p.org), -1)
 		}
-		if p.live {
+		if pok && p.live {
 			t.addOverview(overviewKey(ovLive, p.org), -1)
 		}
-	}
-	if nok {
-		if n.open {
+		if nok && n.open {
 			t.addOverview(overviewKey(ovOpen, n.source, n.severity, n.org), 1)
 		}
-		if n.live {
+		if nok && n.live {
 			t.addOverview(overviewKey(ovLive, n.org), 1)
 		}
 	}
-	pi, ni := pok && p.indexed(), nok && n.indexed()
-	if pi && ni && p.severity == n.severity && p.created == n.created {
+	return t.moveOldest(k, p, pok && p.indexed(), n, nok && n.indexed(), next, created)
+}
+
+// moveOldest moves k in the oldest-alert index: out of it as p (when pi),
+// into it as n (when ni), dated created, or else the date it had, or else
+// next's update time.
+func (t *Tx) moveOldest(k exporter.AlertKey, p ovAlert, pi bool, n ovAlert, ni bool, next *exporter.Snapshot, created time.Time) error {
+	if !pi && !ni {
+		return nil
+	}
+	cb := t.tx.Bucket(bucketCreated)
+	sk := snapshotKey(k)
+	var was uint64
+	if raw := cb.Get(sk); len(raw) == 8 {
+		was = binary.BigEndian.Uint64(raw)
+	}
+	now := was
+	switch {
+	case !created.IsZero():
+		now = unixSeconds(created)
+	case !pi && ni:
+		now = unixSeconds(next.UpdatedAt)
+	}
+	if pi && ni && p.severity == n.severity && was == now {
 		return nil
 	}
 	idx := t.tx.Bucket(bucketOldest)
 	if pi {
-		if err := idx.Delete(oldestKey(p, k)); err != nil {
+		if err := idx.Delete(oldestKey(p, was, k)); err != nil {
 			return err
 		}
 	}
-	if ni {
-		return idx.Put(oldestKey(n, k), nil)
+	if !ni {
+		return cb.Delete(sk)
 	}
-	return nil
+	if err := idx.Put(oldestKey(n, now, k), nil); err != nil {
+		return err
+	}
+	return cb.Put(sk, u64(now))
 }
 
 // countRecords counts records appended, by category, source and action,

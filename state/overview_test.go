@@ -15,9 +15,19 @@ import (
 
 var day0 = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 
-func snap(state, sev string, createdDay int) exporter.Snapshot {
-	return exporter.Snapshot{State: state, Severity: sev, UpdatedAt: day0.AddDate(0, 0, 30),
-		CreatedAt: day0.AddDate(0, 0, createdDay), Tracks: exporter.SnapshotTracks}
+// alert is a snapshot and the day (after day0) GitHub created its alert.
+type alert struct {
+	s       exporter.Snapshot
+	created int
+}
+
+func snap(state, sev string, createdDay int) alert {
+	return alert{exporter.Snapshot{State: state, Severity: sev, UpdatedAt: day0.AddDate(0, 0, 30), Tracks: exporter.SnapshotTracks}, createdDay}
+}
+
+// put stores a as ingest does: with its creation time.
+func put(tx *Tx, k exporter.AlertKey, a alert) error {
+	return tx.PutSnapshotCreated(k, a.s, day0.AddDate(0, 0, a.created))
 }
 
 func akey(src exporter.Source, repo string, n int) exporter.AlertKey {
@@ -63,10 +73,10 @@ func TestOverview_FollowsPutsAndDeletes(t *testing.T) {
 	cs := akey(exporter.SourceCodeScanning, "beta/app", 7)
 	sec := akey(exporter.SourceSecretScanning, "acme/api", 3)
 	live := snap("open", "high", 4)
-	live.Validity = "active"
+	live.s.Validity = "active"
 	update(t, db, func(tx *Tx) error {
-		return errors.Join(tx.PutSnapshot(dep1, snap("open", "critical", 2)), tx.PutSnapshot(dep2, snap("open", "critical", 1)),
-			tx.PutSnapshot(cs, snap("open", "medium", 0)), tx.PutSnapshot(sec, live))
+		return errors.Join(put(tx, dep1, snap("open", "critical", 2)), put(tx, dep2, snap("open", "critical", 1)),
+			put(tx, cs, snap("open", "medium", 0)), put(tx, sec, live))
 	})
 	o := readOverview(t, db)
 	want := map[string]int{"dependabot/critical/acme": 2, "code_scanning/medium/beta": 1, "secret_scanning/high/acme": 1}
@@ -84,9 +94,9 @@ func TestOverview_FollowsPutsAndDeletes(t *testing.T) {
 	// the oldest critical is fixed, the secret turns inactive, the code
 	// scanning alert is withdrawn: the counts fall and the next oldest shows
 	inactive := live
-	inactive.Validity = "inactive"
+	inactive.s.Validity = "inactive"
 	update(t, db, func(tx *Tx) error {
-		return errors.Join(tx.PutSnapshot(dep2, snap("fixed", "critical", 1)), tx.PutSnapshot(sec, inactive), tx.DeleteSnapshot(cs),
+		return errors.Join(put(tx, dep2, snap("fixed", "critical", 1)), put(tx, sec, inactive), tx.DeleteSnapshot(cs),
 			tx.DeleteSnapshot(akey(exporter.SourceCodeScanning, "beta/app", 99))) // untracked: nothing
 	})
 	o = readOverview(t, db)
@@ -102,7 +112,7 @@ func TestOverview_FollowsPutsAndDeletes(t *testing.T) {
 	}
 
 	// a severity change moves the alert between the index's severities
-	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(dep1, snap("open", "low", 2)) })
+	update(t, db, func(tx *Tx) error { return put(tx, dep1, snap("open", "low", 2)) })
 	o = readOverview(t, db)
 	if len(o.Oldest) != 1 || o.Oldest[0].Severity != "high" {
 		t.Fatalf("oldest %v after the critical became low", o.Oldest)
@@ -115,7 +125,7 @@ func TestOverview_RolledBackTransactionCountsNothing(t *testing.T) {
 	db, _ := openTemp(t)
 	boom := errors.New("boom")
 	err := db.Update(func(tx *Tx) error {
-		if err := tx.PutSnapshot(akey(exporter.SourceDependabot, "acme/api", 1), snap("open", "high", 0)); err != nil {
+		if err := put(tx, akey(exporter.SourceDependabot, "acme/api", 1), snap("open", "high", 0)); err != nil {
 			return err
 		}
 		if err := tx.Append("out", rec("r1")); err != nil {
@@ -149,33 +159,39 @@ func TestOverview_CountsRecords(t *testing.T) {
 	}
 }
 
-// A snapshot stored before snapshots kept created_at is indexed by its
-// last update, and moves to its creation time with its next change.
-func TestOverview_OldSnapshotAgesFromItsUpdate(t *testing.T) {
+// An alert stored without its creation time (PutSnapshot) is dated by its
+// update, keeps its date while it changes without one, and takes the
+// creation time when a change brings it.
+func TestOverview_CreationTimeUnknown(t *testing.T) {
 	db, _ := openTemp(t)
 	k := akey(exporter.SourceDependabot, "acme/api", 1)
-	old := snap("open", "critical", 0)
-	old.CreatedAt = time.Time{}
-	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(k, old) })
-	if o := readOverview(t, db); o.Oldest[0].CreatedAt != old.UpdatedAt {
-		t.Fatalf("oldest %v, want the update time %v", o.Oldest[0].CreatedAt, old.UpdatedAt)
+	a := snap("open", "critical", 0)
+	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(k, a.s) })
+	if o := readOverview(t, db); o.Oldest[0].CreatedAt != a.s.UpdatedAt {
+		t.Fatalf("oldest %v, want the update time %v", o.Oldest[0].CreatedAt, a.s.UpdatedAt)
 	}
-	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(k, snap("open", "critical", 0)) })
+	a.s.Title = "renamed"
+	a.s.UpdatedAt = a.s.UpdatedAt.Add(time.Hour)
+	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(k, a.s) })
+	if o := readOverview(t, db); o.Oldest[0].CreatedAt != day0.AddDate(0, 0, 30) {
+		t.Fatalf("oldest %v moved with an update that brought no creation time", o.Oldest[0].CreatedAt)
+	}
+	update(t, db, func(tx *Tx) error { return put(tx, k, a) })
 	if o := readOverview(t, db); len(o.Oldest) != 1 || o.Oldest[0].CreatedAt != day0 {
 		t.Fatalf("oldest %v, want one at %v", o.Oldest, day0)
 	}
 }
 
 // writeSchema2 builds a file as schema 2 left it: snapshots, no overview.
-func writeSchema2(t *testing.T, path string, snaps map[exporter.AlertKey]exporter.Snapshot) {
+func writeSchema2(t *testing.T, path string, snaps map[exporter.AlertKey]alert) {
 	t.Helper()
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	update(t, db, func(tx *Tx) error {
-		for k, s := range snaps {
-			if err := tx.PutSnapshot(k, s); err != nil {
+		for k, a := range snaps {
+			if err := put(tx, k, a); err != nil {
 				return err
 			}
 		}
@@ -188,7 +204,7 @@ func writeSchema2(t *testing.T, path string, snaps map[exporter.AlertKey]exporte
 	}
 	defer bdb.Close()
 	if err := bdb.Update(func(tx *bolt.Tx) error {
-		return errors.Join(tx.DeleteBucket(bucketOverview), tx.DeleteBucket(bucketOldest), tx.Bucket(bucketMeta).Put(keySchema, u64(2)))
+		return errors.Join(tx.DeleteBucket(bucketOverview), tx.DeleteBucket(bucketOldest), tx.DeleteBucket(bucketCreated), tx.Bucket(bucketMeta).Put(keySchema, u64(2)))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +213,8 @@ func writeSchema2(t *testing.T, path string, snaps map[exporter.AlertKey]exporte
 func TestOverview_BuiltOnceFromSchema2(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	live := snap("open", "critical", 3)
-	live.Validity = "active"
-	writeSchema2(t, path, map[exporter.AlertKey]exporter.Snapshot{
+	live.s.Validity = "active"
+	writeSchema2(t, path, map[exporter.AlertKey]alert{
 		akey(exporter.SourceDependabot, "acme/api", 1):      snap("open", "critical", 5),
 		akey(exporter.SourceDependabot, "acme/api", 2):      snap("dismissed", "critical", 1),
 		akey(exporter.SourceSecretScanning, "acme/web", 1):  live,
@@ -236,7 +252,8 @@ func TestOverview_BuiltOnceFromSchema2(t *testing.T) {
 	if got := openCounts(o); !reflect.DeepEqual(got, want) {
 		t.Fatalf("open %v, want %v", got, want)
 	}
-	if !reflect.DeepEqual(o.Oldest, []OldestOpen{{"acme", "critical", day0.AddDate(0, 0, 3)}}) {
+	// dated by their update: schema 2 did not keep the creation time
+	if !reflect.DeepEqual(o.Oldest, []OldestOpen{{"acme", "critical", day0.AddDate(0, 0, 30)}}) {
 		t.Fatalf("oldest %v", o.Oldest)
 	}
 	if !reflect.DeepEqual(o.LiveSecrets, []OrgCount{{"acme", 1}}) {
@@ -248,7 +265,7 @@ func TestOverview_BuiltOnceFromSchema2(t *testing.T) {
 func TestCheckOverview_ReportsDrift(t *testing.T) {
 	db, _ := openTemp(t)
 	k := akey(exporter.SourceDependabot, "acme/api", 1)
-	update(t, db, func(tx *Tx) error { return tx.PutSnapshot(k, snap("open", "high", 0)) })
+	update(t, db, func(tx *Tx) error { return put(tx, k, snap("open", "high", 0)) })
 	// a write behind the overview's back
 	update(t, db, func(tx *Tx) error { return tx.snapshots().Delete(snapshotKey(k)) })
 	err := db.View(func(tx *Tx) error { return tx.CheckOverview() })
@@ -264,7 +281,7 @@ func TestOverview_OldestPerOrg(t *testing.T) {
 		for i := range 300 {
 			org := []string{"a", "ab", "b"}[i%3]
 			sev := []string{"critical", "high"}[i%2]
-			if err := tx.PutSnapshot(akey(exporter.SourceDependabot, org+"/r", i), snap("open", sev, 300-i)); err != nil {
+			if err := put(tx, akey(exporter.SourceDependabot, org+"/r", i), snap("open", sev, 300-i)); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
@@ -112,9 +113,18 @@ func decodeSnapshot(raw []byte, s *exporter.Snapshot) error {
 	return recordjson.UnmarshalSnapshot(raw, s)
 }
 
-// PutSnapshot stores s as k's last-seen state, and moves the alert in the
-// security overview (overview.go) from where its stored snapshot had it.
+// PutSnapshot stores s as k's last-seen state: PutSnapshotCreated without
+// the alert's creation time.
 func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
+	return t.PutSnapshotCreated(k, s, time.Time{})
+}
+
+// PutSnapshotCreated stores s as k's last-seen state, and moves the alert in
+// the security overview (overview.go) from where its stored snapshot had
+// it. created is when GitHub opened the alert, which dates it in the
+// overview's oldest open alert (zero: the date it had, or else its update
+// time).
+func (t *Tx) PutSnapshotCreated(k exporter.AlertKey, s exporter.Snapshot, created time.Time) error {
 	raw, err := recordjson.MarshalSnapshot(&s)
 	if err != nil {
 		return err
@@ -128,9 +138,9 @@ func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
 		return err
 	}
 	if !ok {
-		return t.moveOverview(k, nil, &s)
+		return t.moveOverview(k, nil, &s, created)
 	}
-	return t.moveOverview(k, &prev, &s)
+	return t.moveOverview(k, &prev, &s, created)
 }
 
 // DeleteSnapshot forgets k, and takes it out of the security overview.
@@ -142,7 +152,7 @@ func (t *Tx) DeleteSnapshot(k exporter.AlertKey) error {
 	if err := t.snapshots().Delete(snapshotKey(k)); err != nil {
 		return err
 	}
-	return t.moveOverview(k, &prev, nil)
+	return t.moveOverview(k, &prev, nil, time.Time{})
 }
 
 // ForEachSnapshot walks the snapshots of source whose repo starts with

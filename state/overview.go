@@ -89,8 +89,18 @@ func oldestPrefix(org, severity string) []byte {
 // oldestKey orders an org's open alerts of one severity by creation time
 // (unix seconds), then by snapshot key.
 func oldestKey(a ovAlert, created uint64, k exporter.AlertKey) []byte {
-	b := binary.BigEndian.AppendUint64(oldestPrefix(a.org, a.severity), created)
+	return appendOldestKey(nil, a, created, k)
+}
+
+func appendOldestKey(b []byte, a ovAlert, created uint64, k exporter.AlertKey) []byte {
+	b = append(append(append(append(b, a.org...), 0), a.severity...), 0)
+	b = binary.BigEndian.AppendUint64(b, created)
 	return appendSnapshotKey(b, k)
+}
+
+// oldestKeyLen is the length of a's index key for k.
+func oldestKeyLen(a ovAlert, k exporter.AlertKey) int {
+	return len(a.org) + len(a.severity) + 2 + 8 + len(k.Source) + len(k.Repo) + 10
 }
 
 // unixSeconds is t in unix seconds, 0 for a time before 1970.
@@ -98,16 +108,30 @@ func unixSeconds(t time.Time) uint64 {
 	return uint64(max(t.Unix(), 0))
 }
 
+// ovKey is a count's key before it is joined into its bucket key: the
+// strings are the snapshot's and the record's own, so counting a change
+// allocates nothing.
+type ovKey struct{ kind, a, b, c string }
+
 // overviewDelta is a transaction's pending changes to the counts, written
 // once when the transaction's function returns (flushOverview), rather
 // than a read and a write of the same few keys for every snapshot.
-type overviewDelta map[string]int64
+type overviewDelta map[ovKey]int64
 
-func (t *Tx) addOverview(key string, d int64) {
+func (t *Tx) addOverview(key ovKey, d int64) {
 	if t.ov == nil {
 		t.ov = overviewDelta{}
 	}
 	t.ov[key] += d
+}
+
+// bucketKey is k's key in bucketOverview.
+func (k ovKey) bucketKey() string {
+	switch k.kind {
+	case ovLive:
+		return overviewKey(k.kind, k.a)
+	}
+	return overviewKey(k.kind, k.a, k.b, k.c)
 }
 
 // moveOverview changes the overview for k's snapshot going from prev to
@@ -121,16 +145,16 @@ func (t *Tx) moveOverview(k exporter.AlertKey, prev, next *exporter.Snapshot, cr
 	}
 	if p != n || pok != nok {
 		if pok && p.open {
-			t.addOverview(overviewKey(ovOpen, p.source, p.severity, p.org), -1)
+			t.addOverview(ovKey{ovOpen, p.source, p.severity, p.org}, -1)
 		}
 		if pok && p.live {
-			t.addOverview(overviewKey(ovLive, p.org), -1)
+			t.addOverview(ovKey{kind: ovLive, a: p.org}, -1)
 		}
 		if nok && n.open {
-			t.addOverview(overviewKey(ovOpen, n.source, n.severity, n.org), 1)
+			t.addOverview(ovKey{ovOpen, n.source, n.severity, n.org}, 1)
 		}
 		if nok && n.live {
-			t.addOverview(overviewKey(ovLive, n.org), 1)
+			t.addOverview(ovKey{kind: ovLive, a: n.org}, 1)
 		}
 	}
 	return t.moveOldest(k, p, pok && p.indexed(), n, nok && n.indexed(), next, created)
@@ -144,10 +168,13 @@ func (t *Tx) moveOldest(k exporter.AlertKey, p ovAlert, pi bool, n ovAlert, ni b
 		return nil
 	}
 	cb := t.tx.Bucket(bucketCreated)
-	sk := snapshotKey(k)
+	// bbolt keeps the keys and values put until the commit: carved
+	sk := appendSnapshotKey(t.carve(len(k.Source)+len(k.Repo)+10), k)
 	var was uint64
-	if raw := cb.Get(sk); len(raw) == 8 {
-		was = binary.BigEndian.Uint64(raw)
+	if pi {
+		if raw := cb.Get(sk); len(raw) == 8 {
+			was = binary.BigEndian.Uint64(raw)
+		}
 	}
 	now := was
 	switch {
@@ -168,10 +195,10 @@ func (t *Tx) moveOldest(k exporter.AlertKey, p ovAlert, pi bool, n ovAlert, ni b
 	if !ni {
 		return cb.Delete(sk)
 	}
-	if err := idx.Put(oldestKey(n, now, k), nil); err != nil {
+	if err := idx.Put(appendOldestKey(t.carve(oldestKeyLen(n, k)), n, now, k), nil); err != nil {
 		return err
 	}
-	return cb.Put(sk, u64(now))
+	return cb.Put(sk, binary.BigEndian.AppendUint64(t.carve(8), now))
 }
 
 // countRecords counts records appended, by category, source and action,
@@ -183,7 +210,7 @@ func (t *Tx) countRecords(recs []exporter.Record) {
 		if r.Category == exporter.CategoryAudit {
 			continue
 		}
-		t.addOverview(overviewKey(ovRecords, string(r.Category), string(r.Source), r.Action), 1)
+		t.addOverview(ovKey{ovRecords, string(r.Category), string(r.Source), r.Action}, 1)
 	}
 }
 
@@ -193,17 +220,18 @@ func (t *Tx) flushOverview() error {
 		return nil
 	}
 	b := t.tx.Bucket(bucketOverview)
-	for k, d := range t.ov {
+	for ok, d := range t.ov {
 		if d == 0 {
 			continue
 		}
+		k := []byte(ok.bucketKey())
 		n := int64(0)
-		if raw := b.Get([]byte(k)); len(raw) == 8 {
+		if raw := b.Get(k); len(raw) == 8 {
 			n = int64(binary.BigEndian.Uint64(raw))
 		}
 		// a count at zero is kept: a series that drops to 0 must say 0,
 		// not vanish
-		if err := b.Put([]byte(k), u64(uint64(max(n+d, 0)))); err != nil {
+		if err := b.Put(k, u64(uint64(max(n+d, 0)))); err != nil {
 			return err
 		}
 	}

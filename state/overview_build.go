@@ -46,7 +46,8 @@ func migrateOverview(tx *Tx) error {
 // counts it gives, calling index with each alert the oldest-alert index
 // must hold.
 func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *exporter.Snapshot) error) (map[string]int64, error) {
-	counts := map[string]int64{}
+	byKey := map[ovKey]int64{}
+	add := func(k ovKey) { byKey[k]++ }
 	c := t.tx.Bucket(bucketSnapshots).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		key, ok := parseSnapshotKey(k)
@@ -62,16 +63,20 @@ func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *expor
 			continue
 		}
 		if a.open {
-			counts[overviewKey(ovOpen, a.source, a.severity, a.org)]++
+			add(ovKey{ovOpen, a.source, a.severity, a.org})
 		}
 		if a.live {
-			counts[overviewKey(ovLive, a.org)]++
+			add(ovKey{kind: ovLive, a: a.org})
 		}
 		if a.indexed() {
 			if err := index(a, key, &s); err != nil {
 				return nil, err
 			}
 		}
+	}
+	counts := make(map[string]int64, len(byKey))
+	for k, n := range byKey {
+		counts[k.bucketKey()] = n
 	}
 	return counts, nil
 }

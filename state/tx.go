@@ -125,11 +125,22 @@ func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
 // overview's oldest open alert (zero: the date it had, or else its update
 // time).
 func (t *Tx) PutSnapshotCreated(k exporter.AlertKey, s exporter.Snapshot, created time.Time) error {
-	raw, err := recordjson.MarshalSnapshot(&s)
+	prev, ok, err := t.Snapshot(k)
 	if err != nil {
 		return err
 	}
-	prev, ok, err := t.Snapshot(k)
+	if !ok {
+		return t.PutSnapshotOver(k, nil, s, created)
+	}
+	return t.PutSnapshotOver(k, &prev, s, created)
+}
+
+// PutSnapshotOver is PutSnapshotCreated for a caller that has just read
+// what is stored under k: prev must be it (nil: k is untracked), or the
+// overview drifts from the snapshots. It saves the diff of a listing a
+// second lookup of every alert.
+func (t *Tx) PutSnapshotOver(k exporter.AlertKey, prev *exporter.Snapshot, s exporter.Snapshot, created time.Time) error {
+	raw, err := recordjson.MarshalSnapshot(&s)
 	if err != nil {
 		return err
 	}
@@ -137,10 +148,7 @@ func (t *Tx) PutSnapshotCreated(k exporter.AlertKey, s exporter.Snapshot, create
 	if err := t.snapshots().Put(key, raw); err != nil {
 		return err
 	}
-	if !ok {
-		return t.moveOverview(k, nil, &s, created)
-	}
-	return t.moveOverview(k, &prev, &s, created)
+	return t.moveOverview(k, prev, &s, created)
 }
 
 // DeleteSnapshot forgets k, and takes it out of the security overview.

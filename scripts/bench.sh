@@ -54,6 +54,8 @@ figures=(
 	"snapshot-bytes FigureSteady     snapshot-bytes/alert <= 256"
 	"steady-heap    FigureSteady     peak-heap-MiB        <= 64"
 	"webhook-heap   FigureWebhookBurst peak-heap-MiB      <= 64"
+	"scrape         FigureScrape     scrape-ms            <= 100"
+	"scrape-heap    FigureScrape     heap-MiB             <= 64"
 )
 
 if [[ -n $only ]]; then

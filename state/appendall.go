@@ -9,8 +9,10 @@ import (
 
 // AppendAll adds records to the outbox of every sink in sinks, encoding
 // each record once whatever the number of sinks.
-// Each outbox gets the records in order; its count is updated once.
+// Each outbox gets the records in order; its count is updated once. The
+// records are counted in the security overview, sinks or none.
 func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
+	t.countRecords(recs)
 	if len(recs) == 0 || len(sinks) == 0 {
 		return nil
 	}

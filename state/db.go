@@ -16,12 +16,13 @@ import (
 )
 
 // SchemaVersion is the layout version this package writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // builtinMigrations are this package's own layout changes, run after any the
 // caller supplies for the same version.
 var builtinMigrations = []Migration{
-	{From: 1, Fn: migrateCounts}, // stored outbox and dead-letter counts
+	{From: 1, Fn: migrateCounts},   // stored outbox and dead-letter counts
+	{From: 2, Fn: migrateOverview}, // the security overview (overview.go)
 }
 
 var (
@@ -183,7 +184,7 @@ func openBolt(path string, o *bolt.Options, cleanup func()) (bdb *bolt.DB, err e
 
 func (db *DB) init(migrations []Migration) error {
 	return db.Update(func(tx *Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketSnapshots, bucketCursors, bucketSeen, bucketOutbox, bucketDead, bucketSinkData, bucketCounts} {
+		for _, name := range [][]byte{bucketMeta, bucketSnapshots, bucketCursors, bucketSeen, bucketOutbox, bucketDead, bucketSinkData, bucketCounts, bucketOverview, bucketOldest, bucketCreated} {
 			if _, err := tx.tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -255,7 +256,13 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 		}
 		db.dirUnsynced = false
 	}
-	err := db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		t := &Tx{tx: btx}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flushOverview()
+	})
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return ErrClosed
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
@@ -27,6 +28,8 @@ type Tx struct {
 	snapCur *bolt.Cursor
 	// seekKey is reused for the keys looked up, which bbolt does not keep
 	seekKey []byte
+	// ov is the overview counts' pending changes (overview.go)
+	ov overviewDelta
 }
 
 // snapshotFill is how full a split leaves the snapshot pages. bbolt's
@@ -110,19 +113,54 @@ func decodeSnapshot(raw []byte, s *exporter.Snapshot) error {
 	return recordjson.UnmarshalSnapshot(raw, s)
 }
 
-// PutSnapshot stores s as k's last-seen state.
+// PutSnapshot stores s as k's last-seen state: PutSnapshotCreated without
+// the alert's creation time.
 func (t *Tx) PutSnapshot(k exporter.AlertKey, s exporter.Snapshot) error {
+	return t.PutSnapshotCreated(k, s, time.Time{})
+}
+
+// PutSnapshotCreated stores s as k's last-seen state, and moves the alert in
+// the security overview (overview.go) from where its stored snapshot had
+// it. created is when GitHub opened the alert, which dates it in the
+// overview's oldest open alert (zero: the date it had, or else its update
+// time).
+func (t *Tx) PutSnapshotCreated(k exporter.AlertKey, s exporter.Snapshot, created time.Time) error {
+	prev, ok, err := t.Snapshot(k)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return t.PutSnapshotOver(k, nil, s, created)
+	}
+	return t.PutSnapshotOver(k, &prev, s, created)
+}
+
+// PutSnapshotOver is PutSnapshotCreated for a caller that has just read
+// what is stored under k: prev must be it (nil: k is untracked), or the
+// overview drifts from the snapshots. It saves the diff of a listing a
+// second lookup of every alert.
+func (t *Tx) PutSnapshotOver(k exporter.AlertKey, prev *exporter.Snapshot, s exporter.Snapshot, created time.Time) error {
 	raw, err := recordjson.MarshalSnapshot(&s)
 	if err != nil {
 		return err
 	}
 	key := appendSnapshotKey(t.carve(len(k.Source)+len(k.Repo)+10), k)
-	return t.snapshots().Put(key, raw)
+	if err := t.snapshots().Put(key, raw); err != nil {
+		return err
+	}
+	return t.moveOverview(k, prev, &s, created)
 }
 
-// DeleteSnapshot forgets k.
+// DeleteSnapshot forgets k, and takes it out of the security overview.
 func (t *Tx) DeleteSnapshot(k exporter.AlertKey) error {
-	return t.tx.Bucket(bucketSnapshots).Delete(snapshotKey(k))
+	prev, ok, err := t.Snapshot(k)
+	if err != nil || !ok {
+		return err
+	}
+	if err := t.snapshots().Delete(snapshotKey(k)); err != nil {
+		return err
+	}
+	return t.moveOverview(k, &prev, nil, time.Time{})
 }
 
 // ForEachSnapshot walks the snapshots of source whose repo starts with

@@ -196,7 +196,7 @@ func (a *App) sinkHealth() map[string]sinkHealth {
 // cannot fix a destination and its records are kept.
 func (a *App) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{a}, productCollector{a}, requestsCollector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collector{a}, productCollector{a}, requestsCollector{a}, overviewCollector{a}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -249,7 +249,7 @@ func (p *Poller) diffAgainst(tx *state.Tx, o *exporter.Observation, prev *export
 		return nil, false, nil
 	}
 	recs := exporter.Diff(prev, o, origin, now)
-	if err := tx.PutSnapshot(o.Key, next); err != nil {
+	if err := tx.PutSnapshotOver(o.Key, prev, next, o.CreatedAt); err != nil {
 		return nil, false, err
 	}
 	return recs, true, nil

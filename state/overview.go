@@ -36,6 +36,9 @@ const (
 	ovOpen    = "a" // source, severity, org
 	ovLive    = "l" // org
 	ovRecords = "r" // category, source, action
+	// ovRequests counts the tracked requests by kind, target and current
+	// status: four targets, two kinds, a handful of statuses.
+	ovRequests = "q" // kind, target, status
 )
 
 func overviewKey(kind string, parts ...string) string {
@@ -281,6 +284,16 @@ type Overview struct {
 	LiveSecrets []OrgCount
 	Oldest      []OldestOpen
 	Records     []RecordCount
+	// Requests are the tracked dismissal and bypass requests by their
+	// current status.
+	Requests []RequestCount
+}
+
+// RequestCount is the number of tracked requests of one kind and target
+// in one status.
+type RequestCount struct {
+	Kind, Target, Status string
+	Count                int
 }
 
 // Overview reads the security overview: a walk of the stored counts and
@@ -305,6 +318,8 @@ func (t *Tx) Overview() (Overview, error) {
 			o.Open = append(o.Open, OpenAlerts{Source: exporter.Source(parts[0]), Severity: parts[1], Org: parts[2], Count: int(n)})
 		case kind == ovLive && len(parts) == 1:
 			o.LiveSecrets = append(o.LiveSecrets, OrgCount{Org: parts[0], Count: int(n)})
+		case kind == ovRequests && len(parts) == 3:
+			o.Requests = append(o.Requests, RequestCount{Kind: parts[0], Target: parts[1], Status: parts[2], Count: int(n)})
 		case kind == ovRecords && len(parts) == 3:
 			o.Records = append(o.Records, RecordCount{Category: exporter.Category(parts[0]), Source: exporter.Source(parts[1]), Action: parts[2], Count: n})
 		default:

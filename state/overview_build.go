@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // migrateOverview (schema 2 → 3) builds the security overview of an
@@ -72,6 +73,23 @@ func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *expor
 			if err := index(a, key, &s); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if rb := t.tx.Bucket(bucketRequests); rb != nil {
+		err := rb.ForEach(func(k, v []byte) error {
+			key, ok := parseRequestKey(k)
+			if !ok {
+				return fmt.Errorf("corrupt request key %q", k)
+			}
+			var s exporter.RequestSnapshot
+			if err := recordjson.UnmarshalRequestSnapshot(v, &s); err != nil {
+				return fmt.Errorf("decode request snapshot %s %s %s#%d: %w", key.Kind, key.Target, key.Scope, key.Number, err)
+			}
+			add(ovKey{ovRequests, key.Kind, key.Target, s.Status})
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	counts := make(map[string]int64, len(byKey))

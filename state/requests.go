@@ -60,7 +60,18 @@ func (t *Tx) PutRequestSnapshot(k exporter.RequestKey, s exporter.RequestSnapsho
 	if err != nil {
 		return err
 	}
-	return b.Put(requestKey(k), raw)
+	key := requestKey(k)
+	prev, had, err := t.requestStatus(b.Get(key), k)
+	if err != nil {
+		return err
+	}
+	if !had || prev != s.Status {
+		if had {
+			t.addOverview(ovKey{ovRequests, k.Kind, k.Target, prev}, -1)
+		}
+		t.addOverview(ovKey{ovRequests, k.Kind, k.Target, s.Status}, 1)
+	}
+	return b.Put(key, raw)
 }
 
 // DeleteRequestSnapshot forgets the request k.
@@ -69,7 +80,28 @@ func (t *Tx) DeleteRequestSnapshot(k exporter.RequestKey) error {
 	if b == nil {
 		return nil
 	}
-	return b.Delete(requestKey(k))
+	key := requestKey(k)
+	prev, had, err := t.requestStatus(b.Get(key), k)
+	if err != nil {
+		return err
+	}
+	if had {
+		t.addOverview(ovKey{ovRequests, k.Kind, k.Target, prev}, -1)
+	}
+	return b.Delete(key)
+}
+
+// requestStatus is the status of a stored request snapshot (raw nil: none),
+// which the overview's request counts move from.
+func (t *Tx) requestStatus(raw []byte, k exporter.RequestKey) (string, bool, error) {
+	if raw == nil {
+		return "", false, nil
+	}
+	var s exporter.RequestSnapshot
+	if err := recordjson.UnmarshalRequestSnapshot(raw, &s); err != nil {
+		return "", false, fmt.Errorf("decode request snapshot %s %s %s#%d: %w", k.Kind, k.Target, k.Scope, k.Number, err)
+	}
+	return s.Status, true, nil
 }
 
 // ForEachRequestSnapshot walks every request snapshot in key order.

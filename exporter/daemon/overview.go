@@ -18,6 +18,7 @@ var (
 	descLiveSecrets = prometheus.NewDesc("ghsec_secret_alerts_open_active", "Open secret scanning alerts whose secret GitHub reports valid (validity active), by org.", []string{"org"}, nil)
 	descOldestOpen  = prometheus.NewDesc("ghsec_alerts_oldest_open_created_timestamp_seconds", "When the oldest open alert of the org and severity (critical or high) was created.", []string{"org", "severity"}, nil)
 	descTransitions = prometheus.NewDesc("ghsec_alert_transitions_total", "Alert records emitted (transitions, withdrawals), by source and action, since the state file began counting.", []string{"source", "action"}, nil)
+	descReqStatus   = prometheus.NewDesc("ghsec_requests", "Dismissal and bypass requests tracked, by kind, target and current status.", []string{"kind", "target", "status"}, nil)
 	descRequestRecs = prometheus.NewDesc("ghsec_request_transitions_total", "Request records emitted (created, approved, denied, …), by source and action, since the state file began counting.", []string{"source", "action"}, nil)
 )
 
@@ -25,7 +26,7 @@ var (
 type overviewCollector struct{ a *App }
 
 func (overviewCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpenAlerts, descLiveSecrets, descOldestOpen, descTransitions, descRequestRecs} {
+	for _, d := range []*prometheus.Desc{descOpenAlerts, descLiveSecrets, descOldestOpen, descTransitions, descRequestRecs, descReqStatus} {
 		ch <- d
 	}
 }
@@ -44,6 +45,9 @@ func (c overviewCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, x := range o.Open {
 		ch <- prometheus.MustNewConstMetric(descOpenAlerts, prometheus.GaugeValue, float64(x.Count), string(x.Source), x.Severity, x.Org)
+	}
+	for _, x := range o.Requests {
+		ch <- prometheus.MustNewConstMetric(descReqStatus, prometheus.GaugeValue, float64(x.Count), x.Kind, x.Target, x.Status)
 	}
 	for _, x := range o.LiveSecrets {
 		ch <- prometheus.MustNewConstMetric(descLiveSecrets, prometheus.GaugeValue, float64(x.Count), x.Org)

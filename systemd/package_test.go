@@ -10,7 +10,8 @@ import (
 	"testing"
 )
 
-// wantFiles is the package's whole content: path → mode, all owned by root.
+// wantFiles is the package's whole content: path → mode, all owned by root;
+// with every docs/*.md of the repository (init adds them).
 var wantFiles = map[string]os.FileMode{
 	"/usr/bin/ghsec-exporter":                           0o755,
 	"/lib/systemd/system/ghsec-exporter.service":        0o644,
@@ -19,12 +20,16 @@ var wantFiles = map[string]os.FileMode{
 	"/usr/share/doc/ghsec-exporter/README.md":           0o644,
 	"/usr/share/doc/ghsec-exporter/config.example.yaml": 0o644,
 	"/usr/share/doc/ghsec-exporter/record.schema.json":  0o644,
-	"/usr/share/doc/ghsec-exporter/email.md":            0o644,
-	"/usr/share/doc/ghsec-exporter/openapi-proof.md":    0o644,
-	"/usr/share/doc/ghsec-exporter/performance.md":      0o644,
-	"/usr/share/doc/ghsec-exporter/simulator.md":        0o644,
-	"/usr/share/doc/ghsec-exporter/splunk.md":           0o644,
-	"/usr/share/doc/ghsec-exporter/syslog.md":           0o644,
+}
+
+func init() {
+	docs, err := filepath.Glob("../docs/*.md")
+	if err != nil || len(docs) == 0 {
+		panic(fmt.Sprintf("docs/*.md: %v (%d files)", err, len(docs)))
+	}
+	for _, d := range docs {
+		wantFiles["/usr/share/doc/ghsec-exporter/"+filepath.Base(d)] = 0o644
+	}
 }
 
 // The .deb installed with dpkg into a throwaway root (never this machine's):

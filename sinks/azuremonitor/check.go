@@ -26,10 +26,16 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	if _, err := s.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{s.scope}}); err != nil {
 		v := classify(err, s.now())
 		tok.Detail = v.err.Error()
-		if exporter.IsCertError(err) {
-			tok.Fix = "trust the authority's certificate: set ca_file to its CA bundle (PEM), or fix auth.authority_host"
-		} else {
-			tok.Fix = "check auth (method, tenant_id, client_id, the secret or certificate) and auth.authority_host"
+		tok.Fix = "check auth (method, tenant_id, client_id, the secret or certificate) and auth.authority_host"
+		// The identity library does not keep a TLS failure in its error:
+		// ask the authority directly to tell a certificate problem apart.
+		if perr := s.probeAuthority(ctx); perr != nil {
+			tok.Detail = fmt.Sprintf("%s (the authority itself: %v)", tok.Detail, perr)
+			if exporter.IsCertError(perr) {
+				tok.Fix = "trust the authority's certificate: set ca_file to its CA bundle (PEM), or fix auth.authority_host"
+			} else {
+				tok.Fix = "check auth.authority_host and that it is reachable (proxy, firewall)"
+			}
 		}
 		return []exporter.CheckResult{tok}
 	}
@@ -67,4 +73,24 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 		up.Fix = "the ingestion API is unwell; try again later"
 	}
 	return append(out, up)
+}
+
+// probeAuthority fetches the tenant's OpenID configuration from the
+// authority host over the sink's transport; nil when it answers (any
+// status) or the identity is a managed one (whose endpoint is the
+// platform's).
+func (s *Sink) probeAuthority(ctx context.Context) error {
+	if s.authority == "" {
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.authority, http.NoBody)
+	if err != nil {
+		return err
+	}
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
 }

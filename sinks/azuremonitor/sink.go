@@ -27,11 +27,14 @@ type Sink struct {
 	ruleID   string
 	stream   string
 	scope    string
-	maxBytes int
-	compress bool
-	timeout  time.Duration
-	opts     format.Options
-	now      func() time.Time
+	// authority is the tenant's OpenID configuration URL, probed by
+	// Check; empty for a managed identity.
+	authority string
+	maxBytes  int
+	compress  bool
+	timeout   time.Duration
+	opts      format.Options
+	now       func() time.Time
 }
 
 var (
@@ -55,8 +58,17 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build the logs ingestion client: %w", err)
 	}
+	authority := ""
+	if r.Auth.Method != AuthManagedIdentity {
+		tenant := r.Auth.TenantID
+		if tenant == "" {
+			tenant = r.tenant
+		}
+		authority = strings.TrimRight(r.Auth.AuthorityHost, "/") + "/" + tenant + "/v2.0/.well-known/openid-configuration"
+	}
 	return &Sink{
-		log: deps.Logger, client: client, cred: cred, hc: hc,
+		authority: authority,
+		log:       deps.Logger, client: client, cred: cred, hc: hc,
 		endpoint: endpoint, ruleID: r.RuleID, stream: r.Stream, scope: strings.TrimRight(r.Audience, "/") + "/.default",
 		maxBytes: r.MaxBatchBytes, compress: r.Compress, timeout: r.Timeout.D(), opts: r.Options, now: deps.Now,
 	}, nil

@@ -22,6 +22,7 @@ var wantFiles = map[string]os.FileMode{
 	"/usr/share/doc/ghsec-exporter/email.md":            0o644,
 	"/usr/share/doc/ghsec-exporter/openapi-proof.md":    0o644,
 	"/usr/share/doc/ghsec-exporter/performance.md":      0o644,
+	"/usr/share/doc/ghsec-exporter/sentinel.md":         0o644,
 	"/usr/share/doc/ghsec-exporter/simulator.md":        0o644,
 	"/usr/share/doc/ghsec-exporter/splunk.md":           0o644,
 	"/usr/share/doc/ghsec-exporter/syslog.md":           0o644,

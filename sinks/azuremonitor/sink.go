@@ -53,6 +53,9 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Auth.Method != AuthManagedIdentity && !knownAuthority(r.Auth.AuthorityHost) {
+		deps.Logger.Info("azure monitor logs: authority host is not an Azure cloud's; instance discovery is off", "authority_host", r.Auth.AuthorityHost)
+	}
 	endpoint := strings.TrimRight(r.Endpoint, "/")
 	client, err := azlogs.NewClient(endpoint, cred, &azlogs.ClientOptions{ClientOptions: opts})
 	if err != nil {

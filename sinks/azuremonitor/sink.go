@@ -1,0 +1,167 @@
+package azuremonitor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/ingestion/azlogs"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+)
+
+// Sink delivers records to the Logs Ingestion API. Send may be called
+// from several goroutines; it keeps no per-batch state.
+type Sink struct {
+	log      *slog.Logger
+	client   *azlogs.Client
+	cred     azcore.TokenCredential
+	hc       *http.Client
+	endpoint string
+	ruleID   string
+	stream   string
+	scope    string
+	// authority is the tenant's OpenID configuration URL, probed by
+	// Check; empty for a managed identity.
+	authority string
+	maxBytes  int
+	compress  bool
+	timeout   time.Duration
+	opts      format.Options
+	now       func() time.Time
+}
+
+var (
+	_ exporter.RawPreparer = (*Sink)(nil)
+	_ exporter.Checker     = (*Sink)(nil)
+)
+
+// New builds the credential and the ingestion client from the resolved
+// config over one transport that trusts ca_file. It makes no request (the
+// first token is fetched by the first Send); it fails only when the SDK
+// refuses the credential's options.
+func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
+	hc := newHTTPClient(&r)
+	opts := clientOptions(&r, hc, deps.Version)
+	cred, err := newCredential(&r, opts)
+	if err != nil {
+		return nil, err
+	}
+	if r.Auth.Method != AuthManagedIdentity && !knownAuthority(r.Auth.AuthorityHost) {
+		deps.Logger.Info("azure monitor logs: authority host is not an Azure cloud's; instance discovery is off", "authority_host", r.Auth.AuthorityHost)
+	}
+	endpoint := strings.TrimRight(r.Endpoint, "/")
+	client, err := azlogs.NewClient(endpoint, cred, &azlogs.ClientOptions{ClientOptions: opts})
+	if err != nil {
+		return nil, fmt.Errorf("build the logs ingestion client: %w", err)
+	}
+	authority := ""
+	if r.Auth.Method != AuthManagedIdentity {
+		tenant := r.Auth.TenantID
+		if tenant == "" {
+			tenant = r.tenant
+		}
+		authority = strings.TrimRight(r.Auth.AuthorityHost, "/") + "/" + tenant + "/v2.0/.well-known/openid-configuration"
+	}
+	return &Sink{
+		authority: authority,
+		log:       deps.Logger, client: client, cred: cred, hc: hc,
+		endpoint: endpoint, ruleID: r.RuleID, stream: r.Stream, scope: strings.TrimRight(r.Audience, "/") + "/.default",
+		maxBytes: r.MaxBatchBytes, compress: r.Compress, timeout: r.Timeout.D(), opts: r.Options, now: deps.Now,
+	}, nil
+}
+
+// Send delivers batch in calls of at most max_batch_bytes. It returns nil
+// once the API accepted every record; exporter.Rejected listing the
+// records that cannot go (a record larger than a call, one that cannot be
+// rendered) while the rest went through; and otherwise the classified
+// failure of the first call that failed, which keeps the whole batch
+// (calls already accepted are made again on retry: delivery is
+// at-least-once, deduplicated in KQL by the record id).
+func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	bodies := make([][]byte, len(batch))
+	var rej rejections
+	for i := range batch {
+		b, err := format.Render(&batch[i], nil, s.opts)
+		if err != nil {
+			rej.add(err, i)
+			continue
+		}
+		bodies[i] = b
+	}
+	ids := func(i int) string { return batch[i].ID }
+	return s.build(bodies, ids, &rej).Send(ctx)
+}
+
+// SendRaw is Send for records as the outbox stores them.
+func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	return s.PrepareRaw(batch).Send(ctx)
+}
+
+// PrepareRaw renders batch's records and builds (gzips) the bodies of its
+// calls, ready for Send: the delivery loop calls it while the batch
+// before is still being sent, so that the CPU work is off the request
+// path. The bodies are copies: batch may be reused once it returns.
+func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	bodies := make([][]byte, len(batch))
+	var rej rejections
+	n := 0
+	for i := range batch {
+		n += len(batch[i].JSON)
+	}
+	buf := make([]byte, 0, n+n/8)
+	for i := range batch {
+		b, m, err := format.RenderStored(&batch[i], s.opts)
+		if err != nil {
+			rej.add(err, i)
+			continue
+		}
+		start := len(buf)
+		if m != nil {
+			buf = format.AppendMeta(append(buf, b...), m)
+		} else {
+			buf = append(buf, b...)
+		}
+		bodies[i] = buf[start:len(buf):len(buf)]
+	}
+	ids := func(i int) string { return batch[i].Head.ID }
+	return s.build(bodies, ids, &rej)
+}
+
+// Close releases idle connections.
+func (s *Sink) Close() error {
+	s.hc.CloseIdleConnections()
+	return nil
+}
+
+// rejections collects the records of a batch refused for good.
+type rejections struct {
+	idxs []int
+	err  error // the last reason seen
+}
+
+func (r *rejections) add(err error, idxs ...int) {
+	r.idxs = append(r.idxs, idxs...)
+	r.err = err
+}
+
+// result is nil when nothing was refused, else exporter.Rejected naming
+// up to ten record ids (never content) and listing the indexes in order.
+func (r *rejections) result(n int, id func(int) string) error {
+	if len(r.idxs) == 0 {
+		return nil
+	}
+	sort.Ints(r.idxs)
+	ids := make([]string, 0, min(len(r.idxs), 10))
+	for _, i := range r.idxs[:min(len(r.idxs), 10)] {
+		ids = append(ids, id(i))
+	}
+	return exporter.Rejected(fmt.Errorf("azure monitor logs ingestion: %d of %d records cannot go (ids %s): %w",
+		len(r.idxs), n, strings.Join(ids, ", "), r.err), r.idxs...)
+}

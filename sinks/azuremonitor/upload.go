@@ -1,0 +1,181 @@
+package azuremonitor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/ingestion/azlogs"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+)
+
+// gzipPool holds klauspost's gzip writers at BestSpeed: the same format
+// as compress/gzip's, in less CPU (the figure's raw loop posts the same
+// bytes, so compressing is most of what the sink adds).
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+// errTooLarge is a record refused without a call: alone it is larger than
+// max_batch_bytes, so no call can carry it.
+var errTooLarge = errors.New("record larger than max_batch_bytes (the API takes at most 1 MB per call)")
+
+// call is one upload: the records at idxs, as one JSON array, and its
+// body (gzipped when compress is on) once built.
+type call struct {
+	idxs []int
+	body []byte
+	err  error
+}
+
+// prepared is a batch rendered and cut into calls whose bodies are built
+// already, waiting for Send.
+type prepared struct {
+	s      *Sink
+	bodies [][]byte // each record's JSON object; nil when refused
+	id     func(int) string
+	rej    *rejections
+	calls  []call
+}
+
+var _ exporter.PreparedSend = (*prepared)(nil)
+
+// build cuts the rendered bodies (nil for records in rej already) into
+// calls of at most maxBytes bytes of JSON array and builds their bodies.
+// A record that alone exceeds a call is refused.
+func (s *Sink) build(bodies [][]byte, id func(int) string, rej *rejections) *prepared {
+	p := &prepared{s: s, bodies: bodies, id: id, rej: rej}
+	var cur []int
+	size := 2 // the brackets
+	for i, b := range bodies {
+		if b == nil {
+			continue
+		}
+		if 2+len(b) > s.maxBytes {
+			rej.add(fmt.Errorf("%w: %d bytes", errTooLarge, len(b)), i)
+			continue
+		}
+		if len(cur) > 0 && size+1+len(b) > s.maxBytes {
+			p.calls = append(p.calls, call{idxs: cur})
+			cur, size = nil, 2
+		}
+		if len(cur) > 0 {
+			size++ // the comma
+		}
+		cur = append(cur, i)
+		size += len(b)
+	}
+	if len(cur) > 0 {
+		p.calls = append(p.calls, call{idxs: cur})
+	}
+	for i := range p.calls {
+		p.calls[i].body, p.calls[i].err = s.body(p.calls[i].idxs, bodies)
+	}
+	return p
+}
+
+// body is the JSON array of the records at idxs, gzipped when compress
+// is on. The result is a new slice: the transport may still read it
+// after the call returned.
+func (s *Sink) body(idxs []int, bodies [][]byte) ([]byte, error) {
+	n := len(idxs) + 1
+	for _, i := range idxs {
+		n += len(bodies[i])
+	}
+	var buf bytes.Buffer
+	var w io.Writer = &buf
+	var zw *gzip.Writer
+	if s.compress {
+		buf.Grow(n/4 + 64)
+		zw = gzipPool.Get().(*gzip.Writer)
+		defer gzipPool.Put(zw)
+		zw.Reset(&buf)
+		w = zw
+	} else {
+		buf.Grow(n)
+	}
+	// one write per piece: the gzip writer copies into its window anyway
+	sep := []byte{'['}
+	for _, i := range idxs {
+		if _, err := w.Write(sep); err != nil {
+			return nil, fmt.Errorf("gzip the call's body: %w", err)
+		}
+		if _, err := w.Write(bodies[i]); err != nil {
+			return nil, fmt.Errorf("gzip the call's body: %w", err)
+		}
+		sep[0] = ','
+	}
+	if _, err := w.Write([]byte{']'}); err != nil {
+		return nil, fmt.Errorf("gzip the call's body: %w", err)
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return nil, fmt.Errorf("gzip the call's body: %w", err)
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// Send makes the prepared calls: see Sink.Send. A call refused as too
+// large (413) is halved and its halves sent in the same Send, down to a
+// record alone, which is refused for good.
+func (p *prepared) Send(ctx context.Context) error {
+	for i := range p.calls {
+		c := &p.calls[i]
+		if err := p.send(ctx, c.idxs, c.body, c.err); err != nil {
+			return err
+		}
+		c.body = nil // sent: garbage now
+	}
+	return p.rej.result(len(p.bodies), p.id)
+}
+
+func (p *prepared) send(ctx context.Context, idxs []int, body []byte, bodyErr error) error {
+	if bodyErr != nil {
+		return exporter.Retryable(bodyErr, 0)
+	}
+	v := p.s.upload(ctx, body)
+	switch v.outcome {
+	case accepted:
+		return nil
+	case tooLarge:
+		if len(idxs) == 1 {
+			p.rej.add(v.err, idxs...)
+			return nil
+		}
+		mid := len(idxs) / 2
+		for _, half := range [][]int{idxs[:mid], idxs[mid:]} {
+			b, err := p.s.body(half, p.bodies)
+			if err := p.send(ctx, half, b, err); err != nil {
+				return err
+			}
+		}
+		return nil
+	case paused:
+		return exporter.Paused(v.err)
+	}
+	return exporter.Retryable(v.err, v.retryAfter)
+}
+
+// upload makes one call, bounded by the sink's timeout, and classifies
+// its outcome.
+func (s *Sink) upload(ctx context.Context, body []byte) verdict {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var opts *azlogs.UploadOptions
+	if s.compress {
+		opts = &azlogs.UploadOptions{ContentEncoding: to.Ptr("gzip")}
+	}
+	_, err := s.client.Upload(ctx, s.ruleID, s.stream, body, opts)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		err = fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return classify(err, s.now())
+}

@@ -22,6 +22,11 @@ func connOpts(r Resolved) []kgo.Opt {
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.ClientID(c.ClientID),
 		kgo.DialTimeout(c.DialTimeout.D()),
+		// a partition whose leader failed waits for fresh metadata before
+		// its batch is retried, and its records' deadline is looked at
+		// only then: the default 5s would stretch a Send well past
+		// produce_timeout
+		kgo.MetadataMinAge(time.Second),
 	}
 	if r.tls != nil {
 		// cloned per dial, ServerName filled from each broker's host

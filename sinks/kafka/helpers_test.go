@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -183,6 +182,8 @@ func mixedRecords(n int) []exporter.Record {
 		case i%7 == 6:
 			r.ID, r.Category, r.Action = fmt.Sprintf("req-%04d", i), exporter.CategoryRequest, exporter.ActionRequestCreated
 			r.Alert = &exporter.AlertInfo{Number: r.Alert.Number}
+			r.Request = &exporter.RequestInfo{Kind: exporter.RequestKindDismissal, Target: exporter.RequestTargetDependabot,
+				Number: i, Status: exporter.RequestPending, Requester: "bob"}
 		}
 	}
 	return recs
@@ -206,13 +207,4 @@ func drain(t testing.TB, h *sinktest.Harness) {
 	if err := h.Deliverer.Drain(ctx); err != nil {
 		t.Fatalf("drain: %v (health %+v)", err, h.Deliverer.Health())
 	}
-}
-
-func sortedKeys(m map[int32]int) []int32 {
-	out := make([]int32, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }

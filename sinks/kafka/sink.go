@@ -32,6 +32,8 @@ type Sink struct {
 	tls      bool
 	sasl     string
 
+	conns *connErrs
+
 	mu sync.Mutex
 	// acked holds the ids of records the cluster acknowledged in a Send
 	// that failed as a whole: the delivery loop sends that batch again,
@@ -50,7 +52,8 @@ var (
 func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 	c := r.Config
 	conn := connOpts(r)
-	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, conn...), producerOpts(c)...)...)
+	conns := &connErrs{}
+	cl, err := kgo.NewClient(append(append([]kgo.Opt{kgo.WithHooks(conns)}, conn...), producerOpts(c)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("build kafka client: %w", err)
 	}
@@ -60,7 +63,7 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 	return &Sink{
 		log: deps.Logger, cl: cl, conn: conn, brokers: c.Brokers, topics: c.Topics, byAlert: c.Key == KeyAlert,
 		format: c.Options, maxBytes: c.MaxMessageBytes, timeout: c.ProduceTimeout.D(),
-		tls: c.TLS, sasl: c.SASL.Mechanism, acked: map[string]struct{}{},
+		tls: c.TLS, sasl: c.SASL.Mechanism, conns: conns, acked: map[string]struct{}{},
 	}, nil
 }
 
@@ -115,6 +118,7 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 func (s *Sink) deliver(ctx context.Context, msgs []*kgo.Record, errs []error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 
@@ -142,7 +146,7 @@ func (s *Sink) deliver(ctx context.Context, msgs []*kgo.Record, errs []error) er
 			}
 		}
 	}
-	return s.verdict(ctx, msgs, errs)
+	return s.verdict(ctx, msgs, errs, s.conns.since(start))
 }
 
 // produce sends every non-nil message and waits for all their promises,
@@ -164,7 +168,8 @@ func (s *Sink) produce(ctx context.Context, msgs []*kgo.Record, errs []error) {
 
 // verdict classifies a delivery: msgs[i] nil with errs[i] set is a record
 // refused for good; a non-nil msgs[i] with errs[i] set failed otherwise.
-func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error) error {
+// connErr is the client's latest failure to connect during the Send.
+func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, connErr error) error {
 	var rejected []int
 	var rejErr, failErr error
 	paused := false
@@ -193,6 +198,10 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error) er
 		failErr = fmt.Errorf("produce to kafka %v: %w", s.brokers, failErr)
 		if ctx.Err() != nil && !paused {
 			failErr = fmt.Errorf("%w (produce_timeout %s)", failErr, s.timeout)
+		}
+		if connErr != nil {
+			failErr = fmt.Errorf("%w; last connection error: %w", failErr, connErr)
+			paused = paused || classify(connErr) == pause
 		}
 		if paused {
 			return exporter.Paused(fmt.Errorf("kafka refused the sink's credentials or a topic; fix it to resume (records are kept): %w", failErr))

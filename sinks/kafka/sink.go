@@ -42,8 +42,8 @@ type Sink struct {
 }
 
 var (
-	_ exporter.RawSender = (*Sink)(nil)
-	_ exporter.Checker   = (*Sink)(nil)
+	_ exporter.RawPreparer = (*Sink)(nil)
+	_ exporter.Checker     = (*Sink)(nil)
 )
 
 // New builds the sink's client from the resolved config. It connects to
@@ -94,6 +94,14 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 // SendRaw is Send for records as the outbox stores them: the stored JSON is
 // the message value unless schema or audit_body change it.
 func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	return s.PrepareRaw(batch).Send(ctx)
+}
+
+// PrepareRaw renders batch's messages, ready for Send: the delivery loop
+// calls it while the batch before is being produced. The messages refer to
+// batch's JSON, which the loop keeps until the prepared Send returns; every
+// promise has been called by then, so the client keeps none of it.
+func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 	msgs := make([]*kgo.Record, len(batch))
 	errs := make([]error, len(batch))
 	for i := range batch {
@@ -110,8 +118,18 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 		}
 		msgs[i] = s.message(&r.Head, body, m, key)
 	}
-	return s.deliver(ctx, msgs, errs)
+	return prepared{s: s, msgs: msgs, errs: errs}
 }
+
+// prepared is a batch PrepareRaw made ready.
+type prepared struct {
+	s    *Sink
+	msgs []*kgo.Record
+	errs []error
+}
+
+// Send has SendRaw's contract for the prepared batch.
+func (p prepared) Send(ctx context.Context) error { return p.s.deliver(ctx, p.msgs, p.errs) }
 
 // deliver produces msgs (nil where errs holds the record's own failure to
 // render) and classifies the outcome.

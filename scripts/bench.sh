@@ -46,6 +46,7 @@ figures=(
 	"syslog         FigureSyslog     ratio                >= 0.8"
 	"azure          FigureAzureMonitor ratio              >= 0.8"
 	"azure-heap     FigureAzureMonitor peak-heap-MiB      <= 64"
+	"kafka          FigureKafka      ratio                >= 0.8"
 	"reconcile-heap FigureReconcile  peak-heap-MiB        <= 64"
 	"disk           FigureDisk       file-bytes/alert     <= 600"
 	"backfill-heap  FigureDisk       peak-heap-MiB        <= 64"

@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/azuremonitor"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/file"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/kafka"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkcloud"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/syslog"
@@ -23,6 +24,7 @@ var table = map[string]decoder{
 	"azure_monitor_logs":    kind(azuremonitor.DefaultConfig, (*azuremonitor.Config).Validate, (*azuremonitor.Config).Resolve, azuremonitor.New),
 	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, (*email.Config).Resolve, email.New),
 	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, (*file.Config).Resolve, file.New),
+	"kafka":                 kind(kafka.DefaultConfig, (*kafka.Config).Validate, (*kafka.Config).Resolve, kafka.New),
 	"splunk_cloud_services": kind(splunkcloud.DefaultConfig, (*splunkcloud.Config).Validate, (*splunkcloud.Config).Resolve, splunkcloud.New),
 	"splunk_hec":            kind(splunkhec.DefaultConfig, (*splunkhec.Config).Validate, (*splunkhec.Config).Resolve, splunkhec.New),
 	"syslog":                kind(syslog.DefaultConfig, (*syslog.Config).Validate, (*syslog.Config).Resolve, syslog.New),

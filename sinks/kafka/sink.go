@@ -1,0 +1,254 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+)
+
+// maxAcked bounds the ids kept of records acknowledged by Sends that failed
+// as a whole; past it the set is dropped (a redelivery is then a
+// duplicate, never a loss).
+const maxAcked = 100_000
+
+// Sink produces records to Kafka. Send and SendRaw run one at a time.
+type Sink struct {
+	log      *slog.Logger
+	cl       *kgo.Client
+	conn     []kgo.Opt // a check's own client
+	brokers  []string
+	topics   Topics
+	byAlert  bool
+	format   format.Options
+	maxBytes int
+	timeout  time.Duration
+	tls      bool
+	sasl     string
+
+	conns *connErrs
+
+	mu sync.Mutex
+	// acked holds the ids of records the cluster acknowledged in a Send
+	// that failed as a whole: the delivery loop sends that batch again,
+	// and they are skipped rather than written twice.
+	acked map[string]struct{}
+}
+
+var (
+	_ exporter.RawPreparer = (*Sink)(nil)
+	_ exporter.Checker     = (*Sink)(nil)
+)
+
+// New builds the sink's client from the resolved config. It connects to
+// nothing (the first Send does) and fails only when the client options
+// are inconsistent, which Validate rules out.
+func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
+	c := r.Config
+	conn := connOpts(r)
+	conns := &connErrs{}
+	cl, err := kgo.NewClient(append(append([]kgo.Opt{kgo.WithHooks(conns)}, conn...), producerOpts(c)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("build kafka client: %w", err)
+	}
+	if c.InsecureSkipVerify {
+		deps.Logger.Warn("kafka: insecure_skip_verify is set: the brokers' certificates are not verified")
+	}
+	return &Sink{
+		log: deps.Logger, cl: cl, conn: conn, brokers: c.Brokers, topics: c.Topics, byAlert: c.Key == KeyAlert,
+		format: c.Options, maxBytes: c.MaxMessageBytes, timeout: c.ProduceTimeout.D(),
+		tls: c.TLS, sasl: c.SASL.Mechanism, conns: conns, acked: map[string]struct{}{},
+	}, nil
+}
+
+// Send produces one message per record and waits for every
+// acknowledgement (acks=all), within produce_timeout. It returns nil when
+// the cluster acknowledged every record; exporter.Rejected listing the
+// records refused for their content (larger than max_message_bytes, or
+// refused by the broker when sent alone) when the rest went through;
+// exporter.Paused when the cluster refused the credentials, the ACLs or a
+// topic; and otherwise a retryable error that keeps the whole batch (the
+// records already acknowledged are skipped when it comes again).
+func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
+	msgs := make([]*kgo.Record, len(batch))
+	errs := make([]error, len(batch))
+	for i := range batch {
+		rec := &batch[i]
+		body, m, err := format.RenderBody(rec, nil, s.format)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		h := rec.Head()
+		msgs[i] = s.message(&h, body, m, s.recordKey(rec))
+	}
+	return s.deliver(ctx, msgs, errs)
+}
+
+// SendRaw is Send for records as the outbox stores them: the stored JSON is
+// the message value unless schema or audit_body change it.
+func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
+	return s.PrepareRaw(batch).Send(ctx)
+}
+
+// PrepareRaw renders batch's messages, ready for Send: the delivery loop
+// calls it while the batch before is being produced. The messages refer to
+// batch's JSON, which the loop keeps until the prepared Send returns; every
+// promise has been called by then, so the client keeps none of it.
+func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
+	msgs := make([]*kgo.Record, len(batch))
+	errs := make([]error, len(batch))
+	for i := range batch {
+		r := &batch[i]
+		body, m, err := format.RenderStored(r, s.format)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		key, err := s.rawKey(r)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		msgs[i] = s.message(&r.Head, body, m, key)
+	}
+	return prepared{s: s, msgs: msgs, errs: errs}
+}
+
+// prepared is a batch PrepareRaw made ready.
+type prepared struct {
+	s    *Sink
+	msgs []*kgo.Record
+	errs []error
+}
+
+// Send has SendRaw's contract for the prepared batch.
+func (p prepared) Send(ctx context.Context) error { return p.s.deliver(ctx, p.msgs, p.errs) }
+
+// deliver produces msgs (nil where errs holds the record's own failure to
+// render) and classifies the outcome.
+func (s *Sink) deliver(ctx context.Context, msgs []*kgo.Record, errs []error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+
+	for i, m := range msgs {
+		if m == nil {
+			continue
+		}
+		if n := size(m); n > s.maxBytes {
+			errs[i], msgs[i] = fmt.Errorf("record %s: message of %d bytes is over max_message_bytes %d", id(m), n, s.maxBytes), nil
+		} else if _, ok := s.acked[id(m)]; ok {
+			msgs[i] = nil // acknowledged by a Send that failed as a whole
+		}
+	}
+	s.produce(ctx, msgs, errs)
+
+	// a broker refuses a batch, not a record: send each record of a
+	// refused batch alone, so that only what is refused alone is
+	// dead-lettered
+	for i, m := range msgs {
+		if m != nil && errs[i] != nil && classify(errs[i]) == refused {
+			errs[i] = s.cl.ProduceSync(ctx, m).FirstErr()
+			if errs[i] != nil && classify(errs[i]) == refused {
+				errs[i] = fmt.Errorf("record %s refused by kafka: %w", id(m), errs[i])
+				msgs[i] = nil
+			}
+		}
+	}
+	return s.verdict(ctx, msgs, errs, s.conns.since(start))
+}
+
+// produce sends every non-nil message and waits for all their promises,
+// recording each one's error in errs.
+func (s *Sink) produce(ctx context.Context, msgs []*kgo.Record, errs []error) {
+	var wg sync.WaitGroup
+	for i, m := range msgs {
+		if m == nil {
+			continue
+		}
+		wg.Add(1)
+		s.cl.Produce(ctx, m, func(_ *kgo.Record, err error) {
+			errs[i] = err
+			wg.Done()
+		})
+	}
+	wg.Wait()
+}
+
+// verdict classifies a delivery: msgs[i] nil with errs[i] set is a record
+// refused for good; a non-nil msgs[i] with errs[i] set failed otherwise.
+// connErr is the client's latest failure to connect during the Send.
+func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, connErr error) error {
+	var rejected []int
+	var rejErr, failErr error
+	paused := false
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if msgs[i] != nil {
+				s.acked[id(msgs[i])] = struct{}{}
+			}
+		case msgs[i] == nil:
+			rejected = append(rejected, i)
+			rejErr = firstErr(rejErr, err)
+		default:
+			if classify(err) == pause {
+				paused = true
+			}
+			if failErr == nil {
+				failErr = err
+			}
+		}
+	}
+	if failErr != nil {
+		if len(s.acked) > maxAcked {
+			clear(s.acked)
+		}
+		failErr = fmt.Errorf("produce to kafka %v: %w", s.brokers, failErr)
+		if ctx.Err() != nil && !paused {
+			failErr = fmt.Errorf("%w (produce_timeout %s)", failErr, s.timeout)
+		}
+		if connErr != nil {
+			failErr = fmt.Errorf("%w; last connection error: %w", failErr, connErr)
+			paused = paused || classify(connErr) == pause
+		}
+		if paused {
+			return exporter.Paused(fmt.Errorf("kafka refused the sink's credentials or a topic; fix it to resume (records are kept): %w", failErr))
+		}
+		return exporter.Retryable(failErr, 0)
+	}
+	clear(s.acked)
+	if len(rejected) > 0 {
+		return exporter.Rejected(rejErr, rejected...)
+	}
+	return nil
+}
+
+// firstErr keeps the first error.
+func firstErr(first, err error) error {
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// id returns a message's record id header.
+func id(m *kgo.Record) string {
+	return string(m.Headers[0].Value)
+}
+
+// Close flushes nothing (every Send waited for its records) and closes the
+// client's connections.
+func (s *Sink) Close() error {
+	s.cl.Close()
+	return nil
+}

@@ -43,6 +43,9 @@ type fakeES struct {
 	whole func(n int) (status int, header http.Header, body string)
 	// item, when set, may answer one document instead of storing it.
 	item func(index, id string, src map[string]any) *fakeItem
+	// tooLarge, when set, answers 413 to a request of these documents
+	// (action and source lines), as a proxy's body limit does.
+	tooLarge func(pairs [][2][]byte) bool
 	// violations are broken promises of the sink; a test wants none.
 	violations []string
 	bulks      int // _bulk requests answered
@@ -191,8 +194,7 @@ func (f *fakeES) bulk(w http.ResponseWriter, r *http.Request) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	sc.Buffer(nil, 64<<20)
-	var items []map[string]*fakeItem
-	anyErr := false
+	var pairs [][2][]byte
 	for sc.Scan() {
 		action := append([]byte(nil), sc.Bytes()...)
 		if !sc.Scan() {
@@ -200,8 +202,17 @@ func (f *fakeES) bulk(w http.ResponseWriter, r *http.Request) {
 			f.reply(w, http.StatusBadRequest, map[string]any{"error": esError("illegal_argument_exception", "Malformed action/metadata line")})
 			return
 		}
-		src := sc.Bytes()
-		op, it := f.one(action, src)
+		pairs = append(pairs, [2][]byte{action, append([]byte(nil), sc.Bytes()...)})
+	}
+	if f.tooLarge != nil && f.tooLarge(pairs) {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		_, _ = io.WriteString(w, "<html>413 Request Entity Too Large</html>")
+		return
+	}
+	var items []map[string]*fakeItem
+	anyErr := false
+	for _, p := range pairs {
+		op, it := f.one(p[0], p[1])
 		items = append(items, map[string]*fakeItem{op: it})
 		anyErr = anyErr || it.Error != nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/elasticsearch"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/file"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkcloud"
@@ -19,6 +20,7 @@ import (
 // table is every sink type, keyed by the `type` of a config entry. A new
 // sink type is one line here.
 var table = map[string]decoder{
+	"elasticsearch":         kind(elasticsearch.DefaultConfig, (*elasticsearch.Config).Validate, (*elasticsearch.Config).Resolve, elasticsearch.New),
 	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, (*email.Config).Resolve, email.New),
 	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, (*file.Config).Resolve, file.New),
 	"splunk_cloud_services": kind(splunkcloud.DefaultConfig, (*splunkcloud.Config).Validate, (*splunkcloud.Config).Resolve, splunkcloud.New),

@@ -2,6 +2,7 @@ package elasticsearch
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -107,4 +108,42 @@ func TestSend_413Splits(t *testing.T) {
 		t.Errorf("%d documents, want 9", f.count(DefaultIndex))
 	}
 	noViolations(t, f)
+}
+
+// The documents of one batch decide together: a paused one keeps the
+// batch (Paused), else a retried one sends it again (Retryable), else the
+// refused ones are listed (Rejected) and the others, 409s included, are
+// delivered.
+func TestSend_ItemPrecedence(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status map[int]int // record index → item status
+		want   exporter.DeliveryKind
+		reject []int
+	}{
+		{"refused and 409", map[int]int{1: 400, 2: 409}, exporter.KindRejected, []int{1}},
+		{"refused and 429", map[int]int{1: 400, 2: 429}, exporter.KindRetryable, nil},
+		{"429 and 403", map[int]int{1: 403, 2: 429, 3: 400}, exporter.KindPaused, nil},
+		{"404 index", map[int]int{0: 404}, exporter.KindPaused, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := startFakeES(t)
+			recs := sinktest.Records(4)
+			idx := map[string]int{}
+			for i, r := range recs {
+				idx[r.ID] = i
+			}
+			f.item = func(_, id string, _ map[string]any) *fakeItem {
+				if st, ok := tt.status[idx[id]]; ok {
+					return &fakeItem{Status: st, Error: esError("x_exception", "item answered "+http.StatusText(st))}
+				}
+				return nil
+			}
+			err := sinktest.Send(t, newSink(t, f.config(t)), recs)
+			de := exporter.Classify(err)
+			if err == nil || de.Kind != tt.want || fmt.Sprint(de.Rejected) != fmt.Sprint(tt.reject) {
+				t.Errorf("%v: kind %v rejected %v; want %v %v", err, de.Kind, de.Rejected, tt.want, tt.reject)
+			}
+		})
+	}
 }

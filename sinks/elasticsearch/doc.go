@@ -8,10 +8,9 @@
 // answers 409, which the sink counts as delivered. That makes the
 // Deliverer's whole-batch retry safe: after a partial failure (some items
 // 429) the batch is sent again, the documents already in answer 409, and
-// only the others are written. The one gap: a data stream routes a create
-// to its current write index, so a redelivery after a rollover is not
-// recognised and makes a second copy (searches can collapse on _id... no:
-// on the record's id field, which every schema carries).
+// only the others are written. The one gap: a data stream creates into its
+// current write index, so a redelivery that comes after a rollover is not
+// recognised and writes a second copy, with the same record id.
 //
 // The sink uses go-elasticsearch's esapi request types over its low-level
 // transport (elastic-transport-go), with the transport's retries off, and

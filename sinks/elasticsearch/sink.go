@@ -174,7 +174,13 @@ func (p *prepared) result() error {
 	case paused:
 		return exporter.Paused(fmt.Errorf("elasticsearch refused to write %s; fix it to resume (records are kept)", t.describe(paused, p.n)))
 	case retry:
-		// item 429s have no Retry-After: the loop's backoff
+		// The Deliverer retries the whole batch, not the documents that
+		// got 429: that is safe because every document is a create with
+		// the record's id as _id, so the ones written this time answer
+		// 409 next time, which counts as delivered, and nothing is
+		// written twice. The refused ones are refused again then, and
+		// dead-lettered once no document needs a retry. Item 429s have
+		// no Retry-After: the loop's backoff.
 		return exporter.Retryable(fmt.Errorf("elasticsearch asked to retry %s (the batch is sent again; documents already written answer 409)", t.describe(retry, p.n)), 0)
 	case refused:
 		return exporter.Rejected(fmt.Errorf("elasticsearch refused %s", t.describe(refused, p.n)), t.refused...)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,7 +144,7 @@ func benchRecord(i int) exporter.Record {
 }
 
 // fillOutbox appends records from..from+n-1 to a fresh state file.
-func fillOutbox(b *testing.B, from, n int) *state.DB {
+func fillOutbox(b testing.TB, from, n int) *state.DB {
 	db, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -163,7 +164,7 @@ func fillOutbox(b *testing.B, from, n int) *state.DB {
 
 // rawBodies builds the request bodies the sink sends: the same records in
 // the same chunks of 500, encoded and gzipped by the same code.
-func rawBodies(b *testing.B, s *Sink, from, n int) [][]byte {
+func rawBodies(b testing.TB, s *Sink, from, n int) [][]byte {
 	var out [][]byte
 	for start := from; start < from+n; start += 500 {
 		recs := make([]exporter.Record, 0, 500)
@@ -182,12 +183,14 @@ func rawBodies(b *testing.B, s *Sink, from, n int) [][]byte {
 }
 
 // postRaw is the baseline: a bare loop posting prepared bodies.
-func postRaw(b *testing.B, client *http.Client, f *fakeES, bodies [][]byte) {
+func postRaw(b testing.TB, client *http.Client, f *fakeES, bodies [][]byte) {
 	for _, body := range bodies {
-		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/_bulk", bytes.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/_bulk?filter_path="+strings.Join(filterPath, ","), bytes.NewReader(body))
 		req.Header.Set("Authorization", "ApiKey "+f.apiKey)
 		req.Header.Set("Content-Type", "application/x-ndjson")
-		req.Header.Set("Content-Encoding", "gzip")
+		if bytes.HasPrefix(body, []byte{0x1f, 0x8b}) {
+			req.Header.Set("Content-Encoding", "gzip")
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			b.Fatal(err)

@@ -166,28 +166,35 @@ var gzipPool = sync.Pool{New: func() any {
 	return w
 }}
 
-// body concatenates the documents at idxs, gzipped when compress is on.
-func body(idxs []int, docs [][]byte, compress bool) ([]byte, error) {
-	n := 0
-	for _, i := range idxs {
-		n += len(docs[i])
+// docSet is a batch's documents (action and source lines) back to back in
+// one buffer, in batch order; a record that did not encode takes no bytes.
+type docSet struct {
+	buf        []byte
+	start, end []int // per batch index
+}
+
+func (d *docSet) size(i int) int { return d.end[i] - d.start[i] }
+
+// span is the documents at idxs, consecutive batch indexes, as the one
+// slice of buf they occupy: a request body without a copy.
+func (d *docSet) span(idxs []int) []byte {
+	return d.buf[d.start[idxs[0]]:d.end[idxs[len(idxs)-1]]]
+}
+
+// body is the request body of the documents at idxs: their span, gzipped
+// when compress is on.
+func body(idxs []int, d *docSet, compress bool) ([]byte, error) {
+	raw := d.span(idxs)
+	if !compress {
+		return raw, nil
 	}
 	var buf bytes.Buffer
-	if !compress {
-		buf.Grow(n)
-		for _, i := range idxs {
-			buf.Write(docs[i])
-		}
-		return buf.Bytes(), nil
-	}
-	buf.Grow(n/4 + 64)
+	buf.Grow(len(raw)/4 + 64)
 	zw := gzipPool.Get().(*gzip.Writer)
 	defer gzipPool.Put(zw)
 	zw.Reset(&buf)
-	for _, i := range idxs {
-		if _, err := zw.Write(docs[i]); err != nil {
-			return nil, fmt.Errorf("gzip _bulk body: %w", err)
-		}
+	if _, err := zw.Write(raw); err != nil {
+		return nil, fmt.Errorf("gzip _bulk body: %w", err)
 	}
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("gzip _bulk body: %w", err)

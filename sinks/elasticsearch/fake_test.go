@@ -55,6 +55,11 @@ type fakeES struct {
 }
 
 type fakeItem struct {
+	// Index, ID and Result are left out under filter_path, as
+	// Elasticsearch does.
+	Index  string         `json:"_index,omitempty"`
+	ID     string         `json:"_id,omitempty"`
+	Result string         `json:"result,omitempty"`
 	Status int            `json:"status"`
 	Error  map[string]any `json:"error,omitempty"`
 }
@@ -215,6 +220,24 @@ func (f *fakeES) bulk(w http.ResponseWriter, r *http.Request) {
 		op, it := f.one(p[0], p[1])
 		items = append(items, map[string]*fakeItem{op: it})
 		anyErr = anyErr || it.Error != nil
+	}
+	if r.URL.Query().Get("filter_path") != "" {
+		// what the sink's filter_path keeps: errors, and per item its
+		// status and error type and reason
+		for _, it := range items {
+			for _, v := range it {
+				if v.Error != nil {
+					v.Error = map[string]any{"type": v.Error["type"], "reason": v.Error["reason"]}
+				}
+			}
+		}
+		f.reply(w, http.StatusOK, map[string]any{"errors": anyErr, "items": items})
+		return
+	}
+	for _, it := range items {
+		for _, v := range it {
+			v.Index, v.ID, v.Result = "logs", "id", "created"
+		}
 	}
 	f.reply(w, http.StatusOK, map[string]any{"took": 1, "errors": anyErr, "items": items})
 }

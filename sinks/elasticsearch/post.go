@@ -33,7 +33,7 @@ var errTooLarge = errors.New("reply larger than 64 MiB")
 // caller then stops. A 413 splits the request in two and sends each half
 // (a request the cluster or a proxy finds too large is not the documents'
 // fault), down to one document, which is then refused.
-func (s *Sink) bulk(ctx context.Context, idxs []int, payload []byte, docs [][]byte, t *tally) error {
+func (s *Sink) bulk(ctx context.Context, idxs []int, payload []byte, docs *docSet, t *tally) error {
 	status, h, reply, err := s.post(ctx, payload)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -55,7 +55,7 @@ func (s *Sink) bulk(ctx context.Context, idxs []int, payload []byte, docs [][]by
 		}
 		return nil
 	case status == http.StatusRequestEntityTooLarge:
-		t.add(refused, idxs[0], fmt.Sprintf("413 Request Entity Too Large for one document of %d bytes", len(docs[idxs[0]])))
+		t.add(refused, idxs[0], fmt.Sprintf("413 Request Entity Too Large for one document of %d bytes", docs.size(idxs[0])))
 		return nil
 	case status < 200 || status >= 300:
 		e := fmt.Errorf("elasticsearch _bulk answered %d: %s", status, replyText(reply))

@@ -108,7 +108,7 @@ func (s *Sink) Close() error {
 type prepared struct {
 	s      *Sink
 	n      int      // records in the batch
-	docs   [][]byte // per batch index: action and document lines; nil if not encoded
+	docs   docSet
 	chunks [][]int
 	bodies [][]byte
 	errs   []error
@@ -123,29 +123,26 @@ func (s *Sink) prepare(n int, appendDoc func([]byte, int) ([]byte, error)) *prep
 // allocation per batch, not per record); a record that fails to encode is
 // refused at once.
 func (s *Sink) prepareSized(n, size int, appendDoc func([]byte, int) ([]byte, error)) *prepared {
-	p := &prepared{s: s, n: n, docs: make([][]byte, n)}
-	buf := make([]byte, 0, size)
-	ends := make([]int, n)
+	p := &prepared{s: s, n: n}
+	d := &p.docs
+	d.buf, d.start, d.end = make([]byte, 0, size), make([]int, n), make([]int, n)
 	for i := range n {
+		d.start[i] = len(d.buf)
 		var err error
-		if buf, err = appendDoc(buf, i); err != nil {
+		if d.buf, err = appendDoc(d.buf, i); err != nil {
 			p.t.add(refused, i, err.Error())
 		}
-		ends[i] = len(buf)
+		d.end[i] = len(d.buf)
 	}
 	sizes := make([]int, n)
-	start := 0
-	for i, end := range ends {
-		if end > start {
-			p.docs[i], sizes[i] = buf[start:end:end], end-start
-		}
-		start = end
+	for i := range sizes {
+		sizes[i] = d.size(i)
 	}
 	p.chunks = chunks(sizes, s.maxDocs, s.maxBytes)
 	p.bodies = make([][]byte, len(p.chunks))
 	p.errs = make([]error, len(p.chunks))
 	for i, c := range p.chunks {
-		p.bodies[i], p.errs[i] = body(c, p.docs, s.compress)
+		p.bodies[i], p.errs[i] = body(c, &p.docs, s.compress)
 	}
 	return p
 }
@@ -160,7 +157,7 @@ func (p *prepared) Send(ctx context.Context) error {
 		if err != nil {
 			return exporter.Retryable(err, 0)
 		}
-		if err := p.s.bulk(ctx, c, b, p.docs, &p.t); err != nil {
+		if err := p.s.bulk(ctx, c, b, &p.docs, &p.t); err != nil {
 			return err
 		}
 	}

@@ -107,7 +107,7 @@ func (s *Sink) Close() error {
 // whose bodies are built already.
 type prepared struct {
 	s      *Sink
-	n      int      // records in the batch
+	n      int // records in the batch
 	docs   docSet
 	chunks [][]int
 	bodies [][]byte

@@ -41,6 +41,7 @@ func BenchmarkFigureElasticsearch(b *testing.B) {
 	const segment = 2500
 	n := testtools.BenchSize(2000)
 	f := startFakeES(b)
+	f.idsOnly = true
 	c := f.config(b)
 	r, err := c.Resolve()
 	if err != nil {

@@ -35,6 +35,9 @@ type fakeES struct {
 	dataStreams map[string]bool
 	// openSearch: answer as OpenSearch (no X-Elastic-Product header).
 	openSearch bool
+	// idsOnly keeps only each document's _id, not its source (the
+	// benchmark's endpoint, whose memory is in the heap figure).
+	idsOnly bool
 
 	mu   sync.Mutex
 	docs map[string]map[string][]byte // index → _id → source
@@ -286,7 +289,11 @@ func (f *fakeES) one(action, src []byte) (string, *fakeItem) {
 	if f.docs[index] == nil {
 		f.docs[index] = map[string][]byte{}
 	}
-	f.docs[index][id] = append([]byte(nil), src...)
+	if f.idsOnly {
+		f.docs[index][id] = nil
+	} else {
+		f.docs[index][id] = append([]byte(nil), src...)
+	}
 	f.created++
 	return op, &fakeItem{Status: 201}
 }

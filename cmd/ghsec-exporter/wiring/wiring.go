@@ -9,6 +9,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/azuremonitor"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/elasticsearch"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/file"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/kafka"
@@ -22,6 +23,7 @@ import (
 // sink type is one line here.
 var table = map[string]decoder{
 	"azure_monitor_logs":    kind(azuremonitor.DefaultConfig, (*azuremonitor.Config).Validate, (*azuremonitor.Config).Resolve, azuremonitor.New),
+	"elasticsearch":         kind(elasticsearch.DefaultConfig, (*elasticsearch.Config).Validate, (*elasticsearch.Config).Resolve, elasticsearch.New),
 	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, (*email.Config).Resolve, email.New),
 	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, (*file.Config).Resolve, file.New),
 	"kafka":                 kind(kafka.DefaultConfig, (*kafka.Config).Validate, (*kafka.Config).Resolve, kafka.New),

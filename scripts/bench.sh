@@ -44,6 +44,7 @@ done
 figures=(
 	"hec            FigureHEC        ratio                >= 0.8"
 	"syslog         FigureSyslog     ratio                >= 0.8"
+	"otlp           FigureOTLP       ratio                >= 0.8"
 	"reconcile-heap FigureReconcile  peak-heap-MiB        <= 64"
 	"disk           FigureDisk       file-bytes/alert     <= 600"
 	"backfill-heap  FigureDisk       peak-heap-MiB        <= 64"

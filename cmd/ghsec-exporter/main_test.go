@@ -130,7 +130,7 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 	// the secrets and the CA the examples name, as systemd and the system
 	// would provide them, for the resolve step
 	creds := t.TempDir()
-	for _, f := range []string{"hec-token", "smtp-password"} {
+	for _, f := range []string{"hec-token", "smtp-password", "otlp-token"} {
 		if err := os.WriteFile(filepath.Join(creds, f), []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -138,6 +138,7 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 	doc := strings.ReplaceAll(strings.Join(out, "\n"), "/run/credentials/ghsec-exporter.service", creds)
 	ca, _ := receivers.TLSFiles(t, creds)
 	doc = strings.ReplaceAll(doc, "/etc/ssl/splunk-ca.pem", ca)
+	doc = strings.ReplaceAll(doc, "/etc/ssl/otel-ca.pem", ca)
 	cfg, err := config.Decode(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +150,8 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 	if _, err := wiring.Resolve(vs); err != nil {
 		t.Fatal(err)
 	}
-	if len(vs) != 4 {
-		t.Fatalf("%d sinks decoded, want 4", len(vs))
+	if len(vs) != 5 {
+		t.Fatalf("%d sinks decoded, want 5", len(vs))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/file"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/otlp"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkcloud"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/syslog"
@@ -21,6 +22,7 @@ import (
 var table = map[string]decoder{
 	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, (*email.Config).Resolve, email.New),
 	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, (*file.Config).Resolve, file.New),
+	"otlp":                  kind(otlp.DefaultConfig, (*otlp.Config).Validate, (*otlp.Config).Resolve, otlp.New),
 	"splunk_cloud_services": kind(splunkcloud.DefaultConfig, (*splunkcloud.Config).Validate, (*splunkcloud.Config).Resolve, splunkcloud.New),
 	"splunk_hec":            kind(splunkhec.DefaultConfig, (*splunkhec.Config).Validate, (*splunkhec.Config).Resolve, splunkhec.New),
 	"syslog":                kind(syslog.DefaultConfig, (*syslog.Config).Validate, (*syslog.Config).Resolve, syslog.New),

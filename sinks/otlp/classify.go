@@ -39,6 +39,9 @@ type verdict struct {
 	retryAfter time.Duration
 	// notOTLP: a 2xx whose body is not an ExportLogsServiceResponse.
 	notOTLP bool
+	// cause is the failure when there was no reply (a transport error) or
+	// no request (the body could not be built).
+	cause error
 }
 
 // err describes the verdict for logs and errors; it quotes the server's
@@ -46,6 +49,8 @@ type verdict struct {
 // token.
 func (v verdict) err() error {
 	switch {
+	case v.cause != nil:
+		return v.cause
 	case v.notOTLP:
 		return fmt.Errorf("OTLP endpoint answered %d with a body that is not an OTLP logs response (%s): is the URL an OTLP/HTTP logs endpoint?", v.status, v.msg)
 	case v.rejected > 0:

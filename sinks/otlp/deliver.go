@@ -2,7 +2,6 @@ package otlp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -100,9 +99,6 @@ func (p *prepared) bisect(ctx context.Context, idxs []int) error {
 			return err
 		}
 		return p.bisect(ctx, idxs[mid:])
-	}
-	if v.status < 0 {
-		return exporter.Retryable(errors.New(v.msg), 0)
 	}
 	return exporter.Retryable(v.err(), v.retryAfter)
 }

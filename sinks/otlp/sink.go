@@ -109,14 +109,14 @@ func (s *Sink) Close() error {
 func (s *Sink) attempt(ctx context.Context, body []byte, bodyErr error) verdict {
 	if bodyErr != nil {
 		// our own encoding failed: sending again cannot help
-		return verdict{outcome: badData, msg: bodyErr.Error()}
+		return verdict{outcome: badData, cause: bodyErr}
 	}
 	v, err := s.post(ctx, body)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return verdict{outcome: retry, msg: fmt.Sprintf("post to OTLP endpoint: %v", err), status: -1}
+		return verdict{outcome: retry, cause: fmt.Errorf("post to OTLP endpoint: %w", err)}
 	}
 	if v.outcome == accepted && v.rejected <= 0 && v.msg != "" {
 		s.warnOnce(v.msg)

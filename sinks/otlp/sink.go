@@ -16,19 +16,19 @@ import (
 // Sink delivers records to an OTLP/HTTP logs endpoint. Send may be called
 // from one goroutine at a time or several; it keeps no per-batch state.
 type Sink struct {
-	log       *slog.Logger
-	url       string
-	header    http.Header // configured headers, the token, content type, user agent
-	client    *http.Client
-	enc       *encoder
-	opts      format.Options
-	maxItems  int
-	maxBytes  int
-	compress  bool
-	timeout   time.Duration
-	now       func() time.Time
-	lastWarnM sync.Mutex
-	lastWarn  string // the last partial-success warning logged
+	log      *slog.Logger
+	url      string
+	header   http.Header // configured headers, the token, content type, user agent
+	client   *http.Client
+	enc      *encoder
+	opts     format.Options
+	maxItems int
+	maxBytes int
+	compress bool
+	timeout  time.Duration
+	now      func() time.Time
+	warnMu   sync.Mutex
+	lastWarn string // the last partial-success warning logged
 }
 
 var (
@@ -127,8 +127,8 @@ func (s *Sink) attempt(ctx context.Context, body []byte, bodyErr error) verdict 
 // warnOnce logs a warning an accepting server sent (partial success with
 // nothing rejected), each distinct message once in a row.
 func (s *Sink) warnOnce(msg string) {
-	s.lastWarnM.Lock()
-	defer s.lastWarnM.Unlock()
+	s.warnMu.Lock()
+	defer s.warnMu.Unlock()
 	if msg == s.lastWarn {
 		return
 	}

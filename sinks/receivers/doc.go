@@ -1,5 +1,5 @@
 // Package receivers starts the real test receivers (rsyslog, syslog-ng,
-// mailpit, the OpenTelemetry Collector's splunk_hec receiver) as child
+// mailpit, the OpenTelemetry Collector's splunk_hec and otlp receivers) as child
 // processes on loopback for integration tests, one instance per test, on
 // free ports, in the test's temporary directory.
 //

@@ -48,6 +48,7 @@ figures=(
 	"azure-heap     FigureAzureMonitor peak-heap-MiB      <= 64"
 	"kafka          FigureKafka      ratio                >= 0.8"
 	"elasticsearch  FigureElasticsearch ratio             >= 0.8"
+	"otlp           FigureOTLP       ratio                >= 0.8"
 	"reconcile-heap FigureReconcile  peak-heap-MiB        <= 64"
 	"disk           FigureDisk       file-bytes/alert     <= 600"
 	"backfill-heap  FigureDisk       peak-heap-MiB        <= 64"

@@ -1,5 +1,5 @@
 // Package sinks holds one package per destination type (file, splunkhec,
-// splunkcloud, syslog, email, kafka, elasticsearch, azuremonitor), each
+// splunkcloud, syslog, email, otlp, kafka, elasticsearch, azuremonitor), each
 // implementing exporter.Sink; this package
 // itself has no code. The table that maps a config entry's `type` to its
 // package lives beside main, in cmd/ghsec-exporter/wiring, which decodes

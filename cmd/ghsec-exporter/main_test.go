@@ -130,7 +130,7 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 	// the secrets and the CA the examples name, as systemd and the system
 	// would provide them, for the resolve step
 	creds := t.TempDir()
-	for _, f := range []string{"hec-token", "smtp-password", "azure-secret", "kafka-password", "es-api-key"} {
+	for _, f := range []string{"hec-token", "smtp-password", "azure-secret", "kafka-password", "es-api-key", "otlp-token"} {
 		if err := os.WriteFile(filepath.Join(creds, f), []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -140,6 +140,7 @@ func TestConfigExample_CommentedSinksAreValid(t *testing.T) {
 	doc = strings.ReplaceAll(doc, "/etc/ssl/splunk-ca.pem", ca)
 	doc = strings.ReplaceAll(doc, "/etc/ssl/kafka-ca.pem", ca)
 	doc = strings.ReplaceAll(doc, "/etc/ghsec-exporter/es-http-ca.crt", ca)
+	doc = strings.ReplaceAll(doc, "/etc/ssl/otel-ca.pem", ca)
 	cfg, err := config.Decode(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 // Package receivers starts the real test receivers (rsyslog, syslog-ng,
-// mailpit, the OpenTelemetry Collector's splunk_hec receiver, and the
-// Prometheus server that scrapes the daemon's metrics) as child
+// mailpit, the OpenTelemetry Collector's splunk_hec and otlp receivers, and
+// the Prometheus server that scrapes the daemon's metrics) as child
 // processes on loopback for integration tests, one instance per test, on
 // free ports, in the test's temporary directory.
 //

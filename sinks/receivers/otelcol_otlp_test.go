@@ -45,3 +45,30 @@ func TestParseOTLPLogs(t *testing.T) {
 		t.Errorf("fields %v", ev.Fields)
 	}
 }
+
+func TestParseOTLPLogRecords(t *testing.T) {
+	// the shape the file exporter writes for one OTLP request
+	line := `{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"ghsec-exporter"}}]},` +
+		`"scopeLogs":[{"scope":{"name":"s","version":"v1"},"logRecords":[{"timeUnixNano":"1767603600123000064",` +
+		`"observedTimeUnixNano":"1767603660000000000","severityNumber":17,"severityText":"high",` +
+		`"body":{"stringValue":"{\"id\":\"abc\",\"n\":1.50,\"s\":\"\u003cx\u003e\"}"},` +
+		`"attributes":[{"key":"ghsec.id","value":{"stringValue":"abc"}},{"key":"ghsec.alert.number","value":{"intValue":"7"}}]}]}]}]}`
+	recs, err := parseOTLPLogRecords([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want 1", len(recs))
+	}
+	r := recs[0]
+	want := OTLPLogRecord{
+		Resource: map[string]any{"service.name": "ghsec-exporter"}, Scope: "s", ScopeVersion: "v1",
+		Time: time.Date(2026, 1, 5, 9, 0, 0, 123000064, time.UTC), ObservedTime: time.Date(2026, 1, 5, 9, 1, 0, 0, time.UTC),
+		SeverityNumber: 17, SeverityText: "high", Body: `{"id":"abc","n":1.50,"s":"<x>"}`,
+		BodyValue:  `{"id":"abc","n":1.50,"s":"<x>"}`,
+		Attributes: map[string]any{"ghsec.id": "abc", "ghsec.alert.number": int64(7)},
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("parsed\n%+v\nwant\n%+v", r, want)
+	}
+}

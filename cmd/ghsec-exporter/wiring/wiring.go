@@ -13,6 +13,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/email"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/file"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/kafka"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/otlp"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkcloud"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/syslog"
@@ -27,6 +28,7 @@ var table = map[string]decoder{
 	"email":                 kind(email.DefaultConfig, (*email.Config).Validate, (*email.Config).Resolve, email.New),
 	"file":                  kind(file.DefaultConfig, (*file.Config).Validate, (*file.Config).Resolve, file.New),
 	"kafka":                 kind(kafka.DefaultConfig, (*kafka.Config).Validate, (*kafka.Config).Resolve, kafka.New),
+	"otlp":                  kind(otlp.DefaultConfig, (*otlp.Config).Validate, (*otlp.Config).Resolve, otlp.New),
 	"splunk_cloud_services": kind(splunkcloud.DefaultConfig, (*splunkcloud.Config).Validate, (*splunkcloud.Config).Resolve, splunkcloud.New),
 	"splunk_hec":            kind(splunkhec.DefaultConfig, (*splunkhec.Config).Validate, (*splunkhec.Config).Resolve, splunkhec.New),
 	"syslog":                kind(syslog.DefaultConfig, (*syslog.Config).Validate, (*syslog.Config).Resolve, syslog.New),

@@ -41,7 +41,7 @@ while (($#)); do
 	--tiny) tiny=1 runs=1 sizes=tiny; shift ;;
 	--strict) strict=1; shift ;;
 	--only) only=",$2,"; shift 2 ;;
-	-h | --help) sed -n '2,32p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,31p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done

@@ -3,8 +3,8 @@
 # with version, commit and build date (`ghsec-exporter version` prints them),
 # the systemd unit, the example config as the conffile
 # /etc/ghsec-exporter/config.yaml, the README and docs/ (as a tree), and the
-# licence (Apache-2.0: the .deb's machine-readable copyright file, the .rpm's
-# %license). nfpm comes from scripts/deps/nfpm.sh (installed here when
+# licence (Apache-2.0: LICENSE, the .rpm's %license, and the .deb's
+# machine-readable copyright file made from it). nfpm comes from scripts/deps/nfpm.sh (installed here when
 # missing: the first run compiles it, about 4 minutes on 2 cores, with a
 # progress line every 20 s). Beside them, the Splunk add-on
 # (content/splunk/TA-ghsec-exporter) as TA-ghsec-exporter-<version>.tgz, by

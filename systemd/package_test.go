@@ -12,8 +12,8 @@ import (
 
 // wantFiles is a package's whole content: path → mode, all owned by root.
 // docs/ ships as the tree it is in the repository (the README links into
-// it), every file of it; the licence is Debian's copyright file in the .deb
-// and the %license file in the .rpm.
+// it), every file of it; LICENSE beside the README (the .rpm's %license),
+// and in the .deb Debian's copyright file too.
 func wantFiles(t *testing.T, packager string) map[string]os.FileMode {
 	t.Helper()
 	const doc = "/usr/share/doc/ghsec-exporter/"
@@ -24,12 +24,10 @@ func wantFiles(t *testing.T, packager string) map[string]os.FileMode {
 		"/etc/ghsec-exporter/config.yaml":            0o644,
 		doc + "README.md":                            0o644,
 		doc + "config.example.yaml":                  0o644,
+		doc + "LICENSE":                              0o644,
 	}
-	switch packager {
-	case "deb":
+	if packager == "deb" {
 		want[doc+"copyright"] = 0o644
-	case "rpm":
-		want["/usr/share/licenses/ghsec-exporter/LICENSE"] = 0o644
 	}
 	err := filepath.WalkDir("../docs", func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -258,7 +256,7 @@ func TestRPM_Contents(t *testing.T) {
 	if !strings.Contains(flags, "/etc/ghsec-exporter/config.yaml cn") {
 		t.Errorf("config.yaml is not %%config(noreplace):\n%s", flags)
 	}
-	if !strings.Contains(flags, "/usr/share/licenses/ghsec-exporter/LICENSE l") {
+	if !strings.Contains(flags, "/usr/share/doc/ghsec-exporter/LICENSE l") {
 		t.Errorf("LICENSE is not %%license:\n%s", flags)
 	}
 	if got := run(t, "rpm", "-qp", "--qf", "%{LICENSE}|%{URL}|%{PACKAGER}", rpmPath); got != "Apache-2.0|"+homepage+"|"+pkgMaintainer {

@@ -3,8 +3,8 @@
 # package to stdout, with the full text of LICENSE (Apache-2.0) as its
 # license paragraph, so the packaged file cannot drift from the repository's
 # licence. scripts/package.sh runs it; the .deb ships the result as
-# /usr/share/doc/ghsec-exporter/copyright (the .rpm ships LICENSE itself as
-# its %license file).
+# /usr/share/doc/ghsec-exporter/copyright (beside LICENSE itself, which is
+# the .rpm's %license file).
 #
 #   bash scripts/packaging/copyright.sh > dist/copyright
 set -euo pipefail

@@ -20,7 +20,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/splunkhec"
 )
 
-// pendingRequestFields are the request record fields (README, record
+// pendingRequestFields are the request record fields (docs/record.md,
 // `request`) the searches were written for; the schema must have each.
 var pendingRequestFields = []string{"request.kind", "request.target", "request.number", "request.id", "request.status",
 	"request.previous_status", "request.reason", "request.requester", "request.requester_comment", "request.reviewer",
@@ -28,7 +28,7 @@ var pendingRequestFields = []string{"request.kind", "request.target", "request.n
 	"request.created_at", "request.expires_at", "request.html_url"}
 
 // pendingAlertFields are alert fields being added beside this content
-// (README "alert"): on every record of a secret alert pushed past push
+// (docs/record.md, `alert`): on every record of a secret alert pushed past push
 // protection, push_protection_bypassed and push_protection_bypassed_by; on
 // code scanning records, ref. They stand in for the schema's until it has
 // them; from then on each must be among the schema's.

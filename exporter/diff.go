@@ -7,7 +7,7 @@ import "time"
 // the order they happened; the snapshot to store is cur.Snapshot(). It is pure: the same
 // inputs give the same records with the same ids.
 //
-// The rules are the README's transition table. Where the timestamps prove a
+// The rules are the transition table of docs/record.md. Where the timestamps prove a
 // transition happened between two polls (a dismissed alert whose
 // dismissed_at moved on was reopened and dismissed again), both transitions
 // are emitted.

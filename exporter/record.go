@@ -34,7 +34,7 @@ const (
 // AlertSources lists the three alert kinds in a stable order.
 var AlertSources = []Source{SourceDependabot, SourceCodeScanning, SourceSecretScanning}
 
-// Alert transition actions (the README's "Transitions"). Audit records carry
+// Alert transition actions (docs/record.md, "Transitions"). Audit records carry
 // GitHub's own action name instead.
 const (
 	ActionCreated                = "created"

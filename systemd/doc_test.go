@@ -20,6 +20,13 @@ var (
 // pkgVersion is stamped into the test build, to check `version` prints it.
 const pkgVersion = "9.8.7"
 
+// pkgMaintainer is the MAINTAINER the test build names (package.sh's default
+// is the builder's git identity, which differs from machine to machine).
+const pkgMaintainer = "Package Test <package-test@example.org>"
+
+// homepage is the project's repository, the packages' Homepage/URL.
+const homepage = "https://github.com/ghsec-exporter/ghsec-exporter"
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if dist != "" {
@@ -30,7 +37,7 @@ func TestMain(m *testing.M) {
 
 func buildPackages(dist string) (deb, rpm string, err error) {
 	cmd := exec.Command("bash", "../scripts/package.sh")
-	cmd.Env = append(os.Environ(), "DIST="+dist, "VERSION="+pkgVersion)
+	cmd.Env = append(os.Environ(), "DIST="+dist, "VERSION="+pkgVersion, "MAINTAINER="+pkgMaintainer)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("scripts/package.sh: %v\n%s", err, out)
 	}

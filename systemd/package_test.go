@@ -10,26 +10,36 @@ import (
 	"testing"
 )
 
-// wantFiles is the package's whole content: path → mode, all owned by root;
-// with every docs/*.md of the repository (init adds them).
-var wantFiles = map[string]os.FileMode{
-	"/usr/bin/ghsec-exporter":                           0o755,
-	"/lib/systemd/system/ghsec-exporter.service":        0o644,
-	"/etc/ghsec-exporter":                               os.ModeDir | 0o755,
-	"/etc/ghsec-exporter/config.yaml":                   0o644,
-	"/usr/share/doc/ghsec-exporter/README.md":           0o644,
-	"/usr/share/doc/ghsec-exporter/config.example.yaml": 0o644,
-	"/usr/share/doc/ghsec-exporter/record.schema.json":  0o644,
-}
-
-func init() {
-	docs, err := filepath.Glob("../docs/*.md")
-	if err != nil || len(docs) == 0 {
-		panic(fmt.Sprintf("docs/*.md: %v (%d files)", err, len(docs)))
+// wantFiles is a package's whole content: path → mode, all owned by root.
+// docs/ ships as the tree it is in the repository (the README links into
+// it), every file of it; LICENSE beside the README (the .rpm's %license),
+// and in the .deb Debian's copyright file too.
+func wantFiles(t *testing.T, packager string) map[string]os.FileMode {
+	t.Helper()
+	const doc = "/usr/share/doc/ghsec-exporter/"
+	want := map[string]os.FileMode{
+		"/usr/bin/ghsec-exporter":                    0o755,
+		"/lib/systemd/system/ghsec-exporter.service": 0o644,
+		"/etc/ghsec-exporter":                        os.ModeDir | 0o755,
+		"/etc/ghsec-exporter/config.yaml":            0o644,
+		doc + "README.md":                            0o644,
+		doc + "config.example.yaml":                  0o644,
+		doc + "LICENSE":                              0o644,
 	}
-	for _, d := range docs {
-		wantFiles["/usr/share/doc/ghsec-exporter/"+filepath.Base(d)] = 0o644
+	if packager == "deb" {
+		want[doc+"copyright"] = 0o644
 	}
+	err := filepath.WalkDir("../docs", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		want[doc+"docs/"+filepath.ToSlash(strings.TrimPrefix(p, "../docs/"))] = 0o644
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
 }
 
 // The .deb installed with dpkg into a throwaway root (never this machine's):
@@ -40,6 +50,11 @@ func TestDeb_InstallsIntoThrowawayRoot(t *testing.T) {
 	needPackages(t)
 	if got := strings.TrimSpace(run(t, "dpkg-deb", "-f", debPath, "Depends")); got != "procps" {
 		t.Errorf("Depends %q, want procps (/bin/kill for ExecReload=)", got)
+	}
+	for field, want := range map[string]string{"Maintainer": pkgMaintainer, "Homepage": homepage} {
+		if got := strings.TrimSpace(run(t, "dpkg-deb", "-f", debPath, field)); got != want {
+			t.Errorf("%s %q, want %q", field, got, want)
+		}
 	}
 	// owners from the archive listing: extraction keeps them only as root
 	listing := run(t, "dpkg-deb", "-c", debPath)
@@ -70,7 +85,9 @@ func TestDeb_InstallsIntoThrowawayRoot(t *testing.T) {
 	if !regexp.MustCompile(`^\s*/etc/ghsec-exporter/config\.yaml [0-9a-f]{32}\s*$`).MatchString(strings.SplitN(st, "|", 2)[1]) {
 		t.Errorf("conffiles %q, want exactly /etc/ghsec-exporter/config.yaml", st)
 	}
-	checkTree(t, root)
+	checkTree(t, root, wantFiles(t, "deb"))
+	checkCopyright(t, filepath.Join(root, "usr/share/doc/ghsec-exporter/copyright"))
+	checkDocLinks(t, filepath.Join(root, "usr/share/doc/ghsec-exporter"))
 
 	example, _ := os.ReadFile("../config.example.yaml")
 	if got, _ := os.ReadFile(filepath.Join(root, "etc/ghsec-exporter/config.yaml")); string(got) != string(example) {
@@ -88,7 +105,7 @@ func TestDeb_InstallsIntoThrowawayRoot(t *testing.T) {
 
 // checkTree compares the files under root with wantFiles: the package
 // paths and nothing else but the parent directories and dpkg's database.
-func checkTree(t *testing.T, root string) {
+func checkTree(t *testing.T, root string, wantFiles map[string]os.FileMode) {
 	t.Helper()
 	var extra []string
 	_ = filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
@@ -120,6 +137,85 @@ func checkTree(t *testing.T, root string) {
 	}
 }
 
+// checkCopyright reads the .deb's copyright file: Debian's machine-readable
+// format, every file Apache-2.0, and the licence paragraph LICENSE's text.
+func checkCopyright(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, text, ok := strings.Cut(string(b), "\n\nLicense: Apache-2.0\n")
+	if !ok {
+		t.Fatalf("copyright has no stand-alone Apache-2.0 licence paragraph:\n%s", b)
+	}
+	for _, want := range []string{
+		"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
+		"\nUpstream-Name: ghsec-exporter\n",
+		"\nSource: " + homepage + "\n",
+		"\n\nFiles: *\nCopyright: ",
+		"\nLicense: Apache-2.0",
+	} {
+		if !strings.Contains(head, want) {
+			t.Errorf("copyright lacks %q:\n%s", want, head)
+		}
+	}
+	// continuation lines: one space in front, " ." for an empty line
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		l = strings.TrimPrefix(l, " ")
+		if l == "." {
+			l = ""
+		}
+		lines = append(lines, l)
+	}
+	license, err := os.ReadFile("../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(lines, "\n"), strings.Trim(string(license), "\n"); got != want {
+		t.Errorf("the copyright file's licence text is not LICENSE (%d bytes against %d)", len(got), len(want))
+	}
+}
+
+// checkDocLinks follows every relative link of the installed Markdown files:
+// each must name a file of the installed documentation, as it does in the
+// repository. Links into content/ are left out: the SIEM content ships as
+// its own Splunk add-on and is not part of the packages.
+func checkDocLinks(t *testing.T, docRoot string) {
+	t.Helper()
+	link := regexp.MustCompile(`\]\(([^)\s#]+)(#[^)]*)?\)`)
+	n := 0
+	_ = filepath.WalkDir(docRoot, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			abs := filepath.Join(filepath.Dir(p), target)
+			rel, _ := filepath.Rel(docRoot, abs)
+			if strings.HasPrefix(rel, "content/") {
+				continue
+			}
+			n++
+			if _, err := os.Stat(abs); err != nil {
+				t.Errorf("%s links to %s, which the package does not hold", strings.TrimPrefix(p, docRoot+"/"), target)
+			}
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Error("no relative link found in the installed documentation")
+	}
+}
+
 // The .rpm holds the same files with the same modes and owners, the config
 // as %config(noreplace).
 func TestRPM_Contents(t *testing.T) {
@@ -128,6 +224,7 @@ func TestRPM_Contents(t *testing.T) {
 	if got := run(t, "rpm", "-qp", "--qf", "%{NAME} %{VERSION} %{RELEASE}", rpmPath); got != "ghsec-exporter "+pkgVersion+" 1" {
 		t.Errorf("rpm name/version: %q", got)
 	}
+	wantFiles := wantFiles(t, "rpm")
 	// --dump: path size mtime digest mode owner group isconfig isdoc rdev symlink
 	seen := map[string]bool{}
 	for _, l := range strings.Split(strings.TrimSpace(run(t, "rpm", "-qp", "--dump", rpmPath)), "\n") {
@@ -155,8 +252,15 @@ func TestRPM_Contents(t *testing.T) {
 	if len(seen) != len(wantFiles) {
 		t.Errorf("rpm holds %d of the %d files", len(seen), len(wantFiles))
 	}
-	if got := run(t, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]", rpmPath); !strings.Contains(got, "/etc/ghsec-exporter/config.yaml cn") {
-		t.Errorf("config.yaml is not %%config(noreplace):\n%s", got)
+	flags := run(t, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags}\n]", rpmPath)
+	if !strings.Contains(flags, "/etc/ghsec-exporter/config.yaml cn") {
+		t.Errorf("config.yaml is not %%config(noreplace):\n%s", flags)
+	}
+	if !strings.Contains(flags, "/usr/share/doc/ghsec-exporter/LICENSE l") {
+		t.Errorf("LICENSE is not %%license:\n%s", flags)
+	}
+	if got := run(t, "rpm", "-qp", "--qf", "%{LICENSE}|%{URL}|%{PACKAGER}", rpmPath); got != "Apache-2.0|"+homepage+"|"+pkgMaintainer {
+		t.Errorf("rpm license|url|packager %q, want %q", got, "Apache-2.0|"+homepage+"|"+pkgMaintainer)
 	}
 	if got := strings.TrimSpace(run(t, "rpm", "-qp", "--requires", rpmPath)); !strings.Contains(got, "util-linux") {
 		t.Errorf("requires %q, want util-linux (/bin/kill for ExecReload=)", got)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -24,6 +25,9 @@ type demoOptions struct {
 	PerKind   int
 	Pause     time.Duration
 	StatePath string
+	// JSON writes the records as JSON lines to stdout and the narration to
+	// stderr, for machines; without it the narration alone goes to stdout.
+	JSON bool
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,6 +38,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&o.PerKind, "alerts", 12, "alerts of each kind in the simulated org before the demo starts")
 	fs.DurationVar(&o.Pause, "pause", time.Second, "pause between demo steps, to watch them (0: none)")
 	fs.StringVar(&o.StatePath, "state", "", "state file (default: a temporary file, removed at exit)")
+	fs.BoolVar(&o.JSON, "json", false, "records as JSON lines on stdout, the narration on stderr (default: the narration alone, on stdout)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,9 +48,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // demo runs the real pipeline — GitHub client, diff, state file, outbox,
 // delivery loop, file sink — against the in-process GitHub simulator: a
 // backfill of a populated org, then a scripted stream of realistic changes,
-// each followed by a poll of alerts and audit log. Records go to stdout as
-// JSON lines, narration and logs to stderr.
+// each followed by a poll of alerts and audit log. The narration (each
+// record in one line, each step's outcome) goes to stdout, or with -json to
+// stderr while the records go to stdout as JSON lines; logs go to stderr.
 func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
+	story := stdout
+	var records exporter.Sink = discard{}
+	if o.JSON {
+		story, records = stderr, file.NewWriter(stdout)
+	}
 	sim := ghsim.New(ghsim.Options{Product: "ghec", Token: "demo-token", AuditAlerts: true, AuditLag: 3 * time.Minute, Seed: 7})
 	ghsim.Populate(sim, "acme", o.Repos, o.PerKind, 7)
 	srv := httptest.NewServer(sim)
@@ -80,7 +91,7 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	counted := &tally{Sink: file.NewWriter(stdout)}
+	counted := &tally{Sink: records, story: story}
 	out := daemon.SinkSpec{Name: "stdout", Build: func(exporter.SinkDeps) (exporter.Sink, error) { return counted, nil }}
 	app, err := daemon.New(&cfg, daemon.Options{Logger: log, Version: version, Now: sim.Now, Sinks: []daemon.SinkSpec{out}})
 	if err != nil {
@@ -97,35 +108,48 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		sim.Drop(d.ID) // the backfill below covers what existed before the hook
 	}
 
+	// a poll, and the line that says what it found beyond what the
+	// step's webhook deliveries had recorded
 	cycle := func(what string) error {
 		before := app.GitHub().Limiter().Stats()
 		if err := app.Once(ctx, 10*time.Second, false); err != nil {
 			return err
 		}
 		after := app.GitHub().Limiter().Stats()
-		fmt.Fprintf(stderr, "  %s: %d GitHub requests (%d answered 304 Not Modified)\n",
-			what, after.Requests-before.Requests, after.NotModified-before.NotModified)
+		fmt.Fprintln(story, counted.endStep().outcome(what, after.Requests-before.Requests, after.NotModified-before.NotModified))
 		return nil
 	}
-	fmt.Fprintf(stderr, "# ghsec-exporter demo: simulated GitHub Enterprise Cloud org \"acme\" with %d repos, %d alerts of each kind\n", o.Repos, o.PerKind)
-	fmt.Fprintln(stderr, "# audit-log records can appear one step after the change they record: GitHub indexes audit events late\n"+
+	script := ghsim.DemoScript(sim, "acme")
+	scripted := ghsim.DemoRepos("acme")
+	names := make([]string, len(scripted))
+	for i, r := range scripted {
+		names[i] = strings.TrimPrefix(r, "acme/")
+	}
+	fmt.Fprintf(story, "# ghsec-exporter demo: simulated GitHub Enterprise Cloud org \"acme\" with %d repositories: %d with %d alerts of each kind,\n"+
+		"# and %s, which get their first alerts in step 1\n", o.Repos+len(scripted), o.Repos, o.PerKind, strings.Join(names, ", "))
+	fmt.Fprintln(story, "# each record in one line: seen by (backfill, webhook, poll, audit log), action, repository, alert, by whom and why")
+	if !o.JSON {
+		fmt.Fprintln(story, "# (demo -json: the records themselves as JSON lines on stdout, this narration on stderr)")
+	}
+	fmt.Fprintln(story, "# audit-log records can appear one step after the change they record: GitHub indexes audit events late\n"+
 		"# (here up to 3 minutes), with their original time, so each audit poll re-reads a lag window\n"+
 		"# (github.audit_lag, here 5m) and ships an event once it is indexed — never missed, never twice.")
-	fmt.Fprintln(stderr, "# step 0: first run — backfill every alert (created, plus the closing event of alerts already closed)")
+	fmt.Fprintln(story, "# step 0: first run — backfill every alert (created, plus the closing event of alerts already closed)")
 	if err := cycle("backfill"); err != nil {
 		return err
 	}
-	for i, step := range ghsim.DemoScript(sim, "acme") {
+	for i, step := range script {
 		if ctx.Err() != nil {
 			return nil
 		}
 		sim.Advance(7 * time.Minute)
-		fmt.Fprintf(stderr, "# step %d: %s\n", i+1, step.Desc)
+		fmt.Fprintf(story, "# step %d: %s\n", i+1, step.Desc)
 		if err := step.Run(); err != nil {
 			return fmt.Errorf("demo step %d: %w", i+1, err)
 		}
 		if n := len(sim.PendingDeliveries()); n > 0 {
-			fmt.Fprintf(stderr, "  webhook: %d signed deliveries, %d acknowledged after commit\n", n, sim.SendPending(ctx))
+			acked := sim.SendPending(ctx)
+			fmt.Fprintf(story, "  webhook: %d signed %s, %d acknowledged after commit\n", n, plural(n, "delivery", "deliveries"), acked)
 		}
 		sim.Advance(time.Minute)
 		if err := cycle("poll"); err != nil {
@@ -140,11 +164,11 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 		}
 	}
 	sim.Advance(10 * time.Minute)
-	fmt.Fprintln(stderr, "# last: nothing changed — each alert list costs one conditional request answered 304 (zero rate-limit units), plus the audit-log query")
+	fmt.Fprintln(story, "# last: nothing changed — each alert list costs one conditional request answered 304 (zero rate-limit units), plus the audit-log query")
 	if err := cycle("quiet poll"); err != nil {
 		return err
 	}
 	st := app.GitHub().Limiter().Stats()
-	fmt.Fprintln(stderr, counted.summary(st.Requests, st.NotModified))
+	fmt.Fprintln(story, counted.summary(st.Requests, st.NotModified))
 	return nil
 }

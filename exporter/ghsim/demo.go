@@ -9,6 +9,12 @@ type Step struct {
 	Run  func() error
 }
 
+// DemoRepos are the repositories of org that DemoScript's first step
+// creates with their first alerts, for the demo's header to count.
+func DemoRepos(org string) []string {
+	return []string{org + "/webshop", org + "/payments-api", org + "/infra"}
+}
+
 // DemoScript returns a realistic sequence of security events in org for the
 // demo command: alerts appear in three repositories, people dismiss, fix,
 // reopen, resolve and bypass, and the audit log records what GitHub records
@@ -16,7 +22,8 @@ type Step struct {
 // steps in order, letting the clock move between them; the steps themselves
 // never move the clock.
 func DemoScript(s *Sim, org string) []Step {
-	web, pay, infra := org+"/webshop", org+"/payments-api", org+"/infra"
+	repos := DemoRepos(org)
+	web, pay, infra := repos[0], repos[1], repos[2]
 	var depLodash, depLog4j, depMinimist, depDev, csSQL, csXSS, ssAWS, ssSlack int
 	audit := func(action, actor, repo string, fields map[string]any) {
 		if !s.opts.AuditAlerts {

@@ -96,7 +96,7 @@ func alertSeverity(sev, raw string) (int, string) {
 
 // FindingUID is the finding_info.uid of every event about one alert:
 // source:owner/name#number, e.g. "dependabot:acme/api#7". It is the
-// README's alert key, so all transitions of an alert share it and no two
+// record's alert key (docs/record.md), so all transitions of an alert share it and no two
 // alerts do.
 func FindingUID(source exporter.Source, repo string, number int) string {
 	return string(source) + ":" + repo + "#" + strconv.Itoa(number)

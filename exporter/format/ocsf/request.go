@@ -14,8 +14,8 @@ import (
 // (exporter.CategoryRequest where the record type has it).
 const categoryRequest exporter.Category = "request"
 
-// requestInfo is the record's request object (record.request in the
-// README), as this package reads it.
+// requestInfo is the record's request object (record.request in
+// docs/record.md), as this package reads it.
 type requestInfo struct {
 	Kind             string     `json:"kind"`
 	Target           string     `json:"target"`

@@ -12,7 +12,7 @@ import (
 )
 
 // requestRecordJSON is a request record as the record type with requests
-// writes it (README, record.request).
+// writes it (docs/record.md, request).
 const requestRecordJSON = `{"schema":1,"id":"5f0c","time":"2026-01-05T09:00:00Z","observed_at":"2026-01-05T09:01:00Z",
 "category":"request","source":"code_scanning","action":"request_approved","origin":"poll","org":"acme","repo":"acme/api",
 "actor":"lead","alert":{"number":7},"request":{"kind":"dismissal","target":"code_scanning","number":3,"id":99,

@@ -224,7 +224,7 @@ func (a *App) PollAlerts(ctx context.Context) error {
 		st, err := a.poller.Poll(ctx, t.Scope, t.Source)
 		if err != nil {
 			// not logged here: the job (or once) reports it once, at ERROR
-			return fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, err)
+			return &targetError{t.Scope, string(t.Source), fmt.Sprintf("poll %s alerts of %s", t.Source, t.Scope), err}
 		}
 		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
 			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond))
@@ -240,7 +240,7 @@ func (a *App) Reconcile(ctx context.Context) error {
 	return eachTarget(ctx, a.AlertTargets(), func(t AlertTarget) error {
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
 		if err != nil {
-			return fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err)
+			return &targetError{t.Scope, string(t.Source), fmt.Sprintf("reconcile %s alerts of %s", t.Source, t.Scope), err}
 		}
 		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
 			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn)
@@ -288,20 +288,23 @@ func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bo
 	if err := a.CheckStart(ctx); err != nil {
 		return err
 	}
-	var errs []error
+	var ghErrs, errs []error
 	if err := a.PollAlerts(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("github: %w", err))
+		ghErrs = append(ghErrs, fmt.Errorf("github: %w", err))
 	}
 	if err := a.PollAudit(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("github audit log: %w", err))
+		ghErrs = append(ghErrs, fmt.Errorf("github audit log: %w", err))
 	}
 	if err := a.PollRequests(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("github requests: %w", err))
+		ghErrs = append(ghErrs, fmt.Errorf("github requests: %w", err))
 	}
 	if reconcile {
 		if err := a.Reconcile(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("github reconcile: %w", err))
+			ghErrs = append(ghErrs, fmt.Errorf("github reconcile: %w", err))
 		}
+	}
+	if err := a.explain(errors.Join(ghErrs...)); err != nil {
+		errs = append(errs, err)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()
@@ -335,7 +338,7 @@ func (a *App) runJob(ctx context.Context, name string, fn func(context.Context) 
 	}
 	a.jobStats.record(name, err, a.opts.Now())
 	if err != nil {
-		a.log.Error("job failed; state and queued records are kept, next run retries", "job", name, "err", err)
+		a.log.Error("job failed; state and queued records are kept, next run retries", "job", name, "err", a.explain(err))
 	}
 }
 

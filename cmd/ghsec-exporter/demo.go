@@ -125,7 +125,11 @@ func demo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error {
 			return fmt.Errorf("demo step %d: %w", i+1, err)
 		}
 		if n := len(sim.PendingDeliveries()); n > 0 {
-			fmt.Fprintf(stderr, "  webhook: %d signed deliveries, %d acknowledged after commit\n", n, sim.SendPending(ctx))
+			word := "deliveries"
+			if n == 1 {
+				word = "delivery"
+			}
+			fmt.Fprintf(stderr, "  webhook: %d signed %s, %d acknowledged after commit\n", n, word, sim.SendPending(ctx))
 		}
 		sim.Advance(time.Minute)
 		if err := cycle("poll"); err != nil {

@@ -66,6 +66,9 @@ type App struct {
 
 	prod     product
 	reqState requestsState
+	// oneShot is set by Once: its messages must not promise a retry that
+	// never comes.
+	oneShot bool
 
 	jobsMu   sync.Mutex
 	jobs     map[string]bool // running jobs, to skip overlapping runs
@@ -285,6 +288,7 @@ func (a *App) Drain(ctx context.Context) error {
 // when reconcile is set), then drains the outboxes, waiting at most
 // drainTimeout for failing sinks.
 func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bool) error {
+	a.oneShot = true
 	if err := a.CheckStart(ctx); err != nil {
 		return err
 	}

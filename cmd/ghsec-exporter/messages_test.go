@@ -62,6 +62,7 @@ func TestCLI_SinkKeyTypoNamed(t *testing.T) {
 // Without -config the packaged path is read; when init's file is in the
 // working directory, the error says to name it.
 func TestCLI_MissingDefaultConfigPointsAtInitsFile(t *testing.T) {
+	const defaultConfig = "/etc/ghsec-exporter/config.yaml" // the packaged path, as -config defaults to
 	if _, err := os.Stat(defaultConfig); err == nil {
 		t.Skipf("%s exists on this machine", defaultConfig)
 	}

@@ -51,7 +51,7 @@ type loaded struct {
 func loadChecked(path string) (*loaded, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, withConfigHint(path, err)
 	}
 	vs, err := wiring.Decode(cfg.Sinks)
 	if err != nil {

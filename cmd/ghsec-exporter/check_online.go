@@ -23,6 +23,14 @@ type checkRow struct {
 	Target, Check, Result, Fix string
 }
 
+// checkWarning is something `check` had to assume: said, but no failure.
+type checkWarning struct {
+	Target, Check, Warn string
+	// key is the warning's cause as a Fix would name it: when a problem has
+	// that fix, the warning is one more target of it, not a line of its own.
+	key string
+}
+
 // cmdCheck is the online check: it asks GitHub for one item of every list
 // and audit log the config names and proves every sink can deliver, prints
 // one table, then one line per problem saying what to do. It fails when
@@ -45,7 +53,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	header, ghRows := checkGitHub(ctx, cfg, gh)
+	header, ghRows, warns := checkGitHub(ctx, cfg, gh)
 	rows = append(rows, ghRows...)
 	sinkRows, err := checkSinks(ctx, l.sinks, quiet)
 	if err != nil {
@@ -56,41 +64,47 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, header)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tCHECK\tRESULT")
-	var problems []checkRow
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Target, r.Check, r.Result)
-		if r.Fix != "" {
-			problems = append(problems, r)
-		}
 	}
 	_ = tw.Flush()
+	problems, warnings := groupProblems(rows, warns)
+	if len(warnings) > 0 {
+		fmt.Fprintf(stdout, "\n%d warning(s):\n", len(warnings))
+		for _, w := range warnings {
+			fmt.Fprintf(stdout, "- %s %s: %s\n", w.Target, w.Check, w.Warn)
+		}
+	}
 	if len(problems) == 0 {
 		fmt.Fprintln(stdout, "everything configured works")
 		return nil
 	}
 	fmt.Fprintf(stdout, "\n%d problem(s):\n", len(problems))
 	for _, p := range problems {
-		fmt.Fprintf(stdout, "- %s %s: %s\n", p.Target, p.Check, p.Fix)
+		fmt.Fprintf(stdout, "- %s\n", p)
 	}
 	return fmt.Errorf("%d problem(s) found; see above", len(problems))
 }
 
 // checkGitHub settles the product as the daemon would and probes every
 // (scope, kind) and audit log.
-func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (string, []checkRow) {
+func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (string, []checkRow, []checkWarning) {
 	g := cfg.GitHub
 	header := "GitHub " + g.BaseURL + ": "
 	var rows []checkRow
+	var warns []checkWarning
 	product := g.Product
 	d, err := gh.Detect(ctx)
 	switch {
+	case err != nil && product != "":
+		// the config says which product: detection would only have
+		// confirmed it (or filled ghes_version)
+		header += "product " + product + " (github.product; GET /meta unanswered: " + metaCause(err, product) + ")"
 	case err != nil:
-		rows = append(rows, checkRow{"github", "product", "not detected: " + err.Error(),
-			"check github.base_url and the credential (GET /meta failed); or set github.product"})
-		if product == "" {
-			product = ghapi.ProductGHEC
-		}
-		header += "product not detected"
+		product = d.Acting("")
+		header += "product not detected: acting as " + product + ", every list and audit log tried"
+		row, warn := metaRow(err, product)
+		rows, warns = append(rows, row), append(warns, warn)
 	case product != "":
 		header += "product " + product + " (github.product; GitHub's answer: " + d.Evidence + ")"
 	case d.Product == "":
@@ -108,8 +122,11 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 		version = d.GHESVersion
 	}
 	gh.SetProduct(product, version)
-	if product == ghapi.ProductGHES {
+	switch {
+	case product == ghapi.ProductGHES && version != "":
 		header += ", GHES " + version
+	case product == ghapi.ProductGHES:
+		header += ", GHES release unknown (the newest assumed; github.ghes_version sets it)"
 	}
 	if v := gh.APIVersion(); v != ghapi.DefaultAPIVersion {
 		header += ", REST API " + v
@@ -160,7 +177,34 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 	if last.Limit > 0 {
 		rows = append(rows, checkRow{"github", "rate limit", fmt.Sprintf("%d of %d left (%s)", last.Remaining, last.Limit, last.Resource), ""})
 	}
-	return header, rows
+	return header, rows, warns
+}
+
+// metaRow is the row of a GET /meta that failed with no github.product
+// set: a warning saying what was assumed, since every list is still tried
+// and their rows say whether that works (GHES behind a proxy that blocks
+// /meta exists). When the lists fail for the same cause (no answer, a
+// wrong token), the row is one more target of that problem.
+func metaRow(err error, acting string) (checkRow, checkWarning) {
+	row := checkRow{Target: "github", Check: "product", Result: "not detected (GET /meta: " + metaCause(err, acting) + ")"}
+	warn := checkWarning{Target: "github", Check: "product",
+		Warn: "GET /meta went unanswered, so the product is assumed to be " + acting +
+			" (every list and audit log tried, as the rows above show); set github.product (and for GHES github.ghes_version) to say which"}
+	if p, ok := ghapi.AnswerOf(err); ok {
+		switch d := ghapi.Diagnose(ghapi.Scope{}, "meta", p, acting); d.Fix {
+		case ghapi.FixCredential, ghapi.FixNoAnswer, ghapi.FixNotGitHub:
+			warn.key = d.Fix
+		}
+	}
+	return row, warn
+}
+
+// metaCause says what answered GET /meta, in the words of the list rows.
+func metaCause(err error, product string) string {
+	if p, ok := ghapi.AnswerOf(err); ok {
+		return ghapi.Diagnose(ghapi.Scope{}, "meta", p, product).Result
+	}
+	return ghapi.Cause(err)
 }
 
 // checkSinks builds every resolved sink as the daemon would, over a

@@ -79,10 +79,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// defaultConfig is where -config points when it is not given: the
+// packaged service's config.
+const defaultConfig = "/etc/ghsec-exporter/config.yaml"
+
+// localConfig is the file `init` writes by default.
+const localConfig = "ghsec-exporter.yaml"
+
+// withConfigHint adds to a config that is not there what was meant, most
+// often: -config was left out after `init` wrote ./ghsec-exporter.yaml.
+func withConfigHint(path string, err error) error {
+	if !errors.Is(err, os.ErrNotExist) || path != defaultConfig {
+		return err
+	}
+	if st, serr := os.Stat(localConfig); serr == nil && st.Mode().IsRegular() {
+		return fmt.Errorf("%w; ./%s is here (written by init?): add -config ./%s", err, localConfig, localConfig)
+	}
+	return fmt.Errorf("%w (the default; -config FILE names another, init writes one)", err)
+}
+
 func configFlag(name string, args []string, stderr io.Writer, extra func(fs *flag.FlagSet)) (*flag.FlagSet, *string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", "/etc/ghsec-exporter/config.yaml", "config file")
+	path := fs.String("config", defaultConfig, "config file")
 	if extra != nil {
 		extra(fs)
 	}

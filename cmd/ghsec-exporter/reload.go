@@ -39,11 +39,15 @@ func serve(ctx context.Context, path string, stderr io.Writer, hup <-chan os.Sig
 		next, ended := awaitReload(ctx, path, log, hup, r)
 		if next == nil {
 			notifyStopping()
-			return r.stop(app, ended)
+			if err := r.stop(app, ended, nil); err != nil {
+				return err
+			}
+			log.Info("stopped")
+			return nil
 		}
 		notifyReloading(log)
 		began := time.Now()
-		if err := r.stop(app, ended); err != nil {
+		if err := r.stop(app, ended, daemon.ErrReload); err != nil {
 			log.Error("daemon stopped with an error during reload", "err", err)
 		}
 		nextLog := newLogger(next.Log, stderr)
@@ -64,21 +68,22 @@ func serve(ctx context.Context, path string, stderr io.Writer, hup <-chan os.Sig
 
 // appRun is one daemon.App.Run in flight.
 type appRun struct {
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 	done   chan error
 }
 
 func startApp(ctx context.Context, app *daemon.App) *appRun {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancelCause(ctx)
 	r := &appRun{cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- app.Run(ctx) }()
 	return r
 }
 
 // stop ends the run gracefully, waits for it and closes the app; ended is
-// the run's result when it had already returned.
-func (r *appRun) stop(app *daemon.App, ended *error) error {
-	r.cancel()
+// the run's result when it had already returned. cause is daemon.ErrReload
+// for a reload (the run logs that it reloads), nil for a stop.
+func (r *appRun) stop(app *daemon.App, ended *error, cause error) error {
+	r.cancel(cause)
 	var err error
 	if ended != nil {
 		err = *ended

@@ -177,8 +177,13 @@ func TestRun_SIGHUPReloadsAndKeepsOldConfigOnError(t *testing.T) {
 	d.waitFor("RELOADING=1 then READY=1", func() bool { return d.countNotify("RELOADING=1") == 1 && d.countNotify("READY=1") == 2 })
 	third := sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "medium"})
 	d.waitFor("a new record in out2", fileHas(out2, fmt.Sprintf(`"number":%d`, third)))
-	if !strings.Contains(d.logText(), `msg="config reloaded"`) {
-		t.Fatalf("no reload log:\n%s", d.logText())
+	l := d.logText()
+	reloading, reloaded := strings.Index(l, `msg="reloading: finishing jobs in flight"`), strings.Index(l, `msg="config reloaded"`)
+	if reloading < 0 || reloaded < reloading {
+		t.Fatalf("want a reloading log, then config reloaded:\n%s", l)
+	}
+	if strings.Contains(l, "stopping") || strings.Contains(l, "shutting down") || strings.Contains(l, "msg=stopped") {
+		t.Fatalf("a reload logged as an exit:\n%s", l)
 	}
 	if fileHas(out1, fmt.Sprintf(`"number":%d`, third))() {
 		t.Fatal("a record went to the old sink after the reload")
@@ -191,6 +196,11 @@ func TestRun_SIGHUPReloadsAndKeepsOldConfigOnError(t *testing.T) {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, d.logText())
 	}
 	d.waitFor("STOPPING=1", func() bool { return d.countNotify("STOPPING=1") == 1 })
+	d.waitFor("stopping, then stopped", func() bool {
+		l := d.logText()
+		i := strings.LastIndex(l, `msg="stopping: finishing jobs in flight"`)
+		return i > reloaded && strings.Contains(l[i:], "msg=stopped")
+	})
 }
 
 // A config that validates but cannot start (its state file cannot be

@@ -33,7 +33,7 @@ func cmdState(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
-		return err
+		return withConfigHint(*path, err)
 	}
 	if sub == "compact" {
 		before, after, err := state.Compact(cfg.State.Path, state.Options{})

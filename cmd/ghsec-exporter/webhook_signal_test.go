@@ -89,7 +89,7 @@ sinks: [{name: f, type: file, path: %s}]
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return strings.Contains(string(b), `"Received":1`)
+		return strings.Contains(string(b), `"received":1`)
 	})
 
 	must(t, d.cmd.Process.Signal(sig))

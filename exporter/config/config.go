@@ -385,7 +385,7 @@ func (c *Config) Validate() error {
 		}
 		names[s.Name] = true
 		if s.Type == "" {
-			add(Required(p+".type", ""))
+			add(missingType(p, s.Body))
 		}
 	}
 	return errors.Join(errs...)
@@ -398,3 +398,50 @@ func (g *GitHub) tokenRef() SecretRef {
 
 // Set sets the duration (tests, programmatic configs).
 func (d *Duration) Set(v time.Duration) { *d = Duration(v) }
+
+// missingType is the error for a sink entry without a type. A key that
+// looks like a misspelt "type" (typ, tpye, Type) is named: the reader's
+// typo, not the missing key, is what to fix.
+func missingType(path string, body *yaml.Node) error {
+	if body != nil {
+		for i := 0; i+1 < len(body.Content); i += 2 {
+			k := body.Content[i]
+			if k.Kind == yaml.ScalarNode && lookalike(k.Value, "type") {
+				return &FieldError{Path: path + "." + keyName(k), Err: ErrInvalid,
+					Msg: fmt.Sprintf("unknown key (line %d): did you mean type? Every sink has name and type, then the keys of its type", k.Line)}
+			}
+		}
+	}
+	return Required(path+".type", "every sink has name and type (file, syslog, splunk_hec, …), then the keys of its type")
+}
+
+// lookalike reports whether key is want mistyped: another case, or at most
+// one letter dropped, added, changed or two swapped.
+func lookalike(key, want string) bool {
+	key = strings.ToLower(key)
+	if key == want {
+		return true
+	}
+	a, b := []rune(key), []rune(want)
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	switch {
+	case len(b)-len(a) > 1:
+		return false
+	case len(a) == len(b):
+		var diff []int
+		for i := range a {
+			if a[i] != b[i] {
+				diff = append(diff, i)
+			}
+		}
+		return len(diff) == 1 || (len(diff) == 2 && diff[1] == diff[0]+1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
+	}
+	// one letter more in b: skip it where a and b first differ
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	return string(a[i:]) == string(b[i+1:])
+}

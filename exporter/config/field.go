@@ -22,6 +22,9 @@ var (
 	// be read, or does not hold what the field needs (an empty secret, a
 	// file that is not a PEM certificate).
 	ErrUnreadable = errors.New("unreadable file or variable")
+	// ErrSyntax: the file is not YAML; the error names the line (it names
+	// no field, since none could be read).
+	ErrSyntax = errors.New("YAML syntax error")
 )
 
 // FieldError names a config field by its YAML path and says what is wrong

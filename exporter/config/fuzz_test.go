@@ -43,7 +43,7 @@ func FuzzDecode(f *testing.F) {
 					if fe.Path == "" {
 						t.Fatalf("field error without a path: %v", e)
 					}
-				case strings.HasPrefix(e.Error(), "config: yaml: "):
+				case errors.Is(e, ErrSyntax):
 					// a syntax error: yaml names the line
 				default:
 					t.Fatalf("refusal names no field: %v", e)

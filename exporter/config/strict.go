@@ -15,8 +15,10 @@ import (
 // failing on any key v does not declare and on any value of the wrong type.
 // Errors are *FieldError naming the key's path below the node (e.g.
 // "github.tokn") and, for a type error, the type expected; all of them are
-// returned, joined.
-func StrictDecode(node *yaml.Node, v any) error {
+// returned, joined. An unknown key's error lists every known key, with
+// also: the keys of node's mapping that the caller took out and decoded
+// itself (a sink entry's name and type).
+func StrictDecode(node *yaml.Node, v any, also ...string) error {
 	if node == nil {
 		return nil
 	}
@@ -24,7 +26,7 @@ func StrictDecode(node *yaml.Node, v any) error {
 		node = node.Content[0]
 	}
 	var errs []error
-	checkKnown(node, reflect.TypeOf(v), "", &errs)
+	checkKnown(node, reflect.TypeOf(v), "", also, &errs)
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
@@ -54,7 +56,7 @@ func isNull(node *yaml.Node) bool {
 
 // checkKnown walks node along Go type t, appending an error for each
 // unknown key and each value that does not fit its field's type.
-func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
+func checkKnown(node *yaml.Node, t reflect.Type, path string, also []string, errs *[]error) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -92,10 +94,12 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 				ok = false
 			}
 			if !ok {
-				*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))})
+				known := append(slices.Collect(maps.Keys(fields)), also...)
+				slices.Sort(known)
+				*errs = append(*errs, &FieldError{Path: join(path, keyName(k)), Msg: fmt.Sprintf("unknown key (line %d); known keys: %s", k.Line, strings.Join(known, ", "))})
 				continue
 			}
-			checkKnown(val, ft, join(path, k.Value), errs)
+			checkKnown(val, ft, join(path, k.Value), nil, errs)
 		}
 		return
 	case reflect.Slice:
@@ -104,7 +108,7 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 			return
 		}
 		for i, c := range node.Content {
-			checkKnown(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
+			checkKnown(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), nil, errs)
 		}
 		return
 	case reflect.Map:
@@ -115,7 +119,7 @@ func checkKnown(node *yaml.Node, t reflect.Type, path string, errs *[]error) {
 		seen := map[string]int{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			if !dupKey(node.Content[i], seen, path, errs) {
-				checkKnown(node.Content[i+1], t.Elem(), join(path, keyName(node.Content[i])), errs)
+				checkKnown(node.Content[i+1], t.Elem(), join(path, keyName(node.Content[i])), nil, errs)
 			}
 		}
 		return
@@ -191,15 +195,28 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	return out
 }
 
-// YAMLError turns a yaml decode error into a readable one; type errors keep
-// yaml's line numbers.
+// YAMLError turns a yaml decode error into a readable one: yaml's own
+// "line N: …", without its "yaml: " prefix (the caller names the file);
+// type errors keep yaml's line numbers.
 func YAMLError(err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("config: %s", strings.Join(te.Errors, "; "))
+		return errors.New(strings.Join(te.Errors, "; "))
 	}
-	return fmt.Errorf("config: %w", err)
+	msg, _ := strings.CutPrefix(err.Error(), "yaml: ")
+	return &yamlError{msg: msg, err: err}
 }
+
+// yamlError is a yaml syntax error shown without yaml's prefix; it is an
+// ErrSyntax.
+type yamlError struct {
+	msg string
+	err error
+}
+
+func (e *yamlError) Error() string        { return e.msg }
+func (e *yamlError) Unwrap() error        { return e.err }
+func (e *yamlError) Is(target error) bool { return target == ErrSyntax }
 
 // describe names the YAML shape a Go type expects, for type errors.
 func describe(t string) string {

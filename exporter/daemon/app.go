@@ -66,6 +66,9 @@ type App struct {
 
 	prod     product
 	reqState requestsState
+	// oneShot is set by Once: its messages must not promise a retry that
+	// never comes.
+	oneShot bool
 
 	jobsMu   sync.Mutex
 	jobs     map[string]bool // running jobs, to skip overlapping runs
@@ -224,7 +227,7 @@ func (a *App) PollAlerts(ctx context.Context) error {
 		st, err := a.poller.Poll(ctx, t.Scope, t.Source)
 		if err != nil {
 			// not logged here: the job (or once) reports it once, at ERROR
-			return fmt.Errorf("poll %s alerts of %s: %w", t.Source, t.Scope, err)
+			return &targetError{t.Scope, string(t.Source), fmt.Sprintf("poll %s alerts of %s", t.Source, t.Scope), err}
 		}
 		a.log.Info("alert poll", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
 			"alerts", st.Items, "records", st.Records, "not_modified", st.NotModified, "took", time.Since(start).Round(time.Millisecond))
@@ -240,7 +243,7 @@ func (a *App) Reconcile(ctx context.Context) error {
 	return eachTarget(ctx, a.AlertTargets(), func(t AlertTarget) error {
 		st, err := a.poller.Reconcile(ctx, t.Scope, t.Source)
 		if err != nil {
-			return fmt.Errorf("reconcile %s alerts of %s: %w", t.Source, t.Scope, err)
+			return &targetError{t.Scope, string(t.Source), fmt.Sprintf("reconcile %s alerts of %s", t.Source, t.Scope), err}
 		}
 		a.log.Info("reconcile", "scope", t.Scope.String(), "source", t.Source, "requests", st.Requests,
 			"alerts", st.Items, "records", st.Records, "withdrawn", st.Withdrawn)
@@ -285,23 +288,27 @@ func (a *App) Drain(ctx context.Context) error {
 // when reconcile is set), then drains the outboxes, waiting at most
 // drainTimeout for failing sinks.
 func (a *App) Once(ctx context.Context, drainTimeout time.Duration, reconcile bool) error {
+	a.oneShot = true
 	if err := a.CheckStart(ctx); err != nil {
 		return err
 	}
-	var errs []error
+	var ghErrs, errs []error
 	if err := a.PollAlerts(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("github: %w", err))
+		ghErrs = append(ghErrs, fmt.Errorf("github: %w", err))
 	}
 	if err := a.PollAudit(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("github audit log: %w", err))
+		ghErrs = append(ghErrs, fmt.Errorf("github audit log: %w", err))
 	}
 	if err := a.PollRequests(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("github requests: %w", err))
+		ghErrs = append(ghErrs, fmt.Errorf("github requests: %w", err))
 	}
 	if reconcile {
 		if err := a.Reconcile(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("github reconcile: %w", err))
+			ghErrs = append(ghErrs, fmt.Errorf("github reconcile: %w", err))
 		}
+	}
+	if err := a.explain(errors.Join(ghErrs...)); err != nil {
+		errs = append(errs, err)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()
@@ -335,7 +342,7 @@ func (a *App) runJob(ctx context.Context, name string, fn func(context.Context) 
 	}
 	a.jobStats.record(name, err, a.opts.Now())
 	if err != nil {
-		a.log.Error("job failed; state and queued records are kept, next run retries", "job", name, "err", err)
+		a.log.Error("job failed; state and queued records are kept, next run retries", "job", name, "err", a.explain(err))
 	}
 }
 

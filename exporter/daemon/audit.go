@@ -39,7 +39,7 @@ func (a *App) PollAudit(ctx context.Context) error {
 		start := time.Now()
 		st, err := a.auditor.Poll(ctx, s)
 		if err = a.auditAnswered(s, err); err != nil {
-			return fmt.Errorf("poll audit log of %s: %w", s, err)
+			return &targetError{s, "audit_log", fmt.Sprintf("poll audit log of %s", s), err}
 		}
 		if !a.auditDue(s) {
 			return nil // GitHub said it has none: warned once, re-checked later

@@ -99,7 +99,16 @@ func (a *App) ensureProduct(ctx context.Context) {
 		// ghec serves every list and audit log the exporter knows, so acting
 		// as ghec learns from what GitHub answers per endpoint
 		a.gh.SetProduct(d.Acting(g.Product), g.GHESVersion)
-		a.warnOnce("detect", "could not detect the GitHub product; trying every endpoint, detection retried hourly (set github.product to skip it)",
+		retry := ", detection retried hourly"
+		if a.oneShot {
+			retry = "" // `once` asks no more
+		}
+		if g.Product != "" {
+			a.warnOnce("detect", "github.product is "+g.Product+" but its release is unknown (GET /meta unanswered): the newest assumed"+retry+" (set github.ghes_version to say which)",
+				"err", err)
+			return
+		}
+		a.warnOnce("detect", "could not detect the GitHub product; trying every endpoint"+retry+" (set github.product to skip detection)",
 			"acting_as", a.gh.Product(), "err", err)
 		return
 	}

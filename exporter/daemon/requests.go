@@ -75,7 +75,7 @@ func (a *App) PollRequests(ctx context.Context) error {
 		start := time.Now()
 		st, err := a.reqs.Poll(ctx, l)
 		if err = a.requestsAnswered(l, err); err != nil {
-			errs = append(errs, fmt.Errorf("poll requests %s: %w", l, err))
+			errs = append(errs, &targetError{l.Scope, l.Kind + " requests (" + l.Target + ")", fmt.Sprintf("poll requests %s", l), err})
 			continue
 		}
 		if !a.requestsDue(l) {

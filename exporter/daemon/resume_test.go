@@ -78,7 +78,7 @@ func TestNew_PreviousCarriesCountersAcrossReload(t *testing.T) {
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`, `ghsec_job_last_success_timestamp_seconds{job="alerts"}`,
 		`ghsec_webhook_deliveries_total{result="received"} 1`, `ghsec_webhook_deliveries_total{result="failed"} 1`,
 	})
-	wantLines(t, "healthz right after the reload", h, []string{`"alerts":{"runs":1,"failures":0`, `"delivered":7`, `"Received":1`})
+	wantLines(t, "healthz right after the reload", h, []string{`"alerts":{"runs":1,"failures":0`, `"delivered":7`, `"received":1`})
 	if strings.Contains(m, `sink="gone"`) || strings.Contains(h, `"gone"`) {
 		t.Errorf("the removed sink is still reported:\n%s\n%s", m, h)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -10,6 +11,11 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 	"github.com/robfig/cron/v3"
 )
+
+// ErrReload is the cause to cancel Run's context with (context.WithCancelCause)
+// when the daemon stops only to start again on a new config: Run then says
+// it is reloading, not stopping.
+var ErrReload = errors.New("config reload")
 
 // Run schedules the jobs and delivers until ctx ends. On cancellation it
 // stops scheduling, lets the jobs and the transaction in flight finish, and
@@ -82,7 +88,11 @@ func (a *App) Run(ctx context.Context) error {
 		a.runJob(ctx, "requests", jobs[2].fn)
 	}()
 	<-ctx.Done()
-	a.log.Info("shutting down: finishing jobs in flight")
+	if errors.Is(context.Cause(ctx), ErrReload) {
+		a.log.Info("reloading: finishing jobs in flight")
+	} else {
+		a.log.Info("stopping: finishing jobs in flight")
+	}
 	<-c.Stop().Done()
 	wg.Wait()
 	return nil

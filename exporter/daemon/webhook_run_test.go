@@ -2,10 +2,13 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,9 +65,12 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
-	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"webhook":{"deliveries"`) || !strings.Contains(h, `"state":"listening"`) || !strings.Contains(h, `"Busy":0`) {
+	h := get(t, srv.URL+"/healthz", 200)
+	if !strings.Contains(h, `"webhook":{"deliveries"`) || !strings.Contains(h, `"state":"listening"`) ||
+		!strings.Contains(h, `"received":2`) || !strings.Contains(h, `"too_large":0`) || !strings.Contains(h, `"out_of_scope":0`) {
 		t.Errorf("healthz lacks the listener: %s", h)
 	}
+	snakeCaseKeys(t, h)
 	if strings.Contains(metrics+e.cfg.Webhook.SecretFile, hookSecret) {
 		t.Error("secret exposed")
 	}
@@ -98,4 +104,30 @@ func TestNew_EmptyWebhookSecretIsAConfigError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "webhook.secret_file") || !strings.Contains(err.Error(), "empty") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// snakeCaseKeys fails the test for every key of the JSON document doc that
+// is not snake_case: /healthz has one style.
+func snakeCaseKeys(t *testing.T, doc string) {
+	t.Helper()
+	var v any
+	must(t, json.Unmarshal([]byte(doc), &v))
+	snake := regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				if !snake.MatchString(k) {
+					t.Errorf("healthz key %s.%s is not snake_case", path, k)
+				}
+				walk(path+"."+k, c)
+			}
+		case []any:
+			for i, c := range v {
+				walk(fmt.Sprintf("%s[%d]", path, i), c)
+			}
+		}
+	}
+	walk("", v)
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/google/go-github/v62/github"
 )
 
 // ListRequest asks for one (scope, kind) alert list.
@@ -214,16 +213,4 @@ func (c *Client) hasHideSecret() bool {
 		return true
 	}
 	return major > 3 || (major == 3 && minor >= 16)
-}
-
-// describe shortens go-github's errors to status and GitHub's message.
-func describe(err error) error {
-	var er *github.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		if v := versionRefusal(er); v != nil {
-			return fmt.Errorf("%w: %w", v, err)
-		}
-		return fmt.Errorf("GitHub answered %d: %s: %w", er.Response.StatusCode, er.Message, err)
-	}
-	return err
 }

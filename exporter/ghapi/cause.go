@@ -2,7 +2,6 @@ package ghapi
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -10,7 +9,8 @@ import (
 )
 
 // Cause names what went wrong in err without the request it was about: a
-// GitHub answer as "GitHub answered 500: Server Error", a transport error
+// GitHub answer as "GitHub answered 500: Server Error" (or, without
+// GitHub's headers, as an answer from something else), a transport error
 // without its URL, otherwise the innermost wrapped error's message; at most
 // 200 bytes. Errors of many requests that failed alike share one Cause, so
 // a summary can count them.
@@ -22,7 +22,7 @@ func Cause(err error) string {
 	case err == nil:
 		return ""
 	case errors.As(err, &er) && er.Response != nil:
-		msg = fmt.Sprintf("GitHub answered %d: %s", er.Response.StatusCode, er.Message)
+		msg = describe(er).Error()
 	case errors.As(err, &ue):
 		msg = ue.Err.Error()
 	default:

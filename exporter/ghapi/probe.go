@@ -21,6 +21,10 @@ type Probe struct {
 	Status int
 	// Message is GitHub's error message, if any.
 	Message string
+	// FromGitHub is whether the answer carried GitHub's headers
+	// (X-GitHub-Request-Id, X-GitHub-Media-Type); without them something
+	// else answered: a proxy, or a web server at a wrong base_url.
+	FromGitHub bool
 	// AcceptedPermissions is X-Accepted-GitHub-Permissions: the App or
 	// fine-grained token permissions the endpoint accepts.
 	AcceptedPermissions string
@@ -80,6 +84,7 @@ func (c *Client) probe(ctx context.Context, path string) Probe {
 	}
 	h := resp.Header
 	p.Status = resp.StatusCode
+	p.FromGitHub = FromGitHub(h)
 	p.AcceptedPermissions = h.Get("X-Accepted-GitHub-Permissions")
 	p.AcceptedScopes = h.Get("X-Accepted-OAuth-Scopes")
 	p.TokenScopes = h.Get("X-OAuth-Scopes")

@@ -113,6 +113,10 @@ func (s *Sim) handle(r *http.Request, now time.Time, e endpoint) (*response, int
 		}
 		resp := errResponse(&apiError{status: http.StatusUnauthorized, msg: msg})
 		setRateHeaders(resp.header, 60, 0, now.Add(time.Hour), "core")
+		// GitHub's own headers come with a refusal too: they tell its
+		// answers from a proxy's
+		resp.header.Set("X-GitHub-Request-Id", reqID)
+		resp.header.Set("X-GitHub-Media-Type", "github.v3; format=json")
 		return resp, 0
 	}
 	b := s.bucketFor(tok, now)

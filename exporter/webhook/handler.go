@@ -68,18 +68,19 @@ type Options struct {
 // count every one.
 const rejectLogEvery = time.Minute
 
-// Stats count deliveries by outcome.
+// Stats count deliveries by outcome. The JSON keys (/healthz) are the
+// result labels of ghsec_webhook_deliveries_total.
 type Stats struct {
-	Received     uint64 // every request
-	Accepted     uint64 // committed (records or none), including duplicates
-	Duplicates   uint64 // GUID processed before
-	Unauthorized uint64 // 401
-	TooLarge     uint64 // 413
-	Busy         uint64 // 503: no room in the body budget within the wait
-	Ignored      uint64 // acknowledged, nothing to diff (ping included)
-	OutOfScope   uint64 // acknowledged, repository not configured
-	Failed       uint64 // 4xx/5xx other than 401/413/busy (bad request, state failure)
-	Records      uint64 // records committed
+	Received     uint64 `json:"received"`     // every request
+	Accepted     uint64 `json:"accepted"`     // committed (records or none), including duplicates
+	Duplicates   uint64 `json:"duplicate"`    // GUID processed before
+	Unauthorized uint64 `json:"unauthorized"` // 401
+	TooLarge     uint64 `json:"too_large"`    // 413
+	Busy         uint64 `json:"busy"`         // 503: no room in the body budget within the wait
+	Ignored      uint64 `json:"ignored"`      // acknowledged, nothing to diff (ping included)
+	OutOfScope   uint64 `json:"out_of_scope"` // acknowledged, repository not configured
+	Failed       uint64 `json:"failed"`       // 4xx/5xx other than 401/413/busy (bad request, state failure)
+	Records      uint64 `json:"records"`      // records committed
 }
 
 // Handler serves GitHub's webhook deliveries.

@@ -48,7 +48,7 @@ type decoder func(body *yaml.Node) (cfg any, resolve func() (buildFunc, error), 
 func kind[C, R any, S exporter.Sink](def func() C, validate func(*C) error, resolve func(*C) (R, error), build func(R, exporter.SinkDeps) (S, error)) decoder {
 	return func(body *yaml.Node) (any, func() (buildFunc, error), error) {
 		cfg := def()
-		if err := config.StrictDecode(body, &cfg); err != nil {
+		if err := config.StrictDecode(body, &cfg, "name", "type"); err != nil {
 			return nil, nil, err
 		}
 		if err := validate(&cfg); err != nil {

@@ -60,6 +60,11 @@ func TestPrometheus_LiveLeakedSecretFires(t *testing.T) {
 	must(t, err)
 	e := newEnv(t, "dotcom")
 	e.seed()
+	// the seeded secrets get a validity from the simulator's catalogue:
+	// make neither live, so the rule can only fire on the one made below
+	for _, repo := range []string{"acme/gadgets", "acme/widgets"} {
+		must(t, e.sim.SetValidity(repo, 1, "inactive"))
+	}
 	metricsAddr := "127.0.0.1:" + strconv.Itoa(receivers.FreePort(t))
 	e.cfg.Metrics.Listen = metricsAddr
 	e.cfg.Schedules.Alerts = "@every 1s"

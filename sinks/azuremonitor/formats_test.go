@@ -5,28 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
-
-func rawRecords(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
-	t.Helper()
-	out := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
-	}
-	return out
-}
 
 // Every schema and audit body arrives as format.Render makes it, byte
 // for byte (the array's elements are the rendered bodies), through both
@@ -47,7 +28,7 @@ func TestSend_Formats(t *testing.T) {
 			if err := s.Send(context.Background(), recs); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SendRaw(context.Background(), rawRecords(t, recs)); err != nil {
+			if err := s.SendRaw(context.Background(), formattest.Raw(t, recs)); err != nil {
 				t.Fatal(err)
 			}
 			f.mu.Lock()
@@ -55,7 +36,7 @@ func TestSend_Formats(t *testing.T) {
 			if len(f.bodies) != 2*len(recs) {
 				t.Fatalf("%d bodies, want %d", len(f.bodies), 2*len(recs))
 			}
-			raws := rawRecords(t, recs)
+			raws := formattest.Raw(t, recs)
 			for i := range recs {
 				want, err := format.Render(&recs[i], nil, o)
 				if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
@@ -270,7 +271,7 @@ func TestSendRaw_SameBodiesAsSend(t *testing.T) {
 	if err := sinktest.Send(t, s, recs); err != nil {
 		t.Fatal(err)
 	}
-	raws := rawRecords(t, recs)
+	raws := formattest.Raw(t, recs)
 	if err := s.SendRaw(context.Background(), raws); err != nil {
 		t.Fatal(err)
 	}

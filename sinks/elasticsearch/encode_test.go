@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ecs"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
@@ -42,7 +43,7 @@ func TestEncode_SchemasAndTimestamp(t *testing.T) {
 			c := DefaultConfig()
 			c.Options, c.AuditIndex = o, "github-audit"
 			enc := newEncoder(c)
-			raws := rawRecords(t, recs)
+			raws := formattest.Raw(t, recs)
 			for i := range raws {
 				b, err := enc.appendRaw(nil, &raws[i])
 				if err != nil {

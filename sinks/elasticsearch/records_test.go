@@ -8,7 +8,6 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 var observed = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
@@ -18,23 +17,6 @@ var observed = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
 func auditAndAlerts(t testing.TB) []exporter.Record {
 	t.Helper()
 	return formattest.Records(observed)
-}
-
-func rawRecords(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
-	t.Helper()
-	out := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
-	}
-	return out
 }
 
 // writeFile writes a secret to a file and returns its path.

@@ -16,28 +16,9 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ecs"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 var observed = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
-
-// rawBatch is recs as the delivery loop hands them to a RawSender.
-func rawBatch(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
-	t.Helper()
-	out := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
-	}
-	return out
-}
 
 func fileSink(t *testing.T, o format.Options) (*Sink, string) {
 	t.Helper()
@@ -76,7 +57,7 @@ func TestSink_AuditBodyEntry(t *testing.T) {
 	}
 	o := format.Options{AuditBody: format.AuditBodyEntry}
 	s, path := fileSink(t, o)
-	if err := s.SendRaw(context.Background(), rawBatch(t, recs)); err != nil {
+	if err := s.SendRaw(context.Background(), formattest.Raw(t, recs)); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
@@ -106,7 +87,7 @@ func TestSink_SchemaCallsTheMapper(t *testing.T) {
 			appendLine(&want, b)
 		}
 		s, path := fileSink(t, format.Options{Schema: schema})
-		err := s.SendRaw(context.Background(), rawBatch(t, recs))
+		err := s.SendRaw(context.Background(), formattest.Raw(t, recs))
 		de := exporter.Classify(err)
 		switch {
 		case len(rejected) == 0 && err != nil:

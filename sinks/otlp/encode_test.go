@@ -14,28 +14,10 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson/recordjsontest"
 )
 
 var observed = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
-
-func rawRecords(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
-	t.Helper()
-	out := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
-	}
-	return out
-}
 
 // decodeRequest reads a request body as the collector's receiver does.
 func decodeRequest(t testing.TB, body []byte, gzipped bool) plog.Logs {
@@ -102,7 +84,7 @@ func equalMaps(a, b map[string]any) bool {
 // its key fields are the attributes.
 func TestLogRecord_EveryField(t *testing.T) {
 	rec := recordjsontest.Record()
-	raw := rawRecords(t, []exporter.Record{rec})
+	raw := formattest.Raw(t, []exporter.Record{rec})
 	c := DefaultConfig()
 	c.ResourceAttributes = map[string]string{"deployment.environment.name": "test"}
 	lr := encodeAll(t, c, raw).At(0)
@@ -133,7 +115,7 @@ func TestLogRecord_EveryField(t *testing.T) {
 // attributes and the observed time), and ghsec.body names it.
 func TestLogRecord_Formats(t *testing.T) {
 	recs := formattest.Records(observed)
-	raw := rawRecords(t, recs)
+	raw := formattest.Raw(t, recs)
 	for _, m := range []format.Options{
 		format.DefaultOptions(),
 		{Schema: format.SchemaOCSF, AuditBody: format.AuditBodyRecord},

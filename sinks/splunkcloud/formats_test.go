@@ -12,25 +12,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
-
-func rawRecords(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
-	t.Helper()
-	out := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
-	}
-	return out
-}
 
 // audit_body: entry: an audit record's body is GitHub's entry with our
 // metadata under _ghsec (the SDK re-encodes it: compared as JSON); alert
@@ -40,7 +22,7 @@ func TestSendRaw_AuditBodyEntry(t *testing.T) {
 	c := testConfig(t, f)
 	c.AuditBody = format.AuditBodyEntry
 	recs := formattest.Records(time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC))
-	if err := newSink(t, c).SendRaw(context.Background(), rawRecords(t, recs)); err != nil {
+	if err := newSink(t, c).SendRaw(context.Background(), formattest.Raw(t, recs)); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.events) != len(recs) {
@@ -66,7 +48,7 @@ func TestSendRaw_AuditBodyEntry(t *testing.T) {
 	}
 
 	c.AuditBody, c.Schema = "", format.SchemaOCSF
-	err := newSink(t, c).SendRaw(context.Background(), rawRecords(t, recs[:1]))
+	err := newSink(t, c).SendRaw(context.Background(), formattest.Raw(t, recs[:1]))
 	if _, merr := ocsf.Marshal(&recs[0]); merr != nil && (err == nil || !strings.Contains(err.Error(), merr.Error())) {
 		t.Errorf("schema: ocsf = %v, want the mapper's error %v", err, merr)
 	}

@@ -27,7 +27,7 @@ func BenchmarkFormats(b *testing.B) {
 	observed := time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
 	for _, kind := range formattest.Kinds {
 		b.Run(string(kind), func(b *testing.B) {
-			batch := rawRecords(b, formattest.Batch(kind, n, observed))
+			batch := formattest.Raw(b, formattest.Batch(kind, n, observed))
 			skip, size := formattest.Skip(b, batch, false)
 			sinks := make([]*Sink, len(formattest.Modes))
 			for m, mode := range formattest.Modes {

@@ -20,23 +20,6 @@ import (
 
 var formatsObserved = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
 
-func rawRecords(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
-	t.Helper()
-	out := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
-	}
-	return out
-}
-
 // streamingConfig is audit_body: entry with ESCU's github_enterprise
 // macro's source and sourcetype, as GitHub's audit-log streaming to HEC
 // sends them.
@@ -52,7 +35,7 @@ func TestEncode_AuditBodyEntry_GitHubsBytes(t *testing.T) {
 	c := streamingConfig(DefaultConfig())
 	c.Fields = map[string]string{"env": "test"}
 	enc := newEncoder(c, "h")
-	for _, r := range rawRecords(t, formattest.Records(formatsObserved)) {
+	for _, r := range formattest.Raw(t, formattest.Records(formatsObserved)) {
 		b, err := enc.encodeRaw(&r)
 		if err != nil {
 			t.Fatal(err)
@@ -97,7 +80,7 @@ func TestEncode_SchemaCallsTheMapper(t *testing.T) {
 		c.Schema = schema
 		enc := newEncoder(c, "h")
 		recs := formattest.Records(formatsObserved)
-		for i, r := range rawRecords(t, recs) {
+		for i, r := range formattest.Raw(t, recs) {
 			want, wantErr := marshal(&recs[i])
 			b, err := enc.encodeRaw(&r)
 			switch {
@@ -125,7 +108,7 @@ func TestSend_Otelcol_AuditBodyEntry(t *testing.T) {
 	c.Audit.Index = "github"
 	s := newSink(t, c)
 	recs := formattest.Records(formatsObserved)
-	if err := s.SendRaw(context.Background(), rawRecords(t, recs)); err != nil {
+	if err := s.SendRaw(context.Background(), formattest.Raw(t, recs)); err != nil {
 		t.Fatal(err)
 	}
 	evs := h.WaitEvents(t, len(recs), 20*time.Second)

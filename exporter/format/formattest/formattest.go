@@ -2,12 +2,14 @@ package formattest
 
 import (
 	"fmt"
+	"testing"
 	"time"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // Entries are audit-log entries as GitHub's API returns them (compact, in
@@ -101,4 +103,23 @@ var Modes = []struct {
 	{"audit_body=entry", format.Options{AuditBody: format.AuditBodyEntry}},
 	{"schema=ocsf", format.Options{Schema: format.SchemaOCSF}},
 	{"schema=ecs", format.Options{Schema: format.SchemaECS}},
+}
+
+// Raw returns recs as the delivery loop hands them to a RawSender: each
+// record's stored JSON and the head decoded from it.
+func Raw(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
+	t.Helper()
+	out := make([]exporter.RawRecord, len(recs))
+	for i := range recs {
+		b, err := recordjson.MarshalRecord(&recs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := recordjson.DecodeHead(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = exporter.RawRecord{JSON: b, Head: h}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package syslog
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
@@ -20,7 +21,15 @@ func TestCheck_Rsyslog(t *testing.T) {
 		t.Fatalf("tls with ca_file: %+v", rs)
 	}
 	cfg.CAFile = ""
-	rs = newTestSink(t, cfg).Check(ctx)
+	// rsyslog's TLS listener, on a loaded machine, now and then closes a
+	// handshake before sending its certificate (EOF): that is the check
+	// reporting "not reachable" truthfully, but not the case under test, so
+	// it is tried again, a few times at most
+	for try := 0; try < 3; try++ {
+		if rs = newTestSink(t, cfg).Check(ctx); len(rs) != 1 || !strings.HasSuffix(rs[0].Detail, "EOF") {
+			break
+		}
+	}
 	if len(rs) != 2 || rs[1].OK || rs[1].Fix == "" {
 		t.Fatalf("tls without ca_file: %+v", rs)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // listening serves h on a real listener (the server's timeouts, its
@@ -38,19 +40,6 @@ func attacker(t *testing.T, addr, head, first string) net.Conn {
 	_, err = io.WriteString(c, "POST /github/webhook HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: dependabot_alert\r\n"+head+"\r\n"+first)
 	must(t, err)
 	return c
-}
-
-// waitUntil re-checks cond until it holds (a hang guard, not a timing
-// assertion, ends it).
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 func postSigned(t *testing.T, addr, guid string, d bigDelivery, n int) int {
@@ -91,7 +80,7 @@ func TestServer_SlowUnsignedSendersDoNotShutOutSignedDeliveries(t *testing.T) {
 		attacker(t, addr, "Content-Length: 1000\r\n", "")
 	}
 	const attackers = 2 + lying
-	waitUntil(t, "every attacker's request in the handler", func() bool { return h.Stats().Received == attackers })
+	testtools.WaitFor(t, "every attacker's request in the handler", func() bool { return h.Stats().Received == attackers })
 
 	if code := postSigned(t, addr, "g-9k", newBigDelivery(t, 9<<10), 101); code != http.StatusOK {
 		t.Fatalf("signed 9 KB delivery among slow senders: %d, want 200; stats %+v", code, h.Stats())

@@ -32,6 +32,7 @@ type templates struct {
 var sourceNames = map[exporter.Source]string{
 	exporter.SourceDependabot: "Dependabot", exporter.SourceCodeScanning: "code scanning",
 	exporter.SourceSecretScanning: "secret scanning", exporter.SourceAuditLog: "audit log",
+	exporter.SourcePushRules: "push rules",
 }
 
 func sourceName(s exporter.Source) string {

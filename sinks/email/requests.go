@@ -22,5 +22,3 @@ func (a *aggregator) addRequest(e *entry) {
 	}
 	a.requests.add(lineOf(e, a.loc))
 }
-
-func init() { sourceNames[exporter.SourcePushRules] = "push rules" }

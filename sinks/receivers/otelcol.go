@@ -105,7 +105,15 @@ type HECEvent struct {
 
 // Events returns every event written so far, in arrival order.
 func (h *OtelcolHEC) Events() ([]HECEvent, error) {
-	f, err := os.Open(h.OutPath)
+	return readExported(h.OutPath, parseOTLPLogs)
+}
+
+// readExported reads what the collector's file exporter wrote to path so
+// far, one OTLP-JSON document a line, each turned into items by parse;
+// nothing when the file is not there yet. A line that does not parse ends
+// the read with an error (the exporter may be mid-write: callers poll).
+func readExported[T any](path string, parse func(line []byte) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -113,7 +121,7 @@ func (h *OtelcolHEC) Events() ([]HECEvent, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var out []HECEvent
+	var out []T
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 256<<20)
 	for sc.Scan() {
@@ -121,12 +129,11 @@ func (h *OtelcolHEC) Events() ([]HECEvent, error) {
 		if len(strings.TrimSpace(string(line))) == 0 {
 			continue
 		}
-		evs, err := parseOTLPLogs(line)
+		items, err := parse(line)
 		if err != nil {
-			// the exporter may be mid-write; the caller polls again
-			return out, fmt.Errorf("parse %s: %w", h.OutPath, err)
+			return out, fmt.Errorf("parse %s: %w", path, err)
 		}
-		out = append(out, evs...)
+		out = append(out, items...)
 	}
 	return out, sc.Err()
 }

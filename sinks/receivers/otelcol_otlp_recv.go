@@ -1,15 +1,12 @@
 package receivers
 
 import (
-	"bufio"
 	_ "embed" // the collector config template
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -98,30 +95,7 @@ type OTLPLogRecord struct {
 
 // LogRecords returns every log record written so far, in arrival order.
 func (o *OtelcolOTLP) LogRecords() ([]OTLPLogRecord, error) {
-	f, err := os.Open(o.OutPath)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []OTLPLogRecord
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(strings.TrimSpace(string(line))) == 0 {
-			continue
-		}
-		recs, err := parseOTLPLogRecords(line)
-		if err != nil {
-			// the exporter may be mid-write; the caller polls again
-			return out, fmt.Errorf("parse %s: %w", o.OutPath, err)
-		}
-		out = append(out, recs...)
-	}
-	return out, sc.Err()
+	return readExported(o.OutPath, parseOTLPLogRecords)
 }
 
 // WaitLogRecords polls the output until at least n log records arrived or

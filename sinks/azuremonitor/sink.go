@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 // Sink delivers records to the Logs Ingestion API. Send may be called
@@ -86,11 +86,11 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 // at-least-once, deduplicated in KQL by the record id).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	bodies := make([][]byte, len(batch))
-	var rej rejections
+	var rej batching.Rejections
 	for i := range batch {
 		b, err := format.Render(&batch[i], nil, s.opts)
 		if err != nil {
-			rej.add(err, i)
+			rej.Add(err, i)
 			continue
 		}
 		bodies[i] = b
@@ -110,7 +110,7 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 // path. The bodies are copies: batch may be reused once it returns.
 func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 	bodies := make([][]byte, len(batch))
-	var rej rejections
+	var rej batching.Rejections
 	n := 0
 	for i := range batch {
 		n += len(batch[i].JSON)
@@ -119,7 +119,7 @@ func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 	for i := range batch {
 		b, m, err := format.RenderStored(&batch[i], s.opts)
 		if err != nil {
-			rej.add(err, i)
+			rej.Add(err, i)
 			continue
 		}
 		start := len(buf)
@@ -138,30 +138,4 @@ func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 func (s *Sink) Close() error {
 	s.hc.CloseIdleConnections()
 	return nil
-}
-
-// rejections collects the records of a batch refused for good.
-type rejections struct {
-	idxs []int
-	err  error // the last reason seen
-}
-
-func (r *rejections) add(err error, idxs ...int) {
-	r.idxs = append(r.idxs, idxs...)
-	r.err = err
-}
-
-// result is nil when nothing was refused, else exporter.Rejected naming
-// up to ten record ids (never content) and listing the indexes in order.
-func (r *rejections) result(n int, id func(int) string) error {
-	if len(r.idxs) == 0 {
-		return nil
-	}
-	sort.Ints(r.idxs)
-	ids := make([]string, 0, min(len(r.idxs), 10))
-	for _, i := range r.idxs[:min(len(r.idxs), 10)] {
-		ids = append(ids, id(i))
-	}
-	return exporter.Rejected(fmt.Errorf("azure monitor logs ingestion: %d of %d records cannot go (ids %s): %w",
-		len(r.idxs), n, strings.Join(ids, ", "), r.err), r.idxs...)
 }

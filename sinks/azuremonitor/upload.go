@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 // gzipPool holds klauspost's gzip writers at BestSpeed: the same format
@@ -41,7 +42,7 @@ type prepared struct {
 	s      *Sink
 	bodies [][]byte // each record's JSON object; nil when refused
 	id     func(int) string
-	rej    *rejections
+	rej    *batching.Rejections
 	calls  []call
 }
 
@@ -50,7 +51,7 @@ var _ exporter.PreparedSend = (*prepared)(nil)
 // build cuts the rendered bodies (nil for records in rej already) into
 // calls of at most maxBytes bytes of JSON array and builds their bodies.
 // A record that alone exceeds a call is refused.
-func (s *Sink) build(bodies [][]byte, id func(int) string, rej *rejections) *prepared {
+func (s *Sink) build(bodies [][]byte, id func(int) string, rej *batching.Rejections) *prepared {
 	p := &prepared{s: s, bodies: bodies, id: id, rej: rej}
 	var cur []int
 	size := 2 // the brackets
@@ -59,7 +60,7 @@ func (s *Sink) build(bodies [][]byte, id func(int) string, rej *rejections) *pre
 			continue
 		}
 		if 2+len(b) > s.maxBytes {
-			rej.add(fmt.Errorf("%w: %d bytes", errTooLarge, len(b)), i)
+			rej.Add(fmt.Errorf("%w: %d bytes", errTooLarge, len(b)), i)
 			continue
 		}
 		if len(cur) > 0 && size+1+len(b) > s.maxBytes {
@@ -134,7 +135,7 @@ func (p *prepared) Send(ctx context.Context) error {
 		}
 		c.body = nil // sent: garbage now
 	}
-	return p.rej.result(len(p.bodies), p.id)
+	return p.rej.Err("azure monitor logs ingestion: cannot take", len(p.bodies), p.id)
 }
 
 func (p *prepared) send(ctx context.Context, idxs []int, body []byte, bodyErr error) error {
@@ -147,7 +148,7 @@ func (p *prepared) send(ctx context.Context, idxs []int, body []byte, bodyErr er
 		return nil
 	case tooLarge:
 		if len(idxs) == 1 {
-			p.rej.add(v.err, idxs...)
+			p.rej.Add(v.err, idxs...)
 			return nil
 		}
 		mid := len(idxs) / 2

@@ -135,30 +135,6 @@ func appendTimestamped(buf, body []byte, t time.Time) []byte {
 	return append(buf, body[1:]...)
 }
 
-// chunks cuts documents of the given sizes (both lines) into requests of
-// at most maxDocs documents and maxBytes bytes; a document larger than
-// maxBytes is a request of its own. Sizes of 0 (records that did not
-// encode) are left out.
-func chunks(sizes []int, maxDocs, maxBytes int) [][]int {
-	var out [][]int
-	var cur []int
-	n := 0
-	for i, sz := range sizes {
-		if sz == 0 {
-			continue
-		}
-		if len(cur) > 0 && (len(cur) == maxDocs || n+sz > maxBytes) {
-			out, cur, n = append(out, cur), nil, 0
-		}
-		cur = append(cur, i)
-		n += sz
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
 // gzipPool holds klauspost's gzip writers: at BestSpeed they write the
 // same format as compress/gzip in far less CPU.
 var gzipPool = sync.Pool{New: func() any {

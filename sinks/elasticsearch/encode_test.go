@@ -14,6 +14,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 func decodeMap(t *testing.T, b []byte) map[string]any {
@@ -142,7 +143,7 @@ func TestChunks(t *testing.T) {
 		{[]int{50, 10}, 5, 25, [][]int{{0}, {1}}},
 		{[]int{0, 0}, 5, 25, nil},
 	} {
-		if got := chunks(tt.sizes, tt.maxDocs, tt.maxLen); !reflect.DeepEqual(got, tt.want) {
+		if got := batching.Chunks(tt.sizes, tt.maxDocs, tt.maxLen, 0); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("chunks(%v, %d, %d) = %v, want %v", tt.sizes, tt.maxDocs, tt.maxLen, got, tt.want)
 		}
 	}

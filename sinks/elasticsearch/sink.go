@@ -10,6 +10,7 @@ import (
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 // Sink delivers records to an Elasticsearch or OpenSearch cluster. Send
@@ -138,7 +139,7 @@ func (s *Sink) prepareSized(n, size int, appendDoc func([]byte, int) ([]byte, er
 	for i := range sizes {
 		sizes[i] = d.size(i)
 	}
-	p.chunks = chunks(sizes, s.maxDocs, s.maxBytes)
+	p.chunks = batching.Chunks(sizes, s.maxDocs, s.maxBytes, 0)
 	p.bodies = make([][]byte, len(p.chunks))
 	p.errs = make([]error, len(p.chunks))
 	for i, c := range p.chunks {

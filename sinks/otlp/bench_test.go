@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinkbench"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
@@ -66,7 +67,7 @@ func rawBodies(b *testing.B, s *Sink, from, n, batch int) [][]byte {
 			}
 			raw = append(raw, exporter.RawRecord{JSON: j, Head: r.Head()})
 		}
-		p := s.prepare(raw, &rejections{})
+		p := s.prepare(raw, &batching.Rejections{})
 		for _, c := range p.chunks {
 			bd := p.bodies[[2]int{c[0], len(c)}]
 			if bd.err != nil {

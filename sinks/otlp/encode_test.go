@@ -15,6 +15,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson/recordjsontest"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 var observed = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
@@ -45,9 +46,9 @@ func encodeAll(t testing.TB, c Config, batch []exporter.RawRecord) plog.LogRecor
 	c.Endpoint = "http://127.0.0.1:1"
 	c.MaxBatchRecords, c.MaxBatchBytes = len(batch), maxBatchBytes
 	s := newSinkT(t, c)
-	p := s.prepare(batch, &rejections{})
-	if len(p.rej.idxs) != 0 || len(p.chunks) != 1 {
-		t.Fatalf("prepare: rejected %v (%v), %d chunks", p.rej.idxs, p.rej.last, len(p.chunks))
+	p := s.prepare(batch, &batching.Rejections{})
+	if err := p.rej.Err("rejected", len(batch), func(i int) string { return batch[i].Head.ID }); err != nil || len(p.chunks) != 1 {
+		t.Fatalf("prepare: %v, %d chunks", err, len(p.chunks))
 	}
 	bd := p.bodies[[2]int{p.chunks[0][0], len(p.chunks[0])}]
 	if bd.err != nil {

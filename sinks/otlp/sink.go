@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 // Sink delivers records to an OTLP/HTTP logs endpoint. Send may be called
@@ -65,12 +66,12 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 // would store it.
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 	raw := make([]exporter.RawRecord, len(batch))
-	var rej rejections
+	var rej batching.Rejections
 	for i := range batch {
 		raw[i].Head = batch[i].Head()
 		b, err := recordjson.MarshalRecord(&batch[i])
 		if err != nil {
-			rej.add(fmt.Errorf("marshal record %s: %w", batch[i].ID, err), i)
+			rej.Add(fmt.Errorf("marshal record %s: %w", batch[i].ID, err), i)
 			continue
 		}
 		raw[i].JSON = b
@@ -95,7 +96,7 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 // Send: the delivery loop calls it while the batch before is still being
 // sent, so that the CPU work is off the request path.
 func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
-	return s.prepare(batch, &rejections{})
+	return s.prepare(batch, &batching.Rejections{})
 }
 
 // Close releases idle connections.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -85,7 +86,7 @@ func (s *Sink) deliver(ctx context.Context, batch []exporter.RawRecord, rej *spl
 	}
 	post := func(ctx context.Context, idxs []int) splunk.Attempt { return s.post(ctx, idxs, events) }
 	// 2: the JSON array's brackets
-	if err := splunk.Deliver(ctx, splunk.Chunks(sizes, s.cfg.MaxBatchEvents, s.cfg.MaxBatchBytes, 2), post, rej); err != nil {
+	if err := splunk.Deliver(ctx, batching.Chunks(sizes, s.cfg.MaxBatchEvents, s.cfg.MaxBatchBytes, 2), post, rej); err != nil {
 		return err
 	}
 	return rej.Err("splunk cloud services", batch)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinkbench"
-	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
@@ -71,7 +71,7 @@ func rawBodies(b *testing.B, s *Sink, from, n int) [][]byte {
 			}
 			sizes[i] = len(envs[i])
 		}
-		for _, chunk := range splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0) {
+		for _, chunk := range batching.Chunks(sizes, s.maxEvents, s.maxBytes, 0) {
 			body, err := s.body(chunk, envs)
 			if err != nil {
 				b.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
 )
 
@@ -53,7 +54,7 @@ func (s *Sink) prepare(batch []exporter.RawRecord, rej *splunk.Rejections) *prep
 		p.envs[i], sizes[i] = buf[start:end:end], end-start
 		start = end
 	}
-	p.chunks = splunk.Chunks(sizes, s.maxEvents, s.maxBytes, 0)
+	p.chunks = batching.Chunks(sizes, s.maxEvents, s.maxBytes, 0)
 	p.bodies = make(map[[2]int]body, len(p.chunks))
 	for _, c := range p.chunks {
 		b, err := s.body(c, p.envs)

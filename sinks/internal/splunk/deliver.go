@@ -2,12 +2,10 @@ package splunk
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 // Outcome is what a sink does after one request.
@@ -43,59 +41,16 @@ type Attempt struct {
 // PostFunc makes one request carrying the events at idxs.
 type PostFunc func(ctx context.Context, idxs []int) Attempt
 
-// Chunks groups the indexes of the events with a non-zero size into
-// requests of at most maxEvents events and maxBytes bytes, counting
-// overhead bytes per request (a JSON array's brackets). An event larger
-// than maxBytes goes alone.
-func Chunks(sizes []int, maxEvents, maxBytes, overhead int) [][]int {
-	var out [][]int
-	var cur []int
-	total := overhead
-	for i, n := range sizes {
-		if n == 0 {
-			continue
-		}
-		if len(cur) > 0 && (len(cur) >= maxEvents || total+n > maxBytes) {
-			out = append(out, cur)
-			cur, total = nil, overhead
-		}
-		cur = append(cur, i)
-		total += n
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
 // Rejections collects the records of a batch refused for good: those that
 // could not be encoded and those the service refused as bad data.
-type Rejections struct {
-	idxs []int
-	err  error // the last reason seen
-}
-
-// Add records that the events at idxs were refused because of err.
-func (r *Rejections) Add(err error, idxs ...int) {
-	r.idxs = append(r.idxs, idxs...)
-	r.err = err
-}
+type Rejections struct{ batching.Rejections }
 
 // Err returns nil when nothing was refused. Otherwise it returns
 // exporter.Rejected, naming up to ten record ids (never content) and
 // listing the refused indexes in order, so the rest of the batch counts as
 // delivered and the refused records go to the dead-letter bucket.
 func (r *Rejections) Err(service string, batch []exporter.RawRecord) error {
-	if len(r.idxs) == 0 {
-		return nil
-	}
-	sort.Ints(r.idxs)
-	ids := make([]string, 0, min(len(r.idxs), 10))
-	for _, i := range r.idxs[:min(len(r.idxs), 10)] {
-		ids = append(ids, batch[i].Head.ID)
-	}
-	return exporter.Rejected(fmt.Errorf("%s refused %d of %d records (ids %s): %w",
-		service, len(r.idxs), len(batch), strings.Join(ids, ", "), r.err), r.idxs...)
+	return r.Rejections.Err(service+" refused", len(batch), func(i int) string { return batch[i].Head.ID })
 }
 
 // Deliver posts each chunk. A BadData reply is bisected until every refused

@@ -205,20 +205,7 @@ func (p *Poller) pollListing(ctx context.Context, l listing) (PollStats, error) 
 }
 
 func (p *Poller) cursor(l listing) (alertCursor, bool, error) {
-	var c alertCursor
-	var found bool
-	err := p.DB.View(func(tx *state.Tx) error {
-		raw := tx.Cursor(l.cursorName())
-		if raw == nil {
-			return nil
-		}
-		found = true
-		return json.Unmarshal(raw, &c)
-	})
-	if err != nil {
-		return c, false, fmt.Errorf("read cursor %s: %w", l.cursorName(), err)
-	}
-	return c, found, nil
+	return readCursor[alertCursor](p.DB, l.cursorName())
 }
 
 func (p *Poller) putCursor(l listing, c alertCursor) error {

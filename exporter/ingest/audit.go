@@ -76,17 +76,9 @@ type AuditStats struct {
 func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, error) {
 	var st AuditStats
 	name := auditCursorName(scope)
-	var cur auditCursor
-	found := false
-	if err := a.DB.View(func(tx *state.Tx) error {
-		raw := tx.Cursor(name)
-		if raw == nil {
-			return nil
-		}
-		found = true
-		return json.Unmarshal(raw, &cur)
-	}); err != nil {
-		return st, fmt.Errorf("read cursor %s: %w", name, err)
+	cur, found, err := readCursor[auditCursor](a.DB, name)
+	if err != nil {
+		return st, err
 	}
 	origin := exporter.OriginPoll
 	start := a.Now()

@@ -54,17 +54,9 @@ type RequestStats struct {
 func (q *Requests) Poll(ctx context.Context, l ghapi.RequestList) (RequestStats, error) {
 	var st RequestStats
 	name := RequestCursorName(l)
-	var cur requestCursor
-	found := false
-	if err := q.DB.View(func(tx *state.Tx) error {
-		raw := tx.Cursor(name)
-		if raw == nil {
-			return nil
-		}
-		found = true
-		return json.Unmarshal(raw, &cur)
-	}); err != nil {
-		return st, fmt.Errorf("read cursor %s: %w", name, err)
+	cur, found, err := readCursor[requestCursor](q.DB, name)
+	if err != nil {
+		return st, err
 	}
 	origin := exporter.OriginPoll
 	if !found {

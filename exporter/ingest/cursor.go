@@ -1,0 +1,26 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// readCursor reads the JSON cursor stored under name (an alert listing's,
+// an audit log's, a request list's); found is false when the listing has
+// never completed (its first run is a backfill).
+func readCursor[C any](db *state.DB, name string) (c C, found bool, err error) {
+	err = db.View(func(tx *state.Tx) error {
+		raw := tx.Cursor(name)
+		if raw == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(raw, &c)
+	})
+	if err != nil {
+		return c, false, fmt.Errorf("read cursor %s: %w", name, err)
+	}
+	return c, found, nil
+}

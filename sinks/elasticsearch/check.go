@@ -15,6 +15,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // esRequest is one of go-elasticsearch's esapi requests.
@@ -64,7 +65,8 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 		return []exporter.CheckResult{reach}
 	}
 	reach.OK = true
-	out := []exporter.CheckResult{reach, s.tlsResult()}
+	out := []exporter.CheckResult{reach, tlsconf.Verdict(!slices.ContainsFunc(s.urls, func(u string) bool { return !strings.HasPrefix(u, "https://") }),
+		s.hc.TLSClientConfig, "no TLS: a URL is http:// (the credential travels in clear text)")}
 	cred := exporter.CheckResult{Check: "credential accepted"}
 	if status == http.StatusUnauthorized || status == http.StatusForbidden {
 		reach.Detail = fmt.Sprintf("GET / answered %d", status)
@@ -182,19 +184,6 @@ func (s *Sink) checkOpenSearchAuth(ctx context.Context) exporter.CheckResult {
 	default:
 		r.OK = true
 		r.Detail = fmt.Sprintf("no security plugin (_plugins/_security/authinfo answered %d): the cluster accepts any request", status)
-	}
-	return r
-}
-
-func (s *Sink) tlsResult() exporter.CheckResult {
-	r := exporter.CheckResult{Check: "tls verified", OK: true}
-	switch {
-	case slices.ContainsFunc(s.urls, func(u string) bool { return !strings.HasPrefix(u, "https://") }):
-		r.Detail = "no TLS: a URL is http:// (the credential travels in clear text)"
-	case s.hc.TLSClientConfig != nil && s.hc.TLSClientConfig.InsecureSkipVerify:
-		r.Detail = "NOT verified: insecure_skip_verify is true"
-	default:
-		r.Detail = "certificate verified"
 	}
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // Check proves the sink would deliver without sending a record: it posts
@@ -40,7 +41,7 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 		return []exporter.CheckResult{reach}
 	}
 	reach.OK, reach.Detail = true, fmt.Sprintf("%s answered %d", s.url, resp.StatusCode)
-	out := []exporter.CheckResult{reach, s.tlsResult()}
+	out := []exporter.CheckResult{reach, tlsconf.Verdict(strings.HasPrefix(s.url, "https://"), tlsconf.Of(s.client), "no TLS: the URL is http:// (records and any token travel in clear text)")}
 	v := classify(resp.StatusCode, resp.Header, reply, s.now())
 	cred := exporter.CheckResult{Check: "credential accepted", OK: true, Detail: "the endpoint did not refuse the request's credential"}
 	if v.status == http.StatusUnauthorized || v.status == http.StatusForbidden {
@@ -71,22 +72,4 @@ func (s *Sink) emptyRequest() ([]byte, error) {
 		return pb, err
 	}
 	return s.gzip(pb)
-}
-
-func (s *Sink) tlsResult() exporter.CheckResult {
-	r := exporter.CheckResult{Check: "tls verified", OK: true}
-	switch {
-	case !strings.HasPrefix(s.url, "https://"):
-		r.Detail = "no TLS: the URL is http:// (records and any token travel in clear text)"
-	case s.insecure():
-		r.Detail = "NOT verified: insecure_skip_verify is true"
-	default:
-		r.Detail = "certificate verified"
-	}
-	return r
-}
-
-func (s *Sink) insecure() bool {
-	tr, ok := s.client.Transport.(*http.Transport)
-	return ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 var _ exporter.Checker = (*Sink)(nil)
@@ -34,7 +35,7 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 		return []exporter.CheckResult{reach}
 	}
 	reach.OK, reach.Detail = true, fmt.Sprintf("%s answered %d", s.base+pathHealth, status)
-	out := []exporter.CheckResult{reach, s.tlsResult()}
+	out := []exporter.CheckResult{reach, tlsconf.Verdict(strings.HasPrefix(s.base, "https://"), tlsconf.Of(s.client), "no TLS: url is http:// (the token travels in clear text)")}
 
 	cred := exporter.CheckResult{Check: "credential accepted"}
 	status, body, err := s.checkRequest(ctx, http.MethodPost, pathEvent)
@@ -67,24 +68,6 @@ func describeReply(text string, body []byte) string {
 		return fmt.Sprintf("%q", text)
 	}
 	return fmt.Sprintf("%q", strings.TrimSpace(string(body)))
-}
-
-func (s *Sink) tlsResult() exporter.CheckResult {
-	r := exporter.CheckResult{Check: "tls verified", OK: true}
-	switch {
-	case !strings.HasPrefix(s.base, "https://"):
-		r.Detail = "no TLS: url is http:// (the token travels in clear text)"
-	case s.insecure():
-		r.Detail = "NOT verified: insecure_skip_verify is true"
-	default:
-		r.Detail = "certificate verified"
-	}
-	return r
-}
-
-func (s *Sink) insecure() bool {
-	tr, ok := s.client.Transport.(*http.Transport)
-	return ok && tr.TLSClientConfig != nil && tr.TLSClientConfig.InsecureSkipVerify
 }
 
 // checkRequest sends one request with the sink's headers and no body.

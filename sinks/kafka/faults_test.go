@@ -20,7 +20,12 @@ import (
 
 // One of three brokers goes down mid-run (its connections dropped, new
 // ones refused, its partitions failed over to the others) and comes back
-// (leaders shuffled again): nothing is lost or duplicated.
+// (leaders shuffled again): nothing is lost. A connection dropped after the
+// broker wrote a batch but before it answered may leave that batch written
+// twice: when it was the connection's first request, franz-go takes the
+// EOF for a refusal of the request, fails the batch and bumps the producer
+// epoch, and the delivery loop's retry is new to the broker. Only records
+// of a failed attempt may be duplicated, every copy the same message.
 func TestKafka_BrokerDownAndBack(t *testing.T) {
 	ln := &listeners{}
 	c := newCluster(t, kfake.NumBrokers(3), kfake.ListenFn(ln.listen))
@@ -69,9 +74,11 @@ loop:
 	if st.Delivered != len(recs) || st.DeadLettered != 0 {
 		t.Fatalf("health %+v", st)
 	}
-	compareRecords(t, consume(t, s, len(recs), topicAlerts, topicOther), recs)
-	if n := stored(c, topicAlerts, topicOther); n != len(recs) {
-		t.Fatalf("%d messages in the log, want %d (duplicates)", n, len(recs))
+	n := stored(c, topicAlerts, topicOther)
+	dups := compareAtLeastOnce(t, consume(t, s, n, topicAlerts, topicOther), recs)
+	t.Logf("%d messages in the log for %d records; duplicated: %v", n, len(recs), dups)
+	if len(dups) > st.Failures*h.Deliverer.BatchSize {
+		t.Fatalf("%d duplicates after %d failed attempts of %d records", len(dups), st.Failures, h.Deliverer.BatchSize)
 	}
 }
 

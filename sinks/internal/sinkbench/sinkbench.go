@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -162,7 +163,7 @@ func (f *Figure) deliver(b *testing.B, from, m int) {
 	}
 	runtime.GC()
 	stop := testtools.PeakHeap()
-	f.time(&f.SinkSide, func() {
+	f.time(&f.SinkSide, "sink", func() {
 		if err := d.Drain(context.Background()); err != nil {
 			b.Fatalf("drain: %v", err)
 		}
@@ -179,17 +180,20 @@ func (f *Figure) raw(raw func(from, m int) func(), from, m int) {
 	if f.Settle != nil {
 		f.Settle(f.Sent)
 	}
-	f.time(&f.RawSide, send)
+	f.time(&f.RawSide, "raw", send)
 	f.Sent += m
 }
 
-func (f *Figure) time(c *Clock, run func()) {
+// time runs run as one side, under the pprof label side=<side> (a
+// profile of the benchmark, -cpuprofile, tells the sides apart with
+// -tagfocus=side=sink).
+func (f *Figure) time(c *Clock, side string, run func()) {
 	var r0 time.Duration
 	if f.Receiver != nil {
 		r0 = f.Receiver()
 	}
 	t0, c0 := time.Now(), testtools.CPUTime()
-	run()
+	pprof.Do(context.Background(), pprof.Labels("side", side), func(context.Context) { run() })
 	c.Secs += time.Since(t0).Seconds()
 	c.CPU += testtools.CPUTime() - c0
 	if f.Receiver != nil {

@@ -89,7 +89,7 @@ func auditRecords(t *testing.T, entries []map[string]any) map[string][]byte {
 	if st.Shipped != len(entries) {
 		t.Fatalf("the poll shipped %d of %d entries", st.Shipped, len(entries))
 	}
-	var items []state.Item
+	var items []state.RawItem
 	if err := db.View(func(tx *state.Tx) error {
 		items, err = tx.PeekRaw("splunk", 0, len(entries)+1)
 		return err

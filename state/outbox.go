@@ -10,13 +10,19 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Item is one record waiting in an outbox, with its position.
+// Item is one record waiting in an outbox, decoded (Peek), with its
+// position.
 type Item struct {
-	Seq uint64
-	// Record is the decoded record (Peek); zero from PeekRaw.
+	Seq    uint64
 	Record exporter.Record
-	// Raw is the record's stored JSON, copied out of the transaction
-	// (PeekRaw); nil from Peek.
+}
+
+// RawItem is one record waiting in an outbox as stored (PeekRaw), with
+// its position: what the delivery loop reads, ten times smaller than an
+// Item.
+type RawItem struct {
+	Seq uint64
+	// Raw is the record's stored JSON, copied out of the transaction.
 	Raw []byte
 }
 
@@ -70,12 +76,12 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 // copied out of the transaction so it outlives it (all of a call's values
 // share one allocation). A delivery loop with batches in flight reads on
 // from the last one it read, and decodes or checks the entries itself.
-func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]Item, error) {
+func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]RawItem, error) {
 	b, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || b == nil {
 		return nil, err
 	}
-	var out []Item
+	out := make([]RawItem, 0, min(max, 4096))
 	var size int
 	c := b.Cursor()
 	k, v := c.Seek(u64(after + 1))
@@ -83,7 +89,7 @@ func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]Item, error) {
 		k = nil // no sequence comes after the last
 	}
 	for ; k != nil && len(out) < max; k, v = c.Next() {
-		out = append(out, Item{Seq: binary.BigEndian.Uint64(k), Raw: v})
+		out = append(out, RawItem{Seq: binary.BigEndian.Uint64(k), Raw: v})
 		size += len(v)
 	}
 	buf := make([]byte, 0, size)
@@ -105,11 +111,14 @@ func (t *Tx) Ack(sink string, seqs ...uint64) error {
 	if err != nil {
 		return err
 	}
+	// one seek a record (Get and Delete would each seek)
+	c := b.Cursor()
 	for _, s := range seqs {
-		if b.Get(u64(s)) == nil {
+		key := u64(s)
+		if k, _ := c.Seek(key); !bytes.Equal(k, key) {
 			continue // acked twice: counted once
 		}
-		if err := b.Delete(u64(s)); err != nil {
+		if err := c.Delete(); err != nil {
 			return err
 		}
 		n--

@@ -19,13 +19,13 @@ var errUndecodable = errors.New("undecodable outbox entry")
 type batch struct {
 	// items are the entries that decode, in outbox order; recs or raws
 	// (whichever the sink takes) hold them for the sink, index for index.
-	items []state.Item
+	items []state.RawItem
 	recs  []exporter.Record
 	raws  []exporter.RawRecord
 	// prepared is raws made ready by a RawPreparer sink, ahead of the send.
 	prepared exporter.PreparedSend
 	// bad are the entries that do not decode.
-	bad []state.Item
+	bad []state.RawItem
 	// last is the sequence of the last entry read; read reads on after it.
 	last uint64
 	// read counts the entries read; 0 means the outbox holds nothing after
@@ -41,7 +41,7 @@ type batch struct {
 // they are decoded into Records. Either way an entry that fails, or has no
 // id, is bad.
 func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
-	var items []state.Item
+	var items []state.RawItem
 	err := d.DB.View(func(tx *state.Tx) error {
 		var err error
 		items, err = tx.PeekRaw(d.Name, after, d.BatchSize)
@@ -51,6 +51,9 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 		return &batch{err: fmt.Errorf("read outbox %s: %w", d.Name, err)}
 	}
 	b := &batch{read: len(items), items: items[:0]}
+	if raw {
+		b.raws = make([]exporter.RawRecord, 0, len(items))
+	}
 	if len(items) > 0 {
 		b.last = items[len(items)-1].Seq
 	}
@@ -100,7 +103,7 @@ func (d *Deliverer) send(ctx context.Context, b *batch) error {
 }
 
 // split divides the batch's items by the indexes a sink rejected.
-func (b *batch) split(rejected []int) (good, dead []state.Item) {
+func (b *batch) split(rejected []int) (good, dead []state.RawItem) {
 	bad := make(map[int]bool, len(rejected))
 	for _, i := range rejected {
 		bad[i] = true

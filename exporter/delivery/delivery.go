@@ -149,7 +149,7 @@ func (d *Deliverer) retryLater(ctx context.Context, err error) error {
 // ack removes delivered records from the outbox and dead-letters refused
 // ones. The first ack after an outage that held records counts the outbox
 // (stored count, cheap) for the recovery's log line.
-func (d *Deliverer) ack(good, dead []state.Item, reason string) error {
+func (d *Deliverer) ack(good, dead []state.RawItem, reason string) error {
 	recovering := len(good) > 0 && d.Retry.holding("outbox")
 	held := 0
 	err := d.DB.Update(func(tx *state.Tx) error {
@@ -183,7 +183,7 @@ func (d *Deliverer) ack(good, dead []state.Item, reason string) error {
 	return nil
 }
 
-func seqs(items []state.Item) []uint64 {
+func seqs(items []state.RawItem) []uint64 {
 	out := make([]uint64, len(items))
 	for i, it := range items {
 		out[i] = it.Seq

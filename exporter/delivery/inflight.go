@@ -129,7 +129,7 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *ackCo
 // every time, since each loses records), so that health and logs follow
 // the batches' order.
 type commit struct {
-	good, dead []state.Item
+	good, dead []state.RawItem
 	reason     error
 	failure    error
 	log        func()

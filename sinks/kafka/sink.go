@@ -194,9 +194,6 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, co
 	for i, err := range errs {
 		switch {
 		case err == nil:
-			if msgs[i] != nil {
-				s.acked[id(msgs[i])] = struct{}{}
-			}
 		case msgs[i] == nil:
 			rejected = append(rejected, i)
 			rejErr = firstErr(rejErr, err)
@@ -210,6 +207,12 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, co
 		}
 	}
 	if failErr != nil {
+		// the batch comes again: remember what the cluster acknowledged
+		for i, err := range errs {
+			if err == nil && msgs[i] != nil {
+				s.acked[id(msgs[i])] = struct{}{}
+			}
+		}
 		if len(s.acked) > maxAcked {
 			clear(s.acked)
 		}

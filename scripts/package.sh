@@ -4,7 +4,8 @@
 # the systemd unit, the example config as the conffile
 # /etc/ghsec-exporter/config.yaml, the README and docs/ (as a tree), and the
 # licence (Apache-2.0: LICENSE, the .rpm's %license, and the .deb's
-# machine-readable copyright file made from it). nfpm comes from scripts/deps/nfpm.sh (installed here when
+# machine-readable copyright file made from it), and THIRD_PARTY_LICENSES,
+# the licences of the modules linked into the binary. nfpm comes from scripts/deps/nfpm.sh (installed here when
 # missing: the first run compiles it, about 4 minutes on 2 cores, with a
 # progress line every 20 s). Beside them, the Splunk add-on
 # (content/splunk/TA-ghsec-exporter) as TA-ghsec-exporter-<version>.tgz, by
@@ -54,9 +55,11 @@ export BIN="$DIST/ghsec-exporter-linux-$ARCH"
 CGO_ENABLED=0 GOOS=linux GOARCH=$ARCH go build -trimpath -buildvcs=false \
   -ldflags "-s -w -X main.version=$VERSION -X main.commit=$commit -X main.date=$date" \
   -o "$BIN" ./cmd/ghsec-exporter
+export THIRD_PARTY="$DIST/THIRD_PARTY_LICENSES"
+bash scripts/packaging/third-party.sh "$BIN" >"$THIRD_PARTY"
 for p in deb rpm; do
   "$GHSEC_TOOLS_DIR/bin/nfpm" package --config scripts/packaging/nfpm.yaml --packager "$p" --target "$DIST/"
 done
-rm -f "$COPYRIGHT"
+rm -f "$COPYRIGHT" "$THIRD_PARTY"
 DIST=$DIST bash scripts/packaging/splunk-app.sh
 ls -l "$DIST"

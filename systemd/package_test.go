@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ func wantFiles(t *testing.T, packager string) map[string]os.FileMode {
 		doc + "README.md":                            0o644,
 		doc + "config.example.yaml":                  0o644,
 		doc + "LICENSE":                              0o644,
+		doc + "THIRD_PARTY_LICENSES":                 0o644,
 	}
 	if packager == "deb" {
 		want[doc+"copyright"] = 0o644
@@ -87,6 +89,7 @@ func TestDeb_InstallsIntoThrowawayRoot(t *testing.T) {
 	}
 	checkTree(t, root, wantFiles(t, "deb"))
 	checkCopyright(t, filepath.Join(root, "usr/share/doc/ghsec-exporter/copyright"))
+	checkThirdParty(t, filepath.Join(root, "usr/bin/ghsec-exporter"), filepath.Join(root, "usr/share/doc/ghsec-exporter/THIRD_PARTY_LICENSES"))
 	checkDocLinks(t, filepath.Join(root, "usr/share/doc/ghsec-exporter"))
 
 	example, _ := os.ReadFile("../config.example.yaml")
@@ -175,6 +178,52 @@ func checkCopyright(t *testing.T, path string) {
 	}
 	if got, want := strings.Join(lines, "\n"), strings.Trim(string(license), "\n"); got != want {
 		t.Errorf("the copyright file's licence text is not LICENSE (%d bytes against %d)", len(got), len(want))
+	}
+}
+
+// checkThirdParty reads the installed binary's build information: every
+// module it links has a section in THIRD_PARTY_LICENSES, under its
+// "Module: path@version" line, with a licence text in it.
+func checkThirdParty(t *testing.T, bin, notices string) {
+	t.Helper()
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(notices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string]string{} // path@version → its text
+	var module string
+	for _, l := range strings.Split(string(b), "\n") {
+		if m, ok := strings.CutPrefix(l, "Module: "); ok {
+			module = m
+			continue
+		}
+		if module != "" {
+			bodies[module] += l + "\n"
+		}
+	}
+	if len(info.Deps) == 0 {
+		t.Fatal("the binary names no dependency modules")
+	}
+	licence := regexp.MustCompile(`(?i)licen[cs]e|permission is hereby granted|redistribution and use`)
+	for _, d := range info.Deps {
+		if d.Replace != nil {
+			d = d.Replace
+		}
+		m := d.Path + "@" + d.Version
+		body, ok := bodies[m]
+		switch {
+		case !ok:
+			t.Errorf("THIRD_PARTY_LICENSES has no section for %s", m)
+		case !licence.MatchString(body):
+			t.Errorf("THIRD_PARTY_LICENSES: the section of %s holds no licence:\n%s", m, body)
+		}
+	}
+	if len(bodies) != len(info.Deps) {
+		t.Errorf("THIRD_PARTY_LICENSES has %d module sections, the binary links %d modules", len(bodies), len(info.Deps))
 	}
 }
 

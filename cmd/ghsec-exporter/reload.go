@@ -18,7 +18,8 @@ import (
 // untouched. A valid one stops the running daemon gracefully (jobs and the
 // transaction in flight finish and the state file is closed, since only one
 // process may hold it) and starts a new one; should that fail (say the new
-// state path is not writable), the old config is started again. Either way
+// state path is not writable, or GitHub does not serve the new
+// github.api_version), the old config is started again. Either way
 // the new daemon carries on the old one's counters and /healthz history.
 func serve(ctx context.Context, path string, stderr io.Writer, hup <-chan os.Signal) error {
 	cfg, err := loadChecked(path)
@@ -52,6 +53,14 @@ func serve(ctx context.Context, path string, stderr io.Writer, hup <-chan os.Sig
 		}
 		nextLog := newLogger(next.Log, stderr)
 		nextApp, err := newApp(next, nextLog, app)
+		if err == nil {
+			// what Run would refuse to start on (a github.api_version the
+			// product does not serve), refused before the old config is let go
+			if err = nextApp.CheckStart(ctx); err != nil {
+				nextApp.Close()
+				err = fmt.Errorf("github: %w", err)
+			}
+		}
 		if err != nil {
 			log.Error("config reload: cannot start on the new config; starting the old one again", "config", path, "err", err)
 			if app, err = newApp(cfg, log, app); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // The detection content security teams run on GitHub's audit-log stream
@@ -27,21 +28,10 @@ func referenceDir(t testing.TB) string {
 	if d := os.Getenv("GHSEC_REFERENCE_DIR"); d != "" {
 		return d
 	}
-	dir, err := os.Getwd()
+	ref, err := testtools.Reference()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference")
 	if _, err := os.Stat(filepath.Join(ref, "detections")); err != nil {
 		t.Fatalf("the reference detections are missing (%v): put them at %s or set GHSEC_REFERENCE_DIR", err, ref)
 	}

@@ -122,19 +122,12 @@ func decodeRequest(raw []byte, l RequestList, includeRaw bool) (exporter.Request
 		o.AlertTitle = firstOf(o.AlertTitle, d.AlertTitle)
 		o.SecretType = firstOf(o.SecretType, d.SecretType)
 	}
-	var err error
-	if o.CreatedAt, err = requestTime("created_at", v.CreatedAt); err != nil {
-		return o, err
-	}
-	if o.ExpiresAt, err = requestTime("expires_at", v.ExpiresAt); err != nil {
+	if err := requestTimes(&o, v.CreatedAt, v.ExpiresAt); err != nil {
 		return o, err
 	}
 	for _, r := range v.Responses {
-		rv := exporter.RequestReview{Reviewer: r.Reviewer.Name, Status: exporter.NormalizeRequestStatus(r.Status)}
-		if r.Message != nil {
-			rv.Comment = *r.Message
-		}
-		if rv.At, err = requestTime("responses[].created_at", r.CreatedAt); err != nil {
+		rv, err := requestReview(r.Reviewer.Name, r.Status, r.Message, r.CreatedAt)
+		if err != nil {
 			return o, err
 		}
 		o.Reviews = append(o.Reviews, rv)
@@ -171,6 +164,30 @@ func finishRequest(o *exporter.RequestObservation) error {
 		return fmt.Errorf("decode request #%d: no created_at", o.Key.Number)
 	}
 	return nil
+}
+
+// requestTimes sets o's creation and expiry times from a request's
+// created_at and expires_at, as both REST and webhook objects give them.
+func requestTimes(o *exporter.RequestObservation, created, expires string) error {
+	var err error
+	if o.CreatedAt, err = requestTime("created_at", created); err != nil {
+		return err
+	}
+	o.ExpiresAt, err = requestTime("expires_at", expires)
+	return err
+}
+
+// requestReview is one of a request's responses, from the members REST
+// and webhook objects name differently: who reviewed, the status, the
+// comment (null when none) and created_at.
+func requestReview(reviewer, status string, comment *string, at string) (exporter.RequestReview, error) {
+	rv := exporter.RequestReview{Reviewer: reviewer, Status: exporter.NormalizeRequestStatus(status)}
+	if comment != nil {
+		rv.Comment = *comment
+	}
+	var err error
+	rv.At, err = requestTime("responses[].created_at", at)
+	return rv, err
 }
 
 // requestTime parses an RFC 3339 time of a request ("" is none); years

@@ -87,19 +87,12 @@ func DecodeWebhookRequest(raw []byte, repo, org, enterprise string, includeRaw b
 			o.SecretType = firstOf(o.SecretType, d.SecretType)
 		}
 	}
-	var err error
-	if o.CreatedAt, err = requestTime("created_at", v.CreatedAt); err != nil {
-		return o, err
-	}
-	if o.ExpiresAt, err = requestTime("expires_at", v.ExpiresAt); err != nil {
+	if err := requestTimes(&o, v.CreatedAt, v.ExpiresAt); err != nil {
 		return o, err
 	}
 	for _, r := range v.Responses {
-		rv := exporter.RequestReview{Reviewer: r.ReviewerLogin, Status: exporter.NormalizeRequestStatus(r.Status)}
-		if r.ReviewerComment != nil {
-			rv.Comment = *r.ReviewerComment
-		}
-		if rv.At, err = requestTime("responses[].created_at", r.CreatedAt); err != nil {
+		rv, err := requestReview(r.ReviewerLogin, r.Status, r.ReviewerComment, r.CreatedAt)
+		if err != nil {
 			return o, err
 		}
 		o.Reviews = append(o.Reviews, rv)

@@ -58,12 +58,7 @@ func (s *Sim) AddAuditEvent(org string, e AuditEvent) string {
 func (s *Sim) AddEnterpriseAuditEvent(slug string, e AuditEvent) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ent := s.enterprises[slug]
-	if ent == nil {
-		ent = &enterprise{slug: slug, id: s.newID()}
-		s.enterprises[slug] = ent
-	}
-	return s.addAuditLocked(nil, ent, e)
+	return s.addAuditLocked(nil, s.enterpriseLocked(slug), e)
 }
 
 // addAuditLocked stores an event for o (or directly for ent). Caller holds s.mu.

@@ -106,6 +106,32 @@ func loadPrunedPaths(t *testing.T, file, apiVersion string, validatedPaths []str
 	return spec
 }
 
+// fillPath is path template tmpl with params in its {placeholders}.
+func fillPath(tmpl string, params map[string]string) string {
+	path := tmpl
+	for k, v := range params {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	return path
+}
+
+// validateGET checks the answer (status, header, body) to GET req, whose
+// path parameters are params, against the GET of item, path template
+// tmpl of spec.
+func validateGET(spec *openapi3.T, tmpl string, item *openapi3.PathItem, req *http.Request, params map[string]string,
+	status int, header http.Header, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params,
+			Route: &routers.Route{Spec: spec, Path: tmpl, PathItem: item, Method: http.MethodGet, Operation: item.Get},
+		},
+		Status: status, Header: header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
 func TestOpenAPI_ResponsesMatchGitHubDescription(t *testing.T) {
 	for _, p := range []struct{ desc, product, version string }{
 		{"api.github.com", ProductDotcom, ""}, {"ghec", ProductGHEC, ""}, {"ghes-3.19", ProductGHES, ""},
@@ -128,10 +154,7 @@ func TestOpenAPI_ResponsesMatchGitHubDescription(t *testing.T) {
 					continue // not in this product's API (e.g. audit log on api.github.com)
 				}
 				params := map[string]string{"owner": "acme", "repo": "app", "org": "acme", "enterprise": "acme-corp", "alert_number": "1"}
-				path := tmpl
-				for k, v := range params {
-					path = strings.ReplaceAll(path, "{"+k+"}", v)
-				}
+				path := fillPath(tmpl, params)
 				for _, q := range []string{"?per_page=2", "?per_page=2&after=", "?state=open&sort=updated&direction=asc"} {
 					if strings.HasSuffix(tmpl, "}") || tmpl == "/rate_limit" || strings.HasSuffix(tmpl, "audit-log") {
 						q = ""
@@ -149,16 +172,7 @@ func TestOpenAPI_ResponsesMatchGitHubDescription(t *testing.T) {
 					if resp.StatusCode != http.StatusOK {
 						t.Fatalf("GET %s%s: %d %s", path, q, resp.StatusCode, body)
 					}
-					in := &openapi3filter.ResponseValidationInput{
-						RequestValidationInput: &openapi3filter.RequestValidationInput{
-							Request: req, PathParams: params,
-							Route: &routers.Route{Spec: spec, Path: tmpl, PathItem: item, Method: http.MethodGet, Operation: item.Get},
-						},
-						Status: resp.StatusCode, Header: resp.Header,
-						Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-					}
-					in.SetBodyBytes(body)
-					if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+					if err := validateGET(spec, tmpl, item, req, params, resp.StatusCode, resp.Header, body); err != nil {
 						t.Errorf("GET %s%s does not match %s's description:\n%v\nbody: %.300s", path, q, p.desc, err, bytes.TrimSpace(body))
 					}
 					checked++

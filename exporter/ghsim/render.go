@@ -27,9 +27,16 @@ func (s *Sim) basesFor(r *http.Request) bases {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	host := scheme + "://" + r.Host
-	b := bases{api: host + s.prefix, web: "https://github.com", full: true,
-		v2026: r.Header.Get("X-GitHub-Api-Version") == APIVersion20260310}
+	b := s.basesAt(scheme + "://" + r.Host)
+	b.v2026 = r.Header.Get("X-GitHub-Api-Version") == APIVersion20260310
+	return b
+}
+
+// basesAt is what the links of a server at host (a scheme and host, or a
+// hook's API base) point to: its API, and github.com's web pages or, on
+// GHES, its own.
+func (s *Sim) basesAt(host string) bases {
+	b := bases{api: host + s.prefix, web: "https://github.com", full: true}
 	if s.opts.Product == ProductGHES {
 		b.web, b.ghes, b.full = host, s.opts.GHESVersion, false
 	}

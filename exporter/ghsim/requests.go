@@ -373,29 +373,19 @@ var requestEvents = map[[2]string]string{
 func (s *Sim) requestHooks(rq *simRequest, action string, rv *simReview, sender string) {
 	pair := [2]string{rq.spec.Kind, rq.spec.Target}
 	now := s.now()
-	for _, h := range s.hooks {
-		if !h.App && h.Org != rq.repo.org.login && h.Repo != rq.repo.full {
-			continue
-		}
-		b := bases{api: h.APIBase + s.prefix, web: "https://github.com", full: true}
-		if s.opts.Product == ProductGHES {
-			b.web, b.ghes, b.full = h.APIBase, s.opts.GHESVersion, false
-		}
+	s.forHooks(rq.repo, func(h *hook, b bases) {
 		payload := map[string]any{
 			"action": action, "exemption_request": s.renderHookRequest(rq, now, b, pair),
 			"repository":   json.RawMessage(s.repoRaw(b, rq.repo)),
-			"organization": map[string]any{"login": rq.repo.org.login, "id": rq.repo.org.id, "node_id": nodeID("012:Organization", rq.repo.org.id)},
+			"organization": orgJSON(rq.repo.org),
 			"sender":       json.RawMessage(s.userRaw(b, sender)),
 		}
 		if rv != nil {
 			payload["exemption_response"] = hookResponse(rv)
 		}
 		body, _ := json.Marshal(payload)
-		s.deliveries = append(s.deliveries, &HookDelivery{
-			ID: s.newID(), GUID: s.guid(), HookID: h.id, Event: requestEvents[pair], Action: action,
-			Body: body, RepoID: stableID(rq.repo.full),
-		})
-	}
+		s.queueDelivery(h, requestEvents[pair], action, body, rq.repo)
+	})
 }
 
 // hookStatuses are the webhook spellings of a request's status: webhooks

@@ -184,11 +184,7 @@ func (s *Sim) now() time.Time { return s.Now().Truncate(time.Second) }
 func (s *Sim) AddEnterprise(slug string, orgs ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.enterprises[slug]
-	if e == nil {
-		e = &enterprise{slug: slug, id: s.newID()}
-		s.enterprises[slug] = e
-	}
+	e := s.enterpriseLocked(slug)
 	for _, name := range orgs {
 		o := s.orgLocked(name)
 		if o.ent == e {
@@ -237,6 +233,17 @@ func (s *Sim) orgLocked(login string) *org {
 	o := &org{login: login, id: s.newID()}
 	s.orgs[login] = o
 	return o
+}
+
+// enterpriseLocked returns the enterprise slug, creating it when needed.
+// Caller holds s.mu.
+func (s *Sim) enterpriseLocked(slug string) *enterprise {
+	if e := s.enterprises[slug]; e != nil {
+		return e
+	}
+	e := &enterprise{slug: slug, id: s.newID()}
+	s.enterprises[slug] = e
+	return e
 }
 
 // newID hands out unique, increasing ids (repository ids, alert tie-breaks).

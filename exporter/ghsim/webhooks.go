@@ -111,14 +111,10 @@ func (s *Sim) queueHooks(a *alert, op, prevState, sender string) {
 	if action == "" {
 		return
 	}
-	for _, h := range s.hooks {
-		if !h.App && h.Org != a.repo.org.login && h.Repo != a.repo.full {
-			continue
-		}
-		b := bases{api: h.APIBase + s.prefix, web: "https://github.com", full: true}
-		if s.opts.Product == ProductGHES {
-			b.web, b.ghes, b.full = h.APIBase, s.opts.GHESVersion, false
-		}
+	if sender == "" {
+		sender = "github"
+	}
+	s.forHooks(a.repo, func(h *hook, b bases) {
 		var buf bytes.Buffer
 		buf.WriteString(`{"action":`)
 		act, _ := json.Marshal(action)
@@ -127,20 +123,39 @@ func (s *Sim) queueHooks(a *alert, op, prevState, sender string) {
 		buf.Write(s.appendAlert(nil, a, b, false, true))
 		buf.WriteString(`,"repository":`)
 		buf.Write(s.repoRaw(b, a.repo))
-		org, _ := json.Marshal(map[string]any{"login": a.repo.org.login, "id": a.repo.org.id, "node_id": nodeID("012:Organization", a.repo.org.id)})
+		org, _ := json.Marshal(orgJSON(a.repo.org))
 		buf.WriteString(`,"organization":`)
 		buf.Write(org)
 		buf.WriteString(`,"sender":`)
-		if sender == "" {
-			sender = "github"
-		}
 		buf.Write(s.userRaw(b, sender))
 		buf.WriteString(`}`)
-		s.deliveries = append(s.deliveries, &HookDelivery{
-			ID: s.newID(), GUID: s.guid(), HookID: h.id, Event: hookEvents[a.kind], Action: action,
-			Body: buf.Bytes(), RepoID: stableID(a.repo.full),
-		})
+		s.queueDelivery(h, hookEvents[a.kind], action, buf.Bytes(), a.repo)
+	})
+}
+
+// forHooks calls fn for every hook whose scope covers repository r, with
+// the bases the hook's payloads link to. Caller holds s.mu.
+func (s *Sim) forHooks(r *repo, fn func(h *hook, b bases)) {
+	for _, h := range s.hooks {
+		if !h.App && h.Org != r.org.login && h.Repo != r.full {
+			continue
+		}
+		fn(h, s.basesAt(h.APIBase))
 	}
+}
+
+// queueDelivery queues a delivery of event to hook h about repository r.
+// Caller holds s.mu.
+func (s *Sim) queueDelivery(h *hook, event, action string, body []byte, r *repo) {
+	s.deliveries = append(s.deliveries, &HookDelivery{
+		ID: s.newID(), GUID: s.guid(), HookID: h.id, Event: event, Action: action,
+		Body: body, RepoID: stableID(r.full),
+	})
+}
+
+// orgJSON is the organization object of a webhook payload.
+func orgJSON(o *org) map[string]any {
+	return map[string]any{"login": o.login, "id": o.id, "node_id": nodeID("012:Organization", o.id)}
 }
 
 // guid is a delivery GUID in GitHub's format. Caller holds s.mu.

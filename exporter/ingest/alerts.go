@@ -209,9 +209,5 @@ func (p *Poller) cursor(l listing) (alertCursor, bool, error) {
 }
 
 func (p *Poller) putCursor(l listing, c alertCursor) error {
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	return p.DB.Update(func(tx *state.Tx) error { return tx.PutCursor(l.cursorName(), raw) })
+	return p.DB.Update(func(tx *state.Tx) error { return writeCursor(tx, l.cursorName(), c) })
 }

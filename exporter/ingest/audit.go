@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -121,11 +120,7 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 				}
 				shipped++
 			}
-			raw, err := json.Marshal(cur)
-			if err != nil {
-				return err
-			}
-			return tx.PutCursor(name, raw)
+			return writeCursor(tx, name, cur)
 		})
 		if err != nil {
 			return fmt.Errorf("commit audit page: %w", err)
@@ -149,11 +144,7 @@ func (a *Auditor) Poll(ctx context.Context, scope ghapi.Scope) (AuditStats, erro
 		if st.Pruned, err = tx.PruneSeen(name, cutoff); err != nil {
 			return err
 		}
-		raw, err := json.Marshal(cur)
-		if err != nil {
-			return err
-		}
-		return tx.PutCursor(name, raw)
+		return writeCursor(tx, name, cur)
 	})
 	return st, err
 }

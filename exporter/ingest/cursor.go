@@ -24,3 +24,13 @@ func readCursor[C any](db *state.DB, name string) (c C, found bool, err error) {
 	}
 	return c, found, nil
 }
+
+// writeCursor stores c, JSON-encoded, as the cursor under name in tx: the
+// counterpart of readCursor.
+func writeCursor(tx *state.Tx, name string, c any) error {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return tx.PutCursor(name, raw)
+}

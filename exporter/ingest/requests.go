@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -72,11 +71,7 @@ func (q *Requests) Poll(ctx context.Context, l ghapi.RequestList) (RequestStats,
 				if n, err = CommitRequests(tx, q.Sinks, page, origin, now); err != nil || !last {
 					return err
 				}
-				raw, err := json.Marshal(requestCursor{ETag: etag, Polled: start})
-				if err != nil {
-					return err
-				}
-				return tx.PutCursor(name, raw)
+				return writeCursor(tx, name, requestCursor{ETag: etag, Polled: start})
 			})
 			if err != nil {
 				return fmt.Errorf("commit requests %s: %w", l, err)

@@ -28,6 +28,21 @@ type WebhookResult struct {
 // When it returns nil the delivery is durable and may be acknowledged; an
 // error means nothing was stored.
 func (p *Poller) CommitWebhook(guid string, o exporter.Observation) (WebhookResult, error) {
+	res, err := p.commitDelivery(guid, func(tx *state.Tx, now time.Time) (int, error) {
+		return p.diffOne(tx, &o, exporter.OriginWebhook, now)
+	})
+	if err != nil {
+		return WebhookResult{}, fmt.Errorf("commit webhook delivery %s for %s %s#%d: %w", guid, o.Key.Source, o.Key.Repo, o.Key.Number, err)
+	}
+	return res, nil
+}
+
+// commitDelivery is the transaction of one webhook delivery, alert or
+// request alike: unless guid was seen before, diff appends the delivery's
+// records (returning how many) and the GUID is marked seen with them, so a
+// redelivery commits nothing twice. It wakes the deliverer when records
+// were appended; an error means nothing was stored.
+func (p *Poller) commitDelivery(guid string, diff func(tx *state.Tx, now time.Time) (int, error)) (WebhookResult, error) {
 	var res WebhookResult
 	now := p.Now().UTC()
 	err := p.DB.Update(func(tx *state.Tx) error {
@@ -36,7 +51,7 @@ func (p *Poller) CommitWebhook(guid string, o exporter.Observation) (WebhookResu
 			res.Duplicate = true
 			return nil
 		}
-		n, err := p.diffOne(tx, &o, exporter.OriginWebhook, now)
+		n, err := diff(tx, now)
 		if err != nil {
 			return err
 		}
@@ -47,7 +62,7 @@ func (p *Poller) CommitWebhook(guid string, o exporter.Observation) (WebhookResu
 		return tx.MarkSeen(DeliverySet, guid, now.UnixMilli())
 	})
 	if err != nil {
-		return WebhookResult{}, fmt.Errorf("commit webhook delivery %s for %s %s#%d: %w", guid, o.Key.Source, o.Key.Repo, o.Key.Number, err)
+		return WebhookResult{}, err
 	}
 	if res.Records > 0 && p.Notify != nil {
 		p.Notify()

@@ -42,10 +42,15 @@ func DecodeHead(raw []byte) (exporter.RecordHead, error) {
 	if h.ID == "" {
 		return exporter.RecordHead{}, fmt.Errorf("%w: no id", exporter.ErrNotRecord)
 	}
+	return h.recordHead(), nil
+}
+
+// recordHead is the head as RecordHead carries it.
+func (h *head) recordHead() exporter.RecordHead {
 	out := exporter.RecordHead{Schema: h.Schema, ID: h.ID, Time: h.Time, ObservedAt: h.ObservedAt, Category: h.Category,
 		Source: h.Source, Action: h.Action, Org: h.Org, Repo: h.Repo}
 	if h.Alert != nil {
 		out.Severity = h.Alert.Severity
 	}
-	return out, nil
+	return out
 }

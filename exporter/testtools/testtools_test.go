@@ -68,3 +68,17 @@ func TestNeed(t *testing.T) {
 		}
 	}
 }
+
+// Reference is ../shared/reference beside the directory holding go.mod,
+// wherever below it the test runs.
+func TestReference(t *testing.T) {
+	got, err := Reference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	module := filepath.Dir(filepath.Dir(wd)) // exporter/testtools
+	if want := filepath.Join(module, "..", "shared", "reference"); got != want {
+		t.Errorf("Reference = %q, want %q", got, want)
+	}
+}

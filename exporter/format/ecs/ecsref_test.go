@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // The ECS field definitions the documents are checked against: ECS's own
@@ -35,11 +37,11 @@ type ecsField struct {
 func (f ecsField) array() bool { return slices.Contains(f.Normalize, "array") }
 
 var ecsRef = sync.OnceValues(func() (map[string]ecsField, error) {
-	root, err := moduleRoot()
+	ref, err := testtools.Reference()
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(root, "..", "shared", "reference", "ecs", "v"+Version, "ecs_flat.yml")
+	path := filepath.Join(ref, "ecs", "v"+Version, "ecs_flat.yml")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the ECS field definitions (the reference copy beside the repository): %w", err)
@@ -62,25 +64,6 @@ func loadECS(t testing.TB) map[string]ecsField {
 		t.Fatal(err)
 	}
 	return fields
-}
-
-// moduleRoot is the directory holding go.mod, found upward from the
-// package directory the test runs in.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 // allowed is the names ECS allows for field, nil when it constrains none.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // The records the tests render: every alert action of all three sources
@@ -100,13 +101,13 @@ func alertRecords() []exporter.Record {
 // of the expected type and of others.
 func auditEntries(t testing.TB) []json.RawMessage {
 	t.Helper()
-	root, err := moduleRoot()
+	ref, err := testtools.Reference()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []json.RawMessage
 	for _, name := range []string{"ghec-get-audit-log.200.example.json", "ghes-get-audit-log.200.example.json"} {
-		b, err := os.ReadFile(filepath.Join(root, "..", "shared", "reference", "github", "audit-log", "samples", name))
+		b, err := os.ReadFile(filepath.Join(ref, "github", "audit-log", "samples", name))
 		if err != nil {
 			t.Fatalf("read GitHub's audit-log example (the reference copy beside the repository): %v", err)
 		}

@@ -18,14 +18,11 @@ const (
 	statusResolved   = 4
 	statusArchived   = 5
 	statusDeleted    = 6
-	statusOther      = 99
+	statusOther      = idOther
 )
 
 func (ev *event) findingStatus(id int, other string) {
-	ev.StatusID, ev.Status = id, findingStatusNames[id]
-	if id == statusOther && other != "" {
-		ev.Status = other
-	}
+	ev.StatusID, ev.Status = id, caption(findingStatusNames, id, other)
 }
 
 // closingActions end an alert's open life: activity Close.

@@ -131,7 +131,7 @@ const (
 	activityCreate = 1
 	activityUpdate = 2
 	activityClose  = 3
-	activityOther  = 99
+	activityOther  = idOther
 )
 
 // classify sets the classification attributes of ev: class, category,
@@ -140,12 +140,22 @@ const (
 func (ev *event) classify(c class, activityID int, other string) {
 	ev.ClassUID, ev.ClassName = c.uid, c.name
 	ev.CategoryUID, ev.CategoryName = c.categoryUID, c.categoryName
-	ev.ActivityID, ev.ActivityName = activityID, c.activities[activityID]
+	ev.ActivityID, ev.ActivityName = activityID, caption(c.activities, activityID, other)
 	ev.TypeUID = int64(c.uid)*100 + int64(activityID)
 	ev.TypeName = c.name + ": " + c.activities[activityID]
-	if activityID == activityOther && other != "" {
-		ev.ActivityName = other
+}
+
+// idOther is the id every OCSF enum gives Other.
+const idOther = 99
+
+// caption is the caption of enum value id in names, except that Other
+// carries the source's own label, other, when there is one: OCSF asks for
+// it in the caption attribute (activity_name, severity, status).
+func caption(names map[int]string, id int, other string) string {
+	if id == idOther && other != "" {
+		return other
 	}
+	return names[id]
 }
 
 // Severities (severity_id), the same in every class.
@@ -154,14 +164,11 @@ var severityNames = map[int]string{0: "Unknown", 1: "Informational", 2: "Low", 3
 const (
 	severityUnknown       = 0
 	severityInformational = 1
-	severityOther         = 99
+	severityOther         = idOther
 )
 
 func (ev *event) severity(id int, other string) {
-	ev.SeverityID, ev.Severity = id, severityNames[id]
-	if id == severityOther && other != "" {
-		ev.Severity = other
-	}
+	ev.SeverityID, ev.Severity = id, caption(severityNames, id, other)
 }
 
 // millis is t as OCSF's timestamp_t (epoch milliseconds); 0, which every

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // The records the tests map: every alert action of the three sources (made
@@ -114,28 +115,15 @@ func alertRecords() []exporter.Record {
 	return out
 }
 
-// sharedDir is ../shared/reference beside the module root.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "reference")
-		}
-	}
-	t.Fatal("no go.mod above the test's directory")
-	return ""
-}
-
 // auditRecords are the normalized audit records of the shared detection
 // samples (101 entries of 62 actions), GitHub's documented entries, and
 // account changes. A missing shared copy fails the test.
 func auditRecords(t testing.TB) []exporter.Record {
 	t.Helper()
-	ref := sharedDir(t)
+	ref, err := testtools.Reference()
+	if err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Open(filepath.Join(ref, "detections", "samples", "roundtrip-normalized.jsonl"))
 	if err != nil {
 		t.Fatalf("the shared detection samples are required: %v", err)

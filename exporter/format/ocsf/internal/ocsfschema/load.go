@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 )
 
 // Version is the OCSF version of the reference copy.
@@ -34,18 +36,11 @@ const Version = "1.8.0"
 // beside the module root (the directory holding go.mod above the current
 // one, where go test runs).
 func Dir() (string, error) {
-	wd, err := os.Getwd()
+	ref, err := testtools.Reference()
 	if err != nil {
 		return "", err
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "reference", "ocsf", "v"+Version), nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above %s", wd)
-		}
-	}
+	return filepath.Join(ref, "ocsf", "v"+Version), nil
 }
 
 var (

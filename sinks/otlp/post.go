@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // maxReplyBytes bounds how much of a reply is read; OTLP replies are tiny.
@@ -33,20 +33,7 @@ func newHTTPClient(r Resolved, log *slog.Logger) *http.Client {
 			"anyone on the network path can read and alter the records and capture the token",
 			"url", r.url())
 	}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       r.tls,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          4,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// bodies are gzipped by us; don't let the transport negotiate more
-		DisableCompression: true,
-		ForceAttemptHTTP2:  true,
-	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: tlsconf.HTTPTransport(r.tls)}
 }
 
 // body marshals the items at idxs into one request, gzipped when

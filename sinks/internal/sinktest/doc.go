@@ -2,5 +2,6 @@
 // state file holding a sink's outbox and the project's delivery.Deliverer
 // moving it to one exporter.Sink, so a test can break the receiver, watch
 // the loop fail without losing a record, heal the receiver and see every
-// record delivered. It is imported by tests only.
+// record delivered; Hijack breaks an HTTP receiver below HTTP. It is
+// imported by tests only.
 package sinktest

@@ -68,11 +68,11 @@ func rawBodies(b *testing.B, s *Sink, from, n, batch int) [][]byte {
 		}
 		p := s.prepare(raw, &batching.Rejections{})
 		for _, c := range p.chunks {
-			bd := p.bodies[[2]int{c[0], len(c)}]
-			if bd.err != nil {
-				b.Fatal(bd.err)
+			body, err := p.bodies.Take(c)
+			if err != nil {
+				b.Fatal(err)
 			}
-			out = append(out, bd.b)
+			out = append(out, body)
 		}
 	}
 	return out

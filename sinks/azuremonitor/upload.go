@@ -1,7 +1,6 @@
 package azuremonitor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -81,7 +80,7 @@ func (s *Sink) body(idxs []int, bodies [][]byte) ([]byte, error) {
 		n += len(bodies[i])
 	}
 	// one write per piece: the gzip writer copies into its window anyway
-	write := func(w io.Writer) error {
+	b, err := batching.Body(n, s.compress, func(w io.Writer) error {
 		sep := []byte{'['}
 		for _, i := range idxs {
 			if _, err := w.Write(sep); err != nil {
@@ -94,14 +93,7 @@ func (s *Sink) body(idxs []int, bodies [][]byte) ([]byte, error) {
 		}
 		_, err := w.Write([]byte{']'})
 		return err
-	}
-	if !s.compress {
-		var buf bytes.Buffer
-		buf.Grow(n)
-		_ = write(&buf) // a bytes.Buffer does not fail
-		return buf.Bytes(), nil
-	}
-	b, err := batching.Gzip(n, write)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("gzip the call's body: %w", err)
 	}

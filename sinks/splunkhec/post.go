@@ -20,21 +20,14 @@ func (s *Sink) body(idxs []int, envs [][]byte) ([]byte, error) {
 	for _, i := range idxs {
 		n += len(envs[i])
 	}
-	write := func(w io.Writer) error {
+	b, err := batching.Body(n, s.compress, func(w io.Writer) error {
 		for _, i := range idxs {
 			if _, err := w.Write(envs[i]); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-	if !s.compress {
-		var buf bytes.Buffer
-		buf.Grow(n)
-		_ = write(&buf) // a bytes.Buffer does not fail
-		return buf.Bytes(), nil
-	}
-	b, err := batching.Gzip(n, write)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("gzip HEC body: %w", err)
 	}

@@ -16,6 +16,21 @@ var gzipPool = sync.Pool{New: func() any {
 	return w
 }}
 
+// Body is a request body: what write writes, gzipped (Gzip) when compress
+// is on, else as it is, in a new slice either way. n is about how many
+// bytes write writes. The error is write's or the gzip writer's.
+func Body(n int, compress bool, write func(w io.Writer) error) ([]byte, error) {
+	if compress {
+		return Gzip(n, write)
+	}
+	var buf bytes.Buffer
+	buf.Grow(n)
+	if err := write(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // Gzip is a request body gzipped at BestSpeed: what write writes, in a new
 // slice (the transport may still read it after a call returned). n is
 // about how many bytes write writes, to size the buffer. The error is

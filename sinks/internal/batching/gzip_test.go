@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Gzip writes what compress/gzip reads back, in a new slice each call (a
+// Gzip (and Body with compression on) writes what compress/gzip reads back, in a new slice each call (a
 // pooled writer must not leave one body's bytes in the next), and returns
 // write's error as it is.
 func TestGzip(t *testing.T) {
@@ -45,5 +45,16 @@ func TestGzip(t *testing.T) {
 	boom := errors.New("boom")
 	if _, err := Gzip(1, func(io.Writer) error { return boom }); err != boom {
 		t.Fatalf("Gzip = %v, want write's error", err)
+	}
+	// Body without compression is what write wrote, as it is
+	plain, err := Body(7007, false, write)
+	if want := bytes.Join(parts, nil); err != nil || !bytes.Equal(plain, want) {
+		t.Fatalf("Body(compress off) = %d bytes, %v; want %d bytes", len(plain), err, len(want))
+	}
+	if _, err := Body(1, false, func(io.Writer) error { return boom }); err != boom {
+		t.Fatalf("Body = %v, want write's error", err)
+	}
+	if gz, err := Body(7007, true, write); err != nil || !bytes.HasPrefix(gz, []byte{0x1f, 0x8b}) {
+		t.Fatalf("Body(compress on) = %.4x, %v; want a gzip stream", gz, err)
 	}
 }

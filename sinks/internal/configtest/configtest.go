@@ -24,42 +24,37 @@ type Case[C any] struct {
 	Is   error
 }
 
-// Table is a sink's config cases and how to check them.
-type Table[C any] struct {
-	// Good returns a valid config, which each case then changes.
-	Good func() C
-	// Validate and Resolve are the config's own; Resolve's result is
-	// dropped.
-	Validate func(c *C) error
-	Resolve  func(c *C) error
-	// Secret is the value of the credential the configs name: no error
-	// may contain it.
-	Secret string
-	Cases  []Case[C]
+// Config is what a sink's config offers the table: Validate, which
+// reads nothing, and Resolve, which reads the files and variables it names.
+type Config[C, R any] interface {
+	*C
+	Validate() error
+	Resolve() (R, error)
 }
 
-// Run runs each case as a subtest: a valid config must validate and
-// resolve; an invalid one must fail Validate (or, for
-// config.ErrUnreadable, Resolve) with an error containing Want that is
-// Is.
-func Run[C any](t *testing.T, tb Table[C]) {
+// Run runs each case as a subtest on a config from good: a valid config
+// must validate and resolve; an invalid one must fail Validate (or, for
+// config.ErrUnreadable, Resolve) with an error containing Want that is Is.
+// No error may contain secret, the value of the credential the configs
+// name.
+func Run[C, R any, P Config[C, R]](t *testing.T, good func() C, secret string, cases []Case[C]) {
 	t.Helper()
-	for _, tt := range tb.Cases {
+	for _, tt := range cases {
 		t.Run(tt.Name, func(t *testing.T) {
-			c := tb.Good()
+			c := good()
 			tt.Mod(&c)
-			err := tb.Validate(&c)
+			err := P(&c).Validate()
 			if tt.Is == config.ErrUnreadable {
 				if err != nil {
 					t.Fatalf("Validate = %v, want nil: it reads nothing", err)
 				}
-				err = tb.Resolve(&c)
+				_, err = P(&c).Resolve()
 			}
 			switch {
 			case tt.Want == "" && err != nil:
 				t.Fatalf("Validate = %v, want nil", err)
 			case tt.Want == "":
-				if err := tb.Resolve(&c); err != nil {
+				if _, err := P(&c).Resolve(); err != nil {
 					t.Fatalf("Resolve = %v", err)
 				}
 			case err == nil || !strings.Contains(err.Error(), tt.Want):
@@ -67,7 +62,7 @@ func Run[C any](t *testing.T, tb Table[C]) {
 			case !errors.Is(err, tt.Is):
 				t.Fatalf("error %v is not %v", err, tt.Is)
 			}
-			if err != nil && tb.Secret != "" && strings.Contains(err.Error(), tb.Secret) {
+			if err != nil && secret != "" && strings.Contains(err.Error(), secret) {
 				t.Fatalf("error leaks the secret: %v", err)
 			}
 		})

@@ -1,9 +1,7 @@
 package azuremonitor
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -40,9 +38,12 @@ func BenchmarkFigureAzureMonitor(b *testing.B) {
 		b.Fatal(err)
 	}
 	fig := &sinkbench.Figure{Name: "azure", Sink: s}
+	// the bare loop posts over the sink's own transport (the same TLS, connection reuse)
+	url := f.dce.URL + "/dataCollectionRules/" + testRule + "/streams/" + DefaultStream + "?api-version=2023-01-01"
+	header := http.Header{"Authorization": {"Bearer " + tok.Token}, "Content-Type": {"application/json"}, "Content-Encoding": {"gzip"}}
 	fig.Run(b, n, func(from, m int) func() {
 		bodies := benchBodies(b, s, from, m)
-		return func() { postRaw(b, s, f.dce.URL, tok.Token, bodies) }
+		return func() { sinkbench.PostRaw(b, s.hc, url, header, http.StatusNoContent, bodies) }
 	})
 	f.mu.Lock()
 	got := f.lightCount
@@ -68,25 +69,4 @@ func benchBodies(b *testing.B, s *Sink, from, n int) [][]byte {
 		}
 	}
 	return out
-}
-
-// postRaw is the baseline: a bare loop posting prepared bodies over the
-// sink's own transport (the same TLS, connection reuse).
-func postRaw(b *testing.B, s *Sink, base, token string, bodies [][]byte) {
-	url := base + "/dataCollectionRules/" + testRule + "/streams/" + DefaultStream + "?api-version=2023-01-01"
-	for _, body := range bodies {
-		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Content-Encoding", "gzip")
-		resp, err := s.hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNoContent {
-			b.Fatalf("raw post: %s", resp.Status)
-		}
-	}
 }

@@ -4,10 +4,8 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -16,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/ingestion/azlogs"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // maxCertificateFile bounds certificate_file: a chain and a key.
@@ -111,18 +110,7 @@ func clientOptions(r *Resolved, hc *http.Client, version string) azcore.ClientOp
 // newHTTPClient is the one transport under the SDK, verifying servers
 // against the resolved roots.
 func newHTTPClient(r *Resolved) *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       r.tls,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          4,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true, // bodies are gzipped by the sink
-		ForceAttemptHTTP2:     true,
-	}}
+	return &http.Client{Transport: tlsconf.HTTPTransport(r.tls)}
 }
 
 // newCredential builds auth.method's credential over opts. A managed

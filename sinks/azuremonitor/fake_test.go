@@ -182,14 +182,21 @@ func (f *fakeAzure) serveAuth(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// nextReply takes the first reply off script, nil when none is left; the
+// caller holds f.mu.
+func nextReply(script *[]reply) *reply {
+	if len(*script) == 0 {
+		return nil
+	}
+	r := &(*script)[0]
+	*script = (*script)[1:]
+	return r
+}
+
 func (f *fakeAzure) serveToken(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.tokenReq++
-	var scripted *reply
-	if len(f.tokenScript) > 0 {
-		scripted = &f.tokenScript[0]
-		f.tokenScript = f.tokenScript[1:]
-	}
+	scripted := nextReply(&f.tokenScript)
 	f.mu.Unlock()
 	if scripted != nil {
 		writeReply(w, *scripted)
@@ -342,11 +349,7 @@ func (f *fakeAzure) serveDCE(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls++
 	limit := f.limit
-	var scripted *reply
-	if len(f.script) > 0 {
-		scripted = &f.script[0]
-		f.script = f.script[1:]
-	}
+	scripted := nextReply(&f.script)
 	f.mu.Unlock()
 	if scripted != nil {
 		_, _ = io.Copy(io.Discard, r.Body)

@@ -15,19 +15,7 @@ import (
 // newSink resolves c and builds the sink; the test fails on any error.
 func newSink(t testing.TB, c Config) *Sink {
 	t.Helper()
-	if err := c.Validate(); err != nil {
-		t.Fatalf("validate: %v", err)
-	}
-	r, err := c.Resolve()
-	if err != nil {
-		t.Fatalf("resolve: %v", err)
-	}
-	s, err := New(r, sinktest.Deps())
-	if err != nil {
-		t.Fatalf("new: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return sinktest.Build(t, c, New, sinktest.Deps())
 }
 
 // wantAll fails unless every record arrived, each at least once.

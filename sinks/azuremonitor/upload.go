@@ -1,28 +1,17 @@
 package azuremonitor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/ingestion/azlogs"
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
-
-// gzipPool holds klauspost's gzip writers at BestSpeed: the same format
-// as compress/gzip's, in less CPU (the figure's raw loop posts the same
-// bytes, so compressing is most of what the sink adds).
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return w
-}}
 
 // errTooLarge is a record refused without a call: alone it is larger than
 // max_batch_bytes, so no call can carry it.
@@ -90,38 +79,25 @@ func (s *Sink) body(idxs []int, bodies [][]byte) ([]byte, error) {
 	for _, i := range idxs {
 		n += len(bodies[i])
 	}
-	var buf bytes.Buffer
-	var w io.Writer = &buf
-	var zw *gzip.Writer
-	if s.compress {
-		buf.Grow(n/4 + 64)
-		zw = gzipPool.Get().(*gzip.Writer)
-		defer gzipPool.Put(zw)
-		zw.Reset(&buf)
-		w = zw
-	} else {
-		buf.Grow(n)
-	}
 	// one write per piece: the gzip writer copies into its window anyway
-	sep := []byte{'['}
-	for _, i := range idxs {
-		if _, err := w.Write(sep); err != nil {
-			return nil, fmt.Errorf("gzip the call's body: %w", err)
+	b, err := batching.Body(n, s.compress, func(w io.Writer) error {
+		sep := []byte{'['}
+		for _, i := range idxs {
+			if _, err := w.Write(sep); err != nil {
+				return err
+			}
+			if _, err := w.Write(bodies[i]); err != nil {
+				return err
+			}
+			sep[0] = ','
 		}
-		if _, err := w.Write(bodies[i]); err != nil {
-			return nil, fmt.Errorf("gzip the call's body: %w", err)
-		}
-		sep[0] = ','
-	}
-	if _, err := w.Write([]byte{']'}); err != nil {
+		_, err := w.Write([]byte{']'})
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("gzip the call's body: %w", err)
 	}
-	if zw != nil {
-		if err := zw.Close(); err != nil {
-			return nil, fmt.Errorf("gzip the call's body: %w", err)
-		}
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // Send makes the prepared calls: see Sink.Send. A call refused as too

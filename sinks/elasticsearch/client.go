@@ -3,13 +3,13 @@ package elasticsearch
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // newTransport builds go-elasticsearch's low-level transport over an
@@ -27,19 +27,7 @@ func newTransport(r Resolved, version string, log *slog.Logger) (*elastictranspo
 			"anyone on the network path can read and alter the documents and capture the credential",
 			"urls", strings.Join(c.URLs, ","))
 	}
-	hc := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       r.tls,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          4,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// bodies are gzipped by us; replies are small (filter_path)
-		DisableCompression: true,
-		ForceAttemptHTTP2:  true,
-	}
+	hc := tlsconf.HTTPTransport(r.tls)
 	urls := make([]*url.URL, len(c.URLs))
 	for i, s := range c.URLs {
 		u, err := url.Parse(strings.TrimRight(s, "/"))

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"sync"
 	"time"
 
 	json "github.com/goccy/go-json"
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
 )
 
 // errNoID is the error of a record without an id: its _id would be
@@ -135,13 +134,6 @@ func appendTimestamped(buf, body []byte, t time.Time) []byte {
 	return append(buf, body[1:]...)
 }
 
-// gzipPool holds klauspost's gzip writers: at BestSpeed they write the
-// same format as compress/gzip in far less CPU.
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return w
-}}
-
 // docSet is a batch's documents (action and source lines) back to back in
 // one buffer, in batch order; a record that did not encode takes no bytes.
 type docSet struct {
@@ -164,16 +156,12 @@ func body(idxs []int, d *docSet, compress bool) ([]byte, error) {
 	if !compress {
 		return raw, nil
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/4 + 64)
-	zw := gzipPool.Get().(*gzip.Writer)
-	defer gzipPool.Put(zw)
-	zw.Reset(&buf)
-	if _, err := zw.Write(raw); err != nil {
+	b, err := batching.Gzip(len(raw), func(w io.Writer) error {
+		_, err := w.Write(raw)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("gzip _bulk body: %w", err)
 	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("gzip _bulk body: %w", err)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }

@@ -2,7 +2,6 @@ package elasticsearch
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -11,21 +10,11 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
+// newSink validates, resolves and builds c's sink, closed when the test
+// ends.
 func newSink(t testing.TB, c Config) *Sink {
 	t.Helper()
-	if err := c.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.Resolve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(r, exporter.SinkDeps{Name: sinktest.SinkName, Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return sinktest.Build(t, c, New, sinktest.Deps())
 }
 
 func noViolations(t *testing.T, f *fakeES) {

@@ -117,6 +117,17 @@ func stored(c *kfake.Cluster, topics ...string) int {
 	return n
 }
 
+// deliveredOnce checks that the log over topics holds recs, each once:
+// consumed record for record (compareRecords) and counted (stored), which
+// catches a duplicate a consumer stopping at len(recs) would not see.
+func deliveredOnce(t testing.TB, c *kfake.Cluster, s *Sink, recs []exporter.Record, topics ...string) {
+	t.Helper()
+	compareRecords(t, consume(t, s, len(recs), topics...), recs)
+	if n := stored(c, topics...); n != len(recs) {
+		t.Fatalf("%d messages in the log, want %d (duplicates)", n, len(recs))
+	}
+}
+
 // compareRecords checks got against recs record for record: each once,
 // value the stored JSON byte for byte, key and id header the record id,
 // topic by category.

@@ -1,8 +1,6 @@
 package otlp
 
 import (
-	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -45,9 +43,10 @@ func BenchmarkFigureOTLP(b *testing.B) {
 		Name: "otlp", Sink: s, Receiver: sinkbench.ReceiverCPU(b, o.CPU),
 		Settle: func(sent int) { out.WaitWritten(b, "the OTLP receiver", o.Log, sent) },
 	}
+	header := http.Header{"Content-Type": {"application/x-protobuf"}, "Content-Encoding": {"gzip"}}
 	f.Run(b, n, func(from, m int) func() {
 		bodies := rawBodies(b, s, from, m, sinkbench.Batch)
-		return func() { postRaw(b, s, bodies) }
+		return func() { sinkbench.PostRaw(b, &http.Client{}, s.url, header, http.StatusOK, bodies) }
 	})
 	out.WaitWritten(b, "the OTLP receiver", o.Log, f.Sent) // every record of every run (sink and raw loop) was written
 	f.Report(b, n, "records", true)
@@ -69,31 +68,12 @@ func rawBodies(b *testing.B, s *Sink, from, n, batch int) [][]byte {
 		}
 		p := s.prepare(raw, &batching.Rejections{})
 		for _, c := range p.chunks {
-			bd := p.bodies[[2]int{c[0], len(c)}]
-			if bd.err != nil {
-				b.Fatal(bd.err)
+			body, err := p.bodies.Take(c)
+			if err != nil {
+				b.Fatal(err)
 			}
-			out = append(out, bd.b)
+			out = append(out, body)
 		}
 	}
 	return out
-}
-
-// postRaw is the baseline: a bare loop posting prepared bodies.
-func postRaw(b *testing.B, s *Sink, bodies [][]byte) {
-	client := &http.Client{}
-	for _, body := range bodies {
-		req, _ := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-protobuf")
-		req.Header.Set("Content-Encoding", "gzip")
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("raw post: %s", resp.Status)
-		}
-	}
 }

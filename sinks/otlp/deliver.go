@@ -17,14 +17,7 @@ type prepared struct {
 	rej    *batching.Rejections
 	items  []item
 	chunks [][]int
-	// bodies holds each request's body by its first index and length; a
-	// request bisected after a refusal builds its halves' bodies when sent.
-	bodies map[[2]int]body
-}
-
-type body struct {
-	b   []byte
-	err error
+	bodies *batching.Bodies // one per chunk, built ahead
 }
 
 var _ exporter.PreparedSend = (*prepared)(nil)
@@ -46,11 +39,7 @@ func (s *Sink) prepare(batch []exporter.RawRecord, rej *batching.Rejections) *pr
 		p.items[i], sizes[i] = it, it.size()
 	}
 	p.chunks = batching.Chunks(sizes, s.maxItems, s.maxBytes, 0)
-	p.bodies = make(map[[2]int]body, len(p.chunks))
-	for _, c := range p.chunks {
-		b, err := s.body(p.items, c)
-		p.bodies[[2]int{c[0], len(c)}] = body{b, err}
-	}
+	p.bodies = batching.NewBodies(p.chunks, func(idxs []int) ([]byte, error) { return s.body(p.items, idxs) })
 	return p
 }
 
@@ -68,14 +57,8 @@ func (p *prepared) Send(ctx context.Context) error {
 // refused record stands alone, and those go to rej while the rest goes
 // through. A retry or pause aborts with the classified error.
 func (p *prepared) bisect(ctx context.Context, idxs []int) error {
-	key := [2]int{idxs[0], len(idxs)}
-	bd, ok := p.bodies[key]
-	if ok {
-		delete(p.bodies, key)
-	} else {
-		bd.b, bd.err = p.s.body(p.items, idxs)
-	}
-	v := p.s.attempt(ctx, bd.b, bd.err)
+	body, err := p.bodies.Take(idxs)
+	v := p.s.attempt(ctx, body, err)
 	switch v.outcome {
 	case accepted:
 		if v.rejected > 0 {

@@ -50,11 +50,11 @@ func encodeAll(t testing.TB, c Config, batch []exporter.RawRecord) plog.LogRecor
 	if err := p.rej.Err("rejected", len(batch), func(i int) string { return batch[i].Head.ID }); err != nil || len(p.chunks) != 1 {
 		t.Fatalf("prepare: %v, %d chunks", err, len(p.chunks))
 	}
-	bd := p.bodies[[2]int{p.chunks[0][0], len(p.chunks[0])}]
-	if bd.err != nil {
-		t.Fatal(bd.err)
+	body, err := p.bodies.Take(p.chunks[0])
+	if err != nil {
+		t.Fatal(err)
 	}
-	ld := decodeRequest(t, bd.b, c.Compression == CompressionGzip)
+	ld := decodeRequest(t, body, c.Compression == CompressionGzip)
 	if ld.ResourceLogs().Len() != 1 || ld.ResourceLogs().At(0).ScopeLogs().Len() != 1 {
 		t.Fatalf("want one resource and one scope")
 	}

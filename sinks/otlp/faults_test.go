@@ -12,16 +12,6 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
-// hijack takes the raw connection, for faults below HTTP.
-func hijack(t *testing.T, w http.ResponseWriter) (io.Writer, func()) {
-	conn, buf, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		t.Errorf("hijack: %v", err)
-		return io.Discard, func() {}
-	}
-	return buf, func() { _ = buf.Flush(); _ = conn.Close() }
-}
-
 // TestSend_ReceiverFaults breaks the endpoint in the ways real ones
 // break — closing the connection mid-reply, answering past the timeout,
 // answering garbage or statuses OTLP never sends — and checks that every
@@ -33,19 +23,19 @@ func TestSend_ReceiverFaults(t *testing.T) {
 		fault func(t *testing.T, w http.ResponseWriter, release <-chan struct{})
 	}{
 		{"closes mid-reply body", func(t *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
-			out, done := hijack(t, w)
+			out, done := sinktest.Hijack(t, w)
 			_, _ = io.WriteString(out, "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\n\x0a\x02")
 			done()
 		}},
 		{"closes without a reply", func(t *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
-			_, done := hijack(t, w)
+			_, done := sinktest.Hijack(t, w)
 			done()
 		}},
 		{"answers past the timeout", func(_ *testing.T, _ http.ResponseWriter, release <-chan struct{}) {
 			<-release
 		}},
 		{"answers a non-HTTP line", func(t *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
-			out, done := hijack(t, w)
+			out, done := sinktest.Hijack(t, w)
 			_, _ = io.WriteString(out, "\x00\x01garbage, not HTTP\r\n\r\n")
 			done()
 		}},

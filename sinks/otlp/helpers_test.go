@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 func testDeps() exporter.SinkDeps {
@@ -25,12 +26,9 @@ func resolved(tb testing.TB, c Config) Resolved {
 	return r
 }
 
+// newSinkT validates, resolves and builds c's sink, closed when the test
+// ends.
 func newSinkT(tb testing.TB, c Config) *Sink {
 	tb.Helper()
-	s, err := New(resolved(tb, c), testDeps())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return sinktest.Build(tb, c, New, testDeps())
 }

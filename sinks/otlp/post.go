@@ -6,23 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"sync"
-	"time"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // maxReplyBytes bounds how much of a reply is read; OTLP replies are tiny.
 const maxReplyBytes = 64 << 10
-
-// gzipPool holds klauspost's gzip writers at BestSpeed: the same format as
-// compress/gzip's, in less CPU (see the splunk_hec sink).
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return w
-}}
 
 // newHTTPClient builds the transport over the resolved TLS configuration;
 // insecure_skip_verify is allowed but logged as a warning every time the
@@ -33,20 +24,7 @@ func newHTTPClient(r Resolved, log *slog.Logger) *http.Client {
 			"anyone on the network path can read and alter the records and capture the token",
 			"url", r.url())
 	}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       r.tls,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          4,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// bodies are gzipped by us; don't let the transport negotiate more
-		DisableCompression: true,
-		ForceAttemptHTTP2:  true,
-	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: tlsconf.HTTPTransport(r.tls)}
 }
 
 // body marshals the items at idxs into one request, gzipped when
@@ -61,18 +39,14 @@ func (s *Sink) body(items []item, idxs []int) ([]byte, error) {
 
 // gzip compresses a request body.
 func (s *Sink) gzip(pb []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(pb)/4 + 64)
-	zw := gzipPool.Get().(*gzip.Writer)
-	defer gzipPool.Put(zw)
-	zw.Reset(&buf)
-	if _, err := zw.Write(pb); err != nil {
+	b, err := batching.Gzip(len(pb), func(w io.Writer) error {
+		_, err := w.Write(pb)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("gzip OTLP request: %w", err)
 	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("gzip OTLP request: %w", err)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // post sends one request body and classifies the reply; the error is a

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 const testToken = "scs-access-token"
@@ -104,16 +105,8 @@ func testConfig(t *testing.T, f *fakeIngest) Config {
 }
 
 func newSink(t *testing.T, c Config) *Sink {
-	r, err := c.Resolve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(r, exporter.SinkDeps{Name: "scs", Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	t.Helper()
+	return sinktest.Build(t, c, New, exporter.SinkDeps{Name: "scs", Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now})
 }
 
 func TestSend_PostsSDKEvents(t *testing.T) {

@@ -2,7 +2,6 @@ package splunkhec
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -45,9 +44,10 @@ func BenchmarkFigureHEC(b *testing.B) {
 		Name: "hec", Sink: s, Receiver: sinkbench.ReceiverCPU(b, h.CPU),
 		Settle: func(sent int) { out.WaitWritten(b, "the HEC receiver", h.Log, sent) },
 	}
+	header := http.Header{"Authorization": {"Splunk " + h.Token}, "Content-Encoding": {"gzip"}}
 	f.Run(b, n, func(from, m int) func() {
 		bodies := rawBodies(b, s, from, m)
-		return func() { postRaw(b, h, bodies) }
+		return func() { sinkbench.PostRaw(b, &http.Client{}, h.URL+pathEvent, header, http.StatusOK, bodies) }
 	})
 	if n <= 20000 {
 		// the receiver got every record of every run (sink and raw loop)
@@ -80,23 +80,4 @@ func rawBodies(b *testing.B, s *Sink, from, n int) [][]byte {
 		}
 	}
 	return out
-}
-
-// postRaw is the baseline: a bare loop posting prepared bodies.
-func postRaw(b *testing.B, h *receivers.OtelcolHEC, bodies [][]byte) {
-	client := &http.Client{}
-	for _, body := range bodies {
-		req, _ := http.NewRequest(http.MethodPost, h.URL+pathEvent, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Splunk "+h.Token)
-		req.Header.Set("Content-Encoding", "gzip")
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("raw post: %s", resp.Status)
-		}
-	}
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/splunk"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // HEC endpoints below the base URL.
@@ -28,20 +28,7 @@ func newHTTPClient(r Resolved, log *slog.Logger) *http.Client {
 			"anyone on the network path can read and alter the events and capture the HEC token",
 			"url", c.URL)
 	}
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       r.tls,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          4,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// bodies are gzipped by us; don't let the transport negotiate more
-		DisableCompression: true,
-		ForceAttemptHTTP2:  true,
-	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: tlsconf.HTTPTransport(r.tls)}
 }
 
 // healthCheck probes HEC's health endpoint once. It never fails start-up:

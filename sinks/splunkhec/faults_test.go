@@ -67,16 +67,6 @@ func (f *faultyHEC) heal() {
 	f.mu.Unlock()
 }
 
-// hijack takes the raw connection, for faults below HTTP.
-func hijack(t *testing.T, w http.ResponseWriter) (io.Writer, func()) {
-	conn, buf, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		t.Errorf("hijack: %v", err)
-		return io.Discard, func() {}
-	}
-	return buf, func() { _ = buf.Flush(); _ = conn.Close() }
-}
-
 // TestSend_ReceiverFaults breaks the HEC receiver in the ways real ones
 // break — closing the connection mid-request or mid-reply, answering past
 // the timeout, answering garbage or statuses HEC never sends — and checks
@@ -90,12 +80,12 @@ func TestSend_ReceiverFaults(t *testing.T) {
 	}{
 		{"closes mid-request body", func(t *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.ReadFull(r.Body, make([]byte, 100))
-			_, done := hijack(t, w)
+			_, done := sinktest.Hijack(t, w)
 			done()
 		}},
 		{"closes mid-reply body", func(t *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
-			out, done := hijack(t, w)
+			out, done := sinktest.Hijack(t, w)
 			_, _ = io.WriteString(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":\"Succ")
 			done()
 		}},
@@ -104,7 +94,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 		}},
 		{"answers a non-HTTP line", func(t *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
-			out, done := hijack(t, w)
+			out, done := sinktest.Hijack(t, w)
 			_, _ = io.WriteString(out, "\x00\x01garbage, not HTTP\r\n\r\n")
 			done()
 		}},

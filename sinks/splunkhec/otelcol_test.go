@@ -9,6 +9,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
@@ -47,14 +48,11 @@ func resolved(tb testing.TB, c Config) Resolved {
 	return r
 }
 
+// newSinkDeps validates, resolves and builds c's sink with deps, closed
+// when the test ends.
 func newSinkDeps(t *testing.T, c Config, deps exporter.SinkDeps) *Sink {
 	t.Helper()
-	s, err := New(resolved(t, c), deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return sinktest.Build(t, c, New, deps)
 }
 
 // checkArrived asserts that every record arrived exactly as mapped: by id,

@@ -16,14 +16,7 @@ type prepared struct {
 	rej    *splunk.Rejections
 	envs   [][]byte
 	chunks [][]int
-	// bodies holds each request's body by its first index and length; a
-	// request bisected after a refusal builds its halves' bodies when sent.
-	bodies map[[2]int]body
-}
-
-type body struct {
-	b   []byte
-	err error
+	bodies *batching.Bodies // one per chunk, built ahead
 }
 
 var _ exporter.PreparedSend = (*prepared)(nil)
@@ -55,11 +48,7 @@ func (s *Sink) prepare(batch []exporter.RawRecord, rej *splunk.Rejections) *prep
 		start = end
 	}
 	p.chunks = batching.Chunks(sizes, s.maxEvents, s.maxBytes, 0)
-	p.bodies = make(map[[2]int]body, len(p.chunks))
-	for _, c := range p.chunks {
-		b, err := s.body(c, p.envs)
-		p.bodies[[2]int{c[0], len(c)}] = body{b, err}
-	}
+	p.bodies = batching.NewBodies(p.chunks, func(idxs []int) ([]byte, error) { return s.body(idxs, p.envs) })
 	return p
 }
 
@@ -68,13 +57,8 @@ func (p *prepared) Send(ctx context.Context) error {
 	s := p.s
 	var acks []int64
 	post := func(ctx context.Context, idxs []int) splunk.Attempt {
-		bd, ok := p.bodies[[2]int{idxs[0], len(idxs)}]
-		if ok {
-			delete(p.bodies, [2]int{idxs[0], len(idxs)})
-		} else {
-			bd.b, bd.err = s.body(idxs, p.envs)
-		}
-		a, ackID := s.attempt(ctx, bd.b, bd.err)
+		body, err := p.bodies.Take(idxs)
+		a, ackID := s.attempt(ctx, body, err)
 		if ackID != nil {
 			acks = append(acks, *ackID)
 		}

@@ -1,6 +1,8 @@
 // Package batching holds what every sink that sends a batch as bounded
-// requests shares: cutting the batch into requests (Chunks) and collecting
-// the records refused for good into one exporter.Rejected (Rejections).
+// requests shares: cutting the batch into requests (Chunks), compressing a
+// request's body (Gzip), keeping the bodies built ahead of Send (Bodies)
+// and collecting the records refused for good into one exporter.Rejected
+// (Rejections).
 package batching
 
 import (

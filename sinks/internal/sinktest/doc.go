@@ -2,5 +2,7 @@
 // state file holding a sink's outbox and the project's delivery.Deliverer
 // moving it to one exporter.Sink, so a test can break the receiver, watch
 // the loop fail without losing a record, heal the receiver and see every
-// record delivered. It is imported by tests only.
+// record delivered; Hijack breaks an HTTP receiver below HTTP, and Build
+// makes a sink from its config as the daemon does. It is imported by tests
+// only.
 package sinktest

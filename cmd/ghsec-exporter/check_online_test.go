@@ -30,6 +30,18 @@ func simForCheck(t *testing.T, product string) string {
 	return srv.URL + "/"
 }
 
+// syslogListener stands in for the syslog sink's receiver: check connects
+// to it. It is closed when the test ends, or sooner by the test.
+func syslogListener(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
 func checkConfig(t *testing.T, base, syslogAddr string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -46,11 +58,7 @@ sinks:
 }
 
 func TestCheck_TableAndExitCode(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := syslogListener(t)
 	p := checkConfig(t, simForCheck(t, "dotcom"), ln.Addr().String())
 	code, stdout, stderr := runCLI("check", "-config", p)
 	t.Logf("check output:\n%s%s", stdout, stderr)
@@ -87,11 +95,7 @@ func TestCheck_TableAndExitCode(t *testing.T) {
 }
 
 func TestCheck_AllWorkExitsZero(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := syslogListener(t)
 	sim := ghsim.New(ghsim.Options{Product: "ghes", Token: "tok"})
 	sim.AddRepo("acme/widgets")
 	srv := httptest.NewServer(sim)
@@ -115,11 +119,7 @@ func TestCheck_AllWorkExitsZero(t *testing.T) {
 // release does not serve it (naming both versions), and GitHub's 400 for
 // each list says what to change.
 func TestCheck_APIVersionNotServedByGHES(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := syslogListener(t)
 	p := checkConfig(t, simForCheck(t, "ghes"), ln.Addr().String())
 	b, err := os.ReadFile(p)
 	if err != nil {

@@ -60,8 +60,7 @@ sinks:
 func TestCheck_TableAndExitCode(t *testing.T) {
 	ln := syslogListener(t)
 	p := checkConfig(t, simForCheck(t, "dotcom"), ln.Addr().String())
-	code, stdout, stderr := runCLI("check", "-config", p)
-	t.Logf("check output:\n%s%s", stdout, stderr)
+	code, stdout, stderr := runCheck(t, p)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (two problems)", code)
 	}
@@ -128,8 +127,7 @@ func TestCheck_APIVersionNotServedByGHES(t *testing.T) {
 	if err := os.WriteFile(p, []byte(strings.Replace(string(b), "github:\n", "github:\n  api_version: \"2026-03-10\"\n", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCLI("check", "-config", p)
-	t.Logf("check output:\n%s%s", stdout, stderr)
+	code, stdout, _ := runCheck(t, p)
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}

@@ -69,8 +69,7 @@ sinks:
 		{"held by something else", strings.TrimPrefix(other.URL, "http://"), []string{"in use by something that answered 200 to an unsigned delivery"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI("check", "-config", cfg(tc.listen))
-			t.Logf("check output:\n%s%s", stdout, stderr)
+			code, stdout, _ := runCheck(t, cfg(tc.listen))
 			if code != 1 {
 				t.Fatalf("exit %d, want 1 (the unknown hook is a problem)", code)
 			}

@@ -212,25 +212,21 @@ func runPipeline(t *testing.T, q string, e event) (bool, event) {
 	for k, v := range e {
 		e2[k] = v
 	}
-	for i, seg := range splitPipes(q) {
-		seg = strings.TrimSpace(seg)
-		cmd, rest, _ := strings.Cut(seg, " ")
-		switch {
-		case i == 0 || cmd == "search":
-			if i > 0 {
-				seg = rest
-			}
-			if strings.TrimSpace(seg) == "" {
+	for _, c := range splitCommands(q) {
+		cmd, rest := c.name, c.args
+		switch cmd {
+		case "search":
+			if rest == "" {
 				continue
 			}
-			x, err := parseSearch(seg)
+			x, err := parseSearch(rest)
 			if err != nil {
-				t.Fatalf("search %q: %v", seg, err)
+				t.Fatalf("search %q: %v", rest, err)
 			}
 			if !x.match(e2) {
 				return false, e2
 			}
-		case cmd == "eval":
+		case "eval":
 			f, expr, ok := strings.Cut(rest, "=")
 			if !ok {
 				t.Fatalf("eval %q", rest)
@@ -249,6 +245,25 @@ func runPipeline(t *testing.T, q string, e event) (bool, event) {
 		}
 	}
 	return true, e2
+}
+
+// splCommand is one command of a search: its name and its arguments.
+type splCommand struct{ name, args string }
+
+// splitCommands splits a search into its commands (splitPipes); the first
+// segment, which names no command, is a `search`.
+func splitCommands(q string) []splCommand {
+	segs := splitPipes(q)
+	out := make([]splCommand, len(segs))
+	for i, seg := range segs {
+		seg = strings.TrimSpace(seg)
+		name, args, _ := strings.Cut(seg, " ")
+		if i == 0 {
+			name, args = "search", seg
+		}
+		out[i] = splCommand{name, strings.TrimSpace(args)}
+	}
+	return out
 }
 
 // splitPipes splits a search at the pipes outside double quotes.

@@ -27,6 +27,22 @@ var (
 	escuByName = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_.]*`)
 )
 
+// escuFields are the fields ESCU's GitHub detections group by or filter on.
+func escuFields(t *testing.T) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	dets, _ := escuDetections(t)
+	for _, d := range dets {
+		for _, f := range d.By {
+			out[f] = true
+		}
+		for f := range d.Filter {
+			out[f] = true
+		}
+	}
+	return out
+}
+
 // escuDetections reads ESCU's GitHub detections from the shared reference
 // (copied unchanged from splunk/security_content) and their two macros.
 func escuDetections(t *testing.T) ([]escuDetection, map[string]string) {

@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -261,42 +262,33 @@ func (p *evalParser) cmp() (func(event) val, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch op := p.peek(); op {
-	case "==", "=", "!=":
-		p.next()
-		r, err := p.concat()
-		if err != nil {
-			return nil, err
-		}
-		return func(e event) val {
-			a, b := l(e), r(e)
-			if a.null() || b.null() {
-				return boolVal(false)
-			}
-			return boolVal((a.str() == b.str()) == (op != "!="))
-		}, nil
-	case "<", ">", "<=", ">=":
-		// numbers compare as numbers, anything else as strings, as SPL does
-		p.next()
-		r, err := p.concat()
-		if err != nil {
-			return nil, err
-		}
-		return func(e event) val {
-			a, b := l(e), r(e)
-			if a.null() || b.null() {
-				return boolVal(false)
-			}
-			c := strings.Compare(a.str(), b.str())
-			x, errA := strconv.ParseFloat(a.str(), 64)
-			y, errB := strconv.ParseFloat(b.str(), 64)
-			if errA == nil && errB == nil {
-				c = cmpFloat(x, y)
-			}
-			return boolVal(map[string]bool{"<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0}[op])
-		}, nil
+	op := p.peek()
+	if !slices.Contains([]string{"==", "=", "!=", "<", ">", "<=", ">="}, op) {
+		return l, nil
 	}
-	return l, nil
+	p.next()
+	r, err := p.concat()
+	if err != nil {
+		return nil, err
+	}
+	return func(e event) val {
+		a, b := l(e), r(e)
+		if a.null() || b.null() {
+			return boolVal(false)
+		}
+		switch op {
+		case "==", "=", "!=":
+			return boolVal((a.str() == b.str()) == (op != "!="))
+		}
+		// numbers compare as numbers, anything else as strings, as SPL does
+		c := strings.Compare(a.str(), b.str())
+		x, errA := strconv.ParseFloat(a.str(), 64)
+		y, errB := strconv.ParseFloat(b.str(), 64)
+		if errA == nil && errB == nil {
+			c = cmpFloat(x, y)
+		}
+		return boolVal(map[string]bool{"<": c < 0, ">": c > 0, "<=": c <= 0, ">=": c >= 0}[op])
+	}, nil
 }
 
 func (p *evalParser) concat() (func(event) val, error) {

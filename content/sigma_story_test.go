@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,27 +16,9 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/daemon"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghsim"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordschema"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/file"
 )
-
-// lockedBuffer is the file sink's writer: the delivery loop writes, the
-// test reads after each drain.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) lines() [][]byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Split(bytes.TrimSpace(b.buf.Bytes()), []byte("\n"))
-}
 
 // storyStep is one scripted change of the story, followed by one run of
 // the daemon's polls (and a reconcile where it says).
@@ -210,7 +191,9 @@ func storyRecords(t *testing.T) (lines [][]byte, fires map[string][]string) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	// the file sink's writer: the delivery loop writes, the test reads
+	// after the drains
+	out := &testtools.Logs{}
 	sink := daemon.SinkSpec{Name: "records", Build: func(exporter.SinkDeps) (exporter.Sink, error) { return file.NewWriter(out), nil }}
 	app, err := daemon.New(&cfg, daemon.Options{Now: sim.Now, Sinks: []daemon.SinkSpec{sink}})
 	if err != nil {
@@ -234,7 +217,7 @@ func storyRecords(t *testing.T) (lines [][]byte, fires map[string][]string) {
 	if err := app.Once(ctx, 10*time.Second, false); err != nil {
 		t.Fatal(err)
 	}
-	lines = out.lines()
+	lines = bytes.Split(bytes.TrimSpace([]byte(out.String())), []byte("\n"))
 	for _, l := range lines {
 		if err := recordschema.ValidateJSON(l); err != nil {
 			t.Fatalf("record %s: %v", l, err)

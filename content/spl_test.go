@@ -32,13 +32,8 @@ func fieldFlow(q string, start map[string]bool) error {
 		}
 		return nil
 	}
-	for i, seg := range splitPipes(q) {
-		seg = strings.TrimSpace(seg)
-		cmd, rest, _ := strings.Cut(seg, " ")
-		rest = strings.TrimSpace(rest)
-		if i == 0 {
-			cmd, rest = "search", seg
-		}
+	for _, c := range splitCommands(q) {
+		cmd, rest := c.name, c.args
 		switch cmd {
 		case "search":
 			x, err := parseSearch(rest)
@@ -299,13 +294,8 @@ func isNumber(s string) bool {
 // fieldFlow models is run; anything else fails the test.
 func runSearch(q string, events []event) ([]event, error) {
 	rows := events
-	for i, seg := range splitPipes(q) {
-		seg = strings.TrimSpace(seg)
-		cmd, rest, _ := strings.Cut(seg, " ")
-		rest = strings.TrimSpace(rest)
-		if i == 0 {
-			cmd, rest = "search", seg
-		}
+	for _, c := range splitCommands(q) {
+		cmd, rest := c.name, c.args
 		var next []event
 		switch cmd {
 		case "search", "where":

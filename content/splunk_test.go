@@ -1,6 +1,7 @@
 package content
 
 import (
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -127,16 +128,8 @@ func TestProps_FieldsExist(t *testing.T) {
 	a := loadAddon(t)
 	schema := schemaFields(t)
 	entry := entryFields(t)
-	escu := map[string]bool{"vendor_action": true}
-	dets, _ := escuDetections(t)
-	for _, d := range dets {
-		for _, f := range d.By {
-			escu[f] = true
-		}
-		for f := range d.Filter {
-			escu[f] = true
-		}
-	}
+	escu := escuFields(t)
+	escu["vendor_action"] = true
 	writes := map[string]map[string]bool{
 		splunkhec.DefaultAlertSourcetype: union(cimAlerts, cimVulnerabilities),
 		splunkhec.DefaultAuditSourcetype: union(cimChange, escu),
@@ -240,15 +233,7 @@ func entryFields(t *testing.T) map[string]bool {
 			out[f] = true
 		}
 	}
-	dets, _ := escuDetections(t)
-	for _, d := range dets {
-		for _, f := range d.By {
-			out[f] = true
-		}
-		for f := range d.Filter {
-			out[f] = true
-		}
-	}
+	maps.Copy(out, escuFields(t))
 	delete(out, "vendor_action") // the Splunk add-on's name, not GitHub's
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,21 +19,11 @@ import (
 // ErrDamaged, name it, and leave it byte for byte as it was; read-only and
 // read-write alike.
 func TestOpen_TruncatedFileIsDamagedNotACrash(t *testing.T) {
-	orig := statetest.CompactedFile(t, 1000)
-	whole, err := os.ReadFile(orig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(whole) < 8*4096 {
-		t.Fatalf("fixture too small to truncate meaningfully: %d bytes", len(whole))
-	}
+	whole := statetest.CompactedBytes(t, 1000, 8)
 	for _, size := range []int{len(whole) / 2, 3 * 4096, 8202, 2 * 4096, 4096, 100, 0} {
 		for _, ro := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%d bytes/readonly=%v", size, ro), func(t *testing.T) {
-				path := filepath.Join(t.TempDir(), "s.db")
-				if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
-					t.Fatal(err)
-				}
+				path := statetest.WriteFile(t, whole[:size])
 				db, err := state.Open(path, state.Options{ReadOnly: ro})
 				if err == nil {
 					db.Close()
@@ -43,10 +32,7 @@ func TestOpen_TruncatedFileIsDamagedNotACrash(t *testing.T) {
 				if !errors.Is(err, state.ErrDamaged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "backup") {
 					t.Fatalf("error %q: want ErrDamaged naming %s and saying what to do", err, path)
 				}
-				after, rerr := os.ReadFile(path)
-				if rerr != nil || !bytes.Equal(after, whole[:size]) {
-					t.Fatalf("the damaged file was changed (%d bytes now, %d before): %v", len(after), size, rerr)
-				}
+				statetest.Unchanged(t, path, whole[:size])
 				if _, serr := os.Stat(state.CompactPath(path)); !errors.Is(serr, os.ErrNotExist) {
 					t.Fatalf("left %s beside it: %v", state.CompactPath(path), serr)
 				}

@@ -94,21 +94,9 @@ func TestCounts_MigratedFromSchema1(t *testing.T) {
 	writeSchema1(t, path, "hec", 7, 3)
 
 	// state show opens read-only and so does not migrate: it walks.
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantCounts(t, ro, "hec", 7, 3)
-	ro.Close()
+	readOnly(t, path, func(ro *DB) { wantCounts(t, ro, "hec", 7, 3) })
 
-	db, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if v, _ := db.SchemaVersion(); v != SchemaVersion {
-		t.Fatalf("schema %d after open, want %d", v, SchemaVersion)
-	}
+	db := reopen(t, path)
 	if err := db.View(func(tx *Tx) error {
 		for _, parent := range [][]byte{bucketOutbox, bucketDead} {
 			if raw := tx.tx.Bucket(bucketCounts).Get(countKey(parent, "hec")); len(raw) != 8 {

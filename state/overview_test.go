@@ -224,29 +224,19 @@ func TestOverview_BuiltOnceFromSchema2(t *testing.T) {
 	})
 
 	// read-only (state show) does not migrate: no overview, no error
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ro.View(func(tx *Tx) error {
-		o, err := tx.Overview()
-		if err == nil && len(o.Open) != 0 {
-			err = errors.New("overview before the upgrade")
+	readOnly(t, path, func(ro *DB) {
+		if err := ro.View(func(tx *Tx) error {
+			o, err := tx.Overview()
+			if err == nil && len(o.Open) != 0 {
+				err = errors.New("overview before the upgrade")
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	ro.Close()
+	})
 
-	db, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if v, _ := db.SchemaVersion(); v != SchemaVersion {
-		t.Fatalf("schema %d, want %d", v, SchemaVersion)
-	}
+	db := reopen(t, path)
 	o := readOverview(t, db)
 	want := map[string]int{"dependabot/critical/acme": 1, "secret_scanning/critical/acme": 1, "code_scanning/none/beta": 1}
 	if got := openCounts(o); !reflect.DeepEqual(got, want) {

@@ -17,28 +17,21 @@ func TestTx_RequestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ro.View(func(tx *Tx) error {
-		if _, ok, err := tx.RequestSnapshot(k); ok || err != nil {
-			t.Errorf("a file without requests: ok=%v err=%v", ok, err)
+	readOnly(t, path, func(ro *DB) {
+		if err := ro.View(func(tx *Tx) error {
+			if _, ok, err := tx.RequestSnapshot(k); ok || err != nil {
+				t.Errorf("a file without requests: ok=%v err=%v", ok, err)
+			}
+			return tx.ForEachRequestSnapshot(func(exporter.RequestKey, exporter.RequestSnapshot) error {
+				t.Error("a file without requests walks one")
+				return nil
+			})
+		}); err != nil {
+			t.Fatal(err)
 		}
-		return tx.ForEachRequestSnapshot(func(exporter.RequestKey, exporter.RequestSnapshot) error {
-			t.Error("a file without requests walks one")
-			return nil
-		})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	ro.Close()
+	})
 
-	db, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, path)
 	want := exporter.RequestSnapshot{Status: "approved", Done: 3}
 	other := exporter.RequestKey{Kind: "bypass", Target: "push_rules", Scope: "acme", Number: 1}
 	if err := db.Update(func(tx *Tx) error {

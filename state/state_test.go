@@ -21,6 +21,34 @@ func openTemp(t *testing.T) (*DB, string) {
 	return db, path
 }
 
+// readOnly opens the file at path read-only, as `state show` does (it
+// never migrates), hands it to fn and closes it.
+func readOnly(t *testing.T, path string, fn func(ro *DB)) {
+	t.Helper()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	fn(ro)
+}
+
+// reopen opens the file at path read-write, which migrates one of an older
+// schema, fails the test unless it is at SchemaVersion then, and closes it
+// when the test ends.
+func reopen(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if v, _ := db.SchemaVersion(); v != SchemaVersion {
+		t.Fatalf("schema %d after open, want %d", v, SchemaVersion)
+	}
+	return db
+}
+
 func rec(id string) exporter.Record {
 	return exporter.Record{Schema: 1, ID: id, Category: "alert", Source: "dependabot", Action: "created"}
 }

@@ -281,12 +281,9 @@ func TestTrim_ConcurrentTransactions(t *testing.T) {
 func TestTrim_ReadOnlyRefused(t *testing.T) {
 	db, path := openTemp(t)
 	db.Close()
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	if res, err := ro.Trim(TrimPolicy{}); err == nil || res.Trimmed || !strings.Contains(err.Error(), "read-only") {
-		t.Fatalf("read-only trim: %+v %v", res, err)
-	}
+	readOnly(t, path, func(ro *DB) {
+		if res, err := ro.Trim(TrimPolicy{}); err == nil || res.Trimmed || !strings.Contains(err.Error(), "read-only") {
+			t.Fatalf("read-only trim: %+v %v", res, err)
+		}
+	})
 }

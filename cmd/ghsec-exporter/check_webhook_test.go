@@ -69,9 +69,7 @@ sinks:
 		{"held by something else", strings.TrimPrefix(other.URL, "http://"), []string{"in use by something that answered 200 to an unsigned delivery"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := runCLI("check", "-config", cfg(tc.listen))
-			t.Logf("check output:\n%s%s", stdout, stderr)
-			flat := strings.Join(strings.Fields(stdout), " ")
+			code, stdout, _ := runCheck(t, cfg(tc.listen))
 			if code != 1 {
 				t.Fatalf("exit %d, want 1 (the unknown hook is a problem)", code)
 			}
@@ -81,12 +79,8 @@ sinks:
 				"webhook org acme hook 999 error:",
 				"- webhook org acme hook 999: check that org acme hook 999 exists",
 			)
-			for _, w := range want {
-				if !strings.Contains(flat, w) {
-					t.Errorf("output lacks %q", w)
-				}
-			}
-			if got := strings.Contains(flat, "- webhook listen:"); got != tc.listenProblem {
+			outputHas(t, stdout, want...)
+			if got := strings.Contains(flatten(stdout), "- webhook listen:"); got != tc.listenProblem {
 				t.Errorf("listen reported as a problem: %v, want %v", got, tc.listenProblem)
 			}
 		})

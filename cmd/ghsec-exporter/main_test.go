@@ -24,6 +24,29 @@ func writeConfig(t *testing.T, body string) string {
 	return p
 }
 
+// runCheck runs `ghsec-exporter check -config p` and logs its output.
+func runCheck(t *testing.T, p string) (code int, stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr = runCLI("check", "-config", p)
+	t.Logf("check output:\n%s%s", stdout, stderr)
+	return code, stdout, stderr
+}
+
+// flatten folds every run of white space in out into one space: check
+// wraps its lines, and the tests look for phrases.
+func flatten(out string) string { return strings.Join(strings.Fields(out), " ") }
+
+// outputHas fails the test for each of want that out, flattened, lacks.
+func outputHas(t *testing.T, out string, want ...string) {
+	t.Helper()
+	flat := flatten(out)
+	for _, w := range want {
+		if !strings.Contains(flat, w) {
+			t.Errorf("output lacks %q", w)
+		}
+	}
+}
+
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = run(args, &o, &e)

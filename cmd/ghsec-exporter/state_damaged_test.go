@@ -22,23 +22,16 @@ import (
 // was. The program runs as its own process: a crash must not take the test
 // with it.
 func TestCLI_TruncatedStateFileIsOneClearError(t *testing.T) {
-	orig := statetest.CompactedFile(t, 2000)
+	whole := statetest.CompactedBytes(t, 2000, 16)
 	out := filepath.Join(t.TempDir(), "out.jsonl")
 	cfgFor := func(path string) string {
 		return writeConfig(t, fmt.Sprintf("github:\n  base_url: http://127.0.0.1:1/\n  orgs: [acme]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nsinks: [{name: f, type: file, path: %s}]\n",
 			path, out))
 	}
-	whole, err := os.ReadFile(orig)
-	if err != nil || len(whole) < 16*4096 {
-		t.Fatalf("fixture: %d bytes, %v", len(whole), err)
-	}
 	for _, size := range []int{len(whole) / 2, 3 * 4096, 8202, 0} {
 		for _, args := range [][]string{{"state", "show"}, {"run"}} {
 			t.Run(fmt.Sprintf("%s/%d bytes", strings.Join(args, " "), size), func(t *testing.T) {
-				path := filepath.Join(t.TempDir(), "s.db")
-				if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
-					t.Fatal(err)
-				}
+				path := statetest.WriteFile(t, whole[:size])
 				ctx, cancel := context.WithTimeout(context.Background(), eventWait) // a hang guard: run started on it
 				defer cancel()
 				cmd := exec.CommandContext(ctx, os.Args[0])
@@ -60,10 +53,7 @@ func TestCLI_TruncatedStateFileIsOneClearError(t *testing.T) {
 				if strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic") {
 					t.Errorf("a crash, not an error:\n%s", msg)
 				}
-				after, err := os.ReadFile(path)
-				if err != nil || !bytes.Equal(after, whole[:size]) {
-					t.Errorf("the damaged file was changed: %d bytes now, %d before (%v)", len(after), size, err)
-				}
+				statetest.Unchanged(t, path, whole[:size])
 			})
 		}
 	}

@@ -199,20 +199,31 @@ type AlertTarget struct {
 // product serves.
 func (a *App) AlertTargets() []AlertTarget {
 	var out []AlertTarget
-	add := func(k ghapi.ScopeKind, names []string) {
-		for _, n := range names {
-			for _, src := range exporter.AlertSources {
-				if ghapi.Supported(a.gh.Product(), k, src) {
-					out = append(out, AlertTarget{ghapi.Scope{Kind: k, Name: n}, src})
-				} else {
-					a.skipTarget(k, n, src)
-				}
+	for _, s := range a.scopes() {
+		for _, src := range exporter.AlertSources {
+			if ghapi.Supported(a.gh.Product(), s.Kind, src) {
+				out = append(out, AlertTarget{s, src})
+			} else {
+				a.skipTarget(s.Kind, s.Name, src)
 			}
 		}
 	}
-	add(ghapi.ScopeEnterprise, a.cfg.GitHub.Enterprises)
-	add(ghapi.ScopeOrg, a.cfg.GitHub.Orgs)
-	add(ghapi.ScopeRepo, a.cfg.GitHub.Repos)
+	return out
+}
+
+// scopes lists every configured enterprise, org and repository, in that
+// order: the alert, audit and request jobs each walk them.
+func (a *App) scopes() []ghapi.Scope {
+	g := a.cfg.GitHub
+	var out []ghapi.Scope
+	add := func(k ghapi.ScopeKind, names []string) {
+		for _, n := range names {
+			out = append(out, ghapi.Scope{Kind: k, Name: n})
+		}
+	}
+	add(ghapi.ScopeEnterprise, g.Enterprises)
+	add(ghapi.ScopeOrg, g.Orgs)
+	add(ghapi.ScopeRepo, g.Repos)
 	return out
 }
 

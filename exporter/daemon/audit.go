@@ -17,11 +17,10 @@ func (a *App) AuditScopes() []ghapi.Scope {
 		return nil
 	}
 	var out []ghapi.Scope
-	for _, e := range a.cfg.GitHub.Enterprises {
-		out = append(out, ghapi.Scope{Kind: ghapi.ScopeEnterprise, Name: e})
-	}
-	for _, o := range a.cfg.GitHub.Orgs {
-		out = append(out, ghapi.Scope{Kind: ghapi.ScopeOrg, Name: o})
+	for _, s := range a.scopes() {
+		if s.Kind != ghapi.ScopeRepo { // a repository has no audit log of its own
+			out = append(out, s)
+		}
 	}
 	return out
 }

@@ -87,6 +87,19 @@ func (e *env) app(opts Options) *App {
 	return a
 }
 
+// run builds an App with opts and runs it until the test ends, when it is
+// stopped, waited for and closed; it returns the App and the context it
+// runs in.
+func (e *env) run(opts Options) (*App, context.Context) {
+	e.t.Helper()
+	a := e.app(opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	e.t.Cleanup(func() { cancel(); <-done; a.Close() })
+	return a, ctx
+}
+
 // once runs one `once` cycle in a fresh App (a new process, same state file).
 func (e *env) once(opts Options) error {
 	a := e.app(opts)

@@ -3,9 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -105,20 +102,8 @@ func BenchmarkFigureScrape(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer a.Close()
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	scrape := func() string {
-		resp, err := http.Get(srv.URL + "/metrics")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != 200 {
-			b.Fatalf("scrape: %d %v", resp.StatusCode, err)
-		}
-		return string(body)
-	}
+	base := serve(b, a)
+	scrape := func() string { return get(b, base+"/metrics", 200) }
 	body := scrape()
 	series := 0
 	for _, l := range strings.Split(body, "\n") {

@@ -27,10 +27,9 @@ func TestHandler_MetricsAndHealth(t *testing.T) {
 	a := e.app(Options{})
 	defer a.Close()
 	a.runJob(context.Background(), "alerts", a.PollAlerts)
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
+	base := serve(t, a)
 
-	metricsHave(t, srv.URL,
+	metricsHave(t, base,
 		`ghsec_outbox_pending_records{sink="out"} 7`,
 		// (3 kinds + the generic secret scanning listing) × (org acme + repo other/solo)
 		`ghsec_github_requests_total 8`,
@@ -38,11 +37,11 @@ func TestHandler_MetricsAndHealth(t *testing.T) {
 		`ghsec_job_last_success_timestamp_seconds{job="alerts"}`,
 		`ghsec_deadletter_records{sink="out"} 0`,
 	)
-	if !strings.Contains(get(t, srv.URL+"/healthz", 200), `"status":"ok"`) {
+	if !strings.Contains(get(t, base+"/healthz", 200), `"status":"ok"`) {
 		t.Error("healthz not ok")
 	}
 	a.runJob(context.Background(), "alerts", func(context.Context) error { return errors.New("github down") })
-	if !strings.Contains(get(t, srv.URL+"/healthz", 503), "alerts failing") {
+	if !strings.Contains(get(t, base+"/healthz", 503), "alerts failing") {
 		t.Error("healthz must report the failing job")
 	}
 
@@ -53,22 +52,29 @@ func TestHandler_MetricsAndHealth(t *testing.T) {
 func metricsHave(t *testing.T, base string, want ...string) string {
 	t.Helper()
 	body := get(t, base+"/metrics", 200)
-	for _, w := range want {
-		if !strings.Contains(body, w) {
-			t.Errorf("metrics lack %q", w)
-		}
-	}
+	wantLines(t, "metrics", body, want)
 	return body
 }
 
-func get(t *testing.T, url string, code int) string {
+// serve serves a's handler until the test ends and returns its URL.
+func serve(t testing.TB, a *App) string {
+	t.Helper()
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func get(t testing.TB, url string, code int) string {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read the body: %v", url, err)
+	}
 	if resp.StatusCode != code {
 		t.Fatalf("GET %s: %d, want %d\n%s", url, resp.StatusCode, code, b)
 	}
@@ -108,9 +114,8 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 	})})
 	defer a.Close()
 	must(t, a.Once(context.Background(), time.Minute, false))
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	body := metricsHave(t, srv.URL,
+	base := serve(t, a)
+	body := metricsHave(t, base,
 		`ghsec_delivery_failures_total{sink="out"} 2`,
 		`ghsec_delivery_retries_total{sink="out"} 2`,
 		`ghsec_records_delivered_total{sink="out"} 7`,
@@ -120,7 +125,7 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 	if len(waits) != 2 || !strings.Contains(body, `ghsec_delivery_retry_wait_seconds_total{sink="out"} `) {
 		t.Errorf("waits %v not shown", waits)
 	}
-	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"status":"ok"`) || !strings.Contains(h, `"last_error":"hec down"`) {
+	if h := get(t, base+"/healthz", 200); !strings.Contains(h, `"status":"ok"`) || !strings.Contains(h, `"last_error":"hec down"`) {
 		t.Errorf("healthz after recovery: %s", h)
 	}
 
@@ -136,14 +141,8 @@ func TestHandler_SinkFailuresShowInMetricsAndHealth(t *testing.T) {
 	if err := b.Once(context.Background(), 100*time.Millisecond, false); err == nil || !strings.Contains(err.Error(), "7 records still queued") {
 		t.Fatalf("Once = %v, want the queued records named", err)
 	}
-	srv2 := httptest.NewServer(b.Handler())
-	defer srv2.Close()
-	h := get(t, srv2.URL+"/healthz", 200)
-	for _, want := range []string{`"status":"degraded: sink out failing"`, `"pending":7`, `"paused":true`, `"last_error":"paused: 401 invalid token"`, `"failing_since":`} {
-		if !strings.Contains(h, want) {
-			t.Errorf("healthz lacks %s:\n%s", want, h)
-		}
-	}
+	h := get(t, serve(t, b)+"/healthz", 200)
+	wantLines(t, "healthz", h, []string{`"status":"degraded: sink out failing"`, `"pending":7`, `"paused":true`, `"last_error":"paused: 401 invalid token"`, `"failing_since":`})
 }
 
 // Requests that never got an answer are counted as requests and failures.
@@ -155,10 +154,9 @@ func TestHandler_FailedGitHubRequestsCounted(t *testing.T) {
 	if err := a.PollAlerts(context.Background()); err == nil {
 		t.Fatal("PollAlerts with GitHub unreachable = nil")
 	}
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
+	base := serve(t, a)
 	// (3 kinds + the generic secret scanning listing) × 2 scopes
-	metricsHave(t, srv.URL, "ghsec_github_requests_total 8", "ghsec_github_request_failures_total 8")
+	metricsHave(t, base, "ghsec_github_requests_total 8", "ghsec_github_request_failures_total 8")
 }
 
 // The email sink mails on its own schedule; its SMTP failures are counted
@@ -201,10 +199,9 @@ sinks:
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	metricsHave(t, srv.URL, `ghsec_delivery_failures_total{sink="mail"} 1`, `ghsec_delivery_retries_total{sink="mail"} 1`)
-	h := get(t, srv.URL+"/healthz", 200)
+	base := serve(t, a)
+	metricsHave(t, base, `ghsec_delivery_failures_total{sink="mail"} 1`, `ghsec_delivery_retries_total{sink="mail"} 1`)
+	h := get(t, base+"/healthz", 200)
 	if !strings.Contains(h, `"status":"degraded: sink mail failing"`) || !strings.Contains(h, "connection refused") || !strings.Contains(h, `"failing":["immediate mail"]`) {
 		t.Errorf("healthz does not report the failing mail sink:\n%s", h)
 	}
@@ -220,14 +217,13 @@ func TestHandler_UndecodableAlertShows(t *testing.T) {
 	a := e.app(Options{})
 	defer a.Close()
 	a.runJob(context.Background(), "alerts", a.PollAlerts)
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	metricsHave(t, srv.URL,
+	base := serve(t, a)
+	metricsHave(t, base,
 		`ghsec_github_undecodable_items_total 1`,
 		`ghsec_github_undecodable_items{cursor="alerts/org:acme/dependabot"} 1`,
 		`ghsec_job_runs_total{job="alerts",result="success"} 1`,
 	)
-	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"undecodable_alerts":1`) {
+	if h := get(t, base+"/healthz", 200); !strings.Contains(h, `"undecodable_alerts":1`) {
 		t.Errorf("healthz does not show the refused alert: %s", h)
 	}
 }

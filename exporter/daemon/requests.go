@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -47,14 +46,9 @@ func (a *App) RequestLists() []ghapi.RequestList {
 		return nil
 	}
 	var out []ghapi.RequestList
-	add := func(k ghapi.ScopeKind, names []string) {
-		for _, n := range names {
-			out = append(out, ghapi.RequestLists(ghapi.Scope{Kind: k, Name: n})...)
-		}
+	for _, s := range a.scopes() {
+		out = append(out, ghapi.RequestLists(s)...)
 	}
-	add(ghapi.ScopeEnterprise, a.cfg.GitHub.Enterprises)
-	add(ghapi.ScopeOrg, a.cfg.GitHub.Orgs)
-	add(ghapi.ScopeRepo, a.cfg.GitHub.Repos)
 	return out
 }
 
@@ -64,27 +58,22 @@ func (a *App) PollRequests(ctx context.Context) error {
 	if err := a.productReady(ctx); err != nil {
 		return err
 	}
-	var errs []error
-	for _, l := range a.RequestLists() {
-		if ctx.Err() != nil {
-			break
-		}
+	return eachTarget(ctx, a.RequestLists(), func(l ghapi.RequestList) error {
 		if !a.requestsDue(l) {
-			continue
+			return nil
 		}
 		start := time.Now()
 		st, err := a.reqs.Poll(ctx, l)
 		if err = a.requestsAnswered(l, err); err != nil {
-			errs = append(errs, &targetError{l.Scope, l.Kind + " requests (" + l.Target + ")", fmt.Sprintf("poll requests %s", l), err})
-			continue
+			return &targetError{l.Scope, l.Kind + " requests (" + l.Target + ")", fmt.Sprintf("poll requests %s", l), err}
 		}
 		if !a.requestsDue(l) {
-			continue
+			return nil // GitHub said it has none: warned once, re-checked later
 		}
 		a.log.Info("request poll", "list", l.String(), "requests", st.Requests, "not_modified", st.NotModified,
 			"items", st.Items, "records", st.Records, "refused", st.Undecodable, "took", time.Since(start).Round(time.Millisecond))
-	}
-	return errors.Join(errs...)
+		return nil
+	})
 }
 
 // requestsDue reports whether l should be polled now: always, unless GitHub

@@ -24,14 +24,13 @@ func (acceptSink) Close() error                                  { return nil }
 // scrape is the App's /metrics and /healthz bodies.
 func scrape(t *testing.T, a *App) (metrics, health string) {
 	t.Helper()
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/healthz") // 200 or 503: the body is what counts
+	base := serve(t, a)
+	resp, err := http.Get(base + "/healthz") // 200 or 503: the body is what counts
 	must(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	must(t, err)
-	return get(t, srv.URL+"/metrics", 200), string(b)
+	return get(t, base+"/metrics", 200), string(b)
 }
 
 func wantLines(t *testing.T, when, body string, want []string) {

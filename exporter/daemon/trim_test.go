@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,8 +42,7 @@ func TestTrim_AfterDrainAndAfterFailure(t *testing.T) {
 	var logs testtools.Logs
 	a := e.app(Options{Logger: logs.Logger()})
 	defer a.Close()
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
+	base := serve(t, a)
 
 	// A directory where the trim writes its copy makes it fail.
 	copyPath := state.CompactPath(a.db.Path())
@@ -56,8 +54,8 @@ func TestTrim_AfterDrainAndAfterFailure(t *testing.T) {
 	if n := strings.Count(out, "state file trim failed"); n != 1 || !strings.Contains(out, "level=ERROR msg=\"state file trim failed") || !strings.Contains(out, "err=") {
 		t.Fatalf("want one ERROR line with err for the failed trim, got %d:\n%s", n, out)
 	}
-	metricsHave(t, srv.URL, `ghsec_state_trim_failures_total 1`, `ghsec_state_trims_total 0`)
-	if h := get(t, srv.URL+"/healthz", 200); !strings.Contains(h, `"trim_failures":1`) || !strings.Contains(h, `"last_trim_error":"trim state file`) {
+	metricsHave(t, base, `ghsec_state_trim_failures_total 1`, `ghsec_state_trims_total 0`)
+	if h := get(t, base+"/healthz", 200); !strings.Contains(h, `"trim_failures":1`) || !strings.Contains(h, `"last_trim_error":"trim state file`) {
 		t.Errorf("healthz does not show the failed trim: %s", h)
 	}
 
@@ -81,7 +79,7 @@ func TestTrim_AfterDrainAndAfterFailure(t *testing.T) {
 		!strings.Contains(line, fmt.Sprint("after_bytes=", after.Size())) || strings.Contains(line, "err=") {
 		t.Fatalf("trim log line %q: want the sizes at INFO, no err", line)
 	}
-	metricsHave(t, srv.URL, `ghsec_state_trims_total 1`, fmt.Sprint("ghsec_state_file_bytes ", after.Size()))
+	metricsHave(t, base, `ghsec_state_trims_total 1`, fmt.Sprint("ghsec_state_file_bytes ", after.Size()))
 	if got := len(e.records()); got != 12_000+7 {
 		t.Fatalf("file sink holds %d records, want every one", got)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,12 +23,7 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 	secretFile := filepath.Join(e.dir, "webhook-secret")
 	must(t, os.WriteFile(secretFile, []byte(hookSecret), 0o600))
 	e.cfg.Webhook = &config.Webhook{Listen: "127.0.0.1:0", Path: config.DefaultWebhookPath, SecretFile: secretFile}
-	a := e.app(Options{})
-	defer a.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, ctx := e.run(Options{})
 
 	addr := a.WebhookAddr(ctx)
 	if addr == "" {
@@ -50,22 +44,16 @@ func TestRun_WebhookListener_EndToEnd(t *testing.T) {
 	testtools.WaitFor(t, "the webhook's record in the sink", func() bool { return len(e.records()) > 0 })
 	equalLines(t, "listener", summary(e.records()), []string{"secret_scanning acme/widgets#1 created (webhook)"})
 
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	metrics := get(t, srv.URL+"/metrics", 200)
-	for _, want := range []string{
+	base := serve(t, a)
+	metrics := metricsHave(t, base,
 		`ghsec_webhook_deliveries_total{result="accepted"} 1`,
 		`ghsec_webhook_deliveries_total{result="unauthorized"} 1`,
 		`ghsec_webhook_deliveries_total{result="received"} 2`,
 		`ghsec_webhook_deliveries_total{result="busy"} 0`,
 		`ghsec_webhook_records_total 1`,
 		`ghsec_webhook_listener_up 1`,
-	} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("metrics lack %q", want)
-		}
-	}
-	h := get(t, srv.URL+"/healthz", 200)
+	)
+	h := get(t, base+"/healthz", 200)
 	if !strings.Contains(h, `"webhook":{"deliveries"`) || !strings.Contains(h, `"state":"listening"`) ||
 		!strings.Contains(h, `"received":2`) || !strings.Contains(h, `"too_large":0`) || !strings.Contains(h, `"out_of_scope":0`) {
 		t.Errorf("healthz lacks the listener: %s", h)
@@ -88,9 +76,8 @@ func TestRun_WebhookListenerFailure_ShowsInHealth(t *testing.T) {
 	if addr := a.WebhookAddr(context.Background()); addr != "" {
 		t.Fatalf("bound %s", addr)
 	}
-	srv := httptest.NewServer(a.Handler())
-	defer srv.Close()
-	if h := get(t, srv.URL+"/healthz", 503); !strings.Contains(h, "webhook listener failed") {
+	base := serve(t, a)
+	if h := get(t, base+"/healthz", 503); !strings.Contains(h, "webhook listener failed") {
 		t.Errorf("healthz: %s", h)
 	}
 }

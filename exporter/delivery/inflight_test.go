@@ -70,6 +70,34 @@ func holdWriter(t *testing.T, db *state.DB) (release func()) {
 	return func() { once.Do(func() { close(done) }) }
 }
 
+// ackHeldSink is a hookSink for nine queued records sent three at a time
+// whose batch 1 ack cannot commit before batch 2 is sent: call 1 takes the
+// writer, call 2 checks that all nine are still queued (the ack is in
+// flight) and lets the ack commit. Each call from 2 on then answers with
+// next (nil: every call succeeds).
+func ackHeldSink(t *testing.T, db *state.DB, next func(call int) error) *hookSink {
+	release := func() {}
+	t.Cleanup(func() { release() })
+	sink := &hookSink{}
+	sink.hook = func(_ context.Context, call int) error {
+		switch call {
+		case 1:
+			release = holdWriter(t, db) // batch 1's ack will wait
+			return nil
+		case 2:
+			if n := pendingIn(t, db); n != 9 {
+				t.Errorf("batch 2 sent with %d records queued, want 9: batch 1's ack was not in flight", n)
+			}
+			release()
+		}
+		if next == nil {
+			return nil
+		}
+		return next(call)
+	}
+	return sink
+}
+
 func pendingIn(t *testing.T, db *state.DB) int {
 	t.Helper()
 	n := 0
@@ -89,21 +117,7 @@ func ids(from, to int) []string {
 // sends never overlap, and batches go in outbox order.
 func TestDeliverer_Pipeline_SendOverlapsAck(t *testing.T) {
 	db := queued(t, ids(1, 9)...)
-	release := func() {}
-	defer func() { release() }()
-	sink := &hookSink{}
-	sink.hook = func(_ context.Context, call int) error {
-		switch call {
-		case 1:
-			release = holdWriter(t, db) // batch 1's ack will wait
-		case 2:
-			if n := pendingIn(t, db); n != 9 {
-				t.Errorf("batch 2 sent with %d records queued, want 9: batch 1's ack was not in flight", n)
-			}
-			release()
-		}
-		return nil
-	}
+	sink := ackHeldSink(t, db, nil)
 	d := &Deliverer{DB: db, Name: testSink, Sink: sink, BatchSize: 3, Retry: newRetrier(&recorder{now: t0}, &logCounter{})}
 	must(t, d.Drain(context.Background()))
 	if want := [][]string{ids(1, 3), ids(4, 6), ids(7, 9)}; !reflect.DeepEqual(sink.batches, want) {
@@ -146,18 +160,9 @@ func TestDeliverer_Pipeline_Order(t *testing.T) {
 // same, the loop waits once and resends batch 2 (and nothing before it).
 func TestDeliverer_Pipeline_FailureWhileAckCommits(t *testing.T) {
 	db := queued(t, ids(1, 9)...)
-	release := func() {}
-	defer func() { release() }()
-	sink := &hookSink{}
-	sink.hook = func(_ context.Context, call int) error {
+	sink := ackHeldSink(t, db, func(call int) error {
 		switch call {
-		case 1:
-			release = holdWriter(t, db)
 		case 2:
-			if n := pendingIn(t, db); n != 9 {
-				t.Errorf("batch 2 sent with %d records queued, want 9", n)
-			}
-			release()
 			return errDown
 		case 3:
 			if n := pendingIn(t, db); n != 6 {
@@ -165,7 +170,7 @@ func TestDeliverer_Pipeline_FailureWhileAckCommits(t *testing.T) {
 			}
 		}
 		return nil
-	}
+	})
 	clk, logs := &recorder{now: t0}, &logCounter{}
 	d := &Deliverer{DB: db, Name: testSink, Sink: sink, BatchSize: 3, Retry: newRetrier(clk, logs)}
 	must(t, d.Drain(context.Background()))

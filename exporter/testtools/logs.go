@@ -6,8 +6,9 @@ import (
 	"sync"
 )
 
-// Logs collects what a logger writes from several goroutines, for a test to
-// read back; the zero value is ready to use.
+// Logs collects what is written to it from several goroutines (a logger's
+// lines, a file sink's records), for a test to read back; the zero value is
+// ready to use.
 type Logs struct {
 	mu sync.Mutex
 	b  bytes.Buffer

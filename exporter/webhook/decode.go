@@ -38,8 +38,14 @@ type Event struct {
 // so the envelope is read from raw JSON and only the alert object goes
 // through go-github's types (in ghapi).
 type envelope struct {
-	Action     string          `json:"action"`
-	Alert      json.RawMessage `json:"alert"`
+	eventContext
+	Alert json.RawMessage `json:"alert"`
+}
+
+// eventContext is what every event GitHub delivers says around its object:
+// the action, where it happened and who did it.
+type eventContext struct {
+	Action     string `json:"action"`
 	Repository *struct {
 		FullName string `json:"full_name"`
 	} `json:"repository"`
@@ -49,6 +55,17 @@ type envelope struct {
 	Sender *struct {
 		Login string `json:"login"`
 	} `json:"sender"`
+}
+
+// fill sets ev's action, repository and enterprise from c.
+func (c *eventContext) fill(ev *Event) {
+	ev.Action = c.Action
+	if c.Repository != nil {
+		ev.Repo = c.Repository.FullName
+	}
+	if c.Enterprise != nil {
+		ev.Enterprise = c.Enterprise.Slug
+	}
 }
 
 // alertProbe reads what decides whether an alert object can be ordered.
@@ -108,13 +125,7 @@ func Decode(event string, body []byte, includeRaw bool) (Event, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return ev, fmt.Errorf("decode %s delivery: %w", event, err)
 	}
-	ev.Action = env.Action
-	if env.Repository != nil {
-		ev.Repo = env.Repository.FullName
-	}
-	if env.Enterprise != nil {
-		ev.Enterprise = env.Enterprise.Slug
-	}
+	env.fill(&ev)
 	if ev.Repo == "" {
 		ev.Ignored = "delivery names no repository"
 		return ev, nil

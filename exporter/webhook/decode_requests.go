@@ -28,20 +28,11 @@ func isRequestEvent(event string) bool {
 
 // requestEnvelope is the part of a request event read here.
 type requestEnvelope struct {
-	Action     string          `json:"action"`
-	Request    json.RawMessage `json:"exemption_request"`
-	Repository *struct {
-		FullName string `json:"full_name"`
-	} `json:"repository"`
+	eventContext
+	Request      json.RawMessage `json:"exemption_request"`
 	Organization *struct {
 		Login string `json:"login"`
 	} `json:"organization"`
-	Enterprise *struct {
-		Slug string `json:"slug"`
-	} `json:"enterprise"`
-	Sender *struct {
-		Login string `json:"login"`
-	} `json:"sender"`
 }
 
 // decodeRequest reads a request event into ev.Request, or sets ev.Ignored.
@@ -50,16 +41,10 @@ func decodeRequest(ev *Event, body []byte, includeRaw bool) error {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return fmt.Errorf("decode %s delivery: %w", ev.Name, err)
 	}
-	ev.Action = env.Action
+	env.fill(ev)
 	org := ""
-	if env.Repository != nil {
-		ev.Repo = env.Repository.FullName
-	}
 	if env.Organization != nil {
 		org = env.Organization.Login
-	}
-	if env.Enterprise != nil {
-		ev.Enterprise = env.Enterprise.Slug
 	}
 	if ev.Repo == "" {
 		// a push rule request about no repository: polling the org's list

@@ -59,6 +59,19 @@ func WaitTCP(addr string, timeout time.Duration) error {
 	return fmt.Errorf("%s not accepting connections after %s: %w", addr, timeout, err)
 }
 
+// tcpReady is a ready func for Start: each of addrs accepts TCP
+// connections, each within timeout.
+func tcpReady(timeout time.Duration, addrs ...string) func() error {
+	return func() error {
+		for _, a := range addrs {
+			if err := WaitTCP(a, timeout); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // Poll waits, checking every 50 ms, until done reports true or timeout
 // passes (testtools.Poll): the receivers are other processes that write
 // files or answer HTTP, and polling their counted output is how a test

@@ -82,12 +82,7 @@ func StartMailpit(t testing.TB, mode MailpitMode) *Mailpit {
 	if err := os.WriteFile(m.PasswordFile, []byte(MailpitPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ready := func() error {
-		if err := WaitTCP(fmt.Sprintf("127.0.0.1:%d", m.SMTPPort), 20*time.Second); err != nil {
-			return err
-		}
-		return WaitTCP(fmt.Sprintf("127.0.0.1:%d", m.APIPort), 20*time.Second)
-	}
+	ready := tcpReady(20*time.Second, fmt.Sprintf("127.0.0.1:%d", m.SMTPPort), fmt.Sprintf("127.0.0.1:%d", m.APIPort))
 	m.Proc = Start(t, "mailpit", dir, nil, ready, bin, args...)
 	return m
 }

@@ -79,14 +79,19 @@ func StartOtelcolHEC(t testing.TB, opts OtelcolHECOptions) *OtelcolHEC {
 	cfg := Subst(otelcolHECTemplate, map[string]string{
 		"PORT": strconv.Itoa(port), "TOKEN": h.Token, "OUT": h.OutPath, "TLS": tlsBlock,
 	})
-	cfgPath := filepath.Join(dir, "otelcol-hec.yaml")
+	h.Proc = startOtelcol(t, "otelcol-hec", bin, dir, cfg, port)
+	return h
+}
+
+// startOtelcol writes cfg to name.yaml in dir and starts the collector bin
+// with it as name, ready once it accepts connections on port.
+func startOtelcol(t testing.TB, name, bin, dir, cfg string, port int) *Proc {
+	t.Helper()
+	cfgPath := filepath.Join(dir, name+".yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	h.Proc = Start(t, "otelcol-hec", dir, nil, func() error { return WaitTCP(addr, 30*time.Second) },
-		bin, "--config", cfgPath)
-	return h
+	return Start(t, name, dir, nil, tcpReady(30*time.Second, fmt.Sprintf("127.0.0.1:%d", port)), bin, "--config", cfgPath)
 }
 
 // HECEvent is one event as the receiver wrote it.

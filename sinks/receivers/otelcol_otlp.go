@@ -4,26 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"time"
 )
 
-// OTLP-JSON shapes, as far as the file exporter writes logs.
-type otlpLogs struct {
-	ResourceLogs []struct {
-		Resource struct {
-			Attributes []otlpKV `json:"attributes"`
-		} `json:"resource"`
-		ScopeLogs []struct {
-			LogRecords []struct {
-				TimeUnixNano string          `json:"timeUnixNano"`
-				Body         json.RawMessage `json:"body"`
-				Attributes   []otlpKV        `json:"attributes"`
-			} `json:"logRecords"`
-		} `json:"scopeLogs"`
-	} `json:"resourceLogs"`
-}
-
+// otlpKV and otlpAny are OTLP-JSON's attribute and AnyValue, as far as the
+// file exporter writes them (otlpFullLogs is the document around them).
 type otlpKV struct {
 	Key   string          `json:"key"`
 	Value json.RawMessage `json:"value"`
@@ -43,51 +27,29 @@ type otlpAny struct {
 // receiver's com.splunk.* and host.name resource attributes back to HEC
 // metadata.
 func parseOTLPLogs(line []byte) ([]HECEvent, error) {
-	var doc otlpLogs
-	if err := json.Unmarshal(line, &doc); err != nil {
+	recs, err := parseOTLPLogRecords(line)
+	if err != nil {
 		return nil, err
 	}
 	var out []HECEvent
-	for _, rl := range doc.ResourceLogs {
-		meta := map[string]string{}
-		for _, kv := range rl.Resource.Attributes {
-			v, err := anyValue(kv.Value)
-			if err != nil {
-				return nil, err
+	for _, r := range recs {
+		meta := func(k string) string {
+			if v, ok := r.Resource[k]; ok {
+				return fmt.Sprint(v)
 			}
-			meta[kv.Key] = fmt.Sprint(v)
+			return ""
 		}
-		for _, sl := range rl.ScopeLogs {
-			for _, lr := range sl.LogRecords {
-				ev := HECEvent{
-					Index: meta["com.splunk.index"], Source: meta["com.splunk.source"],
-					Sourcetype: meta["com.splunk.sourcetype"], Host: meta["host.name"],
-				}
-				if lr.TimeUnixNano != "" {
-					ns, err := strconv.ParseInt(lr.TimeUnixNano, 10, 64)
-					if err != nil {
-						return nil, fmt.Errorf("timeUnixNano %q: %w", lr.TimeUnixNano, err)
-					}
-					ev.Time = time.Unix(0, ns).UTC()
-				}
-				body, err := anyValue(lr.Body)
-				if err != nil {
-					return nil, err
-				}
-				if ev.Event, err = json.Marshal(body); err != nil {
-					return nil, err
-				}
-				if len(lr.Attributes) > 0 {
-					ev.Fields = map[string]any{}
-					for _, kv := range lr.Attributes {
-						if ev.Fields[kv.Key], err = anyValue(kv.Value); err != nil {
-							return nil, err
-						}
-					}
-				}
-				out = append(out, ev)
-			}
+		ev := HECEvent{
+			Time: r.Time, Index: meta("com.splunk.index"), Source: meta("com.splunk.source"),
+			Sourcetype: meta("com.splunk.sourcetype"), Host: meta("host.name"),
 		}
+		if ev.Event, err = json.Marshal(r.BodyValue); err != nil {
+			return nil, err
+		}
+		if len(r.Attributes) > 0 {
+			ev.Fields = r.Attributes
+		}
+		out = append(out, ev)
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	_ "embed" // the collector config template
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -64,13 +63,7 @@ func StartOtelcolOTLP(t testing.TB, opts OtelcolOTLPOptions) *OtelcolOTLP {
 	cfg := Subst(otelcolOTLPTemplate, map[string]string{
 		"PORT": strconv.Itoa(port), "TOKEN": token, "OUT": o.OutPath, "TLS": tlsBlock, "AUTH": authBlock,
 	})
-	cfgPath := filepath.Join(dir, "otelcol-otlp.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	o.Proc = Start(t, "otelcol-otlp", dir, nil, func() error { return WaitTCP(addr, 30*time.Second) },
-		bin, "--config", cfgPath)
+	o.Proc = startOtelcol(t, "otelcol-otlp", bin, dir, cfg, port)
 	return o
 }
 

@@ -121,15 +121,7 @@ func StartRsyslog(t testing.TB) *Rsyslog {
 		wait = append(wait, r.RELPAddr, r.RELPTLSAddr, r.RELPMTLSAddr)
 	}
 	// imudp is declared before imtcp, so once TCP accepts, UDP is bound too.
-	ready := func() error {
-		for _, a := range wait {
-			if err := WaitTCP(a, 15*time.Second); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	r.Proc = Start(t, "rsyslog", dir, nil, ready, bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
+	r.Proc = Start(t, "rsyslog", dir, nil, tcpReady(15*time.Second, wait...), bin, "-n", "-f", conf, "-i", filepath.Join(dir, "rsyslogd.pid"))
 	return r
 }
 

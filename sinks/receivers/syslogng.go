@@ -61,14 +61,7 @@ func StartSyslogNG(t testing.TB) *SyslogNG {
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ready := func() error {
-		for _, a := range []string{s.TCPAddr, s.TLSAddr, s.MTLSAddr, s.LFAddr} {
-			if err := WaitTCP(a, 15*time.Second); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	ready := tcpReady(15*time.Second, s.TCPAddr, s.TLSAddr, s.MTLSAddr, s.LFAddr)
 	s.Proc = Start(t, "syslog-ng", dir, syslogNGEnv(), ready, bin,
 		"-F", "-e", "--no-caps", "--module-path="+filepath.Join(root, "usr/lib/syslog-ng/3.38"),
 		"-f", conf, "-R", filepath.Join(dir, "persist"), "-p", filepath.Join(dir, "syslog-ng.pid"),

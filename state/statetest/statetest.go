@@ -1,6 +1,8 @@
 package statetest
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,4 +54,40 @@ func CompactedFile(t testing.TB, n int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// CompactedBytes is the content of a CompactedFile of n alerts, for tests
+// that write it back cut short. It fails the test unless the file spans at
+// least minPages pages of 4 KiB: a cut must fall inside the data.
+func CompactedBytes(t testing.TB, n, minPages int) []byte {
+	t.Helper()
+	b, err := os.ReadFile(CompactedFile(t, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < minPages*4096 {
+		t.Fatalf("fixture too small to cut meaningfully: %d bytes, want %d pages", len(b), minPages)
+	}
+	return b
+}
+
+// WriteFile writes b to a new file s.db in a directory of the test's own
+// and returns its path; it fails the test on an error.
+func WriteFile(t testing.TB, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Unchanged fails the test unless the file at path still holds b: what
+// refuses a damaged file must leave it as it was for the operator.
+func Unchanged(t testing.TB, path string, b []byte) {
+	t.Helper()
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(after, b) {
+		t.Errorf("the damaged file was changed (%d bytes now, %d before): %v", len(after), len(b), err)
+	}
 }

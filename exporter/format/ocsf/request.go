@@ -3,63 +3,30 @@ package ocsf
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
-// categoryRequest is the category of dismissal and bypass request records
-// (exporter.CategoryRequest where the record type has it).
-const categoryRequest exporter.Category = "request"
+// categoryRequest is the category of dismissal and bypass request records.
+const categoryRequest = exporter.CategoryRequest
 
 // requestInfo is the record's request object (record.request in
-// docs/record.md), as this package reads it.
-type requestInfo struct {
-	Kind             string     `json:"kind"`
-	Target           string     `json:"target"`
-	Number           int        `json:"number"`
-	ID               int64      `json:"id"`
-	Status           string     `json:"status"`
-	Reason           string     `json:"reason"`
-	Requester        string     `json:"requester"`
-	RequesterComment string     `json:"requester_comment"`
-	Reviewer         string     `json:"reviewer"`
-	ReviewerComment  string     `json:"reviewer_comment"`
-	AlertNumbers     []int      `json:"alert_numbers"`
-	CreatedAt        *time.Time `json:"created_at"`
-	HTMLURL          string     `json:"html_url"`
-}
+// docs/record.md).
+type requestInfo = exporter.RequestInfo
 
-// requestOf reads the request object from the record's own JSON: the
-// record type gains its request field in a change of its own, and reading
-// it by name keeps this package building before and after that change.
-// Request records are few (one per request and review), so the extra
-// encoding costs nothing that matters.
+// requestOf is the request rec is about, and its JSON as the record
+// carries it (kept whole in unmapped.request).
 func requestOf(rec *exporter.Record) (*requestInfo, json.RawMessage, error) {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return nil, nil, err
-	}
-	return requestFromRecordJSON(b)
-}
-
-func requestFromRecordJSON(b []byte) (*requestInfo, json.RawMessage, error) {
-	var holder struct {
-		Request json.RawMessage `json:"request"`
-	}
-	if err := json.Unmarshal(b, &holder); err != nil {
-		return nil, nil, err
-	}
-	if len(holder.Request) == 0 || string(holder.Request) == "null" {
+	if rec.Request == nil {
 		return nil, nil, fmt.Errorf("%w: request record without request", ErrIncomplete)
 	}
-	var ri requestInfo
-	if err := json.Unmarshal(holder.Request, &ri); err != nil {
+	raw, err := json.Marshal(rec.Request)
+	if err != nil {
 		return nil, nil, fmt.Errorf("%w: request: %v", ErrIncomplete, err)
 	}
-	return &ri, holder.Request, nil
+	return rec.Request, raw, nil
 }
 
 func mapRequestRecord(ev *event, rec *exporter.Record) error {

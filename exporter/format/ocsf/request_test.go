@@ -9,6 +9,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf/internal/ocsfschema"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // requestRecordJSON is a request record as the record type with requests
@@ -20,22 +21,39 @@ const requestRecordJSON = `{"schema":1,"id":"5f0c","time":"2026-01-05T09:00:00Z"
 "reviewer":"lead","reviewer_comment":"agreed","self_reviewed":false,"alert_numbers":[7],"created_at":"2026-01-05T08:00:00Z",
 "html_url":"https://github.com/acme/api/security/code-scanning/7"}}`
 
-func TestRequestFromRecordJSON(t *testing.T) {
-	ri, raw, err := requestFromRecordJSON([]byte(requestRecordJSON))
+// requestOf reads the record's request, and its JSON is the record's
+// request object byte for byte.
+func TestRequestOf(t *testing.T) {
+	var rec exporter.Record
+	if err := recordjson.UnmarshalRecord([]byte(requestRecordJSON), &rec); err != nil {
+		t.Fatal(err)
+	}
+	ri, raw, err := requestOf(&rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	created := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 	want := &requestInfo{Kind: "dismissal", Target: "code_scanning", Number: 3, ID: 99, Status: "approved",
-		Reason: "false positive", Requester: "dev", RequesterComment: "test fixture", Reviewer: "lead", ReviewerComment: "agreed",
-		AlertNumbers: []int{7}, CreatedAt: &created, HTMLURL: "https://github.com/acme/api/security/code-scanning/7"}
+		PreviousStatus: "pending", Reason: "false positive", Requester: "dev", RequesterComment: "test fixture",
+		Reviewer: "lead", ReviewerComment: "agreed", AlertNumbers: []int{7}, CreatedAt: &created,
+		HTMLURL: "https://github.com/acme/api/security/code-scanning/7"}
 	if !reflect.DeepEqual(ri, want) {
 		t.Errorf("request = %+v, want %+v", ri, want)
 	}
-	if !json.Valid(raw) || len(raw) < 100 {
-		t.Errorf("raw request = %s", raw)
+	stored, err := recordjson.MarshalRecord(&rec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, _, err := requestFromRecordJSON([]byte(`{"category":"request"}`)); !errors.Is(err, ErrIncomplete) {
+	var holder struct {
+		Request json.RawMessage `json:"request"`
+	}
+	if err := json.Unmarshal(stored, &holder); err != nil {
+		t.Fatal(err)
+	}
+	if string(raw) != string(holder.Request) {
+		t.Errorf("raw request\n %s\nwant the record's\n %s", raw, holder.Request)
+	}
+	if _, _, err := requestOf(&exporter.Record{Category: categoryRequest}); !errors.Is(err, ErrIncomplete) {
 		t.Errorf("without request: %v, want ErrIncomplete", err)
 	}
 }
@@ -48,7 +66,7 @@ func TestMapRequest(t *testing.T) {
 	if err := json.Unmarshal([]byte(requestRecordJSON), &base); err != nil {
 		t.Fatal(err)
 	}
-	_, raw, err := requestFromRecordJSON([]byte(requestRecordJSON))
+	_, raw, err := requestOf(&base)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,22 @@ import (
 // refusals: invalid UTF-8 becomes U+FFFD, duplicate names merge, a number
 // that does not fit is refused, names match case-insensitively), which the
 // tests check against encoding/json on every example and fuzz input
-// (FuzzDecodeOnce, FuzzDecodePage).
-func unmarshalAlert(b []byte, v any) error { return gojson.Unmarshal(b, v) }
+// (FuzzDecodeOnce, FuzzDecodePage). An object of largeObject bytes or more
+// is decoded with encoding/json all the same.
+func unmarshalAlert(b []byte, v any) error {
+	if len(b) >= largeObject {
+		return json.Unmarshal(b, v)
+	}
+	return gojson.Unmarshal(b, v)
+}
+
+// largeObject is the size from which an alert object is decoded with
+// encoding/json: go-json copies its whole input and grows each escaped
+// string by doubling, about three times the object in garbage, and for the
+// rare multi-megabyte webhook delivery that garbage is what the heap peaks
+// on. encoding/json makes neither copy; GitHub's list pages hold objects of
+// a few KB and keep go-json's speed.
+const largeObject = 1 << 20
 
 // Each alert object is decoded in one pass into its source's go-github type
 // (which sets the strictness: a member of the wrong type refuses the item)

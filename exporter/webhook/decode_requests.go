@@ -29,7 +29,7 @@ func isRequestEvent(event string) bool {
 // requestEnvelope is the part of a request event read here.
 type requestEnvelope struct {
 	eventContext
-	Request      json.RawMessage `json:"exemption_request"`
+	Request      bodySlice `json:"exemption_request"`
 	Organization *struct {
 		Login string `json:"login"`
 	} `json:"organization"`
@@ -56,7 +56,7 @@ func decodeRequest(ev *Event, body []byte, includeRaw bool) error {
 		ev.Ignored = "delivery has no exemption_request object"
 		return nil
 	}
-	o, err := ghapi.DecodeWebhookRequest(env.Request, ev.Repo, org, ev.Enterprise, includeRaw)
+	o, err := ghapi.DecodeWebhookRequest(json.RawMessage(env.Request), ev.Repo, org, ev.Enterprise, includeRaw)
 	if errors.Is(err, ghapi.ErrNotSecurityRequest) {
 		ev.Ignored = err.Error()
 		return nil

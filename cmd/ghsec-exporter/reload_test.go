@@ -203,43 +203,62 @@ func TestRun_SIGHUPReloadsAndKeepsOldConfigOnError(t *testing.T) {
 	})
 }
 
-// A config that validates but cannot start (its state file cannot be
-// created: its directory would be a regular file): the daemon starts the old config again and keeps delivering.
+// A config that validates but cannot start: the daemon starts the old
+// config again and keeps delivering. Either its state file cannot be
+// created (its directory would be a regular file), or it asks for a
+// github.api_version that the GitHub (a GHES 3.19 whose release is
+// detected, not configured) does not serve, which used to end the daemon.
 func TestRun_SIGHUPFallsBackWhenTheNewConfigCannotStart(t *testing.T) {
-	sim := ghsim.New(ghsim.Options{Token: "tok"})
-	sim.AddRepo("acme/widgets")
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	dir := t.TempDir()
-	out := filepath.Join(dir, "out.jsonl")
-	conf := func(state string) string {
-		return fmt.Sprintf("github:\n  base_url: %s/\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\nstate: {path: %s}\nschedules: {alerts: \"@every 1s\"}\nsinks: [{name: f, type: file, path: %s}]\n",
-			srv.URL, state, out)
-	}
-	p := filepath.Join(dir, "config.yaml")
-	write := func(body string) {
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(conf(filepath.Join(dir, "s.db")))
-	d := startDaemon(t, p, "GHSEC_CLI_TOKEN=tok")
-	d.waitFor("READY=1", func() bool { return d.countNotify("READY=1") == 1 })
+	for _, tc := range []struct {
+		name, product, path string
+		// change is the new config's difference: the state path, and
+		// lines under github:
+		change func(dir, config string) (state, github string)
+		why    string // in the log besides the fallback
+	}{
+		{"state path under a file", "dotcom", "/", func(_, config string) (string, string) {
+			return filepath.Join(config, "s.db"), ""
+		}, "create state"},
+		{"API version GHES does not serve", "ghes", "/api/v3/", func(dir, _ string) (string, string) {
+			return filepath.Join(dir, "s.db"), "  api_version: \"2026-03-10\"\n"
+		}, "does not serve REST API version 2026-03-10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := ghsim.New(ghsim.Options{Product: tc.product, Token: "tok"})
+			sim.AddRepo("acme/widgets")
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out.jsonl")
+			p := filepath.Join(dir, "config.yaml")
+			write := func(state, github string) {
+				body := fmt.Sprintf("github:\n  base_url: %s%s\n  repos: [acme/widgets]\n  token_env: GHSEC_CLI_TOKEN\n%sstate: {path: %s}\nschedules: {alerts: \"@every 1s\"}\nsinks: [{name: f, type: file, path: %s}]\n",
+					srv.URL, tc.path, github, state, out)
+				if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			write(filepath.Join(dir, "s.db"), "")
+			d := startDaemon(t, p, "GHSEC_CLI_TOKEN=tok")
+			d.waitFor("READY=1", func() bool { return d.countNotify("READY=1") == 1 })
 
-	write(conf(filepath.Join(p, "s.db"))) // under a regular file
-	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	d.waitFor("the fallback", func() bool {
-		return strings.Contains(d.logText(), `level=ERROR msg="config reload: cannot start on the new config; starting the old one again"`) &&
-			d.countNotify("READY=1") == 2
-	})
-	n := sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
-	d.waitFor("a record on the old config", fileHas(out, fmt.Sprintf(`"number":%d`, n)))
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.cmd.Wait(); err != nil {
-		t.Fatalf("exit after SIGTERM: %v\n%s", err, d.logText())
+			write(tc.change(dir, p))
+			if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			d.waitFor("the fallback", func() bool {
+				l := d.logText()
+				return strings.Contains(l, `level=ERROR msg="config reload: cannot start on the new config; starting the old one again"`) &&
+					strings.Contains(l, tc.why) && d.countNotify("READY=1") == 2
+			})
+			n := sim.CreateAlert(ghsim.Dependabot, "acme/widgets", ghsim.AlertSpec{Severity: "high"})
+			d.waitFor("a record on the old config", fileHas(out, fmt.Sprintf(`"number":%d`, n)))
+			if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.cmd.Wait(); err != nil {
+				t.Fatalf("exit after SIGTERM: %v\n%s", err, d.logText())
+			}
+		})
 	}
 }

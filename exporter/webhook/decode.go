@@ -45,8 +45,8 @@ type envelope struct {
 // bodySlice is a JSON value kept as the slice of the delivery's body it
 // stands in, not a copy (json.RawMessage copies): encoding/json hands
 // UnmarshalJSON a slice of its input, and a delivery's body is neither
-// reused nor changed while it is handled. For a large alert the copy was
-// a fifth of what a delivery held while it was decoded.
+// reused nor changed while it is handled. The copy was as large as the
+// alert: megabytes of garbage for each multi-megabyte delivery.
 type bodySlice []byte
 
 // UnmarshalJSON keeps b, the value's bytes in the body.

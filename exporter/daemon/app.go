@@ -64,8 +64,9 @@ type App struct {
 	sinks      []exporter.Sink
 	deliverers []*delivery.Deliverer
 
-	prod     product
-	reqState requestsState
+	prod product
+	// noRequests are the request lists GitHub answered 404 for.
+	noRequests unanswered[ghapi.RequestList]
 	// oneShot is set by Once: its messages must not promise a retry that
 	// never comes.
 	oneShot bool

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -32,15 +31,10 @@ type product struct {
 	detErr   string     // why the last detection failed; "" once it worked
 	decided  bool       // detection done (or the config named the product)
 	evidence string     // what decided it, for the health endpoint
-	missing  map[string]auditMissing
 	warned   map[string]bool
-}
 
-// auditMissing is a scope whose audit log GitHub answered 404 for.
-type auditMissing struct {
-	scope     ghapi.Scope
-	reason    string
-	checkedAt time.Time
+	// noAudit are the scopes whose audit log GitHub answered 404 for.
+	noAudit unanswered[ghapi.Scope]
 }
 
 // warnOnce logs msg at WARN the first time key is seen.
@@ -162,11 +156,7 @@ func (a *App) skipTarget(k ghapi.ScopeKind, name string, src exporter.Source) {
 // auditDue reports whether s's audit log should be polled now: always,
 // unless GitHub said it has none less than AuditRecheck ago.
 func (a *App) auditDue(s ghapi.Scope) bool {
-	p := &a.prod
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	m, ok := p.missing[s.String()]
-	return !ok || a.opts.Now().Sub(m.checkedAt) >= AuditRecheck
+	return a.prod.noAudit.due(s.String(), a.opts.Now(), AuditRecheck)
 }
 
 // auditAnswered records GitHub's answer for s's audit log. A 404 for an
@@ -174,13 +164,8 @@ func (a *App) auditDue(s ghapi.Scope) bool {
 // warning per scope, no job failure, and a re-check after AuditRecheck.
 // It returns err unless the answer was that 404.
 func (a *App) auditAnswered(s ghapi.Scope, err error) error {
-	p := &a.prod
 	if err == nil {
-		p.mu.Lock()
-		_, was := p.missing[s.String()]
-		delete(p.missing, s.String())
-		p.mu.Unlock()
-		if was {
+		if a.prod.noAudit.answered(s.String()) {
 			a.log.Info("audit log now available; polling it", "scope", s.String())
 		}
 		return nil
@@ -188,15 +173,7 @@ func (a *App) auditAnswered(s ghapi.Scope, err error) error {
 	if ghapi.StatusOf(err) != 404 || s.Kind != ghapi.ScopeOrg || a.gh.Product() == ghapi.ProductGHES {
 		return err
 	}
-	reason := "GitHub answers 404 for /orgs/" + s.Name + "/audit-log: the org is not on GitHub Enterprise Cloud (or the credential cannot see it)"
-	p.mu.Lock()
-	if p.missing == nil {
-		p.missing = map[string]auditMissing{}
-	}
-	_, was := p.missing[s.String()]
-	p.missing[s.String()] = auditMissing{scope: s, reason: reason, checkedAt: a.opts.Now()}
-	p.mu.Unlock()
-	if !was {
+	if !a.prod.noAudit.notFound(s.String(), s, a.opts.Now()) {
 		a.log.Warn("org has no audit log (not on GitHub Enterprise Cloud): its alerts are still polled, its audit log is re-checked daily; set github.product: dotcom to stop trying audit logs",
 			"scope", s.String(), "recheck", AuditRecheck, "err", err)
 	}
@@ -206,14 +183,12 @@ func (a *App) auditAnswered(s ghapi.Scope, err error) error {
 // AuditUnavailable lists the scopes whose audit log GitHub says does not
 // exist, with the reason and when it is tried again.
 func (a *App) AuditUnavailable() []AuditStatus {
-	p := &a.prod
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make([]AuditStatus, 0, len(p.missing))
-	for _, m := range p.missing {
-		out = append(out, AuditStatus{Scope: m.scope.String(), Reason: m.reason, NextCheck: m.checkedAt.Add(AuditRecheck)})
+	missing := a.prod.noAudit.list()
+	out := make([]AuditStatus, len(missing))
+	for i, m := range missing {
+		reason := "GitHub answers 404 for /orgs/" + m.item.Name + "/audit-log: the org is not on GitHub Enterprise Cloud (or the credential cannot see it)"
+		out[i] = AuditStatus{Scope: m.key, Reason: reason, NextCheck: m.checkedAt.Add(AuditRecheck)}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Scope < out[j].Scope })
 	return out
 }
 
@@ -247,13 +222,9 @@ type productCollector struct{ a *App }
 func (c productCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descAuditAvail }
 
 func (c productCollector) Collect(ch chan<- prometheus.Metric) {
-	missing := map[string]bool{}
-	for _, m := range c.a.AuditUnavailable() {
-		missing[m.Scope] = true
-	}
 	for _, s := range c.a.AuditScopes() {
 		v := 1.0
-		if missing[s.String()] {
+		if c.a.prod.noAudit.has(s.String()) {
 			v = 0
 		}
 		ch <- prometheus.MustNewConstMetric(descAuditAvail, prometheus.GaugeValue, v, s.String())

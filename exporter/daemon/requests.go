@@ -3,8 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
@@ -17,19 +15,6 @@ import (
 // left alone: the product or plan may gain the feature, as an org may gain
 // an audit log.
 const RequestRecheck = AuditRecheck
-
-// requestsState is what the daemon learned about which request lists
-// exist.
-type requestsState struct {
-	mu      sync.Mutex
-	missing map[string]requestMissing // by RequestList.String()
-	warned  map[string]bool           // scopes warned about
-}
-
-type requestMissing struct {
-	list      ghapi.RequestList
-	checkedAt time.Time
-}
 
 // newRequests builds the request job of cfg.
 func (a *App) newRequests(names []string) {
@@ -79,11 +64,7 @@ func (a *App) PollRequests(ctx context.Context) error {
 // requestsDue reports whether l should be polled now: always, unless GitHub
 // answered 404 for it less than RequestRecheck ago.
 func (a *App) requestsDue(l ghapi.RequestList) bool {
-	r := &a.reqState
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	m, ok := r.missing[l.String()]
-	return !ok || a.opts.Now().Sub(m.checkedAt) >= RequestRecheck
+	return a.noRequests.due(l.String(), a.opts.Now(), RequestRecheck)
 }
 
 // requestsAnswered records GitHub's answer for l. A 404 means the product
@@ -92,14 +73,9 @@ func (a *App) requestsDue(l ghapi.RequestList) bool {
 // the scope: one warning per scope, no job failure, re-checked after
 // RequestRecheck. It returns err unless the answer was that 404.
 func (a *App) requestsAnswered(l ghapi.RequestList, err error) error {
-	r := &a.reqState
 	key := l.String()
 	if err == nil {
-		r.mu.Lock()
-		_, was := r.missing[key]
-		delete(r.missing, key)
-		r.mu.Unlock()
-		if was {
+		if a.noRequests.answered(key) {
 			a.log.Info("request list now available; polling it", "list", key)
 		}
 		return nil
@@ -107,19 +83,10 @@ func (a *App) requestsAnswered(l ghapi.RequestList, err error) error {
 	if ghapi.StatusOf(err) != 404 {
 		return err
 	}
-	r.mu.Lock()
-	if r.missing == nil {
-		r.missing, r.warned = map[string]requestMissing{}, map[string]bool{}
-	}
-	r.missing[key] = requestMissing{list: l, checkedAt: a.opts.Now()}
+	a.noRequests.notFound(key, l, a.opts.Now())
 	scope := l.Scope.String()
-	warned := r.warned[scope]
-	r.warned[scope] = true
-	r.mu.Unlock()
-	if !warned {
-		a.log.Warn("dismissal/bypass request lists answer 404 (not on GitHub Enterprise Cloud or GHES 3.17+, feature off, or not visible to the credential): skipped, re-checked daily",
-			"scope", scope, "list", key, "recheck", RequestRecheck, "err", err)
-	}
+	a.warnOnce("requests 404 "+scope, "dismissal/bypass request lists answer 404 (not on GitHub Enterprise Cloud or GHES 3.17+, feature off, or not visible to the credential): skipped, re-checked daily",
+		"scope", scope, "list", key, "recheck", RequestRecheck, "err", err)
 	return nil
 }
 
@@ -132,14 +99,11 @@ type RequestStatus struct {
 
 // RequestsUnavailable lists the request lists GitHub answered 404 for.
 func (a *App) RequestsUnavailable() []RequestStatus {
-	r := &a.reqState
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]RequestStatus, 0, len(r.missing))
-	for k, m := range r.missing {
-		out = append(out, RequestStatus{List: k, Path: m.list.Path(), NextCheck: m.checkedAt.Add(RequestRecheck)})
+	missing := a.noRequests.list()
+	out := make([]RequestStatus, len(missing))
+	for i, m := range missing {
+		out[i] = RequestStatus{List: m.key, Path: m.item.Path(), NextCheck: m.checkedAt.Add(RequestRecheck)}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].List < out[j].List })
 	return out
 }
 
@@ -153,13 +117,9 @@ type requestsCollector struct{ a *App }
 func (c requestsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descRequestsAvail }
 
 func (c requestsCollector) Collect(ch chan<- prometheus.Metric) {
-	missing := map[string]bool{}
-	for _, m := range c.a.RequestsUnavailable() {
-		missing[m.List] = true
-	}
 	for _, l := range c.a.RequestLists() {
 		v := 1.0
-		if missing[l.String()] {
+		if c.a.noRequests.has(l.String()) {
 			v = 0
 		}
 		ch <- prometheus.MustNewConstMetric(descRequestsAvail, prometheus.GaugeValue, v, l.Scope.String(), l.Kind, l.Target)

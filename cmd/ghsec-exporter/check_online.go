@@ -152,6 +152,7 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 	for _, r := range g.Repos {
 		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeRepo, Name: r})
 	}
+	generic := g.SecretScanning.GenericTypes.List()
 	for _, s := range scopes {
 		for _, src := range exporter.AlertSources {
 			if !ghapi.Supported(product, s.Kind, src) {
@@ -160,9 +161,9 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 				continue
 			}
 			probe(s, string(src), gh.ProbeAlerts(ctx, s, src))
-			if types := g.SecretScanning.GenericTypes.List(); src == exporter.SourceSecretScanning && len(types) > 0 {
+			if src == exporter.SourceSecretScanning && len(generic) > 0 {
 				// the second listing: GitHub returns generic patterns only when named
-				probe(s, string(src)+" (generic)", gh.ProbeSecretTypes(ctx, s, types))
+				probe(s, string(src)+" (generic)", gh.ProbeSecretTypes(ctx, s, generic))
 			}
 		}
 		if s.Kind == ghapi.ScopeRepo {

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -71,19 +72,12 @@ func entryOf(r exporter.Record) entry {
 		e.Request, e.SelfReviewed = true, q.SelfReviewed
 		e.Kind, e.Target, e.Requester, e.Number = q.Kind, q.Target, q.Requester, q.Number
 		e.URL, e.Reason = q.HTMLURL, q.Reason
-		e.Comment = truncate(orString(q.ReviewerComment, q.RequesterComment), maxComment)
+		e.Comment = truncate(cmp.Or(q.ReviewerComment, q.RequesterComment), maxComment)
 		if r.Alert != nil {
 			e.AlertNumber = r.Alert.Number
 		}
 	}
 	return e
-}
-
-func orString(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 func truncate(s string, n int) string {

@@ -127,7 +127,7 @@ func New(r Resolved, _ exporter.SinkDeps) (*Sink, error) {
 
 // NewWriter is a sink over any writer (tests, the demo) writing normalized
 // records.
-func NewWriter(w io.Writer) *Sink { return &Sink{w: w, path: "writer"} }
+func NewWriter(w io.Writer) *Sink { return NewWriterOptions(w, format.Options{}) }
 
 // NewWriterOptions is NewWriter with schema and audit_body options.
 func NewWriterOptions(w io.Writer, o format.Options) *Sink {
@@ -139,18 +139,9 @@ func NewWriterOptions(w io.Writer, o format.Options) *Sink {
 // batch queued; a record that cannot be rendered never will be, so it is
 // rejected (dead-lettered) and the rest are written.
 func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
-	var buf bytes.Buffer
-	var rej []int
-	var first error
-	for i := range batch {
-		b, m, err := format.RenderBody(&batch[i], nil, s.opts)
-		if err != nil {
-			rej, first = append(rej, i), cmp.Or(first, err)
-			continue
-		}
-		appendBody(&buf, b, m)
-	}
-	return s.writeRejecting(buf.Bytes(), rej, first)
+	return s.writeRendered(len(batch), func(i int) ([]byte, *format.Meta, error) {
+		return format.RenderBody(&batch[i], nil, s.opts)
+	})
 }
 
 // SendRaw writes records as the outbox stores them, one per line: the same
@@ -159,7 +150,10 @@ func (s *Sink) Send(_ context.Context, batch []exporter.Record) error {
 // decoded and rendered (see Send).
 func (s *Sink) SendRaw(_ context.Context, batch []exporter.RawRecord) error {
 	if !s.opts.IsDefault() {
-		return s.sendRendered(batch)
+		// every record decoded and rendered, as Send renders it
+		return s.writeRendered(len(batch), func(i int) ([]byte, *format.Meta, error) {
+			return format.RenderStored(&batch[i], s.opts)
+		})
 	}
 	n := 0
 	for i := range batch {
@@ -173,29 +167,23 @@ func (s *Sink) SendRaw(_ context.Context, batch []exporter.RawRecord) error {
 	return s.write(buf.Bytes())
 }
 
-// sendRendered is SendRaw for options other than the default: every
-// record is decoded and rendered; one that does not decode or render is
-// rejected.
-func (s *Sink) sendRendered(batch []exporter.RawRecord) error {
+// writeRendered writes the bodies render gives for records 0 to n-1 as
+// lines, and then reports the records that did not render (did not decode,
+// for SendRaw), if any, as rejected; a failed write keeps the whole batch.
+func (s *Sink) writeRendered(n int, render func(i int) ([]byte, *format.Meta, error)) error {
 	var buf bytes.Buffer
 	var rej []int
 	var first error
-	for i := range batch {
-		b, m, err := format.RenderStored(&batch[i], s.opts)
+	for i := range n {
+		b, m, err := render(i)
 		if err != nil {
 			rej, first = append(rej, i), cmp.Or(first, err)
 			continue
 		}
 		appendBody(&buf, b, m)
 	}
-	return s.writeRejecting(buf.Bytes(), rej, first)
-}
-
-// writeRejecting writes lines and then reports the rejected records, if
-// any; a failed write keeps the whole batch.
-func (s *Sink) writeRejecting(lines []byte, rej []int, first error) error {
-	if len(lines) > 0 {
-		if err := s.write(lines); err != nil {
+	if buf.Len() > 0 {
+		if err := s.write(buf.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -143,18 +143,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 			cfg.HealthCheck, cfg.Compress = false, false
 			cfg.MaxBatchEvents = 7 // several requests per batch
 			cfg.Timeout = config.Duration(200 * time.Millisecond)
-			if err := cfg.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			res, err := cfg.Resolve()
-			if err != nil {
-				t.Fatal(err)
-			}
-			sink, err := splunkhec.New(res, sinktest.Deps())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { sink.Close() })
+			sink := sinktest.Build(t, cfg, splunkhec.New, sinktest.Deps())
 
 			recs := sinktest.Records(20)
 			sinktest.MustRetry(t, tc.name, sinktest.Send(t, sink, recs))

@@ -168,18 +168,7 @@ func TestSend_ReceiverFaults(t *testing.T) {
 				cfg.WriteTimeout = config.Duration(time.Second)
 				cfg.DialTimeout = config.Duration(time.Second)
 				cfg.Hostname = "exporter"
-				if err := cfg.Validate(); err != nil {
-					t.Fatal(err)
-				}
-				res, err := cfg.Resolve()
-				if err != nil {
-					t.Fatal(err)
-				}
-				sink, err := syslog.New(res, sinktest.Deps())
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { sink.Close() })
+				sink := sinktest.Build(t, cfg, syslog.New, sinktest.Deps())
 				recs := bigRecords()
 				sinktest.MustRetry(t, tc.name, sinktest.Send(t, sink, recs))
 				h := sinktest.New(t, sink, recs)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 // testLogger sends the sink's logs to t.Log.
@@ -33,19 +34,7 @@ func newTestSink(t testing.TB, cfg Config) *Sink {
 	if cfg.Hostname == "" {
 		cfg.Hostname = "exporter-host"
 	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	r, err := cfg.Resolve()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(r, exporter.SinkDeps{Name: "test", Logger: testLogger(t), Version: "1.2.3", Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return sinktest.Build(t, cfg, New, exporter.SinkDeps{Name: "test", Logger: testLogger(t), Version: "1.2.3", Now: time.Now})
 }
 
 // sendUntilDelivered is the delivery loop in miniature: Send until nil,

@@ -23,13 +23,6 @@ const module = "github"
 // before 0 or after 9999) and for an audit entry or raw object that is not
 // JSON; the error concerns this record alone.
 func Marshal(rec *exporter.Record) ([]byte, error) {
-	return marshal(rec, requestOf(rec))
-}
-
-// marshal is Marshal with the request a request record is about passed in
-// (nil for none), so the request mapping is tested on this branch's Record
-// too (see requestOf).
-func marshal(rec *exporter.Record, req *requestInfo) ([]byte, error) {
 	d := &document{
 		Timestamp: rec.Time.UTC(),
 		ECS:       ecsInfo{Version: Version},
@@ -51,8 +44,8 @@ func marshal(rec *exporter.Record, req *requestInfo) ([]byte, error) {
 	}
 	var err error
 	switch {
-	case rec.Category == categoryRequest:
-		mapRequest(d, rec, req)
+	case rec.Category == exporter.CategoryRequest:
+		mapRequest(d, rec)
 	case rec.Category == exporter.CategoryAudit:
 		err = mapAudit(d, rec)
 	default:

@@ -73,9 +73,9 @@ func TestMarshal_EveryRecordIsECS(t *testing.T) {
 		doc, err := Marshal(&audits[i])
 		check("audit "+audits[i].Action, doc, err)
 	}
-	for _, rc := range requestRecords() {
-		doc, err := marshal(&rc.rec, rc.req)
-		check("request "+rc.rec.Action, doc, err)
+	for _, rec := range requestRecords() {
+		doc, err := Marshal(&rec)
+		check("request "+rec.Action, doc, err)
 	}
 	// every ECS field the issue names was written by some record
 	for _, want := range []string{"@timestamp", "event.kind", "event.category", "event.type", "event.action", "event.id",
@@ -156,7 +156,7 @@ func TestMarshal_Categorization(t *testing.T) {
 		if !ok {
 			t.Fatalf("no %s record", tc.action)
 		}
-		got := eventOf(t, &r, nil)
+		got := eventOf(t, &r)
 		if got.Kind != tc.kind || strings.Join(got.Category, ",") != tc.cats || strings.Join(got.Type, ",") != tc.types {
 			t.Errorf("%s: kind %s category %v type %v, want %s [%s] [%s]", tc.action, got.Kind, got.Category, got.Type, tc.kind, tc.cats, tc.types)
 		}
@@ -165,7 +165,7 @@ func TestMarshal_Categorization(t *testing.T) {
 	a := *inactive.Alert
 	a.Validity, a.PreviousValidity = "inactive", "active"
 	inactive.Alert = &a
-	if got := eventOf(t, &inactive, nil); got.Kind != "event" {
+	if got := eventOf(t, &inactive); got.Kind != "event" {
 		t.Errorf("validity_changed to inactive: kind %s, want event", got.Kind)
 	}
 
@@ -181,24 +181,24 @@ func TestMarshal_Categorization(t *testing.T) {
 		{"Weird", "configuration,web", "change"},
 	} {
 		r := exporter.Record{ID: "x", Time: t0, ObservedAt: observed, Category: exporter.CategoryAudit, Source: exporter.SourceAuditLog, Action: tc.action}
-		got := eventOf(t, &r, nil)
+		got := eventOf(t, &r)
 		if got.Kind != "event" || got.Dataset != "github.audit" || strings.Join(got.Category, ",") != tc.cats || strings.Join(got.Type, ",") != tc.types {
 			t.Errorf("audit %s: kind %s dataset %s category %v type %v, want event github.audit [%s] [%s]", tc.action, got.Kind, got.Dataset, got.Category, got.Type, tc.cats, tc.types)
 		}
 	}
 
-	for _, rc := range requestRecords() {
-		got := eventOf(t, &rc.rec, rc.req)
+	for _, rec := range requestRecords() {
+		got := eventOf(t, &rec)
 		wantCat, wantType := "configuration", "change"
-		if rc.req != nil && rc.req.Kind == requestKindBypass {
+		if rec.Request != nil && rec.Request.Kind == requestKindBypass {
 			wantCat = "iam"
 		}
-		if rc.rec.Action == "request_created" {
+		if rec.Action == "request_created" {
 			wantType = "creation"
 		}
 		if got.Kind != "event" || got.Dataset != "github.request" || strings.Join(got.Category, ",") != wantCat || strings.Join(got.Type, ",") != wantType {
 			t.Errorf("%s %v: kind %s dataset %s category %v type %v, want event github.request [%s] [%s]",
-				rc.rec.Action, rc.req != nil, got.Kind, got.Dataset, got.Category, got.Type, wantCat, wantType)
+				rec.Action, rec.Request != nil, got.Kind, got.Dataset, got.Category, got.Type, wantCat, wantType)
 		}
 	}
 }
@@ -210,9 +210,9 @@ type eventFields struct {
 	Dataset  string   `json:"dataset"`
 }
 
-func eventOf(t *testing.T, r *exporter.Record, req *requestInfo) eventFields {
+func eventOf(t *testing.T, r *exporter.Record) eventFields {
 	t.Helper()
-	b, err := marshal(r, req)
+	b, err := Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestMarshal_Refuses(t *testing.T) {
 
 // golden cases: one typical record of each kind, written out in full so a
 // change to the mapping shows in review.
-func goldenCases(t testing.TB) map[string]requestCase {
+func goldenCases(t testing.TB) map[string]exporter.Record {
 	pick := func(src exporter.Source, action string, full bool) exporter.Record {
 		for _, r := range alertRecords() {
 			if r.Source == src && r.Action == action && (r.Alert.Title != "") == full {
@@ -333,30 +333,30 @@ func goldenCases(t testing.TB) map[string]requestCase {
 		return exporter.Record{}
 	}
 	reqs := requestRecords()
-	var approved requestCase
-	for _, rc := range reqs {
-		if rc.rec.Action == "request_approved" && rc.rec.Actor != "" && rc.req.Kind == requestKindBypass {
-			approved = rc
+	var approved exporter.Record
+	for _, rec := range reqs {
+		if rec.Action == "request_approved" && rec.Actor != "" && rec.Request.Kind == requestKindBypass {
+			approved = rec
 			break
 		}
 	}
-	return map[string]requestCase{
-		"dependabot_created":       {rec: pick(exporter.SourceDependabot, exporter.ActionCreated, true)},
-		"dependabot_fixed_minimal": {rec: pick(exporter.SourceDependabot, exporter.ActionFixed, false)},
-		"code_scanning_dismissed":  {rec: pick(exporter.SourceCodeScanning, exporter.ActionDismissed, true)},
-		"secret_bypassed":          {rec: pick(exporter.SourceSecretScanning, exporter.ActionPushProtectionBypassed, true)},
-		"secret_assigned":          {rec: pick(exporter.SourceSecretScanning, exporter.ActionAssigned, true)},
-		"audit_repo_destroy":       {rec: byDoc("LwW2vpJZCDS-WUmo9Z-ifw")},
-		"audit_org_add_member":     {rec: byDoc("d-full")},
+	return map[string]exporter.Record{
+		"dependabot_created":       pick(exporter.SourceDependabot, exporter.ActionCreated, true),
+		"dependabot_fixed_minimal": pick(exporter.SourceDependabot, exporter.ActionFixed, false),
+		"code_scanning_dismissed":  pick(exporter.SourceCodeScanning, exporter.ActionDismissed, true),
+		"secret_bypassed":          pick(exporter.SourceSecretScanning, exporter.ActionPushProtectionBypassed, true),
+		"secret_assigned":          pick(exporter.SourceSecretScanning, exporter.ActionAssigned, true),
+		"audit_repo_destroy":       byDoc("LwW2vpJZCDS-WUmo9Z-ifw"),
+		"audit_org_add_member":     byDoc("d-full"),
 		"request_bypass_approved":  approved,
 	}
 }
 
 func TestMarshal_Golden(t *testing.T) {
 	c := newChecker(t)
-	for name, tc := range goldenCases(t) {
+	for name, rec := range goldenCases(t) {
 		t.Run(name, func(t *testing.T) {
-			got, err := marshal(&tc.rec, tc.req)
+			got, err := Marshal(&rec)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -166,18 +166,12 @@ func auditRecords(t testing.TB) []exporter.Record {
 	return append(out, bare, withNull)
 }
 
-// requestCase is a request record with the request it is about.
-type requestCase struct {
-	rec exporter.Record
-	req *requestInfo
-}
-
 // requestRecords are request records of every action, both kinds, with and
 // without the alert they name and the optional fields.
-func requestRecords() []requestCase {
+func requestRecords() []exporter.Record {
 	created := t0.Add(-time.Hour)
 	expires := t0.Add(7 * 24 * time.Hour)
-	var out []requestCase
+	var out []exporter.Record
 	for _, kind := range []string{"dismissal", requestKindBypass} {
 		for _, full := range []bool{true, false} {
 			for i, action := range []string{"request_created", "request_approved", "request_denied", "request_cancelled",
@@ -187,10 +181,10 @@ func requestRecords() []requestCase {
 					target, src = "secret_scanning", exporter.SourceSecretScanning
 				}
 				actor := "dev1"
-				req := &requestInfo{Kind: kind, Target: target, Number: 40 + i, Status: "pending", Requester: "dev1"}
+				req := &exporter.RequestInfo{Kind: kind, Target: target, Number: 40 + i, Status: "pending", Requester: "dev1"}
 				rec := exporter.Record{
 					Schema: exporter.SchemaVersion, ID: fmt.Sprintf("%032x", len(out)), Time: t0, ObservedAt: observed,
-					Category: categoryRequest, Source: src, Action: action, Origin: exporter.OriginWebhook, Org: "acme",
+					Category: exporter.CategoryRequest, Source: src, Action: action, Origin: exporter.OriginWebhook, Org: "acme",
 				}
 				if full {
 					if action == "request_approved" || action == "request_denied" {
@@ -200,7 +194,7 @@ func requestRecords() []requestCase {
 					rec.Enterprise, rec.Repo, rec.Actor = "acme-corp", "acme/api", actor
 					req.ID, req.PreviousStatus, req.Reason = 9000+int64(i), "pending", "false_positive"
 					req.RequesterComment, req.HTMLURL = "test fixture", "https://github.com/acme/api/security/requests/1"
-					req.Reviews = []requestReview{{Reviewer: "sec-lead", Status: "approved", Comment: "fine", At: t0}, {Reviewer: "dev1", Status: "denied"}}
+					req.Reviews = []exporter.RequestReview{{Reviewer: "sec-lead", Status: "approved", Comment: "fine", At: t0}, {Reviewer: "dev1", Status: "denied"}}
 					req.SelfReviewed, req.AlertNumbers = true, []int{3, 4}
 					req.CreatedAt, req.ExpiresAt = &created, &expires
 					rec.Alert = &exporter.AlertInfo{Number: 3, Title: "An alert"}
@@ -209,10 +203,12 @@ func requestRecords() []requestCase {
 					}
 					rec.Raw = json.RawMessage(`{"id":1}`)
 				}
-				out = append(out, requestCase{rec, req})
+				rec.Request = req
+				out = append(out, rec)
 				if !full && i == 0 {
 					// a request record whose request object is missing
-					out = append(out, requestCase{rec, nil})
+					rec.Request = nil
+					out = append(out, rec)
 				}
 			}
 		}

@@ -6,22 +6,9 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
-// categoryRequest is the category of request records (dismissal and bypass
-// requests).
-const categoryRequest = exporter.CategoryRequest
-
 // requestKindBypass is a request to push past push protection or a push
 // ruleset; the other kind, "dismissal", asks to dismiss an alert.
 const requestKindBypass = "bypass"
-
-// requestInfo and requestReview are the request a request record is about.
-type (
-	requestInfo   = exporter.RequestInfo
-	requestReview = exporter.RequestReview
-)
-
-// requestOf is the request rec is about, nil for none.
-func requestOf(rec *exporter.Record) *requestInfo { return rec.Request }
 
 // githubRequest is the part of a request record ECS has no field for.
 type githubRequest struct {
@@ -64,7 +51,7 @@ var (
 // review workflow, not a detection: the SIEM's rules decide which are
 // notable, e.g. github.request.self_reviewed), event.type creation for a
 // new request and change for every later step.
-func mapRequest(d *document, rec *exporter.Record, req *requestInfo) {
+func mapRequest(d *document, rec *exporter.Record) {
 	e := &d.Event
 	e.Kind, e.Dataset = "event", module+".request"
 	e.Category, e.Type = categoryDismissalRequest, typeChange
@@ -81,6 +68,7 @@ func mapRequest(d *document, rec *exporter.Record, req *requestInfo) {
 			d.Rule = &d.p.rule
 		}
 	}
+	req := rec.Request
 	if req == nil {
 		return
 	}

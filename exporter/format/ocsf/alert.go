@@ -1,6 +1,7 @@
 package ocsf
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"strconv"
@@ -162,7 +163,7 @@ func mapAlert(ev *event, rec *exporter.Record) error {
 		}
 		// the class needs one of application, compliance, remediation and
 		// vulnerabilities: the scanned repository is the application
-		ev.Application = &application{Name: orString(rec.Repo, rec.Org), UID: rec.Repo}
+		ev.Application = &application{Name: cmp.Or(rec.Repo, rec.Org), UID: rec.Repo}
 		if ev.Application.Name == "" {
 			ev.Application.Name = "unknown"
 		}
@@ -215,15 +216,8 @@ func dependabotVulnerability(a *exporter.AlertInfo, title string) vulnerability 
 // that names it.
 func alertTitle(rec *exporter.Record) string {
 	a := rec.Alert
-	if t := orString(a.Title, orString(a.RuleID, orString(a.GHSAID, a.SecretType))); t != "" {
+	if t := cmp.Or(a.Title, a.RuleID, a.GHSAID, a.SecretType); t != "" {
 		return t
 	}
 	return productNames[rec.Source] + " alert #" + strconv.Itoa(a.Number)
-}
-
-func orString(s, fallback string) string {
-	if s != "" {
-		return s
-	}
-	return fallback
 }

@@ -2,6 +2,7 @@ package ocsf
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -99,7 +100,7 @@ func mapAudit(ev *event, rec *exporter.Record) error {
 	var e auditEntry
 	// an entry that is not an object maps from the record alone
 	_ = json.Unmarshal(au.Entry, &e)
-	action := orString(rec.Action, au.Action)
+	action := cmp.Or(rec.Action, au.Action)
 
 	// GitHub logs what was done; a failure names itself (user.failed_login)
 	status := 1
@@ -113,7 +114,7 @@ func mapAudit(ev *event, rec *exporter.Record) error {
 	if rec.Actor != "" {
 		ev.Message += " by " + rec.Actor
 	}
-	if where := orString(rec.Repo, rec.Org); where != "" {
+	if where := cmp.Or(rec.Repo, rec.Org); where != "" {
 		ev.Message += " in " + where
 	}
 	ev.Unmapped.Audit = &unmappedAudit{Entry: bytes.TrimSpace(au.Entry)}
@@ -130,7 +131,7 @@ func mapAudit(ev *event, rec *exporter.Record) error {
 	ev.SrcEndpoint = srcEndpoint(&e)
 	ev.Resources = scopeResources(rec)
 
-	target := orString(string(e.User), string(e.UserID))
+	target := cmp.Or(string(e.User), string(e.UserID))
 	if id, ok := accountActions[action]; ok && (target != "" || rec.Actor != "") {
 		ev.classify(accountChange, id, "")
 		ev.User = &user{Name: string(e.User), UID: string(e.UserID)}
@@ -153,7 +154,7 @@ func mapAudit(ev *event, rec *exporter.Record) error {
 		ev.Actor = &actor{AppName: "GitHub"}
 	}
 	ev.API = &api{Operation: action, Service: &service{Name: "GitHub"}}
-	if rid := orString(string(e.Data.RequestID), string(e.RequestID)); rid != "" {
+	if rid := cmp.Or(string(e.Data.RequestID), string(e.RequestID)); rid != "" {
 		ev.API.Request = &idObject{UID: rid}
 	}
 	if ev.SrcEndpoint == nil {
@@ -194,7 +195,7 @@ func httpRequestOf(e *auditEntry) *httpRequest {
 	if m := strings.ToUpper(string(e.Data.Method)); httpMethods[m] {
 		h.HTTPMethod = m
 	}
-	h.UserAgent = orString(string(e.UserAgent), string(e.Data.UserAgent))
+	h.UserAgent = cmp.Or(string(e.UserAgent), string(e.Data.UserAgent))
 	if e.Data.URL != "" {
 		h.URL = &url{URLString: string(e.Data.URL)}
 	}

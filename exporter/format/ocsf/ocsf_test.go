@@ -1,6 +1,7 @@
 package ocsf
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,7 +231,7 @@ func TestMarshal_Audit(t *testing.T) {
 			t.Errorf("%s: (class, activity, name, status) = %v, want %v", tc.entry, got, want)
 		}
 		if tc.class == 3001 {
-			if got := get(ev, "user.name"); got != orString(tc.user, rec.Actor) && tc.user != "" {
+			if got := get(ev, "user.name"); got != cmp.Or(tc.user, rec.Actor) && tc.user != "" {
 				t.Errorf("%s: user.name = %v, want %s", tc.entry, got, tc.user)
 			}
 			continue

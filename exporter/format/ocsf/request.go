@@ -1,6 +1,7 @@
 package ocsf
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 
@@ -57,7 +58,7 @@ func mapRequest(ev *event, rec *exporter.Record, ri *requestInfo, raw json.RawMe
 	// it concerns is stays with the alert's own events
 	ev.severity(severityInformational, "")
 	ev.StatusDetail, ev.Comment = ri.Reason, ri.ReviewerComment
-	scope := orString(rec.Repo, rec.Org)
+	scope := cmp.Or(rec.Repo, rec.Org)
 	title := ri.Kind + " request for " + ri.Target
 	ev.Message = fmt.Sprintf("%s %s#%d %s", title, scope, ri.Number, rec.Action)
 	fi := &findingInfo{

@@ -61,11 +61,12 @@ func benchBodies(b *testing.B, s *Sink, from, n int) [][]byte {
 	for start := from; start < from+n; start += 500 {
 		recs := sinkbench.Records(start, min(500, from+n-start))
 		p := s.PrepareRaw(formattest.Raw(b, recs)).(*prepared)
-		for _, c := range p.calls {
-			if c.err != nil {
-				b.Fatal(c.err)
+		for _, c := range p.chunks {
+			body, err := p.calls.Take(c)
+			if err != nil {
+				b.Fatal(err)
 			}
-			out = append(out, c.body)
+			out = append(out, body)
 		}
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/ingestion/azlogs"
@@ -17,14 +18,6 @@ import (
 // max_batch_bytes, so no call can carry it.
 var errTooLarge = errors.New("record larger than max_batch_bytes (the API takes at most 1 MB per call)")
 
-// call is one upload: the records at idxs, as one JSON array, and its
-// body (gzipped when compress is on) once built.
-type call struct {
-	idxs []int
-	body []byte
-	err  error
-}
-
 // prepared is a batch rendered and cut into calls whose bodies are built
 // already, waiting for Send.
 type prepared struct {
@@ -32,7 +25,8 @@ type prepared struct {
 	bodies [][]byte // each record's JSON object; nil when refused
 	id     func(int) string
 	rej    *batching.Rejections
-	calls  []call
+	chunks [][]int          // the records of each call
+	calls  *batching.Bodies // each call's body, built ahead
 }
 
 var _ exporter.PreparedSend = (*prepared)(nil)
@@ -42,32 +36,19 @@ var _ exporter.PreparedSend = (*prepared)(nil)
 // A record that alone exceeds a call is refused.
 func (s *Sink) build(bodies [][]byte, id func(int) string, rej *batching.Rejections) *prepared {
 	p := &prepared{s: s, bodies: bodies, id: id, rej: rej}
-	var cur []int
-	size := 2 // the brackets
+	// a record counts its comma, a call the brackets less the last comma
+	sizes := make([]int, len(bodies))
 	for i, b := range bodies {
-		if b == nil {
-			continue
-		}
-		if 2+len(b) > s.maxBytes {
+		switch {
+		case b == nil:
+		case 2+len(b) > s.maxBytes:
 			rej.Add(fmt.Errorf("%w: %d bytes", errTooLarge, len(b)), i)
-			continue
+		default:
+			sizes[i] = len(b) + 1
 		}
-		if len(cur) > 0 && size+1+len(b) > s.maxBytes {
-			p.calls = append(p.calls, call{idxs: cur})
-			cur, size = nil, 2
-		}
-		if len(cur) > 0 {
-			size++ // the comma
-		}
-		cur = append(cur, i)
-		size += len(b)
 	}
-	if len(cur) > 0 {
-		p.calls = append(p.calls, call{idxs: cur})
-	}
-	for i := range p.calls {
-		p.calls[i].body, p.calls[i].err = s.body(p.calls[i].idxs, bodies)
-	}
+	p.chunks = batching.Chunks(sizes, math.MaxInt, s.maxBytes, 1)
+	p.calls = batching.NewBodies(p.chunks, func(idxs []int) ([]byte, error) { return s.body(idxs, bodies) })
 	return p
 }
 
@@ -104,12 +85,11 @@ func (s *Sink) body(idxs []int, bodies [][]byte) ([]byte, error) {
 // large (413) is halved and its halves sent in the same Send, down to a
 // record alone, which is refused for good.
 func (p *prepared) Send(ctx context.Context) error {
-	for i := range p.calls {
-		c := &p.calls[i]
-		if err := p.send(ctx, c.idxs, c.body, c.err); err != nil {
+	for _, c := range p.chunks {
+		b, err := p.calls.Take(c)
+		if err := p.send(ctx, c, b, err); err != nil {
 			return err
 		}
-		c.body = nil // sent: garbage now
 	}
 	return p.rej.Err("azure monitor logs ingestion: cannot take", len(p.bodies), p.id)
 }

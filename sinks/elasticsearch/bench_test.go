@@ -74,9 +74,10 @@ func rawBodies(b testing.TB, s *Sink, from, n int) [][]byte {
 	for start := from; start < from+n; start += 500 {
 		recs := sinkbench.Records(start, min(500, from+n-start))
 		p := s.prepare(len(recs), func(buf []byte, i int) ([]byte, error) { return s.enc.appendRecord(buf, &recs[i]) })
-		for i, body := range p.bodies {
-			if p.errs[i] != nil {
-				b.Fatal(p.errs[i])
+		for _, c := range p.chunks {
+			body, err := p.bodies.Take(c)
+			if err != nil {
+				b.Fatal(err)
 			}
 			out = append(out, bytes.Clone(body))
 		}

@@ -111,8 +111,7 @@ type prepared struct {
 	n      int // records in the batch
 	docs   docSet
 	chunks [][]int
-	bodies [][]byte
-	errs   []error
+	bodies *batching.Bodies // each chunk's body, built ahead
 	t      tally
 }
 
@@ -140,11 +139,7 @@ func (s *Sink) prepareSized(n, size int, appendDoc func([]byte, int) ([]byte, er
 		sizes[i] = d.size(i)
 	}
 	p.chunks = batching.Chunks(sizes, s.maxDocs, s.maxBytes, 0)
-	p.bodies = make([][]byte, len(p.chunks))
-	p.errs = make([]error, len(p.chunks))
-	for i, c := range p.chunks {
-		p.bodies[i], p.errs[i] = body(c, &p.docs, s.compress)
-	}
+	p.bodies = batching.NewBodies(p.chunks, func(idxs []int) ([]byte, error) { return body(idxs, &p.docs, s.compress) })
 	return p
 }
 
@@ -152,9 +147,8 @@ func (s *Sink) prepareSized(n, size int, appendDoc func([]byte, int) ([]byte, er
 // as a whole (429, 503, 401, a transport failure) ends it at once: the
 // batch is kept, and what the requests before wrote answers 409 next time.
 func (p *prepared) Send(ctx context.Context) error {
-	for i, c := range p.chunks {
-		b, err := p.bodies[i], p.errs[i]
-		p.bodies[i] = nil
+	for _, c := range p.chunks {
+		b, err := p.bodies.Take(c)
 		if err != nil {
 			return exporter.Retryable(err, 0)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,20 +87,11 @@ func (t Topics) For(c exporter.Category) string {
 func (t Topics) names() []string {
 	var out []string
 	for _, c := range []exporter.Category{exporter.CategoryAlert, exporter.CategoryAudit, exporter.CategoryRequest} {
-		if n := t.For(c); !containsString(out, n) {
+		if n := t.For(c); !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
 	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // SASL configures SASL authentication.
@@ -182,7 +174,7 @@ func (c *Config) Validate() error {
 	if c.ClientID == "" {
 		errs = append(errs, config.Required("client_id", "must not be empty"))
 	}
-	if !containsString(compressions, c.Compression) {
+	if !slices.Contains(compressions, c.Compression) {
 		bad("compression", c.Compression, "must be one of %s", strings.Join(compressions, ", "))
 	}
 	if c.MaxMessageBytes < 1024 || c.MaxMessageBytes > maxMessageBytes {

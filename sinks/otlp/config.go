@@ -119,7 +119,7 @@ func (c *Config) Validate() error {
 	}
 	for k, v := range c.Headers {
 		switch {
-		case k == "" || strings.ContainsAny(k, " \t\r\n:") || !validHeaderName(k):
+		case !validHeaderName(k):
 			errs = append(errs, config.Field("headers", k, "not an HTTP header name"))
 		case strings.EqualFold(k, c.TokenHeader) || strings.EqualFold(k, "Authorization"):
 			errs = append(errs, config.Field("headers."+k, nil, "a credential is not put in the config: set token_file or token_env (and token_header, token_scheme)"))
@@ -127,7 +127,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, config.Field("headers."+k, nil, "must not contain a line break"))
 		}
 	}
-	if c.TokenHeader == "" || !validHeaderName(c.TokenHeader) {
+	if !validHeaderName(c.TokenHeader) {
 		errs = append(errs, config.Field("token_header", c.TokenHeader, "must be an HTTP header name such as Authorization"))
 	}
 	if strings.ContainsAny(c.TokenScheme, " \t\r\n") {
@@ -156,7 +156,8 @@ func (c *Config) Validate() error {
 }
 
 // validHeaderName reports whether name is an HTTP token, as net/http
-// accepts in a header name.
+// accepts in a header name: not empty, no space, control character or
+// separator (':' among them).
 func validHeaderName(name string) bool {
 	if name == "" {
 		return false

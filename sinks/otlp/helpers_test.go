@@ -1,17 +1,10 @@
 package otlp
 
 import (
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
-
-func testDeps() exporter.SinkDeps {
-	return exporter.SinkDeps{Name: "otlp", Logger: slog.New(slog.DiscardHandler), Version: "test", Now: time.Now}
-}
 
 // resolved is c after the resolve step, which New builds from.
 func resolved(tb testing.TB, c Config) Resolved {
@@ -30,5 +23,5 @@ func resolved(tb testing.TB, c Config) Resolved {
 // ends.
 func newSinkT(tb testing.TB, c Config) *Sink {
 	tb.Helper()
-	return sinktest.Build(tb, c, New, testDeps())
+	return sinktest.Build(tb, c, New, sinktest.Deps())
 }

@@ -74,7 +74,16 @@ func TestKafka_TLS(t *testing.T) {
 	recs := mixedRecords(30)
 	drain(t, sinktest.New(t, s, recs))
 	compareRecords(t, consume(t, s, len(recs), topicAlerts, topicOther), recs)
-	mustCheck(t, s, "tls verified", true)
+	if r := mustCheck(t, s, "tls verified", true); r.Detail != "certificate verified" {
+		t.Fatalf("verified with the CA: %q", r.Detail)
+	}
+
+	// skipping verification connects, and check says it verified nothing
+	skip := cfg
+	skip.CAFile, skip.InsecureSkipVerify = "", true
+	if r := mustCheck(t, newSink(t, skip), "tls verified", true); !strings.HasPrefix(r.Detail, "NOT verified") {
+		t.Fatalf("insecure_skip_verify: %q, want NOT verified", r.Detail)
+	}
 
 	cfg.CAFile = ""
 	cfg.ProduceTimeout = config.Duration(time.Second) // the failing Send lasts it

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/tlsconf"
 )
 
 // checkWait bounds a check that its caller left unbounded.
@@ -54,8 +55,8 @@ func (s *Sink) checkConnect(err error, seeds string) []exporter.CheckResult {
 	switch {
 	case err == nil:
 		out = append(out, reach)
-		if s.tls {
-			out = append(out, exporter.CheckResult{Check: "tls verified", OK: true, Detail: "certificate verified"})
+		if s.tls != nil {
+			out = append(out, tlsconf.Verdict(true, s.tls, ""))
 		}
 		if s.sasl != "" {
 			out = append(out, exporter.CheckResult{Check: "credential accepted", OK: true, Detail: "SASL " + s.sasl + " accepted"})

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -29,7 +30,7 @@ type Sink struct {
 	format   format.Options
 	maxBytes int
 	timeout  time.Duration
-	tls      bool
+	tls      *tls.Config // nil without tls: true
 	sasl     string
 
 	conns *connErrs
@@ -63,7 +64,7 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 	return &Sink{
 		log: deps.Logger, cl: cl, conn: conn, brokers: c.Brokers, topics: c.Topics, byAlert: c.Key == KeyAlert,
 		format: c.Options, maxBytes: c.MaxMessageBytes, timeout: c.ProduceTimeout.D(),
-		tls: c.TLS, sasl: c.SASL.Mechanism, conns: conns, acked: map[string]struct{}{},
+		tls: r.tls, sasl: c.SASL.Mechanism, conns: conns, acked: map[string]struct{}{},
 	}, nil
 }
 

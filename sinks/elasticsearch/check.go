@@ -55,14 +55,8 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	reach := exporter.CheckResult{Check: "reachable"}
 	status, h, body, err := s.probe(ctx, esapi.InfoRequest{})
 	if err != nil {
-		reach.Detail = err.Error()
-		if exporter.IsCertError(err) {
-			reach.OK, reach.Detail = true, "answers, but "+reach.Detail
-			return []exporter.CheckResult{reach, {Check: "tls verified", Detail: err.Error(),
-				Fix: "trust the cluster's certificate: set ca_file to its CA bundle (PEM, e.g. config/certs/http_ca.crt), or fix the host name in urls"}}
-		}
-		reach.Fix = "check urls and that the cluster is listening and not firewalled"
-		return []exporter.CheckResult{reach}
+		return tlsconf.Unreached(err, "trust the cluster's certificate: set ca_file to its CA bundle (PEM, e.g. config/certs/http_ca.crt), or fix the host name in urls",
+			"check urls and that the cluster is listening and not firewalled")
 	}
 	reach.OK = true
 	out := []exporter.CheckResult{reach, tlsconf.Verdict(!slices.ContainsFunc(s.urls, func(u string) bool { return !strings.HasPrefix(u, "https://") }),

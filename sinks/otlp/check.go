@@ -31,14 +31,8 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	}
 	resp, reply, err := s.do(ctx, body)
 	if err != nil {
-		reach.Detail = err.Error()
-		if exporter.IsCertError(err) {
-			reach.OK, reach.Detail = true, "answers, but "+reach.Detail
-			return []exporter.CheckResult{reach, {Check: "tls verified", Detail: err.Error(),
-				Fix: "trust the endpoint's certificate: set ca_file to its CA bundle (PEM), or fix the host name in the URL"}}
-		}
-		reach.Fix = "check endpoint (or logs_endpoint) and that the collector is listening (OTLP/HTTP: port 4318) and not firewalled"
-		return []exporter.CheckResult{reach}
+		return tlsconf.Unreached(err, "trust the endpoint's certificate: set ca_file to its CA bundle (PEM), or fix the host name in the URL",
+			"check endpoint (or logs_endpoint) and that the collector is listening (OTLP/HTTP: port 4318) and not firewalled")
 	}
 	reach.OK, reach.Detail = true, fmt.Sprintf("%s answered %d", s.url, resp.StatusCode)
 	out := []exporter.CheckResult{reach, tlsconf.Verdict(strings.HasPrefix(s.url, "https://"), tlsconf.Of(s.client), "no TLS: the URL is http:// (records and any token travel in clear text)")}

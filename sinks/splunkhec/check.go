@@ -25,14 +25,8 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	reach := exporter.CheckResult{Check: "reachable"}
 	status, _, err := s.checkRequest(ctx, http.MethodGet, pathHealth)
 	if err != nil {
-		reach.Detail = err.Error()
-		if exporter.IsCertError(err) {
-			reach.OK, reach.Detail = true, "answers, but "+reach.Detail
-			return []exporter.CheckResult{reach, {Check: "tls verified", Detail: err.Error(),
-				Fix: "trust HEC's certificate: set ca_file to its CA bundle (PEM), or fix the host name in url"}}
-		}
-		reach.Fix = "check url and that HEC is listening and not firewalled"
-		return []exporter.CheckResult{reach}
+		return tlsconf.Unreached(err, "trust HEC's certificate: set ca_file to its CA bundle (PEM), or fix the host name in url",
+			"check url and that HEC is listening and not firewalled")
 	}
 	reach.OK, reach.Detail = true, fmt.Sprintf("%s answered %d", s.base+pathHealth, status)
 	out := []exporter.CheckResult{reach, tlsconf.Verdict(strings.HasPrefix(s.base, "https://"), tlsconf.Of(s.client), "no TLS: url is http:// (the token travels in clear text)")}

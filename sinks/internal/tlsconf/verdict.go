@@ -25,6 +25,18 @@ func Verdict(https bool, cfg *tls.Config, noTLS string) exporter.CheckResult {
 	return r
 }
 
+// Unreached is the verdict of an online check whose first request failed
+// with err: a certificate the check could not verify means the
+// destination answered ("reachable" passes, "tls verified" fails with
+// certFix); any other failure fails "reachable" with fix.
+func Unreached(err error, certFix, fix string) []exporter.CheckResult {
+	if exporter.IsCertError(err) {
+		return []exporter.CheckResult{{Check: "reachable", OK: true, Detail: "answers, but " + err.Error()},
+			{Check: "tls verified", Detail: err.Error(), Fix: certFix}}
+	}
+	return []exporter.CheckResult{{Check: "reachable", Detail: err.Error(), Fix: fix}}
+}
+
 // Of is the TLS configuration of c's transport; nil when it has none.
 func Of(c *http.Client) *tls.Config {
 	if tr, ok := c.Transport.(*http.Transport); ok {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // migrateOverview (schema 2 → 3) builds the security overview of an
@@ -81,9 +80,9 @@ func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *expor
 			if !ok {
 				return fmt.Errorf("corrupt request key %q", k)
 			}
-			var s exporter.RequestSnapshot
-			if err := recordjson.UnmarshalRequestSnapshot(v, &s); err != nil {
-				return fmt.Errorf("decode request snapshot %s %s %s#%d: %w", key.Kind, key.Target, key.Scope, key.Number, err)
+			s, err := decodeRequestSnapshot(key, v)
+			if err != nil {
+				return err
 			}
 			add(ovKey{ovRequests, key.Kind, key.Target, s.Status})
 			return nil

@@ -101,8 +101,8 @@ func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *expor
 // CheckOverview recounts the overview from the snapshots (a walk of every
 // one) and reports the differences from the stored one as an error; the
 // record counts, which no walk can rebuild, are not checked, nor the
-// creation times, which the snapshots do not keep. For tests and the
-// state check command, never a scrape.
+// creation times, which the snapshots do not keep. For tests (no command
+// calls it), never a scrape.
 func (t *Tx) CheckOverview() error {
 	b, idx, cb := t.tx.Bucket(bucketOverview), t.tx.Bucket(bucketOldest), t.tx.Bucket(bucketCreated)
 	if b == nil || idx == nil || cb == nil {

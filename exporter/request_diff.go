@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"strings"
 	"time"
 )
@@ -105,9 +106,9 @@ func DiffRequest(prev *RequestSnapshot, cur *RequestObservation, origin Origin, 
 			d.emit(action, action, at, actor, nil)
 		}
 	}
-	end(phaseCancelled, ActionRequestCancelled, d.observed, orString(cur.Sender, cur.Requester))
+	end(phaseCancelled, ActionRequestCancelled, d.observed, cmp.Or(cur.Sender, cur.Requester))
 	end(phaseExpired, ActionRequestExpired, cur.ExpiresAt, "")
-	end(phaseCompleted, ActionRequestCompleted, d.observed, orString(cur.Sender, cur.Requester))
+	end(phaseCompleted, ActionRequestCompleted, d.observed, cmp.Or(cur.Sender, cur.Requester))
 	if unknownMove {
 		d.emit(ActionRequestStatusChanged, ActionRequestStatusChanged+"/"+cur.Status, d.observed, cur.Sender, nil)
 	}
@@ -195,11 +196,4 @@ func (d *requestDiffer) emit(action, idAction string, at time.Time, actor string
 		}
 		d.out = append(d.out, r)
 	}
-}
-
-func orString(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // migrateOverview (schema 2 → 3) builds the security overview of an
@@ -81,9 +80,9 @@ func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *expor
 			if !ok {
 				return fmt.Errorf("corrupt request key %q", k)
 			}
-			var s exporter.RequestSnapshot
-			if err := recordjson.UnmarshalRequestSnapshot(v, &s); err != nil {
-				return fmt.Errorf("decode request snapshot %s %s %s#%d: %w", key.Kind, key.Target, key.Scope, key.Number, err)
+			s, err := decodeRequestSnapshot(key, v)
+			if err != nil {
+				return err
 			}
 			add(ovKey{ovRequests, key.Kind, key.Target, s.Status})
 			return nil
@@ -102,8 +101,8 @@ func (t *Tx) recountOverview(index func(a ovAlert, k exporter.AlertKey, s *expor
 // CheckOverview recounts the overview from the snapshots (a walk of every
 // one) and reports the differences from the stored one as an error; the
 // record counts, which no walk can rebuild, are not checked, nor the
-// creation times, which the snapshots do not keep. For tests and the
-// state check command, never a scrape.
+// creation times, which the snapshots do not keep. For tests (no command
+// calls it), never a scrape.
 func (t *Tx) CheckOverview() error {
 	b, idx, cb := t.tx.Bucket(bucketOverview), t.tx.Bucket(bucketOldest), t.tx.Bucket(bucketCreated)
 	if b == nil || idx == nil || cb == nil {

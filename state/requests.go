@@ -44,10 +44,18 @@ func (t *Tx) RequestSnapshot(k exporter.RequestKey) (s exporter.RequestSnapshot,
 	if raw == nil {
 		return s, false, nil
 	}
-	if err := recordjson.UnmarshalRequestSnapshot(raw, &s); err != nil {
-		return s, false, fmt.Errorf("decode request snapshot %s %s %s#%d: %w", k.Kind, k.Target, k.Scope, k.Number, err)
+	if s, err = decodeRequestSnapshot(k, raw); err != nil {
+		return s, false, err
 	}
 	return s, true, nil
+}
+
+// decodeRequestSnapshot reads the stored snapshot of the request k.
+func decodeRequestSnapshot(k exporter.RequestKey, raw []byte) (s exporter.RequestSnapshot, err error) {
+	if err := recordjson.UnmarshalRequestSnapshot(raw, &s); err != nil {
+		return s, fmt.Errorf("decode request snapshot %s %s %s#%d: %w", k.Kind, k.Target, k.Scope, k.Number, err)
+	}
+	return s, nil
 }
 
 // PutRequestSnapshot stores s as the request k's last-seen state.
@@ -97,9 +105,9 @@ func (t *Tx) requestStatus(raw []byte, k exporter.RequestKey) (string, bool, err
 	if raw == nil {
 		return "", false, nil
 	}
-	var s exporter.RequestSnapshot
-	if err := recordjson.UnmarshalRequestSnapshot(raw, &s); err != nil {
-		return "", false, fmt.Errorf("decode request snapshot %s %s %s#%d: %w", k.Kind, k.Target, k.Scope, k.Number, err)
+	s, err := decodeRequestSnapshot(k, raw)
+	if err != nil {
+		return "", false, err
 	}
 	return s.Status, true, nil
 }
@@ -115,9 +123,9 @@ func (t *Tx) ForEachRequestSnapshot(fn func(k exporter.RequestKey, s exporter.Re
 		if !ok {
 			return fmt.Errorf("corrupt request snapshot key %q", kb)
 		}
-		var s exporter.RequestSnapshot
-		if err := recordjson.UnmarshalRequestSnapshot(v, &s); err != nil {
-			return fmt.Errorf("decode request snapshot %s %s %s#%d: %w", k.Kind, k.Target, k.Scope, k.Number, err)
+		s, err := decodeRequestSnapshot(k, v)
+		if err != nil {
+			return err
 		}
 		return fn(k, s)
 	})

@@ -202,7 +202,7 @@ func withdrawByAudit(tx *state.Tx, e ghapi.AuditEntry, enterprise string, origin
 		if !ok || prev.UpdatedAt.After(e.At) && !prev.UpdatedAt.After(now.Add(MaxClockSkew)) {
 			continue
 		}
-		if err := tx.DeleteSnapshot(al.Key); err != nil {
+		if err := tx.DeleteSnapshotOver(al.Key, prev); err != nil {
 			return nil, fmt.Errorf("forget %s %s#%d: %w", al.Key.Source, al.Key.Repo, al.Key.Number, err)
 		}
 		org, _, _ := strings.Cut(al.Key.Repo, "/")

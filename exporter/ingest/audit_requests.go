@@ -32,13 +32,6 @@ var auditRequestActions = map[string]struct{ kind, target, status string }{
 	"code_scanning.alert_closure_denied":               {exporter.RequestKindDismissal, exporter.RequestTargetCodeScanning, exporter.RequestDenied},
 }
 
-// AuditRequestLinked reports whether an audit action is about a dismissal
-// or bypass request (and so carries "request" on its record).
-func AuditRequestLinked(action string) bool {
-	_, ok := auditRequestActions[action]
-	return ok
-}
-
 // auditRequest is what an audit entry says of the request it is about.
 type auditRequest struct {
 	Number    json.RawMessage `json:"number"`

@@ -11,6 +11,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // pageLister serves pre-built observations in pages, so the benchmark
@@ -171,11 +172,7 @@ func BenchmarkSteadyState100k(b *testing.B) {
 	const n = 100_000
 	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	obs := synthOrg(n, at)
-	db, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := statetest.Open(b)
 	p := &Poller{DB: db, GH: &pageLister{obs: obs}, Sinks: []string{"out"}, Now: func() time.Time { return at }}
 	scope := ghapi.Scope{Kind: ghapi.ScopeOrg, Name: "acme"}
 	if _, err := p.Reconcile(context.Background(), scope, exporter.SourceDependabot); err != nil {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/testtools"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // sourceLister is the lazyLister's org listed one kind at a time, as
@@ -66,11 +66,7 @@ func (l *sourceLister) GetAlert(context.Context, exporter.Source, string, int) (
 // it returns how long the backfill took.
 func figureOrg(b *testing.B, n int, at time.Time) (*Poller, *state.DB, time.Duration) {
 	b.Helper()
-	db, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := statetest.Open(b)
 	p := &Poller{DB: db, GH: &sourceLister{n: n, at: at}, Sinks: []string{"out"}, Now: func() time.Time { return at }}
 	start := time.Now()
 	items := 0

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
@@ -71,6 +72,11 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 			return st, err
 		}
 	}
+	// every listing keeps every org: any of them finds a vanished one
+	var orgList []string
+	if scope.Kind == ghapi.ScopeEnterprise {
+		orgList = slices.Sorted(maps.Keys(orgs))
+	}
 	st.Undecodable = 0
 	for i, l := range ls {
 		cur, res := curs[i], results[i]
@@ -82,12 +88,7 @@ func (p *Poller) Reconcile(ctx context.Context, scope ghapi.Scope, src exporter.
 		cur.Undecodable = res.Undecodable
 		st.Undecodable += len(cur.Undecodable)
 		if scope.Kind == ghapi.ScopeEnterprise {
-			// every listing keeps every org: any of them finds a vanished one
-			cur.Orgs = cur.Orgs[:0]
-			for o := range orgs {
-				cur.Orgs = append(cur.Orgs, o)
-			}
-			slices.Sort(cur.Orgs)
+			cur.Orgs = orgList
 		}
 		if err := p.putCursor(l, cur); err != nil {
 			return st, err

@@ -70,25 +70,6 @@ func (p *Poller) commitDelivery(guid string, diff func(tx *state.Tx, now time.Ti
 	return res, nil
 }
 
-// MarkDelivery records a delivery GUID as processed without an alert (an
-// ignored or out-of-scope delivery), so the redelivery job never asks for it.
-func (p *Poller) MarkDelivery(guid string) error {
-	if guid == "" {
-		return nil
-	}
-	now := p.Now().UTC()
-	err := p.DB.Update(func(tx *state.Tx) error {
-		if tx.Seen(DeliverySet, guid) {
-			return nil
-		}
-		return tx.MarkSeen(DeliverySet, guid, now.UnixMilli())
-	})
-	if err != nil {
-		return fmt.Errorf("mark webhook delivery %s: %w", guid, err)
-	}
-	return nil
-}
-
 // DeliverySeen reports whether a delivery GUID was processed.
 func (p *Poller) DeliverySeen(guid string) (bool, error) {
 	var seen bool

@@ -131,7 +131,7 @@ func (p *Poller) withdraw(keys []exporter.AlertKey, scope ghapi.Scope) (int, err
 			}
 			org, _, _ := strings.Cut(k.Repo, "/")
 			recs = append(recs, exporter.Withdraw(k, prev, org, ent, exporter.OriginReconcile, now))
-			if err := tx.DeleteSnapshot(k); err != nil {
+			if err := tx.DeleteSnapshotOver(k, prev); err != nil {
 				return fmt.Errorf("forget %s %s#%d: %w", k.Source, k.Repo, k.Number, err)
 			}
 		}

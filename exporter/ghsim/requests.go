@@ -41,7 +41,7 @@ type simRequest struct {
 	repo   *repo
 
 	created time.Time
-	ended   string // cancelled, completed, or a status set by SetRequestStatus
+	ended   string // cancelled or completed
 	reviews []simReview
 }
 
@@ -116,15 +116,6 @@ func (s *Sim) CompleteRequest(repoName string, number int) error {
 	}, "")
 }
 
-// SetRequestStatus sets any status (e.g. a push rule request's "deleted",
-// or a status GitHub adds later); no webhook is sent.
-func (s *Sim) SetRequestStatus(repoName string, number int, status string) error {
-	return s.mutateRequest(repoName, number, func(rq *simRequest, _ time.Time) (string, *simReview) {
-		rq.ended = status
-		return "", nil
-	}, "")
-}
-
 func (s *Sim) mutateRequest(repoName string, number int, f func(rq *simRequest, now time.Time) (string, *simReview), sender string) error {
 	now := s.now()
 	s.mu.Lock()
@@ -135,9 +126,7 @@ func (s *Sim) mutateRequest(repoName string, number int, f func(rq *simRequest, 
 			if sender == "" {
 				sender = rq.spec.Requester
 			}
-			if action != "" {
-				s.requestHooks(rq, action, rv, sender)
-			}
+			s.requestHooks(rq, action, rv, sender)
 			return nil
 		}
 	}

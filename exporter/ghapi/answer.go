@@ -90,10 +90,9 @@ func AnswerOf(err error) (p Probe, ok bool) {
 	case err == nil:
 		return Probe{}, false
 	case errors.As(err, &er) && er.Response != nil:
-		h := er.Response.Header
-		return Probe{Status: er.Response.StatusCode, Message: er.Message, FromGitHub: FromGitHub(h),
-			AcceptedPermissions: h.Get("X-Accepted-GitHub-Permissions"), AcceptedScopes: h.Get("X-Accepted-OAuth-Scopes"),
-			TokenScopes: h.Get("X-OAuth-Scopes")}, true
+		p := Probe{Status: er.Response.StatusCode, Message: er.Message}
+		p.readAccess(er.Response.Header)
+		return p, true
 	case errors.Is(err, ErrForeignOrigin), errors.Is(err, context.Canceled):
 		return Probe{}, false
 	case errors.As(err, &ue):

@@ -48,8 +48,7 @@ func (t *versionTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // nil otherwise. GitHub answers 400, saying the version "is not a
 // supported version" in the X-GitHub-Api-Version header's name.
 func versionRefusal(er *github.ErrorResponse) error {
-	if er.Response == nil || er.Response.StatusCode != http.StatusBadRequest ||
-		!strings.Contains(strings.ToLower(er.Message), strings.ToLower(HeaderAPIVersion)) {
+	if er.Response == nil || !refusesVersion(er.Response.StatusCode, er.Message) {
 		return nil
 	}
 	sent := ""
@@ -58,6 +57,12 @@ func versionRefusal(er *github.ErrorResponse) error {
 	}
 	return fmt.Errorf("GitHub answered 400: %w: this GitHub does not serve %q, the version github.api_version sets "+
 		"(%s is served by every product) (GitHub: %s)", ErrAPIVersion, sent, DefaultAPIVersion, truncate(er.Message, 300))
+}
+
+// refusesVersion reports whether an answer of status with GitHub's
+// message msg refuses the request's API version.
+func refusesVersion(status int, msg string) bool {
+	return status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), strings.ToLower(HeaderAPIVersion))
 }
 
 // minGHES is the first GHES feature release serving each API version

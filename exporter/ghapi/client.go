@@ -63,6 +63,9 @@ type Client struct {
 	// base is the transport that holds the connections, for
 	// CloseIdleConnections.
 	base http.RoundTripper
+	// appHooks is the client of the App's own hook (hookClient), made on
+	// first use: it authenticates with the App's JWT.
+	appHooks atomic.Pointer[github.Client]
 }
 
 // New builds a Client. It fails on a malformed base URL or App key.

@@ -53,7 +53,7 @@ func Diagnose(s Scope, kind string, p Probe, product string) Diagnosis {
 		return Diagnosis{"403: rate limited" + msg, "wait for the rate limit to reset, or lower the polling frequency (schedules)"}
 	case p.Status == 403:
 		return Diagnosis{"403: forbidden" + msg + needs(p), "grant the credential " + grant(p) + " for " + s.String()}
-	case p.Status == 400 && strings.Contains(strings.ToLower(p.Message), "x-github-api-version"):
+	case refusesVersion(p.Status, p.Message):
 		return Diagnosis{"400: REST API version refused" + msg,
 			"set github.api_version to a version this GitHub serves (" + DefaultAPIVersion + " is served everywhere)"}
 	case p.Status == 404:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -140,16 +139,14 @@ func (h HookRef) deliveries() string {
 	return fmt.Sprintf("orgs/%s/hooks/%d/deliveries", h.Org, h.ID)
 }
 
-var appClients sync.Map // *Client → *github.Client
-
 // hookClient is the client for h: the App's hook needs the App's JWT, not
 // an installation token.
 func (c *Client) hookClient(h HookRef) (*github.Client, error) {
 	if !h.App {
 		return c.gh, nil
 	}
-	if v, ok := appClients.Load(c); ok {
-		return v.(*github.Client), nil
+	if gh := c.appHooks.Load(); gh != nil {
+		return gh, nil
 	}
 	if c.opts.App == nil {
 		return nil, fmt.Errorf("list deliveries of the app hook: github.app is not configured")
@@ -161,6 +158,6 @@ func (c *Client) hookClient(h HookRef) (*github.Client, error) {
 	atr.BaseURL = strings.TrimSuffix(c.opts.BaseURL, "/")
 	gh := github.NewClient(&http.Client{Transport: atr})
 	gh.BaseURL, gh.UserAgent = c.gh.BaseURL, c.gh.UserAgent
-	v, _ := appClients.LoadOrStore(c, gh)
-	return v.(*github.Client), nil
+	c.appHooks.CompareAndSwap(nil, gh)
+	return c.appHooks.Load(), nil
 }

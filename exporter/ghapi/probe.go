@@ -84,12 +84,19 @@ func (c *Client) probe(ctx context.Context, path string) Probe {
 	}
 	h := resp.Header
 	p.Status = resp.StatusCode
-	p.FromGitHub = FromGitHub(h)
-	p.AcceptedPermissions = h.Get("X-Accepted-GitHub-Permissions")
-	p.AcceptedScopes = h.Get("X-Accepted-OAuth-Scopes")
-	p.TokenScopes = h.Get("X-OAuth-Scopes")
+	p.readAccess(h)
 	p.Remaining, _ = strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	p.Limit, _ = strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	p.Resource = h.Get("X-RateLimit-Resource")
 	return p
+}
+
+// readAccess sets what an answer's headers h say about who answered and
+// what the endpoint accepts: FromGitHub and the permission and scope
+// headers.
+func (p *Probe) readAccess(h http.Header) {
+	p.FromGitHub = FromGitHub(h)
+	p.AcceptedPermissions = h.Get("X-Accepted-GitHub-Permissions")
+	p.AcceptedScopes = h.Get("X-Accepted-OAuth-Scopes")
+	p.TokenScopes = h.Get("X-OAuth-Scopes")
 }

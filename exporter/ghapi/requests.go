@@ -59,9 +59,6 @@ func RequestLists(s Scope) []RequestList {
 	return out
 }
 
-// RequestPeriods are GitHub's time_period values, shortest first.
-var RequestPeriods = []string{"hour", "day", "week", "month"}
-
 // RequestListRequest asks for one request list.
 type RequestListRequest struct {
 	List RequestList

@@ -41,7 +41,7 @@ type simRequest struct {
 	repo   *repo
 
 	created time.Time
-	ended   string // cancelled, completed, or a status set by SetRequestStatus
+	ended   string // cancelled or completed
 	reviews []simReview
 }
 
@@ -116,15 +116,6 @@ func (s *Sim) CompleteRequest(repoName string, number int) error {
 	}, "")
 }
 
-// SetRequestStatus sets any status (e.g. a push rule request's "deleted",
-// or a status GitHub adds later); no webhook is sent.
-func (s *Sim) SetRequestStatus(repoName string, number int, status string) error {
-	return s.mutateRequest(repoName, number, func(rq *simRequest, _ time.Time) (string, *simReview) {
-		rq.ended = status
-		return "", nil
-	}, "")
-}
-
 func (s *Sim) mutateRequest(repoName string, number int, f func(rq *simRequest, now time.Time) (string, *simReview), sender string) error {
 	now := s.now()
 	s.mu.Lock()
@@ -135,9 +126,7 @@ func (s *Sim) mutateRequest(repoName string, number int, f func(rq *simRequest, 
 			if sender == "" {
 				sender = rq.spec.Requester
 			}
-			if action != "" {
-				s.requestHooks(rq, action, rv, sender)
-			}
+			s.requestHooks(rq, action, rv, sender)
 			return nil
 		}
 	}
@@ -249,20 +238,20 @@ func (s *Sim) serveRequests(r *http.Request, now time.Time, sc scope, name strin
 	if !ok {
 		return errResponse(validationFailed("time_period", "time_period must be one of hour, day, week, month"))
 	}
-	perPage, page := 30, 1
+	pr := pageReq{perPage: 30, page: 1} // page numbers only
 	if v := q.Get("per_page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return errResponse(validationFailed("per_page", "per_page must be a positive integer"))
 		}
-		perPage = min(n, 100)
+		pr.perPage = min(n, 100)
 	}
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return errResponse(validationFailed("page", "page must be a positive integer"))
 		}
-		page = n
+		pr.page = n
 	}
 	if sc == scopeOrg && s.noRequests[name] {
 		return errResponse(notFound())
@@ -287,17 +276,15 @@ func (s *Sim) serveRequests(r *http.Request, now time.Time, sc scope, name strin
 	}
 	slices.SortFunc(items, func(a, b *simRequest) int { return b.created.Compare(a.created) })
 	b := s.basesFor(r)
-	start := min((page-1)*perPage, len(items))
-	end := min(start+perPage, len(items))
+	start, end := pr.window(len(items), nil)
 	out := make([]any, 0, end-start)
 	for _, rq := range items[start:end] {
 		out = append(out, s.renderRequest(rq, now, b, pair))
 	}
 	body, _ := json.Marshal(out)
 	resp := okResponse(body)
-	last := max(1, (len(items)+perPage-1)/perPage)
-	pr := pageReq{perPage: perPage, page: page}
-	if link := pr.linkHeader(r, len(items), start, end, nil, false); link != "" && page <= last {
+	last := max(1, (len(items)+pr.perPage-1)/pr.perPage)
+	if link := pr.linkHeader(r, len(items), start, end, nil, false); link != "" && pr.page <= last {
 		resp.header.Set("Link", link)
 	}
 	return resp

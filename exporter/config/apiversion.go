@@ -18,20 +18,22 @@ const (
 var APIVersions = []string{APIVersion20221128, APIVersion20260310}
 
 // APIVersionMinGHES is the first GHES feature release serving
-// APIVersion20260310.
+// APIVersion20260310 (GitHub's "API versions" page per release; 2026-03-10
+// is absent from the GHES 3.19 description and arrives in 3.21).
 const APIVersionMinGHES = "3.21"
 
-// ghesServes reports whether GHES feature release ghes (e.g. "3.19") serves
-// API version v; an unknown or malformed release is not refused here (the
-// daemon checks the detected one at start).
-func ghesServes(ghes, v string) bool {
+// GHESServes reports whether GHES feature release ghes (e.g. "3.19")
+// serves API version v and, when it does not, the first release that
+// does. An unknown or malformed release is not refused here (GitHub's own
+// 400 says otherwise, and the daemon checks the detected release at start).
+func GHESServes(ghes, v string) (ok bool, first string) {
 	if v != APIVersion20260310 {
-		return true
+		return true, ""
 	}
 	var major, minor, minMajor, minMinor int
 	if _, err := fmt.Sscanf(ghes, "%d.%d", &major, &minor); err != nil {
-		return true
+		return true, ""
 	}
 	fmt.Sscanf(APIVersionMinGHES, "%d.%d", &minMajor, &minMinor)
-	return major > minMajor || (major == minMajor && minor >= minMinor)
+	return major > minMajor || (major == minMajor && minor >= minMinor), APIVersionMinGHES
 }

@@ -282,7 +282,7 @@ func (c *Config) Validate() error {
 	}
 	if !slices.Contains(APIVersions, g.APIVersion) {
 		add(Field("github.api_version", g.APIVersion, "must be one of %s (the REST API versions the exporter reads)", strings.Join(APIVersions, ", ")))
-	} else if g.Product == "ghes" && !ghesServes(g.GHESVersion, g.APIVersion) {
+	} else if ok, _ := GHESServes(g.GHESVersion, g.APIVersion); g.Product == "ghes" && !ok {
 		add(Conflict("github.api_version", "GHES %s (github.ghes_version) does not serve REST API version %s, which GHES has from %s: set github.api_version to %s or leave it out",
 			g.GHESVersion, g.APIVersion, APIVersionMinGHES, APIVersion20221128))
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 // HeaderAPIVersion carries the REST API version of every request.
@@ -14,7 +16,7 @@ const HeaderAPIVersion = "X-GitHub-Api-Version"
 
 // DefaultAPIVersion is the version sent when Options.APIVersion is empty:
 // the one every product (GHES included) serves.
-const DefaultAPIVersion = "2022-11-28"
+const DefaultAPIVersion = config.APIVersion20221128
 
 // ErrAPIVersion is wrapped by the error of a request GitHub refused (400)
 // for the REST API version it carried.
@@ -65,34 +67,15 @@ func refusesVersion(status int, msg string) bool {
 	return status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), strings.ToLower(HeaderAPIVersion))
 }
 
-// minGHES is the first GHES feature release serving each API version
-// newer than DefaultAPIVersion (GitHub's "API versions" page per release;
-// 2026-03-10 is absent from the GHES 3.19 description and arrives in 3.21).
-var minGHES = map[string]string{"2026-03-10": "3.21"}
-
 // ServedBy reports whether product (and, on GHES, its feature release
 // ghesVersion) serves API version v, and otherwise the first GHES release
 // that does. An unknown GHES release ("") is assumed to serve it: GitHub's
 // own 400 then says otherwise.
 func ServedBy(v, product, ghesVersion string) (ok bool, firstGHES string) {
-	first, newer := minGHES[v]
-	if !newer || product != ProductGHES || ghesVersion == "" {
+	if product != ProductGHES || ghesVersion == "" {
 		return true, ""
 	}
-	return ghesAtLeast(ghesVersion, first), first
-}
-
-// ghesAtLeast compares GHES feature releases such as 3.9 and 3.21
-// numerically; an unparsable one counts as new enough.
-func ghesAtLeast(v, min string) bool {
-	var vMaj, vMin, mMaj, mMin int
-	if _, err := fmt.Sscanf(v, "%d.%d", &vMaj, &vMin); err != nil {
-		return true
-	}
-	if _, err := fmt.Sscanf(min, "%d.%d", &mMaj, &mMin); err != nil {
-		return true
-	}
-	return vMaj > mMaj || (vMaj == mMaj && vMin >= mMin)
+	return config.GHESServes(ghesVersion, v)
 }
 
 // CheckAPIVersion fails when the product the client acts on, as

@@ -60,16 +60,25 @@ type RecordHead struct {
 	Action     string
 	Org        string
 	Repo       string
+	// Origin, Enterprise and AlertSource are the record's fields of those
+	// names.
+	Origin      Origin
+	Enterprise  string
+	AlertSource Source
 	// Severity is the alert's normalized severity ("" for audit records).
 	Severity string
+	// AlertNumber is the number of the alert the record names, 0 when it
+	// names none (GitHub numbers alerts from 1).
+	AlertNumber int
 }
 
 // Head returns r's head, as recordjson.DecodeHead reads it from r's JSON.
 func (r *Record) Head() RecordHead {
 	h := RecordHead{Schema: r.Schema, ID: r.ID, Time: r.Time, ObservedAt: r.ObservedAt, Category: r.Category,
-		Source: r.Source, Action: r.Action, Org: r.Org, Repo: r.Repo}
+		Source: r.Source, Action: r.Action, Org: r.Org, Repo: r.Repo,
+		Origin: r.Origin, Enterprise: r.Enterprise, AlertSource: r.AlertSource}
 	if r.Alert != nil {
-		h.Severity = r.Alert.Severity
+		h.Severity, h.AlertNumber = r.Alert.Severity, r.Alert.Number
 	}
 	return h
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
@@ -111,9 +112,12 @@ func (t *Tx) Ack(sink string, seqs ...uint64) error {
 	if err != nil {
 		return err
 	}
-	// one seek a record (Get and Delete would each seek)
+	// One seek a record (Get and Delete would each seek), from the last
+	// sequence to the first: bbolt removes a key from its node by moving
+	// the keys after it, so a batch acked from its head would move most of
+	// each node once a key; acked from its tail, nothing moves.
 	c := b.Cursor()
-	for _, s := range seqs {
+	for _, s := range slices.Backward(slices.Sorted(slices.Values(seqs))) {
 		key := u64(s)
 		if k, _ := c.Seek(key); !bytes.Equal(k, key) {
 			continue // acked twice: counted once

@@ -13,17 +13,21 @@ import (
 // exporter.RecordHead, with Record's names and types, so an entry decodes
 // here exactly when those fields would decode into a Record.
 type head struct {
-	Schema     int               `json:"schema"`
-	ID         string            `json:"id"`
-	Time       time.Time         `json:"time"`
-	ObservedAt time.Time         `json:"observed_at"`
-	Category   exporter.Category `json:"category"`
-	Source     exporter.Source   `json:"source"`
-	Action     string            `json:"action"`
-	Org        string            `json:"org"`
-	Repo       string            `json:"repo"`
-	Alert      *struct {
+	Schema      int               `json:"schema"`
+	ID          string            `json:"id"`
+	Time        time.Time         `json:"time"`
+	ObservedAt  time.Time         `json:"observed_at"`
+	Category    exporter.Category `json:"category"`
+	Source      exporter.Source   `json:"source"`
+	Action      string            `json:"action"`
+	Org         string            `json:"org"`
+	Repo        string            `json:"repo"`
+	Origin      exporter.Origin   `json:"origin"`
+	Enterprise  string            `json:"enterprise"`
+	AlertSource exporter.Source   `json:"alert_source"`
+	Alert       *struct {
 		Severity string `json:"severity"`
+		Number   int    `json:"number"`
 	} `json:"alert"`
 }
 
@@ -48,9 +52,10 @@ func DecodeHead(raw []byte) (exporter.RecordHead, error) {
 // recordHead is the head as RecordHead carries it.
 func (h *head) recordHead() exporter.RecordHead {
 	out := exporter.RecordHead{Schema: h.Schema, ID: h.ID, Time: h.Time, ObservedAt: h.ObservedAt, Category: h.Category,
-		Source: h.Source, Action: h.Action, Org: h.Org, Repo: h.Repo}
+		Source: h.Source, Action: h.Action, Org: h.Org, Repo: h.Repo,
+		Origin: h.Origin, Enterprise: h.Enterprise, AlertSource: h.AlertSource}
 	if h.Alert != nil {
-		out.Severity = h.Alert.Severity
+		out.Severity, out.AlertNumber = h.Alert.Severity, h.Alert.Number
 	}
 	return out
 }

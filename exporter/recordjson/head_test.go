@@ -26,7 +26,8 @@ func headTestRecords() []Record {
 	}
 	audit := Record{
 		Schema: 1, ID: AuditRecordID("doc-1"), Time: at.In(time.FixedZone("", 2*3600)), ObservedAt: at,
-		Category: CategoryAudit, Source: SourceAuditLog, Action: "secret_scanning_alert.resolve", Org: "acme",
+		Category: CategoryAudit, Source: SourceAuditLog, Action: "secret_scanning_alert.resolve", Origin: OriginPoll,
+		Enterprise: "acme-corp", Org: "acme", Repo: "acme/api", AlertSource: SourceSecretScanning, Alert: &AlertInfo{Number: 3},
 		Audit: &AuditInfo{Action: "secret_scanning_alert.resolve", DocumentID: "doc-1", Entry: json.RawMessage(`{"_document_id":"doc-1"}`)},
 	}
 	return []Record{alert, audit, {Schema: 1, ID: "bare"}}
@@ -73,6 +74,8 @@ func TestDecodeHead_RefusesWhatIsNotARecord(t *testing.T) {
 		"id of wrong type": `{"schema":1,"id":7}`,
 		"bad time":         `{"schema":1,"id":"x","time":"yesterday"}`,
 		"bad alert":        `{"schema":1,"id":"x","alert":"high"}`,
+		"bad alert number": `{"schema":1,"id":"x","alert":{"number":"7"}}`,
+		"bad origin":       `{"schema":1,"id":"x","origin":1}`,
 		"flipped quote":    `{"schema":1,"id":"x","action:"created"}`,
 		"binary":           "\x00\x01\x02",
 	} {

@@ -77,7 +77,7 @@ func rawMessages(b *testing.B, s *Sink, from, n int) []*kgo.Record {
 			b.Fatal(err)
 		}
 		h := rec.Head()
-		out = append(out, s.message(&h, js, nil, rec.ID))
+		out = append(out, s.message(&h, js, nil))
 	}
 	return out
 }

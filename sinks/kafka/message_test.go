@@ -35,21 +35,28 @@ func TestKafka_KeyByAlert_OrderPerAlert(t *testing.T) {
 	plain.ID, plain.AlertSource, plain.Alert = "audit-2", "", nil
 	recs = append(recs[:59], audit, plain)
 
+	key := func(r *exporter.Record) string {
+		h := r.Head()
+		return string(s.message(&h, nil, nil).Key)
+	}
 	for i := range recs {
-		want := s.recordKey(&recs[i])
+		want := key(&recs[i])
 		js, err := recordjson.MarshalRecord(&recs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw := exporter.RawRecord{JSON: js, Head: recs[i].Head()}
-		if got, err := s.rawKey(&raw); err != nil || got != want {
-			t.Fatalf("record %d: raw key %q (%v), decoded key %q", i, got, err, want)
+		h, err := recordjson.DecodeHead(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(s.message(&h, js, nil).Key); got != want {
+			t.Fatalf("record %d: key from the stored record %q, from the record %q", i, got, want)
 		}
 	}
-	if k := s.recordKey(&recs[59]); k != "dependabot/acme/api#2" {
+	if k := key(&recs[59]); k != "dependabot/acme/api#2" {
 		t.Fatalf("audit record naming an alert keyed %q", k)
 	}
-	if k := s.recordKey(&recs[60]); k != "audit-2" {
+	if k := key(&recs[60]); k != "audit-2" {
 		t.Fatalf("audit record naming no alert keyed %q", k)
 	}
 

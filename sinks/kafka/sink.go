@@ -87,7 +87,7 @@ func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
 			continue
 		}
 		h := rec.Head()
-		msgs[i] = s.message(&h, body, m, s.recordKey(rec))
+		msgs[i] = s.message(&h, body, m)
 	}
 	return s.deliver(ctx, msgs, errs)
 }
@@ -112,12 +112,7 @@ func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 			errs[i] = err
 			continue
 		}
-		key, err := s.rawKey(r)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		msgs[i] = s.message(&r.Head, body, m, key)
+		msgs[i] = s.message(&r.Head, body, m)
 	}
 	return prepared{s: s, msgs: msgs, errs: errs}
 }

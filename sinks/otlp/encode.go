@@ -3,7 +3,6 @@ package otlp
 import (
 	"fmt"
 
-	json "github.com/goccy/go-json"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -65,21 +64,9 @@ func Severity(h *exporter.RecordHead) (plog.SeverityNumber, string) {
 	return plog.SeverityNumberWarn, h.Severity
 }
 
-// tail is what a LogRecord's attributes need of a stored record beyond
-// its head (exporter.RecordHead), read without building the rest.
-type tail struct {
-	Origin      string `json:"origin"`
-	Enterprise  string `json:"enterprise"`
-	AlertSource string `json:"alert_source"`
-	Alert       *struct {
-		Number int `json:"number"`
-	} `json:"alert"`
-}
-
 // item is one record ready to become a LogRecord.
 type item struct {
 	head *exporter.RecordHead
-	tail tail
 	body []byte
 	kind string // AttrBody's value
 }
@@ -91,12 +78,10 @@ func (it *item) size() int {
 }
 
 // render builds r's item under o: its body as the other sinks render it,
-// and the fields the attributes need. The error concerns r alone.
+// and its head, which holds every field the attributes need. The error
+// concerns r alone.
 func render(r *exporter.RawRecord, o format.Options) (item, error) {
 	it := item{head: &r.Head, kind: bodyKind(r.Head.Category, o)}
-	if err := json.Unmarshal(r.JSON, &it.tail); err != nil {
-		return item{}, fmt.Errorf("decode stored record %s: %w", r.Head.ID, err)
-	}
 	body, _, err := format.RenderStored(r, o)
 	if err != nil {
 		return item{}, err
@@ -166,13 +151,13 @@ func logRecord(lr plog.LogRecord, it *item) {
 	a.PutStr(AttrCategory, string(h.Category))
 	a.PutStr(AttrSource, string(h.Source))
 	a.PutStr(AttrAction, h.Action)
-	putNonEmpty(a, AttrOrigin, it.tail.Origin)
-	putNonEmpty(a, AttrEnterprise, it.tail.Enterprise)
+	putNonEmpty(a, AttrOrigin, string(h.Origin))
+	putNonEmpty(a, AttrEnterprise, h.Enterprise)
 	putNonEmpty(a, AttrOrg, h.Org)
 	putNonEmpty(a, AttrRepo, h.Repo)
-	putNonEmpty(a, AttrAlertSource, it.tail.AlertSource)
-	if it.tail.Alert != nil && it.tail.Alert.Number != 0 {
-		a.PutInt(AttrAlertNumber, int64(it.tail.Alert.Number))
+	putNonEmpty(a, AttrAlertSource, string(h.AlertSource))
+	if h.AlertNumber != 0 {
+		a.PutInt(AttrAlertNumber, int64(h.AlertNumber))
 	}
 	putNonEmpty(a, AttrAlertSeverity, h.Severity)
 	a.PutStr(AttrBody, it.kind)

@@ -60,19 +60,14 @@ func RenderBody(rec *exporter.Record, stored []byte, o Options) (body []byte, m 
 		}
 		return b, &Meta{ID: rec.ID, Origin: rec.Origin, ObservedAt: rec.ObservedAt.UTC()}, nil
 	}
+	// ocsf.Marshal's and ecs.Marshal's errors name the record and the schema
 	switch o.Schema {
 	case SchemaOCSF:
 		b, err := ocsf.Marshal(rec)
-		if err != nil {
-			return nil, nil, fmt.Errorf("render record %s as ocsf: %w", rec.ID, err)
-		}
-		return b, nil, nil
+		return b, nil, err
 	case SchemaECS:
 		b, err := ecs.Marshal(rec)
-		if err != nil {
-			return nil, nil, fmt.Errorf("render record %s as ecs: %w", rec.ID, err)
-		}
-		return b, nil, nil
+		return b, nil, err
 	}
 	if stored != nil {
 		return stored, nil, nil

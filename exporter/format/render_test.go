@@ -134,6 +134,21 @@ func TestRender_SchemaDispatch(t *testing.T) {
 	}
 }
 
+// A record a schema cannot map fails with the mapper's error, which names
+// the record once.
+func TestRender_SchemaError_NamesRecordOnce(t *testing.T) {
+	alert := formattest.Records(observed)[0]
+	alert.Category, alert.Alert = exporter.CategoryAlert, nil // no OCSF finding without its alert
+	audit := formattest.AuditRecord(formattest.Entries[0], observed)
+	audit.Audit.Entry = json.RawMessage(`{"action":`) // ECS keeps the entry, which must be JSON
+	for schema, rec := range map[string]exporter.Record{format.SchemaOCSF: alert, format.SchemaECS: audit} {
+		_, err := format.Render(&rec, nil, format.Options{Schema: schema})
+		if err == nil || strings.Count(err.Error(), rec.ID) != 1 {
+			t.Errorf("%s: %v, want an error naming %s once", schema, err, rec.ID)
+		}
+	}
+}
+
 func TestEntry_NoEntryObject(t *testing.T) {
 	for _, e := range []string{"", "null", "[]", `"x"`} {
 		rec := formattest.AuditRecord(formattest.Entries[0], observed)

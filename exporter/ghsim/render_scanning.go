@@ -12,6 +12,7 @@ type scanningHead struct {
 	HTMLURL   string `json:"html_url"`
 }
 
+// newScanningHead is a's scanningHead, its URLs under b.
 func newScanningHead(a *alert, b bases) scanningHead {
 	api, html := alertURLs(a, b)
 	return scanningHead{Number: a.number, CreatedAt: ts(a.created), UpdatedAt: ts(a.updated), URL: api, HTMLURL: html}

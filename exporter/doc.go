@@ -4,7 +4,8 @@
 // Snapshot kept of it, the pure Diff that turns two sightings into
 // transition records, the Sink interface every destination implements with
 // the classification of its failures (and RawSender, for sinks that ship
-// the stored record JSON), the SinkDeps a sink is built with, and the two
-// helpers every retrying loop shares (ParseRetryAfter, Sleep). The JSON
-// form of records and snapshots is package recordjson's.
+// the stored record JSON), the SinkDeps a sink is built with, the two
+// helpers every retrying loop shares (ParseRetryAfter, Sleep) and the loop
+// of the periodic background jobs (Every). The JSON form of records and
+// snapshots is package recordjson's.
 package exporter

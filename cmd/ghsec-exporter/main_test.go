@@ -24,12 +24,18 @@ func writeConfig(t *testing.T, body string) string {
 	return p
 }
 
-// runCheck runs `ghsec-exporter check -config p` and logs its output.
-func runCheck(t *testing.T, p string) (code int, stdout, stderr string) {
+// runCheck runs `ghsec-exporter check -config p`, logs its output, and
+// fails the test unless it exits with code and its output (flattened)
+// has each of want.
+func runCheck(t *testing.T, p string, code int, want ...string) (stdout, stderr string) {
 	t.Helper()
-	code, stdout, stderr = runCLI("check", "-config", p)
+	got, stdout, stderr := runCLI("check", "-config", p)
 	t.Logf("check output:\n%s%s", stdout, stderr)
-	return code, stdout, stderr
+	if got != code {
+		t.Errorf("exit %d, want %d", got, code)
+	}
+	outputHas(t, stdout, want...)
+	return stdout, stderr
 }
 
 // flatten folds every run of white space in out into one space: check

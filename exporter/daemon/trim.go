@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -47,16 +48,7 @@ type trimTracker struct {
 
 // runTrims trims the state file when it is worth it until ctx ends.
 func (a *App) runTrims(ctx context.Context) {
-	t := time.NewTicker(trimEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.trimState()
-		}
-	}
+	exporter.Every(ctx, trimEvery, nil, a.trimState)
 }
 
 // trimState trims the state file when state.DefaultTrimPolicy finds it

@@ -45,6 +45,13 @@ func (s *Sim) basesAt(host string) bases {
 
 var nullJSON = json.RawMessage("null")
 
+// alertURLs are an alert's url (under its repository's /{kind}/alerts/ in
+// the API) and html_url (under the repository's /security/{kind}/ page).
+func alertURLs(a *alert, b bases) (api, html string) {
+	seg, n := a.kind.segment(), strconv.Itoa(a.number)
+	return b.api + "/repos/" + a.repo.full + "/" + seg + "/alerts/" + n, b.web + "/" + a.repo.full + "/security/" + seg + "/" + n
+}
+
 // ts renders a timestamp like GitHub: RFC 3339, UTC, whole seconds.
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

@@ -142,14 +142,15 @@ func (s *Sim) renderDependabot(a *alert, b bases) depJSON {
 	}{"https://github.com/advisories/" + sp.GHSAID})
 
 	scope := depScope(a)
+	api, html := alertURLs(a, b)
 	out := depJSON{
 		Number:                a.number,
 		State:                 a.state,
 		Dependency:            depDependency{Package: pkg, ManifestPath: sp.Manifest, Scope: scope},
 		SecurityAdvisory:      adv,
 		SecurityVulnerability: vuln,
-		URL:                   b.api + "/repos/" + a.repo.full + "/dependabot/alerts/" + strconv.Itoa(a.number),
-		HTMLURL:               b.web + "/" + a.repo.full + "/security/dependabot/" + strconv.Itoa(a.number),
+		URL:                   api,
+		HTMLURL:               html,
 		CreatedAt:             ts(a.created),
 		UpdatedAt:             ts(a.updated),
 		DismissedAt:           tsp(a.dismissedAt),

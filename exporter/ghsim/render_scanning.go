@@ -1,17 +1,26 @@
 package ghsim
 
-import (
-	"encoding/json"
-	"strconv"
-)
+import "encoding/json"
+
+// scanningHead is how GitHub's code scanning and secret scanning alerts
+// both begin: the number, the times and the alert's URLs.
+type scanningHead struct {
+	Number    int    `json:"number"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+	URL       string `json:"url"`
+	HTMLURL   string `json:"html_url"`
+}
+
+// newScanningHead is a's scanningHead, its URLs under b.
+func newScanningHead(a *alert, b bases) scanningHead {
+	api, html := alertURLs(a, b)
+	return scanningHead{Number: a.number, CreatedAt: ts(a.created), UpdatedAt: ts(a.updated), URL: api, HTMLURL: html}
+}
 
 // Code scanning alert JSON, after GitHub's code-scanning-alert(-items) schemas.
 type csJSON struct {
-	Number             int             `json:"number"`
-	CreatedAt          string          `json:"created_at"`
-	UpdatedAt          string          `json:"updated_at"`
-	URL                string          `json:"url"`
-	HTMLURL            string          `json:"html_url"`
+	scanningHead
 	State              string          `json:"state"`
 	FixedAt            *string         `json:"fixed_at"`
 	DismissedBy        json.RawMessage `json:"dismissed_by"`
@@ -67,8 +76,7 @@ type csLocation struct {
 // renderCodeScanning builds one alert's JSON. Caller holds s.mu.
 func (s *Sim) renderCodeScanning(a *alert, b bases) csJSON {
 	sp := a.spec
-	n := strconv.Itoa(a.number)
-	api := b.api + "/repos/" + a.repo.full + "/code-scanning/alerts/" + n
+	head := newScanningHead(a, b)
 	path := "src/main.go"
 	for _, t := range ruleCatalog {
 		if t.id == sp.RuleID {
@@ -96,11 +104,7 @@ func (s *Sim) renderCodeScanning(a *alert, b bases) csJSON {
 		tags = []string{"maintainability"}
 	}
 	out := csJSON{
-		Number:           a.number,
-		CreatedAt:        ts(a.created),
-		UpdatedAt:        ts(a.updated),
-		URL:              api,
-		HTMLURL:          b.web + "/" + a.repo.full + "/security/code-scanning/" + n,
+		scanningHead:     head,
 		State:            a.state,
 		FixedAt:          tsp(a.fixedAt),
 		DismissedBy:      s.userRaw(b, a.dismissedBy),
@@ -114,7 +118,7 @@ func (s *Sim) renderCodeScanning(a *alert, b bases) csJSON {
 		},
 		Tool:               csTool{Name: sp.Tool, Version: version},
 		MostRecentInstance: inst,
-		InstancesURL:       api + "/instances",
+		InstancesURL:       head.URL + "/instances",
 	}
 	return out
 }
@@ -123,11 +127,7 @@ func (s *Sim) renderCodeScanning(a *alert, b bases) csJSON {
 // organization-secret-scanning-alert schemas. Fields GHES lacks are omitted
 // (raw/pointer fields with omitempty); the rest are present, null when unset.
 type ssJSON struct {
-	Number                   int             `json:"number"`
-	CreatedAt                string          `json:"created_at"`
-	UpdatedAt                string          `json:"updated_at"`
-	URL                      string          `json:"url"`
-	HTMLURL                  string          `json:"html_url"`
+	scanningHead
 	LocationsURL             string          `json:"locations_url"`
 	State                    string          `json:"state"`
 	Resolution               *string         `json:"resolution"`
@@ -194,16 +194,11 @@ type ssLocation struct {
 // like the hide_secret parameter. Caller holds s.mu.
 func (s *Sim) renderSecretScanning(a *alert, b bases, hideSecret bool) ssJSON {
 	sp := a.spec
-	n := strconv.Itoa(a.number)
-	api := b.api + "/repos/" + a.repo.full + "/secret-scanning/alerts/" + n
+	head := newScanningHead(a, b)
 	f := false
 	out := ssJSON{
-		Number:                   a.number,
-		CreatedAt:                ts(a.created),
-		UpdatedAt:                ts(a.updated),
-		URL:                      api,
-		HTMLURL:                  b.web + "/" + a.repo.full + "/security/secret-scanning/" + n,
-		LocationsURL:             api + "/locations",
+		scanningHead:             head,
+		LocationsURL:             head.URL + "/locations",
 		State:                    a.state,
 		Resolution:               strp(a.resolution),
 		ResolvedAt:               tsp(a.resolvedAt),

@@ -25,21 +25,19 @@ func (s *Sim) routes() *http.ServeMux {
 
 	mux.Handle("GET "+p+"/rate_limit", endpoint{s: s, fn: s.serveRateLimit, free: true})
 	read("/meta", s.serveMeta)
-	for _, k := range []struct {
-		seg  string
-		kind Kind
-	}{{"dependabot", Dependabot}, {"code-scanning", CodeScanning}, {"secret-scanning", SecretScanning}} {
-		read("/repos/{owner}/{repo}/"+k.seg+"/alerts", func(r *http.Request, _ time.Time) *response {
-			return s.serveList(r, k.kind, scopeRepo, repoName(r))
+	for _, kind := range Kinds {
+		seg := kind.segment()
+		read("/repos/{owner}/{repo}/"+seg+"/alerts", func(r *http.Request, _ time.Time) *response {
+			return s.serveList(r, kind, scopeRepo, repoName(r))
 		})
-		read("/repos/{owner}/{repo}/"+k.seg+"/alerts/{number}", func(r *http.Request, _ time.Time) *response {
-			return s.serveAlert(r, k.kind, repoName(r), r.PathValue("number"))
+		read("/repos/{owner}/{repo}/"+seg+"/alerts/{number}", func(r *http.Request, _ time.Time) *response {
+			return s.serveAlert(r, kind, repoName(r), r.PathValue("number"))
 		})
-		read("/orgs/{org}/"+k.seg+"/alerts", func(r *http.Request, _ time.Time) *response {
-			return s.serveList(r, k.kind, scopeOrg, r.PathValue("org"))
+		read("/orgs/{org}/"+seg+"/alerts", func(r *http.Request, _ time.Time) *response {
+			return s.serveList(r, kind, scopeOrg, r.PathValue("org"))
 		})
-		read("/enterprises/{enterprise}/"+k.seg+"/alerts", func(r *http.Request, _ time.Time) *response {
-			return s.serveList(r, k.kind, scopeEnterprise, r.PathValue("enterprise"))
+		read("/enterprises/{enterprise}/"+seg+"/alerts", func(r *http.Request, _ time.Time) *response {
+			return s.serveList(r, kind, scopeEnterprise, r.PathValue("enterprise"))
 		})
 	}
 	read("/orgs/{org}/audit-log", func(r *http.Request, now time.Time) *response {

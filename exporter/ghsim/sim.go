@@ -23,6 +23,10 @@ const (
 // Kinds lists the alert kinds in a stable order.
 var Kinds = []Kind{Dependabot, CodeScanning, SecretScanning}
 
+// segment is the kind's part of GitHub's alert paths and web pages:
+// "dependabot", "code-scanning", "secret-scanning".
+func (k Kind) segment() string { return strings.ReplaceAll(string(k), "_", "-") }
+
 // Products accepted in Options.Product.
 const (
 	ProductDotcom = "dotcom"

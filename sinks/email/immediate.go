@@ -70,17 +70,7 @@ func (s *Sink) immediateTick() time.Duration {
 }
 
 func (s *Sink) immediateLoop(ctx context.Context) {
-	t := time.NewTicker(s.immediateTick())
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.wake:
-		}
-		_ = s.flushImmediate(ctx, false)
-	}
+	exporter.Every(ctx, s.immediateTick(), s.wake, func() { _ = s.flushImmediate(ctx, false) })
 }
 
 // flushImmediate mails every queued immediate record in one mail once the

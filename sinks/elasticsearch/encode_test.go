@@ -15,6 +15,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 func decodeMap(t *testing.T, b []byte) map[string]any {
@@ -34,12 +35,7 @@ func decodeMap(t *testing.T, b []byte) map[string]any {
 // (record, ocsf), the body's own where it has (ecs, GitHub's entries).
 func TestEncode_SchemasAndTimestamp(t *testing.T) {
 	recs := auditAndAlerts(t)
-	for _, o := range []format.Options{
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaOCSF, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaECS, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyEntry},
-	} {
+	for _, o := range sinktest.Formats() {
 		t.Run(o.Schema+"/"+o.AuditBody, func(t *testing.T) {
 			c := DefaultConfig()
 			c.Options, c.AuditIndex = o, "github-audit"

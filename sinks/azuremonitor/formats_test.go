@@ -7,6 +7,7 @@ import (
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 // Every schema and audit body arrives as format.Render makes it, byte
@@ -14,12 +15,7 @@ import (
 // Send and SendRaw.
 func TestSend_Formats(t *testing.T) {
 	recs := formattest.Records(time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC))
-	for _, o := range []format.Options{
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyEntry},
-		{Schema: format.SchemaOCSF, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaECS, AuditBody: format.AuditBodyEntry},
-	} {
+	for _, o := range sinktest.Formats() {
 		t.Run(o.Schema+"/"+o.AuditBody, func(t *testing.T) {
 			f := newFakeAzure(t)
 			c := f.config(t)

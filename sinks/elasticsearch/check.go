@@ -95,9 +95,10 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 		return out
 	}
 	if !s.checkProd {
-		return append(out, s.checkOpenSearchAuth(ctx))
+		cred, _ := s.checkCredential(ctx, openSearchAuthinfo)
+		return append(out, cred)
 	}
-	cred, secured := s.checkAuthenticate(ctx)
+	cred, secured := s.checkCredential(ctx, esAuthenticate)
 	out = append(out, cred)
 	if cred.OK && secured {
 		out = append(out, s.checkWritable(ctx))
@@ -105,9 +106,31 @@ func (s *Sink) Check(ctx context.Context) []exporter.CheckResult {
 	return out
 }
 
-func (s *Sink) checkAuthenticate(ctx context.Context) (r exporter.CheckResult, secured bool) {
-	r.Check = "credential accepted"
-	status, _, body, err := s.probe(ctx, esapi.SecurityAuthenticateRequest{})
+// whoAmI is an endpoint that tells whom the credential authenticates as:
+// Elasticsearch's _security/_authenticate, or the OpenSearch security
+// plugin's authinfo.
+type whoAmI struct {
+	req  esRequest
+	path string                   // the endpoint, as the details name it
+	user func(body []byte) string // the user, from a 200 reply
+	fix  string                   // what to check when the credential is refused
+	off  string                   // what a cluster that checks no credential lacks
+}
+
+var (
+	esAuthenticate = whoAmI{
+		req: esapi.SecurityAuthenticateRequest{}, path: "_security/_authenticate", user: esUser,
+		fix: "check api_key_file/api_key_env, or username and password_file/password_env", off: "security is off",
+	}
+	openSearchAuthinfo = whoAmI{
+		req: rawRequest{http.MethodGet, "/_plugins/_security/authinfo"}, path: "_plugins/_security/authinfo", user: openSearchUser,
+		fix: "check username and password_file/password_env", off: "no security plugin",
+	}
+)
+
+// esUser is the user of a _security/_authenticate reply: name, how it
+// authenticated and the API key's name, if one did.
+func esUser(body []byte) string {
 	var who struct {
 		Username string `json:"username"`
 		AuthType string `json:"authentication_type"`
@@ -116,22 +139,40 @@ func (s *Sink) checkAuthenticate(ctx context.Context) (r exporter.CheckResult, s
 		} `json:"api_key"`
 	}
 	_ = json.Unmarshal(body, &who)
+	user := fmt.Sprintf("user %q (%s)", who.Username, who.AuthType)
+	if who.APIKey != nil {
+		user += fmt.Sprintf(", API key %q", who.APIKey.Name)
+	}
+	return user
+}
+
+// openSearchUser is the user of an authinfo reply.
+func openSearchUser(body []byte) string {
+	var who struct {
+		User string `json:"user_name"`
+	}
+	_ = json.Unmarshal(body, &who)
+	return fmt.Sprintf("user %q", who.User)
+}
+
+// checkCredential asks w whom the credential authenticates as. A cluster
+// that checks no credential (security off: the endpoint answers 400 or
+// 500 although GET / answered) passes, with secured false.
+func (s *Sink) checkCredential(ctx context.Context, w whoAmI) (r exporter.CheckResult, secured bool) {
+	r.Check = "credential accepted"
+	status, _, body, err := s.probe(ctx, w.req)
 	switch {
 	case err != nil:
 		r.Detail, r.Fix = err.Error(), "check urls; the cluster stopped answering between two requests"
 	case status == http.StatusOK:
 		r.OK, secured = true, true
-		r.Detail = fmt.Sprintf("_security/_authenticate: user %q (%s)", who.Username, who.AuthType)
-		if who.APIKey != nil {
-			r.Detail += fmt.Sprintf(", API key %q", who.APIKey.Name)
-		}
+		r.Detail = w.path + ": " + w.user(body)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		r.Detail = fmt.Sprintf("_security/_authenticate answered %d: %s", status, replyText(body))
-		r.Fix = "check api_key_file/api_key_env, or username and password_file/password_env"
+		r.Detail = fmt.Sprintf("%s answered %d: %s", w.path, status, replyText(body))
+		r.Fix = w.fix
 	default:
-		// security off: 400/500 "security is not enabled"; GET / answered
 		r.OK = true
-		r.Detail = fmt.Sprintf("security is off (_security/_authenticate answered %d): the cluster accepts any request", status)
+		r.Detail = fmt.Sprintf("%s (%s answered %d): the cluster accepts any request", w.off, w.path, status)
 	}
 	return r, secured
 }
@@ -156,28 +197,6 @@ func (s *Sink) checkWritable(ctx context.Context) exporter.CheckResult {
 	default:
 		r.Detail = fmt.Sprintf("_security/user/_has_privileges answered %d: %s", status, replyText(body))
 		r.Fix = "the credential may not query its own privileges; check it can write by hand"
-	}
-	return r
-}
-
-func (s *Sink) checkOpenSearchAuth(ctx context.Context) exporter.CheckResult {
-	r := exporter.CheckResult{Check: "credential accepted"}
-	status, _, body, err := s.probe(ctx, rawRequest{http.MethodGet, "/_plugins/_security/authinfo"})
-	var who struct {
-		User string `json:"user_name"`
-	}
-	_ = json.Unmarshal(body, &who)
-	switch {
-	case err != nil:
-		r.Detail, r.Fix = err.Error(), "check urls; the cluster stopped answering between two requests"
-	case status == http.StatusOK:
-		r.OK, r.Detail = true, fmt.Sprintf("_plugins/_security/authinfo: user %q", who.User)
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		r.Detail = fmt.Sprintf("_plugins/_security/authinfo answered %d: %s", status, replyText(body))
-		r.Fix = "check username and password_file/password_env"
-	default:
-		r.OK = true
-		r.Detail = fmt.Sprintf("no security plugin (_plugins/_security/authinfo answered %d): the cluster accepts any request", status)
 	}
 	return r
 }

@@ -59,14 +59,10 @@ type Config struct {
 	Compress bool `yaml:"compress"`
 	// Timeout bounds one request.
 	Timeout config.Duration `yaml:"timeout"`
-	// CAFile is a PEM bundle of the only CAs trusted for https URLs (it
-	// replaces the system roots); CertFile and KeyFile are a client
-	// certificate, both or neither; InsecureSkipVerify turns verification
-	// off (tests only; logged loudly).
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// Settings are ca_file (the only CAs trusted for https URLs),
+	// cert_file and key_file (a client certificate) and
+	// insecure_skip_verify.
+	tlsconf.Settings `yaml:",inline"`
 	// Options are schema (record, ocsf, ecs) and audit_body (record,
 	// entry: GitHub's entry as the document, our id, origin and observed_at
 	// under _ghsec).
@@ -109,15 +105,11 @@ func (c *Config) passwordRef() config.SecretRef {
 
 func (c *Config) hasAPIKey() bool { return c.APIKeyFile != "" || c.APIKeyEnv != "" }
 
-func (c *Config) tlsOptions() tlsconf.Options {
-	return tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, InsecureSkipVerify: c.InsecureSkipVerify}
-}
-
 // Validate checks the config without reading anything (the credentials
 // and TLS files are Resolve's). Errors are *config.FieldError naming the
 // field relative to the sink's entry, joined.
 func (c *Config) Validate() error {
-	errs := []error{c.Options.Validate(), tlsconf.Check(c.tlsOptions()), c.apiKeyRef().Check(), c.passwordRef().Check()}
+	errs := []error{c.Options.Validate(), tlsconf.Check(c.Settings.Options()), c.apiKeyRef().Check(), c.passwordRef().Check()}
 	if len(c.URLs) == 0 {
 		errs = append(errs, config.Required("urls", "at least one node URL such as https://es.example.com:9200"))
 	}
@@ -202,7 +194,7 @@ func (c *Config) Resolve() (Resolved, error) {
 	if c.Username != "" {
 		pass, passErr = c.passwordRef().Resolve()
 	}
-	tc, tlsErr := tlsconf.Client(c.tlsOptions())
+	tc, tlsErr := tlsconf.Client(c.Settings.Options())
 	if err := errors.Join(keyErr, passErr, tlsErr); err != nil {
 		return Resolved{}, err
 	}

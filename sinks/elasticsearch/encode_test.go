@@ -15,6 +15,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/ocsf"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 func decodeMap(t *testing.T, b []byte) map[string]any {
@@ -34,12 +35,7 @@ func decodeMap(t *testing.T, b []byte) map[string]any {
 // (record, ocsf), the body's own where it has (ecs, GitHub's entries).
 func TestEncode_SchemasAndTimestamp(t *testing.T) {
 	recs := auditAndAlerts(t)
-	for _, o := range []format.Options{
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaOCSF, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaECS, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyEntry},
-	} {
+	for _, o := range sinktest.Formats() {
 		t.Run(o.Schema+"/"+o.AuditBody, func(t *testing.T) {
 			c := DefaultConfig()
 			c.Options, c.AuditIndex = o, "github-audit"
@@ -74,30 +70,27 @@ func TestEncode_SchemasAndTimestamp(t *testing.T) {
 				doc := decodeMap(t, []byte(lines[1]))
 				ts := doc["@timestamp"]
 				delete(doc, "@timestamp")
-				var want map[string]any
+				var body []byte
+				own := "" // the body whose own @timestamp the document keeps
 				switch {
 				case o.Entry(r.Category):
 					e, _ := format.Entry(&r)
-					want = decodeMap(t, format.AppendMeta(e, &format.Meta{ID: r.ID, Origin: r.Origin, ObservedAt: r.ObservedAt}))
-					if ts != want["@timestamp"] {
-						t.Errorf("entry @timestamp %v, want GitHub's %v", ts, want["@timestamp"])
-					}
-					delete(want, "@timestamp")
+					body, own = format.AppendMeta(e, &format.Meta{ID: r.ID, Origin: r.Origin, ObservedAt: r.ObservedAt}), "GitHub's entry"
 				case o.Schema == format.SchemaECS:
-					e, _ := ecs.Marshal(&r)
-					want = decodeMap(t, e)
+					body, _ = ecs.Marshal(&r)
+					own = "the ecs document"
+				case o.Schema == format.SchemaOCSF:
+					body, _ = ocsf.Marshal(&r)
+				default:
+					body, _ = recordjson.MarshalRecord(&r)
+				}
+				want := decodeMap(t, body)
+				if own != "" {
 					if ts != want["@timestamp"] {
-						t.Errorf("ecs @timestamp %v, want %v", ts, want["@timestamp"])
+						t.Errorf("@timestamp %v, want that of %s, %v", ts, own, want["@timestamp"])
 					}
 					delete(want, "@timestamp")
-				case o.Schema == format.SchemaOCSF:
-					e, _ := ocsf.Marshal(&r)
-					want = decodeMap(t, e)
-				default:
-					e, _ := recordjson.MarshalRecord(&r)
-					want = decodeMap(t, e)
-				}
-				if !o.Entry(r.Category) && o.Schema != format.SchemaECS && ts != r.Time.UTC().Format(time.RFC3339Nano) {
+				} else if ts != r.Time.UTC().Format(time.RFC3339Nano) {
 					t.Errorf("@timestamp %v, want the record's time %s", ts, r.Time)
 				}
 				if !reflect.DeepEqual(doc, want) {

@@ -41,14 +41,13 @@ type Config struct {
 	ProduceTimeout config.Duration `yaml:"produce_timeout"`
 	// DialTimeout bounds connecting to one broker, TLS and SASL included.
 	DialTimeout config.Duration `yaml:"dial_timeout"`
-	// TLS turns TLS on; CAFile, CertFile, KeyFile, ServerName and
-	// InsecureSkipVerify need it.
-	TLS                bool   `yaml:"tls"`
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	ServerName         string `yaml:"server_name"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// TLS turns TLS on; Settings (ca_file, cert_file, key_file,
+	// insecure_skip_verify) and ServerName need it.
+	TLS              bool `yaml:"tls"`
+	tlsconf.Settings `yaml:",inline"`
+	// ServerName is the name the brokers' certificates must carry; empty:
+	// the host dialled.
+	ServerName string `yaml:"server_name"`
 	// SASL authenticates the client; mechanism "" means none.
 	SASL SASL `yaml:"sasl"`
 	// Options are schema (record, ocsf, ecs) and audit_body (record,
@@ -241,7 +240,9 @@ func topicProblem(t string) string {
 }
 
 func (c *Config) tlsOptions() tlsconf.Options {
-	return tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, ServerName: c.ServerName, InsecureSkipVerify: c.InsecureSkipVerify}
+	o := c.Settings.Options()
+	o.ServerName = c.ServerName
+	return o
 }
 
 // Resolved is a validated Config with what New needs from outside it: the

@@ -141,16 +141,24 @@ func (ln *listener) Accept() (net.Conn, error) {
 	}
 }
 
-// The only broker refuses every produce connection: each Send fails
-// retryable at produce_timeout and keeps the batch; healed, everything
-// arrives once.
-func TestKafka_ClusterDown_FailThenRecover(t *testing.T) {
+// failThenRecover sets up a test of a fault that heals: a cluster, a sink
+// on it whose Send gives up after a second of produce_timeout (so each
+// failed round returns soon), and n mixed records queued in a delivery
+// harness.
+func failThenRecover(t *testing.T, n int) (*kfake.Cluster, *Sink, []exporter.Record, *sinktest.Harness) {
 	c := newCluster(t)
 	cfg := testConfig(c)
 	cfg.ProduceTimeout = config.Duration(time.Second)
 	s := build(t, cfg)
-	recs := mixedRecords(200)
-	h := sinktest.New(t, s, recs)
+	recs := mixedRecords(n)
+	return c, s, recs, sinktest.New(t, s, recs)
+}
+
+// The only broker refuses every produce connection: each Send fails
+// retryable at produce_timeout and keeps the batch; healed, everything
+// arrives once.
+func TestKafka_ClusterDown_FailThenRecover(t *testing.T) {
+	c, s, recs, h := failThenRecover(t, 200)
 	var broken atomic.Bool
 	broken.Store(true)
 	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
@@ -168,12 +176,7 @@ func TestKafka_ClusterDown_FailThenRecover(t *testing.T) {
 // theirs: the Send fails retryable and keeps the batch, and when it comes
 // again the records already acknowledged are not written twice.
 func TestKafka_PartitionDown_NoDuplicates(t *testing.T) {
-	c := newCluster(t)
-	cfg := testConfig(c)
-	cfg.ProduceTimeout = config.Duration(time.Second)
-	s := build(t, cfg)
-	recs := mixedRecords(300)
-	h := sinktest.New(t, s, recs)
+	c, s, recs, h := failThenRecover(t, 300)
 	fh := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topicAlerts, Partitions: []int32{2}, Err: kerr.NotEnoughReplicas, Count: -1})
 	h.FailThenRecover(t, 2, fh.Remove)
 	if len(s.acked) != 0 {

@@ -57,14 +57,10 @@ type Config struct {
 	MaxBatchBytes   int `yaml:"max_batch_bytes"`
 	// Timeout bounds one request.
 	Timeout config.Duration `yaml:"timeout"`
-	// CAFile is a PEM bundle of the only CAs trusted for an https
-	// endpoint; empty: the system roots. CertFile and KeyFile are a client
-	// certificate (mutual TLS), both or neither; InsecureSkipVerify turns
-	// verification off (tests only; logged loudly).
-	CAFile             string `yaml:"ca_file"`
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// Settings are ca_file (the only CAs trusted for an https endpoint),
+	// cert_file and key_file (a client certificate) and
+	// insecure_skip_verify.
+	tlsconf.Settings `yaml:",inline"`
 	// Options are schema (record, ocsf, ecs) and audit_body (record,
 	// entry: GitHub's entry as the body; our id and origin stay in the
 	// attributes, observed_at in the observed time).
@@ -94,15 +90,11 @@ func (c *Config) tokenRef() config.SecretRef {
 	return config.SecretRef{Path: "token", File: c.TokenFile, Env: c.TokenEnv}
 }
 
-func (c *Config) tlsOptions() tlsconf.Options {
-	return tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, InsecureSkipVerify: c.InsecureSkipVerify}
-}
-
 // Validate checks the config without reading anything (the token and the
 // TLS files are Resolve's). Errors are *config.FieldError naming fields
 // relative to the sink entry, joined.
 func (c *Config) Validate() error {
-	errs := []error{c.Options.Validate(), c.tokenRef().Check(), tlsconf.Check(c.tlsOptions())}
+	errs := []error{c.Options.Validate(), c.tokenRef().Check(), tlsconf.Check(c.Settings.Options())}
 	switch {
 	case c.Endpoint != "" && c.LogsEndpoint != "":
 		errs = append(errs, config.Conflict("logs_endpoint", "set endpoint (the base URL) or logs_endpoint (the full logs URL), not both"))
@@ -192,7 +184,7 @@ type Resolved struct {
 // relative to the entry and the file or variable, never its content.
 func (c *Config) Resolve() (Resolved, error) {
 	token, tokErr := c.tokenRef().Resolve()
-	tc, tlsErr := tlsconf.Client(c.tlsOptions())
+	tc, tlsErr := tlsconf.Client(c.Settings.Options())
 	if err := errors.Join(tokErr, tlsErr); err != nil {
 		return Resolved{}, err
 	}

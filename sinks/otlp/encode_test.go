@@ -16,6 +16,7 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson/recordjsontest"
 	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/batching"
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/internal/sinktest"
 )
 
 var observed = time.Date(2026, 1, 5, 9, 2, 0, 0, time.UTC)
@@ -117,13 +118,7 @@ func TestLogRecord_EveryField(t *testing.T) {
 func TestLogRecord_Formats(t *testing.T) {
 	recs := formattest.Records(observed)
 	raw := formattest.Raw(t, recs)
-	for _, m := range []format.Options{
-		format.DefaultOptions(),
-		{Schema: format.SchemaOCSF, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaECS, AuditBody: format.AuditBodyRecord},
-		{Schema: format.SchemaRecord, AuditBody: format.AuditBodyEntry},
-		{Schema: format.SchemaECS, AuditBody: format.AuditBodyEntry},
-	} {
+	for _, m := range sinktest.Formats() {
 		c := DefaultConfig()
 		c.Options = m
 		c.Compression = CompressionNone

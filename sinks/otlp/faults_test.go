@@ -2,7 +2,6 @@ package otlp
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -23,21 +22,16 @@ func TestSend_ReceiverFaults(t *testing.T) {
 		fault func(t *testing.T, w http.ResponseWriter, release <-chan struct{})
 	}{
 		{"closes mid-reply body", func(t *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
-			out, done := sinktest.Hijack(t, w)
-			_, _ = io.WriteString(out, "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\n\x0a\x02")
-			done()
+			sinktest.Hijack(t, w, "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\r\n\x0a\x02")
 		}},
 		{"closes without a reply", func(t *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
-			_, done := sinktest.Hijack(t, w)
-			done()
+			sinktest.Hijack(t, w, "")
 		}},
 		{"answers past the timeout", func(_ *testing.T, _ http.ResponseWriter, release <-chan struct{}) {
 			<-release
 		}},
 		{"answers a non-HTTP line", func(t *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
-			out, done := sinktest.Hijack(t, w)
-			_, _ = io.WriteString(out, "\x00\x01garbage, not HTTP\r\n\r\n")
-			done()
+			sinktest.Hijack(t, w, "\x00\x01garbage, not HTTP\r\n\r\n")
 		}},
 		{"answers 503 with an HTML page", func(_ *testing.T, w http.ResponseWriter, _ <-chan struct{}) {
 			w.Header().Set("Content-Type", "text/html")

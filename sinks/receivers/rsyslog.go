@@ -144,10 +144,7 @@ func (r *Rsyslog) Messages(t testing.TB) []SyslogMessage {
 	t.Helper()
 	var out []SyslogMessage
 	readJSONLines(t, filepath.Join(r.Dir, "parsed.jsonl"), func(line []byte) {
-		var l rsyslogLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			t.Fatalf("rsyslog parsed.jsonl: %v: %s", err, line)
-		}
+		l := decodeLine[rsyslogLine](t, "rsyslog", line)
 		m := SyslogMessage{Input: l.Input, Timestamp: l.Timestamp, Host: l.Host, App: l.App,
 			ProcID: l.ProcID, MsgID: l.MsgID, Msg: l.Msg, Raw: l.Raw}
 		m.PRI, _ = strconv.Atoi(l.PRI)
@@ -160,6 +157,17 @@ func (r *Rsyslog) Messages(t testing.TB) []SyslogMessage {
 		out = append(out, m)
 	})
 	return out
+}
+
+// decodeLine decodes one line of a receiver's parsed.jsonl as its template
+// writes it (L), failing t, naming the receiver, on one that does not.
+func decodeLine[L any](t testing.TB, receiver string, line []byte) L {
+	t.Helper()
+	var l L
+	if err := json.Unmarshal(line, &l); err != nil {
+		t.Fatalf("%s parsed.jsonl: %v: %s", receiver, err, line)
+	}
+	return l
 }
 
 // readJSONLines calls fn for every complete line of path; a missing file

@@ -3,7 +3,6 @@ package receivers
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -89,10 +88,7 @@ func (s *SyslogNG) Messages(t testing.TB) []SyslogMessage {
 	t.Helper()
 	var out []SyslogMessage
 	readJSONLines(t, filepath.Join(s.Dir, "parsed.jsonl"), func(line []byte) {
-		var l syslogNGLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			t.Fatalf("syslog-ng parsed.jsonl: %v: %s", err, line)
-		}
+		l := decodeLine[syslogNGLine](t, "syslog-ng", line)
 		out = append(out, SyslogMessage{Input: strings.TrimPrefix(l.Source, "s_"), PRI: l.PRI,
 			Timestamp: l.ISODate, Host: l.Host, App: l.Program, ProcID: l.PID, MsgID: l.MsgID,
 			SD: l.SData, Msg: l.Message, Raw: l.RawMsg})
@@ -115,10 +111,7 @@ func (s *SyslogNG) Errors(t testing.TB) []string {
 		if !bytes.Contains(line, []byte("Error processing log message")) {
 			return
 		}
-		var l syslogNGLine
-		if err := json.Unmarshal(line, &l); err != nil {
-			t.Fatalf("syslog-ng parsed.jsonl: %v: %s", err, line)
-		}
+		l := decodeLine[syslogNGLine](t, "syslog-ng", line)
 		if l.Program == "syslog-ng" && strings.HasPrefix(l.Message, "Error processing log message") {
 			errs = append(errs, "record: "+l.Message)
 		}

@@ -6,26 +6,14 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
-	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/format/formattest"
 )
 
 // SendRaw posts the same events as Send, the stored bytes as each body,
 // and sizes them as marshalling the whole event would.
 func TestSendRaw_SameEventsAsSend(t *testing.T) {
 	recs := testRecords(12)
-	raws := make([]exporter.RawRecord, len(recs))
-	for i := range recs {
-		stored, err := json.Marshal(&recs[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := recordjson.DecodeHead(stored)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raws[i] = exporter.RawRecord{JSON: stored, Head: h}
-	}
+	raws := formattest.Raw(t, recs)
 	viaSend, viaRaw := newFakeIngest(t), newFakeIngest(t)
 	if err := newSink(t, testConfig(t, viaSend)).Send(context.Background(), recs); err != nil {
 		t.Fatal(err)

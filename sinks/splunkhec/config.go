@@ -39,15 +39,10 @@ type Config struct {
 	// starts and logs a warning when HEC is not healthy; delivery goes on
 	// either way.
 	HealthCheck bool `yaml:"health_check"`
-	// CAFile is a PEM bundle of the only CAs trusted for an https URL: it
-	// replaces the system roots. Empty: the system roots.
-	CAFile string `yaml:"ca_file"`
-	// CertFile and KeyFile are a client certificate (mutual TLS), both or
-	// neither; InsecureSkipVerify turns verification off (tests only;
-	// logged loudly).
-	CertFile           string `yaml:"cert_file"`
-	KeyFile            string `yaml:"key_file"`
-	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// Settings are ca_file (the only CAs trusted for an https URL),
+	// cert_file and key_file (a client certificate) and
+	// insecure_skip_verify.
+	tlsconf.Settings `yaml:",inline"`
 	// Ack configures indexer acknowledgement.
 	Ack AckConfig `yaml:"ack"`
 	// Options are schema (record, ocsf, ecs) and audit_body (record,
@@ -117,7 +112,7 @@ func (c *Config) Validate() error {
 	if c.Audit.Sourcetype == "" {
 		errs = append(errs, config.Field("audit.sourcetype", nil, "must not be empty"))
 	}
-	errs = append(errs, tlsconf.Check(c.tlsOptions()))
+	errs = append(errs, tlsconf.Check(c.Settings.Options()))
 	if c.Ack.Channel != "" && !guidRE.MatchString(c.Ack.Channel) {
 		errs = append(errs, config.Field("ack.channel", c.Ack.Channel, "must be a GUID such as 0aeeac95-ac74-4aa9-b30d-6c4c0ac581ba"))
 	}
@@ -130,10 +125,6 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func (c *Config) tlsOptions() tlsconf.Options {
-	return tlsconf.Options{CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, InsecureSkipVerify: c.InsecureSkipVerify}
 }
 
 // Resolved is a validated Config with what New needs from outside it: the
@@ -150,7 +141,7 @@ type Resolved struct {
 // relative to the entry and the file or variable, never its content.
 func (c *Config) Resolve() (Resolved, error) {
 	token, tokErr := c.ResolveToken()
-	tc, tlsErr := tlsconf.Client(c.tlsOptions())
+	tc, tlsErr := tlsconf.Client(c.Settings.Options())
 	if err := errors.Join(tokErr, tlsErr); err != nil {
 		return Resolved{}, err
 	}

@@ -80,23 +80,18 @@ func TestSend_ReceiverFaults(t *testing.T) {
 	}{
 		{"closes mid-request body", func(t *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.ReadFull(r.Body, make([]byte, 100))
-			_, done := sinktest.Hijack(t, w)
-			done()
+			sinktest.Hijack(t, w, "")
 		}},
 		{"closes mid-reply body", func(t *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
-			out, done := sinktest.Hijack(t, w)
-			_, _ = io.WriteString(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":\"Succ")
-			done()
+			sinktest.Hijack(t, w, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":\"Succ")
 		}},
 		{"answers past the timeout", func(_ *testing.T, f *faultyHEC, _ http.ResponseWriter, _ *http.Request) {
 			<-f.release
 		}},
 		{"answers a non-HTTP line", func(t *testing.T, _ *faultyHEC, w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
-			out, done := sinktest.Hijack(t, w)
-			_, _ = io.WriteString(out, "\x00\x01garbage, not HTTP\r\n\r\n")
-			done()
+			sinktest.Hijack(t, w, "\x00\x01garbage, not HTTP\r\n\r\n")
 		}},
 		{"answers 503 with an HTML page", func(_ *testing.T, _ *faultyHEC, w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/html")

@@ -57,9 +57,7 @@ func FuzzFormatter_RFC5424(f *testing.F) {
 			}
 		})
 		rec := sampleRecords()["dependabot_dismissed"]
-		a := *rec.Alert
-		a.Title, a.Comment = title, comment
-		rec.Alert = &a
+		rec.Alert.Title, rec.Alert.Comment = title, comment
 		rec.Actor, rec.Repo, rec.Action = actor, repo, action
 		b, err := fm.appendMessage(nil, &rec)
 		if err != nil {

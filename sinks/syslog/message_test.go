@@ -182,9 +182,7 @@ func TestFormatter_RFC3164(t *testing.T) {
 
 func TestFormatter_Oversize(t *testing.T) {
 	rec := sampleRecords()["dependabot_dismissed"]
-	a := *rec.Alert
-	a.Comment = strings.Repeat("é", 3000) // 6000 bytes, 2-byte runes: a cut may fall inside one
-	rec.Alert = &a
+	rec.Alert.Comment = strings.Repeat("é", 3000) // 6000 bytes, 2-byte runes: a cut may fall inside one
 	for _, format := range []string{FormatRFC5424, FormatRFC3164} {
 		t.Run(format+"/truncate", func(t *testing.T) {
 			f := testFormatter(t, func(c *Config) { c.Format = format; c.Network = NetworkUDP; c.MaxMessageSize = 4001 })

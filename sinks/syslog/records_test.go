@@ -18,7 +18,8 @@ func ts(s string) time.Time {
 func tsp(s string) *time.Time { t := ts(s); return &t }
 
 // sampleRecords are realistic records of each kind, shaped after GitHub's
-// webhook examples and audit-log entries.
+// webhook examples and audit-log entries. Each call builds them afresh,
+// alerts and entries included, so a test may edit what it gets in place.
 func sampleRecords() map[string]exporter.Record {
 	observed := ts("2024-05-02T10:00:03.5Z")
 	dependabot := exporter.Record{
@@ -89,11 +90,9 @@ var sampleNames = []string{
 // nastyRecord has every character the escaping rules care about.
 func nastyRecord() exporter.Record {
 	r := sampleRecords()["dependabot_dismissed"]
-	a := *r.Alert
-	a.Title = `pipe|back\slash "quoted" ]bracket= eq` + "\nnewline ünïcødé 日本"
-	a.Comment = "line1\r\nline2 a=b c\\d |pipe| ]\"'"
-	a.Reason = ""
-	r.Alert = &a
+	r.Alert.Title = `pipe|back\slash "quoted" ]bracket= eq` + "\nnewline ünïcødé 日本"
+	r.Alert.Comment = "line1\r\nline2 a=b c\\d |pipe| ]\"'"
+	r.Alert.Reason = ""
 	r.Actor = `evil"] [x@1 a="b` + "\\"
 	r.Repo = "o/r\nfake: <13>1 injected"
 	r.Action = "dismissed with spaces and ünï"

@@ -161,9 +161,7 @@ func FuzzRFC5424_MatchesBuilder(f *testing.F) {
 			cfg.Body = BodyCEF
 		}
 		rec := sampleRecords()["dependabot_dismissed"]
-		a := *rec.Alert
-		a.Number, a.Comment = number, comment
-		rec.Alert = &a
+		rec.Alert.Number, rec.Alert.Comment = number, comment
 		rec.Actor, rec.Repo, rec.Action, rec.Org, rec.ID = actor, repo, action, org, actor+repo
 		// within the years a TIMESTAMP can carry
 		rec.Time = time.Unix(0, 0).Add(time.Duration(nanos % int64(200*365*24*time.Hour)))

@@ -4,8 +4,9 @@
 // loop sends the same payloads to the same receiver, the ceiling. The
 // records, the outbox, the alternation of the two sides, the timing and
 // the metrics are here, written once; what a sink's bare loop sends and
-// how its receiver is settled stay in the sink's own benchmark. It is
-// imported by tests only.
+// how its receiver is settled stay in the sink's own benchmark. Formats
+// is likewise the whole of a sink's BenchmarkFormats but for making the
+// sink. It is imported by tests only.
 package sinkbench
 
 import (

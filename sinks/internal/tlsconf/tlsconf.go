@@ -25,6 +25,30 @@ type Options struct {
 	InsecureSkipVerify bool
 }
 
+// Settings are the TLS keys the entries of the splunk_hec, otlp,
+// elasticsearch and kafka sinks share, embedded in each Config with
+// `yaml:",inline"`: ca_file, cert_file and key_file, insecure_skip_verify.
+// The server name is the sink's own business (the URL's host, or kafka's
+// server_name).
+type Settings struct {
+	// CAFile is a PEM bundle of the only CAs trusted to sign the server's
+	// certificate: it replaces the system roots. Empty: the system roots.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a client certificate (mutual TLS), both or
+	// neither.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// InsecureSkipVerify turns certificate verification off (tests only;
+	// each sink logs it loudly).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// Options returns s as the Options Check and Client take, with no server
+// name.
+func (s Settings) Options() Options {
+	return Options{CAFile: s.CAFile, CertFile: s.CertFile, KeyFile: s.KeyFile, InsecureSkipVerify: s.InsecureSkipVerify}
+}
+
 // Check checks o without reading a file, for a sink's Validate: cert_file
 // and key_file go together. Its error names cert_file relative to the
 // sink's entry.

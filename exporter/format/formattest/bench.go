@@ -9,7 +9,8 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/format"
 )
 
-// CompareModes is the body of a sink's BenchmarkFormats: send(mode, i)
+// CompareModes runs the modes of a sink's BenchmarkFormats (through
+// sinkbench.Formats): send(mode, i)
 // delivers one batch of n records through a sink built with Modes[mode].
 // The modes take turns, b.N rounds, the first mode of each round rotating,
 // so that on a shared machine every mode sees the same load; a mode whose

@@ -10,8 +10,8 @@ import (
 )
 
 // CompareModes runs the modes of a sink's BenchmarkFormats (through
-// sinkbench.Formats): send(mode, i)
-// delivers one batch of n records through a sink built with Modes[mode].
+// sinkbench.Formats): send(mode, i) delivers one batch of n records
+// through a sink built with Modes[mode].
 // The modes take turns, b.N rounds, the first mode of each round rotating,
 // so that on a shared machine every mode sees the same load; a mode whose
 // setup failed (skip[mode] set) is left out. It reports each mode's

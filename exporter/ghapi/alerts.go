@@ -96,17 +96,9 @@ func (c *Client) ListAlerts(ctx context.Context, lr ListRequest, fn PageFunc) (L
 	var body bytes.Buffer
 	repos := newRepoCache()
 	for next != "" {
-		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
-		if err != nil {
-			return res, fmt.Errorf("list %s for %s: %w", lr.what(), lr.Scope, err)
-		}
-		if res.Requests == 0 && lr.ETag != "" {
-			req.Header.Set("If-None-Match", lr.ETag)
-		}
-		body.Reset()
-		resp, err := c.gh.Do(ctx, req, &body)
+		resp, unchanged, err := c.getPage(ctx, next, res.Requests, lr.ETag, &body)
 		res.Requests++
-		if resp != nil && resp.StatusCode == http.StatusNotModified && res.Requests == 1 {
+		if unchanged {
 			res.NotModified, res.ETag = true, lr.ETag
 			return res, nil
 		}

@@ -1,11 +1,16 @@
 package ghapi
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/google/go-github/v62/github"
 )
 
 // ErrPageLoop is wrapped by the error of a listing whose Link header leads
@@ -87,4 +92,22 @@ func pageIdentity(u *url.URL) string {
 		b.WriteString("&first")
 	}
 	return b.String()
+}
+
+// getPage reads the page at path of a listing into body, which it resets
+// first; read is how many pages the listing has read before it. The first
+// page carries etag, when set, as If-None-Match, and unchanged reports
+// that it answered 304: the listing has not changed since etag. The alert
+// and request listings read their pages through it.
+func (c *Client) getPage(ctx context.Context, path string, read int, etag string, body *bytes.Buffer) (resp *github.Response, unchanged bool, err error) {
+	req, err := c.gh.NewRequest(http.MethodGet, path, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	if read == 0 && etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	body.Reset()
+	resp, err = c.gh.Do(ctx, req, body)
+	return resp, read == 0 && resp != nil && resp.StatusCode == http.StatusNotModified, err
 }

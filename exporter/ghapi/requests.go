@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -113,17 +112,9 @@ func (c *Client) ListRequests(ctx context.Context, rr RequestListRequest, fn Req
 	}
 	var body bytes.Buffer
 	for next != "" {
-		req, err := c.gh.NewRequest(http.MethodGet, next, nil)
-		if err != nil {
-			return res, fmt.Errorf("list requests %s: %w", rr.List, err)
-		}
-		if res.Requests == 0 && rr.ETag != "" {
-			req.Header.Set("If-None-Match", rr.ETag)
-		}
-		body.Reset()
-		resp, err := c.gh.Do(ctx, req, &body)
+		resp, unchanged, err := c.getPage(ctx, next, res.Requests, rr.ETag, &body)
 		res.Requests++
-		if resp != nil && resp.StatusCode == http.StatusNotModified && res.Requests == 1 {
+		if unchanged {
 			res.NotModified, res.ETag = true, rr.ETag
 			return res, nil
 		}

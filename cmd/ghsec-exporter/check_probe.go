@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/ghapi"
 )
 
@@ -14,52 +12,28 @@ func probeRow(s ghapi.Scope, kind string, p ghapi.Probe, product string) checkRo
 	return checkRow{Target: s.String(), Check: kind, Result: d.Result, Fix: d.Fix}
 }
 
-// problem is one cause and every row it explains.
-type problem struct {
-	fix     string
-	targets []string // "org:acme" with its checks, in table order
-	checks  map[string][]string
-}
-
-// groupProblems makes one problem per fix: an unreachable base_url or a
-// wrong token fails every list alike, and is one thing to change. A
-// warning whose fix is a problem's joins it (the product row of an
-// unreachable GitHub); the others are returned as they are.
-func groupProblems(rows []checkRow, warns []checkWarning) (problems []*problem, warnings []checkWarning) {
-	byFix := map[string]*problem{}
-	add := func(target, check, fix string) {
-		p := byFix[fix]
-		if p == nil {
-			p = &problem{fix: fix, checks: map[string][]string{}}
-			byFix[fix] = p
-			problems = append(problems, p)
-		}
-		if _, ok := p.checks[target]; !ok {
-			p.targets = append(p.targets, target)
-		}
-		p.checks[target] = append(p.checks[target], check)
-	}
+// groupProblems makes one problem per fix (ghapi.Problems, as the daemon's
+// failure messages group): an unreachable base_url or a wrong token fails
+// every list alike, and is one thing to change. A warning whose fix is a
+// problem's joins it (the product row of an unreachable GitHub); the
+// others are returned as they are. A problem's line is "org:acme
+// dependabot, code_scanning; github product: FIX".
+func groupProblems(rows []checkRow, warns []checkWarning) (problems []string, warnings []checkWarning) {
+	var causes ghapi.Problems
 	for _, r := range rows {
 		if r.Fix != "" {
-			add(r.Target, r.Check, r.Fix)
+			causes.Add(r.Target, r.Check, ghapi.Diagnosis{Result: r.Result, Fix: r.Fix})
 		}
 	}
 	for _, w := range warns {
-		if w.key != "" && byFix[w.key] != nil {
-			add(w.Target, w.Check, w.key)
+		if w.key != "" && causes.Has(w.key) {
+			causes.Add(w.Target, w.Check, ghapi.Diagnosis{Result: w.Warn, Fix: w.key})
 		} else {
 			warnings = append(warnings, w)
 		}
 	}
-	return problems, warnings
-}
-
-// String renders the problem's line: "org:acme dependabot, code_scanning;
-// github product: FIX".
-func (p *problem) String() string {
-	parts := make([]string, len(p.targets))
-	for i, t := range p.targets {
-		parts[i] = t + " " + strings.Join(p.checks[t], ", ")
+	for _, c := range causes.List() {
+		problems = append(problems, c.Targets()+": "+c.Fix)
 	}
-	return strings.Join(parts, "; ") + ": " + p.fix
+	return problems, warnings
 }

@@ -51,15 +51,7 @@ func (a *App) explain(err error) error {
 	}
 	var fs []failure
 	flatten(err, nil, &fs)
-	type group struct {
-		result string
-		fix    string
-		n      int
-		order  []string            // scopes in first-seen order
-		checks map[string][]string // scope → kinds
-	}
-	var groups []*group
-	byFix := map[string]*group{}
+	var causes ghapi.Problems
 	var other []string
 	for _, f := range fs {
 		p, ok := ghapi.AnswerOf(f.err)
@@ -71,37 +63,20 @@ func (a *App) explain(err error) error {
 			other = append(other, msg)
 			continue
 		}
-		d := ghapi.Diagnose(f.target.scope, f.target.kind, p, a.gh.Product())
-		g := byFix[d.Fix]
-		if g == nil {
-			g = &group{result: d.Result, fix: d.Fix, checks: map[string][]string{}}
-			byFix[d.Fix] = g
-			groups = append(groups, g)
-		}
-		g.n++
-		s := f.target.scope.String()
-		if _, seen := g.checks[s]; !seen {
-			g.order = append(g.order, s)
-		}
-		if ks := g.checks[s]; len(ks) == 0 || ks[len(ks)-1] != f.target.kind {
-			g.checks[s] = append(ks, f.target.kind)
-		}
+		causes.Add(f.target.scope.String(), f.target.kind, ghapi.Diagnose(f.target.scope, f.target.kind, p, a.gh.Product()))
 	}
+	groups := causes.List()
 	if len(groups) == 0 {
 		return err
 	}
 	n := 0
 	for _, g := range groups {
-		n += g.n
+		n += g.N
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d GitHub %s failed, %d %s:\n", n, plural(n, "request", "requests"), len(groups), plural(len(groups), "cause", "causes"))
 	for _, g := range groups {
-		targets := make([]string, len(g.order))
-		for i, s := range g.order {
-			targets[i] = s + " " + strings.Join(g.checks[s], ", ")
-		}
-		fmt.Fprintf(&b, "- %s for %s: %s\n", g.result, strings.Join(targets, "; "), g.fix)
+		fmt.Fprintf(&b, "- %s for %s: %s\n", g.Result, g.Targets(), g.Fix)
 	}
 	for _, o := range other {
 		b.WriteString(o + "\n")

@@ -118,3 +118,62 @@ func notFoundMeaning(s Scope, kind, product string) (meaning, fix string) {
 	return "org " + s.Name + " not found, not visible to the credential, or " + kind + " is off for it",
 		"check the name in github.orgs, that the credential can see " + s.Name + ", and that each feature named is enabled"
 }
+
+// Problems groups failed checks by their Diagnosis's Fix, so that one cause
+// (a wrong token, an unreachable base_url) is one line naming every target
+// it hits: `check`'s problems and the daemon's failure messages both
+// group with it. The zero value is ready to use.
+type Problems struct {
+	groups []*Problem
+	byFix  map[string]*Problem
+}
+
+// Problem is one Fix and the failed checks it explains.
+type Problem struct {
+	// Result is the first grouped check's Result.
+	Result string
+	Fix    string
+	// N counts the failed checks grouped, repeats included.
+	N       int
+	targets []string            // in first-seen order
+	checks  map[string][]string // target → its checks, in order
+}
+
+// Add files the failed check of target that d diagnosed under d.Fix. A
+// check repeated for the same target (two requests of one listing) is
+// named once.
+func (ps *Problems) Add(target, check string, d Diagnosis) {
+	if ps.byFix == nil {
+		ps.byFix = map[string]*Problem{}
+	}
+	p := ps.byFix[d.Fix]
+	if p == nil {
+		p = &Problem{Result: d.Result, Fix: d.Fix, checks: map[string][]string{}}
+		ps.byFix[d.Fix] = p
+		ps.groups = append(ps.groups, p)
+	}
+	p.N++
+	ks, seen := p.checks[target]
+	if !seen {
+		p.targets = append(p.targets, target)
+	}
+	if len(ks) == 0 || ks[len(ks)-1] != check {
+		p.checks[target] = append(ks, check)
+	}
+}
+
+// Has reports whether a problem with fix was added.
+func (ps *Problems) Has(fix string) bool { return ps.byFix[fix] != nil }
+
+// List returns the problems in the order their first check was added.
+func (ps *Problems) List() []*Problem { return ps.groups }
+
+// Targets names what p hits: "org:acme dependabot, code_scanning;
+// enterprise:e audit_log".
+func (p *Problem) Targets() string {
+	parts := make([]string, len(p.targets))
+	for i, t := range p.targets {
+		parts[i] = t + " " + strings.Join(p.checks[t], ", ")
+	}
+	return strings.Join(parts, "; ")
+}

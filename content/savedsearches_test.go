@@ -39,13 +39,12 @@ var pendingAlertFields = []string{"alert.push_protection_bypassed", "alert.push_
 var splunkFields = fieldSet("_time", "_indextime", "_raw", "sourcetype", "index", "eventtype", "tag")
 
 // recordFields are the fields a search over a sourcetype may read: the
-// record's (docs/record.schema.json, with the request fields while the
-// schema lacks them), those the add-on makes for that sourcetype
-// (FIELDALIAS and EVAL-), and Splunk's own.
-func recordFields(t *testing.T, a *addon, sourcetype string) map[string]bool {
+// record's (schema, schemaFields of docs/record.schema.json, with the
+// request fields while the schema lacks them), those the add-on makes for
+// that sourcetype (FIELDALIAS and EVAL-), and Splunk's own.
+func recordFields(t *testing.T, a *addon, schema map[string]bool, sourcetype string) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	schema := schemaFields(t)
 	for f := range schema {
 		if !splunkReserved[f] {
 			out[f] = true
@@ -76,11 +75,26 @@ func recordFields(t *testing.T, a *addon, sourcetype string) map[string]bool {
 	return out
 }
 
+// sourcetypeFields returns recordFields of a sourcetype for a test's
+// searches: the record schema is read once, and each sourcetype's fields
+// are made once.
+func sourcetypeFields(t *testing.T, a *addon) func(sourcetype string) map[string]bool {
+	t.Helper()
+	schema := schemaFields(t)
+	made := map[string]map[string]bool{}
+	return func(sourcetype string) map[string]bool {
+		if made[sourcetype] == nil {
+			made[sourcetype] = recordFields(t, a, schema, sourcetype)
+		}
+		return made[sourcetype]
+	}
+}
+
 var sourcetypeTerm = regexp.MustCompile(`sourcetype="([^"]+)"`)
 
 // searchFields checks one search (macros expanded) against the fields of
-// the sourcetypes it reads.
-func searchFields(t *testing.T, a *addon, what, q string) {
+// the sourcetypes it reads (fields, from sourcetypeFields).
+func searchFields(t *testing.T, a *addon, fields func(string) map[string]bool, what, q string) {
 	t.Helper()
 	if !strings.Contains(q, "`ghsec_") {
 		t.Errorf("%s: does not read the records through a ghsec_ macro (and so ghsec_index)", what)
@@ -96,7 +110,7 @@ func searchFields(t *testing.T, a *addon, what, q string) {
 		if m[1] != splunkhec.DefaultAlertSourcetype && m[1] != splunkhec.DefaultAuditSourcetype {
 			t.Errorf("%s: sourcetype %s is not the add-on's", what, m[1])
 		}
-		for f := range recordFields(t, a, m[1]) {
+		for f := range fields(m[1]) {
 			start[f] = true
 		}
 	}
@@ -164,8 +178,9 @@ func TestSavedSearches_DisabledScheduledNoAction(t *testing.T) {
 // calculated fields, or made by an earlier command of the search.
 func TestSavedSearches_FieldsExist(t *testing.T) {
 	a := loadAddon(t)
+	fields := sourcetypeFields(t, a)
 	for _, s := range loadSavedSearches(t).Stanzas {
-		searchFields(t, a, "["+s.Name+"]", s.Vals["search"])
+		searchFields(t, a, fields, "["+s.Name+"]", s.Vals["search"])
 	}
 }
 
@@ -227,6 +242,7 @@ var tokenRef = regexp.MustCompile(`\$([A-Za-z0-9_.]+)\$`)
 // exist, as the saved searches do.
 func TestDashboard_ParsesAndFieldsExist(t *testing.T) {
 	a := loadAddon(t)
+	fields := sourcetypeFields(t, a)
 	files, err := filepath.Glob(filepath.Join(appDir, "default/data/ui/views/*.xml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no dashboard: %v", err)
@@ -277,7 +293,7 @@ func TestDashboard_ParsesAndFieldsExist(t *testing.T) {
 					if subst(what, s.Earliest) == "" || subst(what, s.Latest) == "" {
 						t.Errorf("%s: no earliest/latest", what)
 					}
-					searchFields(t, a, what, subst(what, s.Query))
+					searchFields(t, a, fields, what, subst(what, s.Query))
 				}
 			}
 		}

@@ -91,7 +91,7 @@ func (e Encoder) event(rec *exporter.Record) (*event, error) {
 		err = mapAlert(ev, rec)
 	case exporter.CategoryAudit:
 		err = mapAudit(ev, rec)
-	case categoryRequest:
+	case exporter.CategoryRequest:
 		err = mapRequestRecord(ev, rec)
 	default:
 		err = fmt.Errorf("%w: category %q", ErrCategory, rec.Category)

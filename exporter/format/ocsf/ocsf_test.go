@@ -328,7 +328,7 @@ func TestMarshal_Errors(t *testing.T) {
 		{"alert of an unknown source", exporter.Record{ID: "x", Category: exporter.CategoryAlert, Source: "pentest", Alert: &exporter.AlertInfo{}}, ErrCategory},
 		{"alert without alert", exporter.Record{ID: "x", Category: exporter.CategoryAlert, Source: exporter.SourceDependabot}, ErrIncomplete},
 		{"audit without audit", exporter.Record{ID: "x", Category: exporter.CategoryAudit, Source: exporter.SourceAuditLog}, ErrIncomplete},
-		{"request without request", exporter.Record{ID: "x", Category: categoryRequest, Source: exporter.SourceDependabot}, ErrIncomplete},
+		{"request without request", exporter.Record{ID: "x", Category: exporter.CategoryRequest, Source: exporter.SourceDependabot}, ErrIncomplete},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := Marshal(&tc.rec)

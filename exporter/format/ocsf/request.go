@@ -10,16 +10,9 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
-// categoryRequest is the category of dismissal and bypass request records.
-const categoryRequest = exporter.CategoryRequest
-
-// requestInfo is the record's request object (record.request in
-// docs/record.md).
-type requestInfo = exporter.RequestInfo
-
 // requestOf is the request rec is about, and its JSON as the record
 // carries it (kept whole in unmapped.request).
-func requestOf(rec *exporter.Record) (*requestInfo, json.RawMessage, error) {
+func requestOf(rec *exporter.Record) (*exporter.RequestInfo, json.RawMessage, error) {
 	if rec.Request == nil {
 		return nil, nil, fmt.Errorf("%w: request record without request", ErrIncomplete)
 	}
@@ -50,7 +43,7 @@ func RequestFindingUID(kind, target, scope string, number int) string {
 // mapRequest maps a request record to a Detection Finding: the finding is
 // "a security control stopped something and a person asked to let it
 // through", open while the request waits for review.
-func mapRequest(ev *event, rec *exporter.Record, ri *requestInfo, raw json.RawMessage) {
+func mapRequest(ev *event, rec *exporter.Record, ri *exporter.RequestInfo, raw json.RawMessage) {
 	activity, status := requestLifecycle(rec.Action, ri.Kind, ri.Status)
 	ev.classify(detectionFinding, activity, "")
 	ev.findingStatus(status, ri.Status)

@@ -33,7 +33,7 @@ func TestRequestOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	created := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
-	want := &requestInfo{Kind: "dismissal", Target: "code_scanning", Number: 3, ID: 99, Status: "approved",
+	want := &exporter.RequestInfo{Kind: "dismissal", Target: "code_scanning", Number: 3, ID: 99, Status: "approved",
 		PreviousStatus: "pending", Reason: "false positive", Requester: "dev", RequesterComment: "test fixture",
 		Reviewer: "lead", ReviewerComment: "agreed", AlertNumbers: []int{7}, CreatedAt: &created,
 		HTMLURL: "https://github.com/acme/api/security/code-scanning/7"}
@@ -53,7 +53,7 @@ func TestRequestOf(t *testing.T) {
 	if string(raw) != string(holder.Request) {
 		t.Errorf("raw request\n %s\nwant the record's\n %s", raw, holder.Request)
 	}
-	if _, _, err := requestOf(&exporter.Record{Category: categoryRequest}); !errors.Is(err, ErrIncomplete) {
+	if _, _, err := requestOf(&exporter.Record{Category: exporter.CategoryRequest}); !errors.Is(err, ErrIncomplete) {
 		t.Errorf("without request: %v, want ErrIncomplete", err)
 	}
 }
@@ -90,7 +90,7 @@ func TestMapRequest(t *testing.T) {
 		if tc.alert != 0 {
 			rec.Alert = &exporter.AlertInfo{Number: tc.alert}
 		}
-		ri := &requestInfo{Kind: tc.kind, Target: tc.target, Number: 3, Status: tc.status, Requester: "dev"}
+		ri := &exporter.RequestInfo{Kind: tc.kind, Target: tc.target, Number: 3, Status: tc.status, Requester: "dev"}
 		if tc.status != "pending" {
 			ri.Reviewer = "lead"
 		}

@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 			"credential accepted=false", "ca_file"},
 		{"untrusted DCE", func(f *fakeAzure, _ *Config) {
 			// the DCE's certificate now comes from a CA ca_file does not hold
-			f.dce.TLS.Certificates[0] = newTestCA(t).leaf(t)
+			_, f.dce.TLS.Certificates[0] = testTLS(t)
 		}, "credential accepted=true reachable=true tls verified=false", "ca_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,22 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ghsec-exporter/ghsec-exporter/sinks/receivers"
 )
 
 // The fake's fixed identities.
@@ -42,57 +37,24 @@ const (
 	testFedToken = "federated.service-account.token"
 )
 
-// testCA is a CA made for one test and the PEM file holding it.
-type testCA struct {
-	cert   *x509.Certificate
-	key    *ecdsa.PrivateKey
-	pemPth string
-}
-
-func newTestCA(t testing.TB) *testCA {
+// testTLS is a self-signed certificate for 127.0.0.1 and localhost
+// (receivers.TLSFiles): its PEM file, the CA file a client trusts, and the
+// pair a server presents.
+func testTLS(t testing.TB) (caFile string, pair tls.Certificate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caFile, keyFile := receivers.TLSFiles(t, t.TempDir())
+	pair, err := tls.LoadX509KeyPair(caFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ghsec test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	p := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, pemPth: p}
+	return caFile, pair
 }
 
-// leaf issues a server certificate for 127.0.0.1 and localhost.
-func (ca *testCA) leaf(t testing.TB) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-func startTLS(t testing.TB, ca *testCA, h http.Handler) *httptest.Server {
+func startTLS(t testing.TB, pair tls.Certificate, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes refused on purpose
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.leaf(t)}, MinVersion: tls.VersionTLS12}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
@@ -116,7 +78,7 @@ type reply struct {
 // objects, at most limit bytes (compressed and uncompressed) or 413.
 type fakeAzure struct {
 	t        testing.TB
-	ca       *testCA
+	caFile   string // the CA both servers' certificate is from
 	auth     *httptest.Server
 	dce      *httptest.Server
 	stream   string
@@ -141,16 +103,18 @@ type fakeAzure struct {
 }
 
 func newFakeAzure(t testing.TB) *fakeAzure {
-	f := &fakeAzure{t: t, ca: newTestCA(t), stream: DefaultStream, limit: MaxCallBytes, tokens: map[string]bool{}, got: map[string]int{}}
-	f.auth = startTLS(t, f.ca, http.HandlerFunc(f.serveAuth))
-	f.dce = startTLS(t, f.ca, http.HandlerFunc(f.serveDCE))
+	f := &fakeAzure{t: t, stream: DefaultStream, limit: MaxCallBytes, tokens: map[string]bool{}, got: map[string]int{}}
+	var pair tls.Certificate
+	f.caFile, pair = testTLS(t)
+	f.auth = startTLS(t, pair, http.HandlerFunc(f.serveAuth))
+	f.dce = startTLS(t, pair, http.HandlerFunc(f.serveDCE))
 	return f
 }
 
 // config returns a client_secret config for the fake, secret in a file.
 func (f *fakeAzure) config(t testing.TB) Config {
 	c := DefaultConfig()
-	c.Endpoint, c.RuleID, c.CAFile = f.dce.URL, testRule, f.ca.pemPth
+	c.Endpoint, c.RuleID, c.CAFile = f.dce.URL, testRule, f.caFile
 	c.Auth = AuthConfig{Method: AuthClientSecret, TenantID: testTenant, ClientID: testClient,
 		AuthorityHost: f.auth.URL, ClientSecretFile: writeFile(t, "secret", testSecret)}
 	return c

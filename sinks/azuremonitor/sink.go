@@ -85,18 +85,9 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 // (calls already accepted are made again on retry: delivery is
 // at-least-once, deduplicated in KQL by the record id).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
-	bodies := make([][]byte, len(batch))
-	var rej batching.Rejections
-	for i := range batch {
-		b, err := format.Render(&batch[i], nil, s.opts)
-		if err != nil {
-			rej.Add(err, i)
-			continue
-		}
-		bodies[i] = b
-	}
-	ids := func(i int) string { return batch[i].ID }
-	return s.build(bodies, ids, &rej).Send(ctx)
+	return s.prepare(len(batch), len(batch)*1024, func(i int) ([]byte, *format.Meta, error) {
+		return format.RenderBody(&batch[i], nil, s.opts)
+	}, func(i int) string { return batch[i].ID }).Send(ctx)
 }
 
 // SendRaw is Send for records as the outbox stores them.
@@ -109,15 +100,25 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 // before is still being sent, so that the CPU work is off the request
 // path. The bodies are copies: batch may be reused once it returns.
 func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
-	bodies := make([][]byte, len(batch))
-	var rej batching.Rejections
 	n := 0
 	for i := range batch {
 		n += len(batch[i].JSON)
 	}
-	buf := make([]byte, 0, n+n/8)
-	for i := range batch {
-		b, m, err := format.RenderStored(&batch[i], s.opts)
+	return s.prepare(len(batch), n+n/8, func(i int) ([]byte, *format.Meta, error) {
+		return format.RenderStored(&batch[i], s.opts)
+	}, func(i int) string { return batch[i].Head.ID })
+}
+
+// prepare renders records 0 to n-1 with render into one buffer of about
+// size bytes (an audit entry shipped as its own body with MetaKey added),
+// refuses those that do not render, and builds the calls of the rest (see
+// build). id names record i in errors.
+func (s *Sink) prepare(n, size int, render func(i int) ([]byte, *format.Meta, error), id func(int) string) *prepared {
+	bodies := make([][]byte, n)
+	var rej batching.Rejections
+	buf := make([]byte, 0, size)
+	for i := range n {
+		b, m, err := render(i)
 		if err != nil {
 			rej.Add(err, i)
 			continue
@@ -130,8 +131,7 @@ func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 		}
 		bodies[i] = buf[start:len(buf):len(buf)]
 	}
-	ids := func(i int) string { return batch[i].Head.ID }
-	return s.build(bodies, ids, &rej)
+	return s.build(bodies, id, &rej)
 }
 
 // Close releases idle connections.

@@ -77,19 +77,10 @@ func New(r Resolved, deps exporter.SinkDeps) (*Sink, error) {
 // topic; and otherwise a retryable error that keeps the whole batch (the
 // records already acknowledged are skipped when it comes again).
 func (s *Sink) Send(ctx context.Context, batch []exporter.Record) error {
-	msgs := make([]*kgo.Record, len(batch))
-	errs := make([]error, len(batch))
-	for i := range batch {
-		rec := &batch[i]
-		body, m, err := format.RenderBody(rec, nil, s.format)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		h := rec.Head()
-		msgs[i] = s.message(&h, body, m)
-	}
-	return s.deliver(ctx, msgs, errs)
+	return s.prepare(len(batch), func(i int) (exporter.RecordHead, []byte, *format.Meta, error) {
+		body, m, err := format.RenderBody(&batch[i], nil, s.format)
+		return batch[i].Head(), body, m, err
+	}).Send(ctx)
 }
 
 // SendRaw is Send for records as the outbox stores them: the stored JSON is
@@ -103,21 +94,29 @@ func (s *Sink) SendRaw(ctx context.Context, batch []exporter.RawRecord) error {
 // batch's JSON, which the loop keeps until the prepared Send returns; every
 // promise has been called by then, so the client keeps none of it.
 func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
-	msgs := make([]*kgo.Record, len(batch))
-	errs := make([]error, len(batch))
-	for i := range batch {
-		r := &batch[i]
-		body, m, err := format.RenderStored(r, s.format)
+	return s.prepare(len(batch), func(i int) (exporter.RecordHead, []byte, *format.Meta, error) {
+		body, m, err := format.RenderStored(&batch[i], s.format)
+		return batch[i].Head, body, m, err
+	})
+}
+
+// prepare builds the messages of records 0 to n-1 from render's head and
+// body of each; a record that does not render keeps its error instead.
+func (s *Sink) prepare(n int, render func(i int) (exporter.RecordHead, []byte, *format.Meta, error)) prepared {
+	msgs := make([]*kgo.Record, n)
+	errs := make([]error, n)
+	for i := range n {
+		h, body, m, err := render(i)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		msgs[i] = s.message(&r.Head, body, m)
+		msgs[i] = s.message(&h, body, m)
 	}
 	return prepared{s: s, msgs: msgs, errs: errs}
 }
 
-// prepared is a batch PrepareRaw made ready.
+// prepared is a batch prepare made ready.
 type prepared struct {
 	s    *Sink
 	msgs []*kgo.Record

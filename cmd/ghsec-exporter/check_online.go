@@ -142,18 +142,8 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 			last = p
 		}
 	}
-	scopes := []ghapi.Scope{}
-	for _, e := range g.Enterprises {
-		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeEnterprise, Name: e})
-	}
-	for _, o := range g.Orgs {
-		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeOrg, Name: o})
-	}
-	for _, r := range g.Repos {
-		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeRepo, Name: r})
-	}
 	generic := g.SecretScanning.GenericTypes.List()
-	for _, s := range scopes {
+	for _, s := range daemon.Scopes(g) {
 		for _, src := range exporter.AlertSources {
 			if !ghapi.Supported(product, s.Kind, src) {
 				rows = append(rows, checkRow{s.String(), string(src), "not offered on " + product,

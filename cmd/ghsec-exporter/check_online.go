@@ -99,7 +99,7 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 	case err != nil && product != "":
 		// the config says which product: detection would only have
 		// confirmed it (or filled ghes_version)
-		header += "product " + product + " (github.product; GET /meta unanswered: " + metaCause(err, product) + ")"
+		header += "product " + product + " (github.product; GET /meta unanswered: " + metaCause(err, product).Result + ")"
 	case err != nil:
 		product = d.Acting("")
 		header += "product not detected: acting as " + product + ", every list and audit log tried"
@@ -142,18 +142,8 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 			last = p
 		}
 	}
-	scopes := []ghapi.Scope{}
-	for _, e := range g.Enterprises {
-		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeEnterprise, Name: e})
-	}
-	for _, o := range g.Orgs {
-		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeOrg, Name: o})
-	}
-	for _, r := range g.Repos {
-		scopes = append(scopes, ghapi.Scope{Kind: ghapi.ScopeRepo, Name: r})
-	}
 	generic := g.SecretScanning.GenericTypes.List()
-	for _, s := range scopes {
+	for _, s := range daemon.Scopes(g) {
 		for _, src := range exporter.AlertSources {
 			if !ghapi.Supported(product, s.Kind, src) {
 				rows = append(rows, checkRow{s.String(), string(src), "not offered on " + product,
@@ -187,25 +177,25 @@ func checkGitHub(ctx context.Context, cfg *config.Config, gh *ghapi.Client) (str
 // /meta exists). When the lists fail for the same cause (no answer, a
 // wrong token), the row is one more target of that problem.
 func metaRow(err error, acting string) (checkRow, checkWarning) {
-	row := checkRow{Target: "github", Check: "product", Result: "not detected (GET /meta: " + metaCause(err, acting) + ")"}
+	d := metaCause(err, acting)
+	row := checkRow{Target: "github", Check: "product", Result: "not detected (GET /meta: " + d.Result + ")"}
 	warn := checkWarning{Target: "github", Check: "product",
 		Warn: "GET /meta went unanswered, so the product is assumed to be " + acting +
 			" (every list and audit log tried, as the rows above show); set github.product (and for GHES github.ghes_version) to say which"}
-	if p, ok := ghapi.AnswerOf(err); ok {
-		switch d := ghapi.Diagnose(ghapi.Scope{}, "meta", p, acting); d.Fix {
-		case ghapi.FixCredential, ghapi.FixNoAnswer, ghapi.FixNotGitHub:
-			warn.key = d.Fix
-		}
+	switch d.Fix {
+	case ghapi.FixCredential, ghapi.FixNoAnswer, ghapi.FixNotGitHub:
+		warn.key = d.Fix
 	}
 	return row, warn
 }
 
-// metaCause says what answered GET /meta, in the words of the list rows.
-func metaCause(err error, product string) string {
+// metaCause says what answered GET /meta, in the words of the list rows
+// (Result), and what to change (Fix; "" when GitHub gave no answer).
+func metaCause(err error, product string) ghapi.Diagnosis {
 	if p, ok := ghapi.AnswerOf(err); ok {
-		return ghapi.Diagnose(ghapi.Scope{}, "meta", p, product).Result
+		return ghapi.Diagnose(ghapi.Scope{}, "meta", p, product)
 	}
-	return ghapi.Cause(err)
+	return ghapi.Diagnosis{Result: ghapi.Cause(err)}
 }
 
 // checkSinks builds every resolved sink as the daemon would, over a

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -95,22 +96,13 @@ func TestREADME_RealGitHubRunsTheBinary(t *testing.T) {
 	}
 	hint = strings.ReplaceAll(hint, out, "ghsec-exporter.yaml")
 	for _, l := range strings.Split(hint, "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, "ghsec-exporter ") && !contains(cmds, l) {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "ghsec-exporter ") && !slices.Contains(cmds, l) {
 			t.Errorf("init's hint says %q, the README's commands are %q", l, cmds)
 		}
 	}
-	if !contains(cmds, "ghsec-exporter init -org acme") {
+	if !slices.Contains(cmds, "ghsec-exporter init -org acme") {
 		t.Errorf("no `ghsec-exporter init -org acme` among %q", cmds)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Every relative link of the README and docs/ (and the Sigma rules'

@@ -212,10 +212,13 @@ func (a *App) AlertTargets() []AlertTarget {
 	return out
 }
 
-// scopes lists every configured enterprise, org and repository, in that
-// order: the alert, audit and request jobs each walk them.
-func (a *App) scopes() []ghapi.Scope {
-	g := a.cfg.GitHub
+// scopes lists every configured enterprise, org and repository (Scopes):
+// the alert, audit and request jobs each walk them.
+func (a *App) scopes() []ghapi.Scope { return Scopes(a.cfg.GitHub) }
+
+// Scopes lists every enterprise, org and repository g names, in that
+// order: the daemon's jobs and `check` walk the same list.
+func Scopes(g config.GitHub) []ghapi.Scope {
 	var out []ghapi.Scope
 	add := func(k ghapi.ScopeKind, names []string) {
 		for _, n := range names {

@@ -58,8 +58,25 @@ func decodeRequestSnapshot(k exporter.RequestKey, raw []byte) (s exporter.Reques
 	return s, nil
 }
 
-// PutRequestSnapshot stores s as the request k's last-seen state.
+// PutRequestSnapshot stores s as the request k's last-seen state:
+// PutRequestSnapshotOver what is stored under k.
 func (t *Tx) PutRequestSnapshot(k exporter.RequestKey, s exporter.RequestSnapshot) error {
+	prev, ok, err := t.RequestSnapshot(k)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return t.PutRequestSnapshotOver(k, nil, s)
+	}
+	return t.PutRequestSnapshotOver(k, &prev, s)
+}
+
+// PutRequestSnapshotOver stores s as the request k's last-seen state, and
+// moves the request in the security overview's request counts from prev's
+// status, for a caller that has just read what is stored under k: prev
+// must be it (nil: k is untracked), or the counts drift. It saves the diff
+// of a request list a second lookup and decode of every changed request.
+func (t *Tx) PutRequestSnapshotOver(k exporter.RequestKey, prev *exporter.RequestSnapshot, s exporter.RequestSnapshot) error {
 	raw, err := recordjson.MarshalRequestSnapshot(&s)
 	if err != nil {
 		return err
@@ -68,48 +85,24 @@ func (t *Tx) PutRequestSnapshot(k exporter.RequestKey, s exporter.RequestSnapsho
 	if err != nil {
 		return err
 	}
-	key := requestKey(k)
-	prev, had, err := t.requestStatus(b.Get(key), k)
-	if err != nil {
-		return err
-	}
-	if !had || prev != s.Status {
-		if had {
-			t.addOverview(ovKey{ovRequests, k.Kind, k.Target, prev}, -1)
+	if prev == nil || prev.Status != s.Status {
+		if prev != nil {
+			t.addOverview(ovKey{ovRequests, k.Kind, k.Target, prev.Status}, -1)
 		}
 		t.addOverview(ovKey{ovRequests, k.Kind, k.Target, s.Status}, 1)
 	}
-	return b.Put(key, raw)
+	return b.Put(requestKey(k), raw)
 }
 
-// DeleteRequestSnapshot forgets the request k.
+// DeleteRequestSnapshot forgets the request k, and takes it out of the
+// security overview's request counts.
 func (t *Tx) DeleteRequestSnapshot(k exporter.RequestKey) error {
-	b := t.tx.Bucket(bucketRequests)
-	if b == nil {
-		return nil
-	}
-	key := requestKey(k)
-	prev, had, err := t.requestStatus(b.Get(key), k)
-	if err != nil {
+	prev, ok, err := t.RequestSnapshot(k)
+	if err != nil || !ok {
 		return err
 	}
-	if had {
-		t.addOverview(ovKey{ovRequests, k.Kind, k.Target, prev}, -1)
-	}
-	return b.Delete(key)
-}
-
-// requestStatus is the status of a stored request snapshot (raw nil: none),
-// which the overview's request counts move from.
-func (t *Tx) requestStatus(raw []byte, k exporter.RequestKey) (string, bool, error) {
-	if raw == nil {
-		return "", false, nil
-	}
-	s, err := decodeRequestSnapshot(k, raw)
-	if err != nil {
-		return "", false, err
-	}
-	return s.Status, true, nil
+	t.addOverview(ovKey{ovRequests, k.Kind, k.Target, prev.Status}, -1)
+	return t.tx.Bucket(bucketRequests).Delete(requestKey(k))
 }
 
 // ForEachRequestSnapshot walks every request snapshot in key order.

@@ -30,10 +30,18 @@ func GHESServes(ghes, v string) (ok bool, first string) {
 	if v != APIVersion20260310 {
 		return true, ""
 	}
+	return GHESAtLeast(ghes, APIVersionMinGHES), APIVersionMinGHES
+}
+
+// GHESAtLeast reports whether GHES feature release ghes (e.g. "3.19") is
+// min or later. A release that does not read as MAJOR.MINOR (unknown,
+// malformed) is assumed to be: the feature is tried, and GitHub's answer
+// says otherwise.
+func GHESAtLeast(ghes, min string) bool {
 	var major, minor, minMajor, minMinor int
 	if _, err := fmt.Sscanf(ghes, "%d.%d", &major, &minor); err != nil {
-		return true, ""
+		return true
 	}
-	fmt.Sscanf(APIVersionMinGHES, "%d.%d", &minMajor, &minMinor)
-	return major > minMajor || (major == minMajor && minor >= minMinor), APIVersionMinGHES
+	fmt.Sscanf(min, "%d.%d", &minMajor, &minMinor)
+	return major > minMajor || (major == minMajor && minor >= minMinor)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/config"
 )
 
 // ListRequest asks for one (scope, kind) alert list.
@@ -197,12 +198,5 @@ func (c *Client) GetAlert(ctx context.Context, src exporter.Source, repo string,
 // hasHideSecret: GHES before 3.16 lacks the hide_secret parameter.
 func (c *Client) hasHideSecret() bool {
 	product, version := c.productInfo()
-	if product != "ghes" || version == "" {
-		return true
-	}
-	var major, minor int
-	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil {
-		return true
-	}
-	return major > 3 || (major == 3 && minor >= 16)
+	return product != "ghes" || config.GHESAtLeast(version, "3.16")
 }

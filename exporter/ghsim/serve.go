@@ -124,11 +124,11 @@ func (s *Sim) handle(r *http.Request, now time.Time, e endpoint) (*response, int
 	cost := 1
 	_, refused := s.apiVersion(r)
 	if refused != nil {
-		// whether GitHub counts this refusal is not documented; it does no work
-		resp, cost = refused, 0
+		// whether GitHub counts this refusal is not documented; it does no
+		// work, and costs nothing (below)
+		resp = refused
 	} else if e.free {
 		resp = e.fn(r, now)
-
 	} else if b.used >= s.opts.RateLimit {
 		// Exhausted: GitHub answers 403 without doing the work, and the
 		// refused request does not count.

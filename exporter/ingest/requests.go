@@ -113,7 +113,7 @@ func CommitRequests(tx *state.Tx, sinks []string, obs []exporter.RequestObservat
 				return n, err
 			}
 		}
-		if err := tx.PutRequestSnapshot(o.Key, next); err != nil {
+		if err := tx.PutRequestSnapshotOver(o.Key, p, next); err != nil {
 			return n, err
 		}
 		n += len(recs)

@@ -98,14 +98,18 @@ func auditRecords(t *testing.T, entries []map[string]any) map[string][]byte {
 	}
 	out := map[string][]byte{}
 	for _, it := range items {
-		if err := recordschema.ValidateJSON(it.Raw); err != nil {
-			t.Fatalf("record %s: %v", it.Raw, err)
-		}
-		var r exporter.Record
-		if err := recordjson.UnmarshalRecord(it.Raw, &r); err != nil {
+		js, err := recordjson.StoredJSON(it.Raw)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out[r.Audit.DocumentID] = it.Raw
+		if err := recordschema.ValidateJSON(js); err != nil {
+			t.Fatalf("record %s: %v", js, err)
+		}
+		var r exporter.Record
+		if err := recordjson.UnmarshalRecord(js, &r); err != nil {
+			t.Fatal(err)
+		}
+		out[r.Audit.DocumentID] = js
 	}
 	if len(out) != len(entries) {
 		t.Fatalf("%d records for %d entries", len(out), len(entries))

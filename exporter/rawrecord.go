@@ -42,8 +42,10 @@ type PreparedSend interface {
 
 // RawRecord is one outbox record as stored: its JSON, which is what
 // json.Marshal of a Record produced (so HTML characters are escaped), and
-// the fields sinks route and label on, read from it by recordjson.DecodeHead. JSON is
-// the caller's copy: a sink may keep it only for the duration of SendRaw.
+// the fields sinks route and label on, read by recordjson.DecodeStored
+// from the binary head stored beside the JSON (or from the JSON of an
+// entry an earlier version stored). JSON is the caller's copy: a sink may
+// keep it only for the duration of SendRaw.
 type RawRecord struct {
 	JSON []byte
 	Head RecordHead
@@ -72,7 +74,8 @@ type RecordHead struct {
 	AlertNumber int
 }
 
-// Head returns r's head, as recordjson.DecodeHead reads it from r's JSON.
+// Head returns r's head, as recordjson.DecodeStored reads it from r's
+// stored entry (and DecodeHead from r's JSON).
 func (r *Record) Head() RecordHead {
 	h := RecordHead{Schema: r.Schema, ID: r.ID, Time: r.Time, ObservedAt: r.ObservedAt, Category: r.Category,
 		Source: r.Source, Action: r.Action, Org: r.Org, Repo: r.Repo,
@@ -83,6 +86,6 @@ func (r *Record) Head() RecordHead {
 	return h
 }
 
-// ErrNotRecord is what recordjson.DecodeHead's error wraps for an entry
-// that is not a record.
+// ErrNotRecord is what the errors of recordjson.DecodeStored, StoredJSON
+// and DecodeHead wrap for an entry that is not a record.
 var ErrNotRecord = errors.New("not a record")

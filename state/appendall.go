@@ -8,7 +8,9 @@ import (
 )
 
 // AppendAll adds records to the outbox of every sink in sinks, encoding
-// each record once whatever the number of sinks.
+// each record once whatever the number of sinks, in its stored form
+// (recordjson.MarshalStored: the record JSON behind a binary head and a
+// CRC-32C).
 // Each outbox gets the records in order; its count is updated once. The
 // records are counted in the security overview, sinks or none.
 func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
@@ -20,7 +22,7 @@ func (t *Tx) AppendAll(sinks []string, recs []exporter.Record) error {
 	// them again
 	raws := make([][]byte, len(recs))
 	for i := range recs {
-		raw, err := recordjson.MarshalRecord(&recs[i])
+		raw, err := recordjson.MarshalStored(&recs[i])
 		if err != nil {
 			return err
 		}

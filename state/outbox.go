@@ -23,7 +23,11 @@ type Item struct {
 // Item.
 type RawItem struct {
 	Seq uint64
-	// Raw is the record's stored JSON, copied out of the transaction.
+	// Raw is the stored entry, copied out of the transaction: a framed
+	// entry (recordjson.MarshalStored) or, written by an earlier version or
+	// put back by Requeue, plain record JSON. recordjson.StoredJSON gives
+	// the record JSON of either, recordjson.DecodeStored checks it and
+	// reads its head.
 	Raw []byte
 }
 
@@ -53,8 +57,11 @@ func (t *Tx) Append(sink string, recs ...exporter.Record) error {
 	return t.AppendAll([]string{sink}, recs)
 }
 
-// Peek returns up to max records from the head of sink's outbox. A record that does not decode is returned with only Seq and a zero Record
-// so the caller can dead-letter it instead of blocking the queue.
+// Peek returns up to max records from the head of sink's outbox, decoded
+// from their record JSON (recordjson.StoredJSON, so framed and plain
+// entries alike). A record that does not decode, or a framed entry whose
+// CRC does not check, is returned with only Seq and a zero Record so the
+// caller can dead-letter it instead of blocking the queue.
 func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 	b, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || b == nil {
@@ -64,7 +71,8 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 	c := b.Cursor()
 	for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
 		it := Item{Seq: binary.BigEndian.Uint64(k)}
-		if err := recordjson.UnmarshalRecord(v, &it.Record); err != nil {
+		js, err := recordjson.StoredJSON(v)
+		if err != nil || recordjson.UnmarshalRecord(js, &it.Record) != nil {
 			it.Record = exporter.Record{}
 		}
 		out = append(out, it)
@@ -73,10 +81,15 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 }
 
 // PeekRaw returns up to max records of sink's outbox that come after seq
-// after (0: from the head), undecoded: each Item's Raw is the stored value,
-// copied out of the transaction so it outlives it (all of a call's values
-// share one allocation). A delivery loop with batches in flight reads on
-// from the last one it read, and decodes or checks the entries itself.
+// after (0: from the head), undecoded: each Item's Raw is the stored value
+// as it is, copied out of the transaction so it outlives it (all of a
+// call's values share one allocation). That value is a framed entry
+// (recordjson.MarshalStored: 0x01, a CRC-32C, a binary head, the record
+// JSON) or plain record JSON (an earlier version's entry, or one Requeue
+// put back): read it with recordjson.DecodeStored (check and head) or
+// recordjson.StoredJSON (the record JSON), never as JSON directly. A
+// delivery loop with batches in flight reads on from the last one it
+// read, and decodes or checks the entries itself.
 func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]RawItem, error) {
 	b, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || b == nil {
@@ -131,7 +144,9 @@ func (t *Tx) Ack(sink string, seqs ...uint64) error {
 }
 
 // DeadLetter moves records from sink's outbox to its dead-letter bucket,
-// keeping the raw bytes and the reason.
+// keeping the reason and the record: the record JSON of a framed entry
+// whose CRC checks, else the stored bytes (as JSON when they are, quoted as
+// a JSON string otherwise: a damaged framed entry is kept whole).
 func (t *Tx) DeadLetter(sink, reason string, seqs ...uint64) error {
 	ob, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || ob == nil {
@@ -153,6 +168,9 @@ func (t *Tx) DeadLetter(sink, reason string, seqs ...uint64) error {
 		raw := ob.Get(u64(s))
 		if raw == nil {
 			continue
+		}
+		if js, err := recordjson.StoredJSON(raw); err == nil {
+			raw = js
 		}
 		entry, err := json.Marshal(struct {
 			Reason string          `json:"reason"`
@@ -208,7 +226,10 @@ func (t *Tx) ForEachDead(sink string, fn func(seq uint64, entry []byte) error) e
 }
 
 // Requeue moves every dead-letter entry of sink back to its outbox (state
-// command, after the operator fixed the cause) and returns how many.
+// command, after the operator fixed the cause) and returns how many. It
+// puts back the dead letter's record as it holds it, plain record JSON (a
+// damaged entry's quoted bytes, which fail again): the delivery loop reads
+// a plain entry as it reads an earlier version's, so nothing re-frames it.
 func (t *Tx) Requeue(sink string) (int, error) {
 	db, err := nested(t.tx, bucketDead, sink, false)
 	if err != nil || db == nil {

@@ -1,8 +1,9 @@
 package state
 
 import (
-	"encoding/json"
 	"testing"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
 // PeekRaw reads on from a position, returns the stored bytes, and its
@@ -43,9 +44,10 @@ func TestTx_PeekRaw_ReadsOnFromAPosition(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, it := range append(first, rest...) {
-		want, _ := json.Marshal(rec(string(rune('a' + i))))
+		r := rec(string(rune('a' + i)))
+		want, _ := recordjson.MarshalStored(&r)
 		if string(it.Raw) != string(want) {
-			t.Errorf("item %d: raw %s, want %s", i, it.Raw, want)
+			t.Errorf("item %d: raw %q, want %q", i, it.Raw, want)
 		}
 	}
 	if got := peek(0, 10); len(got) != 2 || got[0].Seq != 5 {

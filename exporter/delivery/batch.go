@@ -35,11 +35,13 @@ type batch struct {
 }
 
 // readBatch reads up to BatchSize entries after seq after and sorts them
-// into what the sink gets and what is dead-lettered. For a raw sink the
-// stored bytes are checked and their head read by recordjson.DecodeHead (and
-// handed to PrepareRaw when the sink prepares batches); for any other sink
-// they are decoded into Records. Either way an entry that fails, or has no
-// id, is bad.
+// into what the sink gets and what is dead-lettered. For a raw sink each
+// entry is checked and its head read by recordjson.DecodeStored (the CRC
+// and binary head of a framed entry, DecodeHead for a plain JSON one), and
+// the sink gets its record JSON (handed to PrepareRaw when the sink
+// prepares batches); for any other sink the record JSON
+// (recordjson.StoredJSON) is decoded into a Record. Either way an entry
+// that fails, or has no id, is bad.
 func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 	var items []state.RawItem
 	err := d.DB.View(func(tx *state.Tx) error {
@@ -59,15 +61,16 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 	}
 	for _, it := range items {
 		if raw {
-			h, err := recordjson.DecodeHead(it.Raw)
+			rr, err := recordjson.DecodeStored(it.Raw)
 			if err != nil {
 				b.bad = append(b.bad, it)
 				continue
 			}
-			b.raws = append(b.raws, exporter.RawRecord{JSON: it.Raw, Head: h})
+			b.raws = append(b.raws, rr)
 		} else {
 			var r exporter.Record
-			if recordjson.UnmarshalRecord(it.Raw, &r) != nil || r.ID == "" {
+			js, err := recordjson.StoredJSON(it.Raw)
+			if err != nil || recordjson.UnmarshalRecord(js, &r) != nil || r.ID == "" {
 				b.bad = append(b.bad, it)
 				continue
 			}

@@ -23,7 +23,7 @@ import (
 // outbox only after the sink accepted it; whatever was accepted before a
 // failure is still acked; whatever was not stays queued. A sink that
 // implements exporter.RawSender gets the stored JSON, checked by
-// recordjson.DecodeHead, instead of decoded records.
+// recordjson.DecodeStored, instead of decoded records.
 type Deliverer struct {
 	DB        *state.DB
 	Name      string

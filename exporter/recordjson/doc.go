@@ -1,7 +1,10 @@
 // Package recordjson is the JSON form of the exporter's records and
 // snapshots: the bytes the state file keeps (outbox entries, alert
-// snapshots) and the raw sinks ship, and the check the delivery loop makes
-// on a stored entry before a sink gets it (DecodeHead).
+// snapshots) and the raw sinks ship, the stored form of an outbox entry
+// (MarshalStored: the record JSON behind a binary head and a CRC-32C), and
+// the check the delivery loop makes on a stored entry before a sink gets
+// it (DecodeStored; DecodeHead for a plain JSON entry of an earlier
+// version).
 //
 // The bytes are exactly encoding/json's (the golden files in testdata were
 // written by the encoder of earlier versions and still match), so files

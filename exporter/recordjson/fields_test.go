@@ -69,8 +69,21 @@ func TestEveryField_RoundTrips(t *testing.T) {
 			t.Errorf("stored record = %+v, %v; want %+v", items, err, rec)
 		}
 		rawItems, err := tx.PeekRaw("s", 0, 1)
-		if err != nil || len(rawItems) != 1 || !bytes.Equal(rawItems[0].Raw, raw) {
-			t.Errorf("stored record bytes = %+v, %v; want %s", rawItems, err, raw)
+		if err != nil || len(rawItems) != 1 {
+			t.Fatalf("stored records = %+v, %v", rawItems, err)
+		}
+		if js, err := recordjson.StoredJSON(rawItems[0].Raw); err != nil || !bytes.Equal(js, raw) {
+			t.Errorf("stored record JSON = %s, %v; want %s", js, err, raw)
+		}
+		if got, err := recordjson.DecodeStored(rawItems[0].Raw); err != nil || !bytes.Equal(got.JSON, raw) ||
+			!got.Head.Time.Equal(rec.Time) || !got.Head.ObservedAt.Equal(rec.ObservedAt) {
+			t.Errorf("stored record = %+v, %v; want head %+v", got.Head, err, rec.Head())
+		} else {
+			want := rec.Head()
+			got.Head.Time, got.Head.ObservedAt = want.Time, want.ObservedAt // compared as instants above
+			if got.Head != want {
+				t.Errorf("stored head = %+v, want %+v", got.Head, want)
+			}
 		}
 		return nil
 	}); err != nil {

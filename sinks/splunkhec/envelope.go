@@ -70,8 +70,10 @@ func (e *encoder) encodeRaw(r *exporter.RawRecord) ([]byte, error) {
 }
 
 // appendRaw appends the envelope of a stored record to buf. It fails only
-// for a record whose JSON is not JSON, which the outbox's check
-// (recordjson.DecodeHead) and the encoder never let through, or (schema or
+// for a record whose JSON is not JSON, which the encoder never writes and
+// the outbox's check (recordjson.DecodeStored: the CRC of the entry the
+// encoder framed, or DecodeHead of an earlier version's plain entry) never
+// lets through, or (schema or
 // audit_body set) one that cannot be rendered so; buf is then returned
 // unchanged.
 func (e *encoder) appendRaw(buf []byte, r *exporter.RawRecord) ([]byte, error) {

@@ -106,20 +106,20 @@ var Modes = []struct {
 }
 
 // Raw returns recs as the delivery loop hands them to a RawSender: each
-// record's stored JSON and the head decoded from it.
+// record stored as the outbox stores it and read back by
+// recordjson.DecodeStored (its record JSON and the head stored beside it).
 func Raw(t testing.TB, recs []exporter.Record) []exporter.RawRecord {
 	t.Helper()
 	out := make([]exporter.RawRecord, len(recs))
 	for i := range recs {
-		b, err := recordjson.MarshalRecord(&recs[i])
+		v, err := recordjson.MarshalStored(&recs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := recordjson.DecodeHead(b)
+		out[i], err = recordjson.DecodeStored(v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = exporter.RawRecord{JSON: b, Head: h}
 	}
 	return out
 }

@@ -1,0 +1,114 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
+	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
+	"github.com/ghsec-exporter/ghsec-exporter/state"
+)
+
+// An outbox entry stored as plain record JSON, as earlier versions stored
+// every entry, is delivered beside framed ones, to every kind of sink; a
+// framed entry with one byte changed inside a string (still valid JSON,
+// with another id) is dead-lettered, never sent, and its bytes kept.
+func TestDeliverer_Drain_PlainAndDamagedEntries(t *testing.T) {
+	for _, kind := range []string{"", " (raw sink)", " (preparing sink)"} {
+		t.Run("sink"+kind, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.db")
+			db, err := state.Open(path, state.Options{NoSync: true})
+			must(t, err)
+			queue(t, db, "r1", "r2", "r3", "r4")
+			must(t, db.Close())
+
+			// rewrite the file as an earlier version and a torn write left it
+			bdb, err := bolt.Open(path, 0o600, nil)
+			must(t, err)
+			var damaged []byte
+			must(t, bdb.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket([]byte("outbox")).Bucket([]byte(testSink))
+				c := b.Cursor()
+				i := 0
+				for k, v := c.First(); k != nil; k, v = c.Next() {
+					i++
+					if v[0] != 0x01 {
+						t.Fatalf("entry %d is not framed: %q", i, v)
+					}
+					js, err := recordjson.StoredJSON(v)
+					must(t, err)
+					var nv []byte
+					switch i {
+					case 1, 4:
+						nv = bytes.Clone(js) // plain JSON
+					case 2:
+						continue
+					case 3:
+						nv = bytes.Replace(v, []byte(`"id":"r3"`), []byte(`"id":"s3"`), 1)
+						if bytes.Equal(nv, v) {
+							t.Fatal("no id to damage")
+						}
+						damaged = nv
+					}
+					if err := b.Put(bytes.Clone(k), nv); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+			must(t, bdb.Close())
+
+			db, err = state.Open(path, state.Options{NoSync: true})
+			must(t, err)
+			defer db.Close()
+			sink := &scriptedSink{}
+			var s exporter.Sink = sink
+			switch kind {
+			case " (raw sink)":
+				s = &rawScriptedSink{sink}
+			case " (preparing sink)":
+				s = &preparingSink{rawScriptedSink: &rawScriptedSink{sink}}
+			}
+			clk, logs := &recorder{now: t0}, &logCounter{}
+			d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 10, Retry: newRetrier(clk, logs)}
+			must(t, d.Drain(context.Background()))
+			if want := [][]string{{"r1", "r2", "r4"}}; !reflect.DeepEqual(sink.batches, want) {
+				t.Errorf("batches sent %v, want %v", sink.batches, want)
+			}
+			var entries []string
+			must(t, db.View(func(tx *state.Tx) error {
+				return tx.ForEachDead(testSink, func(_ uint64, entry []byte) error {
+					var e struct {
+						Reason string `json:"reason"`
+						Record string `json:"record"`
+					}
+					if err := json.Unmarshal(entry, &e); err != nil {
+						t.Errorf("dead letter %s: %v", entry, err)
+					}
+					// kept as a JSON string (its bytes that are not UTF-8 as U+FFFD)
+					var want string
+					q, err := json.Marshal(string(damaged))
+					must(t, err)
+					must(t, json.Unmarshal(q, &want))
+					if e.Reason != errUndecodable.Error() || e.Record != want {
+						t.Errorf("dead letter %+v, want the damaged entry's bytes", e)
+					}
+					entries = append(entries, e.Reason)
+					return nil
+				})
+			}))
+			if len(entries) != 1 {
+				t.Errorf("%d dead letters, want 1", len(entries))
+			}
+			if got := outbox(t, db); len(got) != 0 {
+				t.Errorf("outbox still holds %v", got)
+			}
+		})
+	}
+}

@@ -40,6 +40,21 @@ type PreparedSend interface {
 	Send(ctx context.Context) error
 }
 
+// PipelinedSend is a PreparedSend whose sink keeps no order between
+// records that a second batch in flight could break: Kafka keyed by record
+// id, where order holds only within a partition, which the idempotent
+// producer keeps across requests in flight, and the ids spread a batch
+// over every partition anyway. The delivery loop then starts a batch
+// before the batch before it has its answer, two at most, and takes their
+// outcomes in order; two batches in flight are then as one batch of twice
+// the size. Start begins sending and returns without waiting for an
+// answer; wait, called once, waits for it and returns what Send would.
+// Either Send or Start is called, once.
+type PipelinedSend interface {
+	PreparedSend
+	Start(ctx context.Context) (wait func() error)
+}
+
 // RawRecord is one outbox record as stored: its JSON, which is what
 // json.Marshal of a Record produced (so HTML characters are escaped), and
 // the fields sinks route and label on, read by recordjson.DecodeStored

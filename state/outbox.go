@@ -125,14 +125,24 @@ func (t *Tx) Ack(sink string, seqs ...uint64) error {
 	if err != nil {
 		return err
 	}
-	// One seek a record (Get and Delete would each seek), from the last
-	// sequence to the first: bbolt removes a key from its node by moving
-	// the keys after it, so a batch acked from its head would move most of
-	// each node once a key; acked from its tail, nothing moves.
+	// From the last sequence to the first: bbolt removes a key from its
+	// node by moving the keys after it, so a batch acked from its head
+	// would move most of each node once a key; acked from its tail,
+	// nothing moves. A batch's sequences are mostly consecutive, so the
+	// cursor steps back to the next one (Delete leaves it where Prev finds
+	// the key before) and seeks only where that is not it.
 	c := b.Cursor()
+	var at []byte // the key under the cursor, nil when it must seek
 	for _, s := range slices.Backward(slices.Sorted(slices.Values(seqs))) {
 		key := u64(s)
-		if k, _ := c.Seek(key); !bytes.Equal(k, key) {
+		if at != nil {
+			at, _ = c.Prev()
+		}
+		if !bytes.Equal(at, key) {
+			at, _ = c.Seek(key)
+		}
+		if !bytes.Equal(at, key) {
+			at = nil
 			continue // acked twice: counted once
 		}
 		if err := c.Delete(); err != nil {

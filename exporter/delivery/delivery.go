@@ -19,11 +19,15 @@ import (
 // (a syslog stream, the file) sees records in order, and a failed batch
 // stops the loop before any later batch reaches the sink. (Concurrent
 // sends would let batch N+1 be accepted while N fails, out of order; and
-// for HEC the receiver, not the client, is the limit.) A record leaves the
-// outbox only after the sink accepted it; whatever was accepted before a
-// failure is still acked; whatever was not stays queued. A sink that
-// implements exporter.RawSender gets the stored JSON, checked by
-// recordjson.DecodeStored, instead of decoded records.
+// for HEC the receiver, not the client, is the limit.) The one exception
+// is a sink that keeps no order between batches to break, whose prepared
+// batches are exporter.PipelinedSends (Kafka keyed by record id): the
+// next batch is started before the one before it has its answer, two in
+// flight at most, and their outcomes are taken in order. A record leaves
+// the outbox only after the sink accepted it; whatever was accepted
+// before or beside a failure is still acked; whatever was not stays
+// queued. A sink that implements exporter.RawSender gets the stored JSON,
+// checked by recordjson.DecodeStored, instead of decoded records.
 type Deliverer struct {
 	DB        *state.DB
 	Name      string

@@ -10,11 +10,12 @@ import (
 )
 
 // The pipeline holds at most three batches: one read ahead, one being
-// sent, and the one before, whose ack commits meanwhile. Before each send
-// every commit but the latest has finished, so a failed commit of batch N
-// stops the loop before batch N+2 is sent. A deeper pipeline would buy
-// only memory: sends are one at a time, and a read or a commit takes less
-// than a send.
+// sent, and the one before, whose ack commits meanwhile (four with a
+// pipelined sink: two in flight). Before each send every commit but the
+// latest has finished, so a failed commit of batch N stops the loop
+// before batch N+2 is sent (N+3 with a pipelined sink). A deeper pipeline
+// would buy only memory: sends are one at a time, or two for a pipelined
+// sink, and a read or a commit takes less than a send.
 
 // drainOnce sends batches until the outbox is empty (nil) or something
 // fails; after a failure it waits out the backoff before returning the
@@ -78,16 +79,34 @@ func (d *Deliverer) read(stop <-chan struct{}, out chan<- *batch, raw bool) {
 // (readErr), at a failed commit (which the ackCommitter reports), or at a
 // send that failed retryably or was cancelled (sendErr, with the size of
 // that batch).
+//
+// A batch whose prepared send is an exporter.PipelinedSend is started
+// before the outcome of the batch before it is taken, so two are in
+// flight; outcomes are still taken, and committed, in outbox order. When
+// the first of two fails, the second is waited for too and settled as
+// any batch is: what it got accepted is acked, and only the first
+// failure stops the loop.
 func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *ackCommitter) (records int, readErr, sendErr error) {
-	log := d.Retry.Log
+	var inflight *started // a pipelined batch started, its outcome not taken
+	// finish takes the outcome of the batch in flight; a failure comes
+	// with that batch's size
+	finish := func() (int, error) {
+		if inflight == nil {
+			return 0, nil
+		}
+		f := inflight
+		inflight = nil
+		return len(f.b.items), d.settle(ctx, c, f.b, f.wait())
+	}
 	for b := range batches {
-		if b.err != nil {
+		if b.err != nil || b.read == 0 {
+			if n, err := finish(); err != nil {
+				return n, nil, err
+			}
 			return 0, b.err, nil
 		}
-		if b.read == 0 {
-			return 0, nil, nil
-		}
 		if len(b.bad) > 0 {
+			log := d.Retry.Log
 			c.submit(commit{dead: b.bad, reason: errUndecodable, log: func() {
 				log.Error("outbox entries moved to dead-letter", "records", len(b.bad), "err", errUndecodable)
 			}})
@@ -97,31 +116,66 @@ func (d *Deliverer) sendAll(ctx context.Context, batches <-chan *batch, c *ackCo
 		}
 		if c.failedBehind() {
 			// the state file refused an ack: stop sending until it recovers
-			return 0, nil, nil
+			n, err := finish()
+			return n, nil, err
 		}
-		err := d.send(ctx, b)
-		if err == nil {
-			c.submit(commit{good: b.items})
+		p, pipelined := b.prepared.(exporter.PipelinedSend)
+		if !pipelined {
+			if n, err := finish(); err != nil {
+				return n, nil, err
+			}
+			if err := d.settle(ctx, c, b, d.send(ctx, b)); err != nil {
+				return len(b.items), nil, err
+			}
 			continue
 		}
-		if ctx.Err() != nil {
-			return len(b.items), nil, err
-		}
-		switch de := exporter.Classify(err); de.Kind {
-		case exporter.KindPermanent:
-			c.submit(commit{dead: b.items, reason: err, failure: err, log: func() {
-				log.Error("sink refused batch for good; moved to dead-letter", "records", len(b.items), "err", err)
-			}})
-		case exporter.KindRejected:
-			good, dead := b.split(de.Rejected)
-			c.submit(commit{good: good, dead: dead, reason: err, failure: err, log: func() {
-				log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", err)
-			}})
-		default:
-			return len(b.items), nil, err
+		next := &started{b: b, wait: p.Start(ctx)}
+		n, err := finish()
+		inflight = next
+		if err != nil {
+			// next is in flight too: take its outcome, whatever it is
+			_, _ = finish()
+			return n, nil, err
 		}
 	}
-	return 0, nil, nil
+	n, err := finish()
+	return n, nil, err
+}
+
+// started is a pipelined batch in flight and the wait for its outcome.
+type started struct {
+	b    *batch
+	wait func() error
+}
+
+// settle queues the commit of batch b's outcome err: nil acks the batch,
+// a permanent failure dead-letters it, a rejection dead-letters the
+// rejected records and acks the rest. Any other failure, or a ctx that
+// ended, queues nothing and is returned: the batch stays in the outbox and
+// the loop stops.
+func (d *Deliverer) settle(ctx context.Context, c *ackCommitter, b *batch, err error) error {
+	if err == nil {
+		c.submit(commit{good: b.items})
+		return nil
+	}
+	if ctx.Err() != nil {
+		return err
+	}
+	log := d.Retry.Log
+	switch de := exporter.Classify(err); de.Kind {
+	case exporter.KindPermanent:
+		c.submit(commit{dead: b.items, reason: err, failure: err, log: func() {
+			log.Error("sink refused batch for good; moved to dead-letter", "records", len(b.items), "err", err)
+		}})
+	case exporter.KindRejected:
+		good, dead := b.split(de.Rejected)
+		c.submit(commit{good: good, dead: dead, reason: err, failure: err, log: func() {
+			log.Error("sink rejected records; moved to dead-letter, rest delivered", "rejected", len(dead), "records", len(good), "err", err)
+		}})
+	default:
+		return err
+	}
+	return nil
 }
 
 // commit is one batch's outcome: what to ack, what to dead-letter and why,

@@ -119,3 +119,19 @@ func TestKafka_Formats_EntryAndOCSF(t *testing.T) {
 		}
 	}
 }
+
+// Keyed by record id a prepared batch may be started while the batch
+// before it is in flight; keyed by alert it may not, so that an alert's
+// records never overtake one another.
+func TestKafka_PipelinedOnlyKeyedByRecordID(t *testing.T) {
+	c := newCluster(t)
+	for _, key := range []string{KeyRecordID, KeyAlert} {
+		cfg := testConfig(c)
+		cfg.Key = key
+		s := newSink(t, cfg)
+		_, pipelined := s.PrepareRaw(nil).(exporter.PipelinedSend)
+		if pipelined != (key == KeyRecordID) {
+			t.Errorf("key %s: pipelined %v", key, pipelined)
+		}
+	}
+}

@@ -19,7 +19,9 @@ import (
 // duplicate, never a loss).
 const maxAcked = 100_000
 
-// Sink produces records to Kafka. Send and SendRaw run one at a time.
+// Sink produces records to Kafka. Send and SendRaw run one at a time; a
+// batch started by the delivery loop (exporter.PipelinedSend) may be in
+// flight beside one of them.
 type Sink struct {
 	log      *slog.Logger
 	cl       *kgo.Client
@@ -35,7 +37,7 @@ type Sink struct {
 
 	conns *connErrs
 
-	mu sync.Mutex
+	mu sync.Mutex // guards acked
 	// acked holds the ids of records the cluster acknowledged in a Send
 	// that failed as a whole: the delivery loop sends that batch again,
 	// and they are skipped rather than written twice.
@@ -43,8 +45,9 @@ type Sink struct {
 }
 
 var (
-	_ exporter.RawPreparer = (*Sink)(nil)
-	_ exporter.Checker     = (*Sink)(nil)
+	_ exporter.RawPreparer   = (*Sink)(nil)
+	_ exporter.PipelinedSend = pipelined{}
+	_ exporter.Checker       = (*Sink)(nil)
 )
 
 // New builds the sink's client from the resolved config. It connects to
@@ -102,18 +105,29 @@ func (s *Sink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
 
 // prepare builds the messages of records 0 to n-1 from render's head and
 // body of each; a record that does not render keeps its error instead.
-func (s *Sink) prepare(n int, render func(i int) (exporter.RecordHead, []byte, *format.Meta, error)) prepared {
+// Keyed by record id, the batch is an exporter.PipelinedSend: the
+// delivery loop may start it while the batch before is still waiting for
+// its acknowledgements. Keyed by alert it is not, so that an alert's
+// records never overtake one another: a batch whose record the cluster
+// refused is resent record by record, and a later batch already sent
+// would be ahead of those.
+func (s *Sink) prepare(n int, render func(i int) (exporter.RecordHead, []byte, *format.Meta, error)) exporter.PreparedSend {
 	msgs := make([]*kgo.Record, n)
 	errs := make([]error, n)
+	ms := newMessages(n)
 	for i := range n {
 		h, body, m, err := render(i)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		msgs[i] = s.message(&h, body, m)
+		msgs[i] = ms.add(s, &h, body, m)
 	}
-	return prepared{s: s, msgs: msgs, errs: errs}
+	p := prepared{s: s, msgs: msgs, errs: errs}
+	if s.byAlert {
+		return p
+	}
+	return pipelined{p}
 }
 
 // prepared is a batch prepare made ready.
@@ -124,47 +138,38 @@ type prepared struct {
 }
 
 // Send has SendRaw's contract for the prepared batch.
-func (p prepared) Send(ctx context.Context) error { return p.s.deliver(ctx, p.msgs, p.errs) }
+func (p prepared) Send(ctx context.Context) error { return p.s.start(ctx, p.msgs, p.errs)() }
 
-// deliver produces msgs (nil where errs holds the record's own failure to
-// render) and classifies the outcome.
-func (s *Sink) deliver(ctx context.Context, msgs []*kgo.Record, errs []error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	start := time.Now()
+// pipelined is a prepared batch the delivery loop may start while the
+// batch before it is in flight.
+type pipelined struct{ prepared }
+
+// Start produces the batch and returns the wait for its outcome, which has
+// Send's contract.
+func (p pipelined) Start(ctx context.Context) func() error { return p.s.start(ctx, p.msgs, p.errs) }
+
+// start produces msgs (nil where errs holds the record's own failure to
+// render) and returns the wait for their acknowledgements, which
+// classifies the outcome. produce_timeout counts from start.
+func (s *Sink) start(ctx context.Context, msgs []*kgo.Record, errs []error) (wait func() error) {
+	begun := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-
+	var skipped []string
+	s.mu.Lock()
 	for i, m := range msgs {
 		if m == nil {
 			continue
 		}
 		if n := size(m); n > s.maxBytes {
 			errs[i], msgs[i] = fmt.Errorf("record %s: message of %d bytes is over max_message_bytes %d", id(m), n, s.maxBytes), nil
-		} else if _, ok := s.acked[id(m)]; ok {
-			msgs[i] = nil // acknowledged by a Send that failed as a whole
-		}
-	}
-	s.produce(ctx, msgs, errs)
-
-	// a broker refuses a batch, not a record: send each record of a
-	// refused batch alone, so that only what is refused alone is
-	// dead-lettered
-	for i, m := range msgs {
-		if m != nil && errs[i] != nil && classify(errs[i]) == refused {
-			errs[i] = s.cl.ProduceSync(ctx, m).FirstErr()
-			if errs[i] != nil && classify(errs[i]) == refused {
-				errs[i] = fmt.Errorf("record %s refused by kafka: %w", id(m), errs[i])
-				msgs[i] = nil
+		} else if len(s.acked) > 0 {
+			if _, ok := s.acked[id(m)]; ok {
+				// acknowledged by a Send that failed as a whole
+				skipped, msgs[i] = append(skipped, id(m)), nil
 			}
 		}
 	}
-	return s.verdict(ctx, msgs, errs, s.conns.since(start))
-}
-
-// produce sends every non-nil message and waits for all their promises,
-// recording each one's error in errs.
-func (s *Sink) produce(ctx context.Context, msgs []*kgo.Record, errs []error) {
+	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for i, m := range msgs {
 		if m == nil {
@@ -176,13 +181,31 @@ func (s *Sink) produce(ctx context.Context, msgs []*kgo.Record, errs []error) {
 			wg.Done()
 		})
 	}
-	wg.Wait()
+	return func() error {
+		defer cancel()
+		wg.Wait()
+		// a broker refuses a batch, not a record: send each record of a
+		// refused batch alone, so that only what is refused alone is
+		// dead-lettered
+		for i, m := range msgs {
+			if m != nil && errs[i] != nil && classify(errs[i]) == refused {
+				errs[i] = s.cl.ProduceSync(ctx, m).FirstErr()
+				if errs[i] != nil && classify(errs[i]) == refused {
+					errs[i] = fmt.Errorf("record %s refused by kafka: %w", id(m), errs[i])
+					msgs[i] = nil
+				}
+			}
+		}
+		return s.verdict(ctx, msgs, errs, skipped, s.conns.since(begun))
+	}
 }
 
 // verdict classifies a delivery: msgs[i] nil with errs[i] set is a record
 // refused for good; a non-nil msgs[i] with errs[i] set failed otherwise.
-// connErr is the client's latest failure to connect during the Send.
-func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, connErr error) error {
+// skipped are the ids of records an earlier failed Send got acknowledged,
+// not produced again; connErr is the client's latest failure to connect
+// during the Send.
+func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, skipped []string, connErr error) error {
 	var rejected []int
 	var rejErr, failErr error
 	paused := false
@@ -201,6 +224,8 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, co
 			}
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if failErr != nil {
 		// the batch comes again: remember what the cluster acknowledged
 		for i, err := range errs {
@@ -224,7 +249,11 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, co
 		}
 		return exporter.Retryable(failErr, 0)
 	}
-	clear(s.acked)
+	// the batch leaves the outbox: its records will not come again (those
+	// of a failed batch still in flight stay remembered)
+	for _, id := range skipped {
+		delete(s.acked, id)
+	}
 	if len(rejected) > 0 {
 		return exporter.Rejected(rejErr, rejected...)
 	}

@@ -41,10 +41,10 @@ type PreparedSend interface {
 }
 
 // PipelinedSend is a PreparedSend whose sink keeps no order between
-// records that a second batch in flight could break: Kafka keyed by record
-// id, where order holds only within a partition, which the idempotent
-// producer keeps across requests in flight, and the ids spread a batch
-// over every partition anyway. The delivery loop then starts a batch
+// records that a second batch in flight could break: OTLP, whose log
+// records have none, and Kafka keyed by record id, where order holds only
+// within a partition, which the idempotent producer keeps across requests
+// in flight, and the ids spread a batch over every partition anyway. The delivery loop then starts a batch
 // before the batch before it has its answer, two at most, and takes their
 // outcomes in order; two batches in flight are then as one batch of twice
 // the size. Start begins sending and returns without waiting for an

@@ -21,7 +21,7 @@ import (
 // sends would let batch N+1 be accepted while N fails, out of order; and
 // for HEC the receiver, not the client, is the limit.) The one exception
 // is a sink that keeps no order between batches to break, whose prepared
-// batches are exporter.PipelinedSends (Kafka keyed by record id): the
+// batches are exporter.PipelinedSends (OTLP, Kafka keyed by record id): the
 // next batch is started before the one before it has its answer, two in
 // flight at most, and their outcomes are taken in order. A record leaves
 // the outbox only after the sink accepted it; whatever was accepted

@@ -20,7 +20,17 @@ type prepared struct {
 	bodies *batching.Bodies // one per chunk, built ahead
 }
 
-var _ exporter.PreparedSend = (*prepared)(nil)
+var _ exporter.PipelinedSend = (*prepared)(nil)
+
+// Start sends the prepared requests in the background and returns the
+// wait for their outcome (Send's). OTLP gives log records no order, and
+// the sink keeps no per-batch state: the delivery loop may have a second
+// batch in flight meanwhile.
+func (p *prepared) Start(ctx context.Context) func() error {
+	done := make(chan error, 1)
+	go func() { done <- p.Send(ctx) }()
+	return func() error { return <-done }
+}
 
 // prepare renders the records of batch that have JSON (the others are in
 // rej already) and builds the bodies of its requests.

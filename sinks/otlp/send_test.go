@@ -263,3 +263,43 @@ func TestDeliverer_ThrottledThenHealed(t *testing.T) {
 		t.Errorf("the healed request carried %d records, want %d", len(last), len(recs))
 	}
 }
+
+// The delivery loop has a second batch's request sent while the first
+// still waits for its answer (OTLP gives log records no order): the fake
+// answers the first request only once the second has arrived, and every
+// record is delivered once.
+func TestDeliverer_TwoBatchesInFlight(t *testing.T) {
+	second := make(chan struct{})
+	var n atomic.Int32
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard: a loop that does not pipeline hangs
+	defer cancel()
+	f, c := startFake(t, func(w http.ResponseWriter, ids []string) {
+		switch n.Add(1) {
+		case 1:
+			select {
+			case <-second:
+			case <-ctx.Done():
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		case 2:
+			close(second)
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	})
+	recs := sinktest.Records(30)
+	h := sinktest.New(t, newSinkT(t, c), recs)
+	h.Deliverer.BatchSize = 10
+	if err := h.Deliverer.Drain(ctx); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	if st := h.Deliverer.Health(); st.Delivered != len(recs) || st.Failures != 0 {
+		t.Errorf("health %+v", st)
+	}
+	var got []string
+	for _, r := range f.requests() {
+		got = append(got, r...)
+	}
+	if len(got) != len(recs) {
+		t.Errorf("%d records posted, want %d once each", len(got), len(recs))
+	}
+}

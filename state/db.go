@@ -16,14 +16,22 @@ import (
 )
 
 // SchemaVersion is the layout version this package writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // builtinMigrations are this package's own layout changes, run after any the
 // caller supplies for the same version.
 var builtinMigrations = []Migration{
 	{From: 1, Fn: migrateCounts},   // stored outbox and dead-letter counts
 	{From: 2, Fn: migrateOverview}, // the security overview (overview.go)
+	{From: 3, Fn: migrateFramed},   // framed outbox entries
 }
+
+// migrateFramed marks a file whose outboxes may now hold framed entries
+// (recordjson.MarshalStored). Nothing is rewritten: the plain JSON entries
+// already queued are still read. The version is what matters: an earlier
+// version refuses a schema-4 file (ErrSchemaTooNew) instead of taking the
+// framed entries it cannot read for damaged ones and dead-lettering them.
+func migrateFramed(*Tx) error { return nil }
 
 var (
 	bucketMeta      = []byte("meta")

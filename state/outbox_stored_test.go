@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 )
 
@@ -73,4 +74,53 @@ func TestOutbox_DeadLetterKeepsRecordJSON(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A schema-3 file (an earlier version's) holding plain JSON outbox entries
+// opens at schema 4 with its entries as they were: read, decoded and
+// acked like framed ones written after it.
+func TestOpen_Schema3PlainOutbox(t *testing.T) {
+	db, path := openTemp(t)
+	plain, err := recordjson.MarshalRecord(&exporter.Record{Schema: 1, ID: "old", Category: "alert", Source: "dependabot", Action: "created"})
+	must(t, err)
+	must(t, db.Update(func(tx *Tx) error {
+		b, err := nested(tx.tx, bucketOutbox, "hec", true)
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := b.Put(u64(seq), plain); err != nil {
+			return err
+		}
+		if err := tx.setCount(bucketOutbox, "hec", 1); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketMeta).Put(keySchema, u64(3))
+	}))
+	must(t, db.Close())
+	db, err = Open(path, Options{})
+	must(t, err)
+	defer db.Close()
+	if v, _ := db.SchemaVersion(); v != 4 {
+		t.Fatalf("schema %d after open, want 4", v)
+	}
+	must(t, db.Update(func(tx *Tx) error { return tx.Append("hec", rec("new")) }))
+	must(t, db.View(func(tx *Tx) error {
+		items, err := tx.PeekRaw("hec", 0, 10)
+		if err != nil {
+			return err
+		}
+		if len(items) != 2 || !bytes.Equal(items[0].Raw, plain) || items[1].Raw[0] != 0x01 {
+			t.Fatalf("outbox %v, want the plain entry, then a framed one", items)
+		}
+		for i, want := range []string{"old", "new"} {
+			if r, err := recordjson.DecodeStored(items[i].Raw); err != nil || r.Head.ID != want {
+				t.Errorf("entry %d: %+v %v, want id %s", i, r.Head, err, want)
+			}
+		}
+		return nil
+	}))
 }

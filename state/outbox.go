@@ -81,19 +81,24 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 }
 
 // PeekRaw returns up to max records of sink's outbox that come after seq
-// after (0: from the head), undecoded: each Item's Raw is the stored value
-// as it is, copied out of the transaction so it outlives it (all of a
-// call's values share one allocation). That value is a framed entry
-// (recordjson.MarshalStored: 0x01, a CRC-32C, a binary head, the record
-// JSON) or plain record JSON (an earlier version's entry, or one Requeue
-// put back): read it with recordjson.DecodeStored (check and head) or
-// recordjson.StoredJSON (the record JSON), never as JSON directly. A
-// delivery loop with batches in flight reads on from the last one it
-// read, and decodes or checks the entries itself.
+// after (0: from the head), undecoded: each Item's Raw is the stored value,
+// copied out of the transaction so it outlives it (all of a call's values
+// share one allocation). A delivery loop with batches in flight reads on
+// from the last one it read, and decodes or checks the entries itself
+// (the values are framed entries or plain JSON: recordjson.DecodeStored).
 func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]RawItem, error) {
+	items, _, err := t.PeekRawInto(nil, sink, after, max)
+	return items, err
+}
+
+// PeekRawInto is PeekRaw copying the values into buf's array when they fit
+// in its capacity, into a new array otherwise, which it returns (empty,
+// for the next call): a caller reuses a batch's buffer once it is done with
+// the batch's values instead of allocating one a batch.
+func (t *Tx) PeekRawInto(buf []byte, sink string, after uint64, max int) ([]RawItem, []byte, error) {
 	b, err := nested(t.tx, bucketOutbox, sink, false)
 	if err != nil || b == nil {
-		return nil, err
+		return nil, buf[:0], err
 	}
 	out := make([]RawItem, 0, min(max, 4096))
 	var size int
@@ -106,13 +111,16 @@ func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]RawItem, error) {
 		out = append(out, RawItem{Seq: binary.BigEndian.Uint64(k), Raw: v})
 		size += len(v)
 	}
-	buf := make([]byte, 0, size)
+	buf = buf[:0]
+	if cap(buf) < size {
+		buf = make([]byte, 0, size)
+	}
 	for i := range out {
 		n := len(buf)
 		buf = append(buf, out[i].Raw...)
 		out[i].Raw = buf[n:len(buf):len(buf)]
 	}
-	return out, nil
+	return out, buf[:0], nil
 }
 
 // Ack removes delivered records from sink's outbox.

@@ -32,6 +32,9 @@ type batch struct {
 	// the batch before.
 	read int
 	err  error
+	// buf is the array the items' stored bytes were copied into, handed
+	// back to the Deliverer (recycle) once the sink is done with them.
+	buf []byte
 }
 
 // readBatch reads up to BatchSize entries after seq after and sorts them
@@ -44,15 +47,16 @@ type batch struct {
 // that fails, or has no id, is bad.
 func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 	var items []state.RawItem
+	buf := d.reuse()
 	err := d.DB.View(func(tx *state.Tx) error {
 		var err error
-		items, err = tx.PeekRaw(d.Name, after, d.BatchSize)
+		items, buf, err = tx.PeekRawInto(buf, d.Name, after, d.BatchSize)
 		return err
 	})
 	if err != nil {
 		return &batch{err: fmt.Errorf("read outbox %s: %w", d.Name, err)}
 	}
-	b := &batch{read: len(items), items: items[:0]}
+	b := &batch{read: len(items), items: items[:0], buf: buf}
 	if raw {
 		b.raws = make([]exporter.RawRecord, 0, len(items))
 	}
@@ -89,8 +93,35 @@ func (d *Deliverer) readBatch(after uint64, raw bool) *batch {
 		for i := range b.bad {
 			b.bad[i].Raw = nil
 		}
+		d.recycle(b)
 	}
 	return b
+}
+
+// reuse returns a buffer a batch is done with, or nil.
+func (d *Deliverer) reuse() []byte {
+	select {
+	case buf := <-d.bufs:
+		return buf
+	default:
+		return nil
+	}
+}
+
+// recycle hands b's buffer back for a later batch to copy its stored bytes
+// into: called once nothing reads them any more, after the sink's Send or
+// wait returned (a sink keeps a RawRecord's JSON only while it sends it)
+// or, for a sink of decoded records, once they are decoded. A commit reads
+// only the items' sequences.
+func (d *Deliverer) recycle(b *batch) {
+	if b.buf == nil {
+		return
+	}
+	select {
+	case d.bufs <- b.buf[:0]:
+	default:
+	}
+	b.buf = nil
 }
 
 // send hands the batch to the sink, as stored bytes when it takes them,

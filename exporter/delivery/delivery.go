@@ -42,6 +42,9 @@ type Deliverer struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{}
+	// bufs holds batch buffers done with, for the next reads (recycle):
+	// as many as the pipeline holds batches.
+	bufs chan []byte
 	// backoff grows across calls of drainOnce and resets on success (in
 	// the ack committer, which runs only while the sender does not wait).
 	backoff *backoff
@@ -50,6 +53,7 @@ type Deliverer struct {
 func (d *Deliverer) init() {
 	d.wakeOnce.Do(func() {
 		d.wake = make(chan struct{}, 1)
+		d.bufs = make(chan []byte, 4)
 		if d.BatchSize <= 0 {
 			d.BatchSize = 500
 		}

@@ -154,6 +154,7 @@ type started struct {
 // ended, queues nothing and is returned: the batch stays in the outbox and
 // the loop stops.
 func (d *Deliverer) settle(ctx context.Context, c *ackCommitter, b *batch, err error) error {
+	d.recycle(b)
 	if err == nil {
 		c.submit(commit{good: b.items})
 		return nil

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -50,12 +51,26 @@ func (s *pipeSink) startedCh(call int) chan struct{} {
 }
 
 func (s *pipeSink) PrepareRaw(batch []exporter.RawRecord) exporter.PreparedSend {
-	return pipeBatch{s: s, first: batch[0].Head.ID}
+	return pipeBatch{s: s, first: batch[0].Head.ID, batch: batch}
 }
 
 type pipeBatch struct {
 	s     *pipeSink
 	first string
+	batch []exporter.RawRecord
+}
+
+// intact fails the test unless every record of the batch still holds its
+// stored bytes: the loop recycles a batch's buffer only after its outcome
+// is taken, while later batches are read.
+func (b pipeBatch) intact() error {
+	for _, r := range b.batch {
+		var rec exporter.Record
+		if err := json.Unmarshal(r.JSON, &rec); err != nil || rec.ID != r.Head.ID {
+			return fmt.Errorf("batch %s: record %s overwritten while in flight: %.60q", b.first, r.Head.ID, r.JSON)
+		}
+	}
+	return nil
 }
 
 func (b pipeBatch) Send(ctx context.Context) error { return b.Start(ctx)() }
@@ -72,6 +87,9 @@ func (b pipeBatch) Start(ctx context.Context) func() error {
 	close(s.startedCh(call))
 	return func() error {
 		err := s.answer(ctx, call)
+		if bad := b.intact(); bad != nil {
+			return exporter.Permanent(bad)
+		}
 		s.mu.Lock()
 		s.inflight--
 		s.events = append(s.events, "done "+b.first)

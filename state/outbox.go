@@ -81,11 +81,15 @@ func (t *Tx) Peek(sink string, max int) ([]Item, error) {
 }
 
 // PeekRaw returns up to max records of sink's outbox that come after seq
-// after (0: from the head), undecoded: each Item's Raw is the stored value,
-// copied out of the transaction so it outlives it (all of a call's values
-// share one allocation). A delivery loop with batches in flight reads on
-// from the last one it read, and decodes or checks the entries itself
-// (the values are framed entries or plain JSON: recordjson.DecodeStored).
+// after (0: from the head), undecoded: each Item's Raw is the stored value
+// as it is, copied out of the transaction so it outlives it (all of a
+// call's values share one allocation). That value is a framed entry
+// (recordjson.MarshalStored: 0x01, a CRC-32C, a binary head, the record
+// JSON) or plain record JSON (an earlier version's entry, or one Requeue
+// put back): read it with recordjson.DecodeStored (check and head) or
+// recordjson.StoredJSON (the record JSON), never as JSON directly. A
+// delivery loop with batches in flight reads on from the last one it
+// read, and decodes or checks the entries itself.
 func (t *Tx) PeekRaw(sink string, after uint64, max int) ([]RawItem, error) {
 	items, _, err := t.PeekRawInto(nil, sink, after, max)
 	return items, err

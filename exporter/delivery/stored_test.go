@@ -8,11 +8,10 @@ import (
 	"reflect"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
+	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
 )
 
 // An outbox entry stored as plain record JSON, as earlier versions stored
@@ -29,40 +28,25 @@ func TestDeliverer_Drain_PlainAndDamagedEntries(t *testing.T) {
 			must(t, db.Close())
 
 			// rewrite the file as an earlier version and a torn write left it
-			bdb, err := bolt.Open(path, 0o600, nil)
-			must(t, err)
 			var damaged []byte
-			must(t, bdb.Update(func(tx *bolt.Tx) error {
-				b := tx.Bucket([]byte("outbox")).Bucket([]byte(testSink))
-				c := b.Cursor()
-				i := 0
-				for k, v := c.First(); k != nil; k, v = c.Next() {
-					i++
-					if v[0] != 0x01 {
-						t.Fatalf("entry %d is not framed: %q", i, v)
+			statetest.RewriteOutbox(t, path, testSink, func(i int, v []byte) []byte {
+				if v[0] != 0x01 {
+					t.Fatalf("entry %d is not framed: %q", i, v)
+				}
+				js, err := recordjson.StoredJSON(v)
+				must(t, err)
+				switch i {
+				case 1, 4:
+					return bytes.Clone(js) // plain JSON
+				case 3:
+					damaged = bytes.Replace(v, []byte(`"id":"r3"`), []byte(`"id":"s3"`), 1)
+					if bytes.Equal(damaged, v) {
+						t.Fatal("no id to damage")
 					}
-					js, err := recordjson.StoredJSON(v)
-					must(t, err)
-					var nv []byte
-					switch i {
-					case 1, 4:
-						nv = bytes.Clone(js) // plain JSON
-					case 2:
-						continue
-					case 3:
-						nv = bytes.Replace(v, []byte(`"id":"r3"`), []byte(`"id":"s3"`), 1)
-						if bytes.Equal(nv, v) {
-							t.Fatal("no id to damage")
-						}
-						damaged = nv
-					}
-					if err := b.Put(bytes.Clone(k), nv); err != nil {
-						return err
-					}
+					return damaged
 				}
 				return nil
-			}))
-			must(t, bdb.Close())
+			})
 
 			db, err = state.Open(path, state.Options{NoSync: true})
 			must(t, err)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 )
@@ -89,5 +91,35 @@ func Unchanged(t testing.TB, path string, b []byte) {
 	after, err := os.ReadFile(path)
 	if err != nil || !bytes.Equal(after, b) {
 		t.Errorf("the damaged file was changed (%d bytes now, %d before): %v", len(after), len(b), err)
+	}
+}
+
+// RewriteOutbox rewrites the stored entries of sink's outbox in the closed
+// state file at path, as an earlier version or a damaged disk would have
+// left them: rewrite gets each entry (1-based position, stored bytes) and
+// returns its new bytes, or nil to keep it. It fails the test on an error.
+func RewriteOutbox(t testing.TB, path, sink string, rewrite func(i int, v []byte) []byte) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("outbox")).Bucket([]byte(sink))
+		c := b.Cursor()
+		i := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			i++
+			if nv := rewrite(i, bytes.Clone(v)); nv != nil {
+				if err := b.Put(bytes.Clone(k), nv); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -73,7 +73,7 @@ func TestDeliverer_Drain_Branches(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		for _, kind := range []string{"", " (raw sink)", " (preparing sink)"} {
+		for _, kind := range sinkKinds {
 			t.Run(tt.name+kind, func(t *testing.T) { tt.run(t, kind) })
 		}
 	}
@@ -102,14 +102,7 @@ func (tt drainCase) run(t *testing.T, kind string) {
 	db := queued(t, tt.queued...)
 	clk, logs := &recorder{now: t0}, &logCounter{}
 	sink := &scriptedSink{script: tt.script}
-	var s exporter.Sink = sink
-	switch kind {
-	case " (raw sink)":
-		s = &rawScriptedSink{sink}
-	case " (preparing sink)":
-		s = &preparingSink{rawScriptedSink: &rawScriptedSink{sink}}
-	}
-	d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 3, Retry: newRetrier(clk, logs)}
+	d := &Deliverer{DB: db, Name: testSink, Sink: ofKind(kind, sink), BatchSize: 3, Retry: newRetrier(clk, logs)}
 	must(t, d.Drain(context.Background()))
 
 	if !reflect.DeepEqual(sink.batches, tt.batches) {

@@ -288,3 +288,18 @@ func (s *preparingSink) PrepareRaw(batch []exporter.RawRecord) exporter.Prepared
 type preparedFunc func(ctx context.Context) error
 
 func (f preparedFunc) Send(ctx context.Context) error { return f(ctx) }
+
+// sinkKinds name the three ways a sink takes records, as subtest suffixes:
+// decoded, stored bytes, stored bytes prepared ahead.
+var sinkKinds = []string{"", " (raw sink)", " (preparing sink)"}
+
+// ofKind wraps sink as a sink of the kind (one of sinkKinds).
+func ofKind(kind string, sink *scriptedSink) exporter.Sink {
+	switch kind {
+	case " (raw sink)":
+		return &rawScriptedSink{sink}
+	case " (preparing sink)":
+		return &preparingSink{rawScriptedSink: &rawScriptedSink{sink}}
+	}
+	return sink
+}

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 	"github.com/ghsec-exporter/ghsec-exporter/exporter/recordjson"
 	"github.com/ghsec-exporter/ghsec-exporter/state"
 	"github.com/ghsec-exporter/ghsec-exporter/state/statetest"
@@ -19,7 +18,7 @@ import (
 // framed entry with one byte changed inside a string (still valid JSON,
 // with another id) is dead-lettered, never sent, and its bytes kept.
 func TestDeliverer_Drain_PlainAndDamagedEntries(t *testing.T) {
-	for _, kind := range []string{"", " (raw sink)", " (preparing sink)"} {
+	for _, kind := range sinkKinds {
 		t.Run("sink"+kind, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.db")
 			db, err := state.Open(path, state.Options{NoSync: true})
@@ -52,15 +51,8 @@ func TestDeliverer_Drain_PlainAndDamagedEntries(t *testing.T) {
 			must(t, err)
 			defer db.Close()
 			sink := &scriptedSink{}
-			var s exporter.Sink = sink
-			switch kind {
-			case " (raw sink)":
-				s = &rawScriptedSink{sink}
-			case " (preparing sink)":
-				s = &preparingSink{rawScriptedSink: &rawScriptedSink{sink}}
-			}
 			clk, logs := &recorder{now: t0}, &logCounter{}
-			d := &Deliverer{DB: db, Name: testSink, Sink: s, BatchSize: 10, Retry: newRetrier(clk, logs)}
+			d := &Deliverer{DB: db, Name: testSink, Sink: ofKind(kind, sink), BatchSize: 10, Retry: newRetrier(clk, logs)}
 			must(t, d.Drain(context.Background()))
 			if want := [][]string{{"r1", "r2", "r4"}}; !reflect.DeepEqual(sink.batches, want) {
 				t.Errorf("batches sent %v, want %v", sink.batches, want)

@@ -25,7 +25,8 @@ type RawSender interface {
 // the first request (encoding, compressing) can run ahead: the delivery
 // loop calls PrepareRaw on the next batch while the batch before is still
 // being sent, then Send on what it returned, in outbox order, one at a
-// time. PrepareRaw may run concurrently with a Send; it makes no request
+// time (or Start, two in flight, when what it returned is a
+// PipelinedSend). PrepareRaw may run concurrently with a Send; it makes no request
 // and never fails (a failure to build a request is the prepared Send's
 // error). A prepared batch the loop drops (it stopped at a failure) is
 // never sent.

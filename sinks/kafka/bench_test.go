@@ -70,6 +70,7 @@ func BenchmarkFigureKafka(b *testing.B) {
 // from the same stored JSON.
 func rawMessages(b *testing.B, s *Sink, from, n int) []*kgo.Record {
 	out := make([]*kgo.Record, 0, n)
+	ms := newMessages(n)
 	for i := from; i < from+n; i++ {
 		rec := sinkbench.Record(i)
 		js, err := recordjson.MarshalRecord(&rec)
@@ -77,7 +78,7 @@ func rawMessages(b *testing.B, s *Sink, from, n int) []*kgo.Record {
 			b.Fatal(err)
 		}
 		h := rec.Head()
-		out = append(out, s.message(&h, js, nil))
+		out = append(out, ms.add(s, &h, js, nil))
 	}
 	return out
 }

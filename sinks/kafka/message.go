@@ -23,14 +23,6 @@ const (
 	HeaderObservedAt = "ghsec_observed_at"
 )
 
-// message builds the Kafka record of one rendered record. m is the
-// metadata of an audit entry shipped as its own body (format.RenderBody),
-// nil otherwise. The key is the record id, or the alert when keyed by
-// alert.
-func (s *Sink) message(h *exporter.RecordHead, body []byte, m *format.Meta) *kgo.Record {
-	return newMessages(1).add(s, h, body, m)
-}
-
 // messages is where a batch's messages are built: the records, their
 // headers, and the bytes of their keys and header values each come out of
 // one allocation a batch, not a few a record.
@@ -51,9 +43,11 @@ func newMessages(n int) *messages {
 	}
 }
 
-// add builds the next message (message's contract). The slices it hands
-// out are capped at their length: nothing appended to one reaches the
-// next.
+// add builds the Kafka record of the next rendered record of s's batch. m
+// is the metadata of an audit entry shipped as its own body
+// (format.RenderBody), nil otherwise. The key is the record id, or the
+// alert when keyed by alert. The slices it hands out are capped at their
+// length: nothing appended to one reaches the next.
 func (ms *messages) add(s *Sink, h *exporter.RecordHead, body []byte, m *format.Meta) *kgo.Record {
 	kind := s.format.Schema
 	if kind == "" {

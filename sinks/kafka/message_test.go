@@ -37,7 +37,7 @@ func TestKafka_KeyByAlert_OrderPerAlert(t *testing.T) {
 
 	key := func(r *exporter.Record) string {
 		h := r.Head()
-		return string(s.message(&h, nil, nil).Key)
+		return string(newMessages(1).add(s, &h, nil, nil).Key)
 	}
 	for i := range recs {
 		want := key(&recs[i])
@@ -49,7 +49,7 @@ func TestKafka_KeyByAlert_OrderPerAlert(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := string(s.message(&h, js, nil).Key); got != want {
+		if got := string(newMessages(1).add(s, &h, js, nil).Key); got != want {
 			t.Fatalf("record %d: key from the stored record %q, from the record %q", i, got, want)
 		}
 	}

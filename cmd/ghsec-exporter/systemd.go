@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
 // The sd_notify messages the daemon sends; outside systemd (no
@@ -46,10 +47,8 @@ func watchdog(ctx context.Context, log *slog.Logger) {
 		return
 	}
 	log.Debug("pinging the systemd watchdog", "every", interval/2)
-	t := time.NewTicker(interval / 2)
-	defer t.Stop()
 	failed := false
-	for {
+	ping := func() {
 		if _, err := daemon.SdNotify(false, daemon.SdNotifyWatchdog); err != nil && !failed {
 			log.Warn("systemd watchdog ping failed", "err", err)
 			failed = true
@@ -57,10 +56,7 @@ func watchdog(ctx context.Context, log *slog.Logger) {
 			log.Info("systemd watchdog ping works again")
 			failed = false
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
+	ping()
+	exporter.Every(ctx, interval/2, nil, ping)
 }

@@ -190,7 +190,7 @@ func TestMarshal_Categorization(t *testing.T) {
 	for _, rec := range requestRecords() {
 		got := eventOf(t, &rec)
 		wantCat, wantType := "configuration", "change"
-		if rec.Request != nil && rec.Request.Kind == requestKindBypass {
+		if rec.Request != nil && rec.Request.Kind == exporter.RequestKindBypass {
 			wantCat = "iam"
 		}
 		if rec.Action == "request_created" {
@@ -335,7 +335,7 @@ func goldenCases(t testing.TB) map[string]exporter.Record {
 	reqs := requestRecords()
 	var approved exporter.Record
 	for _, rec := range reqs {
-		if rec.Action == "request_approved" && rec.Actor != "" && rec.Request.Kind == requestKindBypass {
+		if rec.Action == "request_approved" && rec.Actor != "" && rec.Request.Kind == exporter.RequestKindBypass {
 			approved = rec
 			break
 		}

@@ -172,12 +172,12 @@ func requestRecords() []exporter.Record {
 	created := t0.Add(-time.Hour)
 	expires := t0.Add(7 * 24 * time.Hour)
 	var out []exporter.Record
-	for _, kind := range []string{"dismissal", requestKindBypass} {
+	for _, kind := range []string{"dismissal", exporter.RequestKindBypass} {
 		for _, full := range []bool{true, false} {
 			for i, action := range []string{"request_created", "request_approved", "request_denied", "request_cancelled",
 				"request_expired", "request_completed", "request_status_changed"} {
 				target, src := "code_scanning", exporter.SourceCodeScanning
-				if kind == requestKindBypass {
+				if kind == exporter.RequestKindBypass {
 					target, src = "secret_scanning", exporter.SourceSecretScanning
 				}
 				actor := "dev1"
@@ -198,7 +198,7 @@ func requestRecords() []exporter.Record {
 					req.SelfReviewed, req.AlertNumbers = true, []int{3, 4}
 					req.CreatedAt, req.ExpiresAt = &created, &expires
 					rec.Alert = &exporter.AlertInfo{Number: 3, Title: "An alert"}
-					if kind == requestKindBypass {
+					if kind == exporter.RequestKindBypass {
 						rec.Alert.SecretType = "github_personal_access_token"
 					}
 					rec.Raw = json.RawMessage(`{"id":1}`)

@@ -6,10 +6,6 @@ import (
 	"github.com/ghsec-exporter/ghsec-exporter/exporter"
 )
 
-// requestKindBypass is a request to push past push protection or a push
-// ruleset; the other kind, "dismissal", asks to dismiss an alert.
-const requestKindBypass = "bypass"
-
 // githubRequest is the part of a request record ECS has no field for.
 type githubRequest struct {
 	Kind             string         `json:"kind"`
@@ -72,7 +68,7 @@ func mapRequest(d *document, rec *exporter.Record) {
 	if req == nil {
 		return
 	}
-	if req.Kind == requestKindBypass {
+	if req.Kind == exporter.RequestKindBypass {
 		e.Category = categoryBypassRequest
 	}
 	e.Reason = req.Reason

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -214,14 +215,12 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, sk
 		case err == nil:
 		case msgs[i] == nil:
 			rejected = append(rejected, i)
-			rejErr = firstErr(rejErr, err)
+			rejErr = cmp.Or(rejErr, err)
 		default:
 			if classify(err) == pause {
 				paused = true
 			}
-			if failErr == nil {
-				failErr = err
-			}
+			failErr = cmp.Or(failErr, err)
 		}
 	}
 	s.mu.Lock()
@@ -258,14 +257,6 @@ func (s *Sink) verdict(ctx context.Context, msgs []*kgo.Record, errs []error, sk
 		return exporter.Rejected(rejErr, rejected...)
 	}
 	return nil
-}
-
-// firstErr keeps the first error.
-func firstErr(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
 }
 
 // id returns a message's record id header.

@@ -86,17 +86,19 @@ func (s *Sink) body(idxs []int, bodies [][]byte) ([]byte, error) {
 // record alone, which is refused for good.
 func (p *prepared) Send(ctx context.Context) error {
 	for _, c := range p.chunks {
-		b, err := p.calls.Take(c)
-		if err := p.send(ctx, c, b, err); err != nil {
+		if err := p.send(ctx, c); err != nil {
 			return err
 		}
 	}
 	return p.rej.Err("azure monitor logs ingestion: cannot take", len(p.bodies), p.id)
 }
 
-func (p *prepared) send(ctx context.Context, idxs []int, body []byte, bodyErr error) error {
-	if bodyErr != nil {
-		return exporter.Retryable(bodyErr, 0)
+// send makes the call of the records at idxs, its body the one built
+// ahead or, for a half of a call refused as too large, built now.
+func (p *prepared) send(ctx context.Context, idxs []int) error {
+	body, err := p.calls.Take(idxs)
+	if err != nil {
+		return exporter.Retryable(err, 0)
 	}
 	v := p.s.upload(ctx, body)
 	switch v.outcome {
@@ -109,8 +111,7 @@ func (p *prepared) send(ctx context.Context, idxs []int, body []byte, bodyErr er
 		}
 		mid := len(idxs) / 2
 		for _, half := range [][]int{idxs[:mid], idxs[mid:]} {
-			b, err := p.s.body(half, p.bodies)
-			if err := p.send(ctx, half, b, err); err != nil {
+			if err := p.send(ctx, half); err != nil {
 				return err
 			}
 		}

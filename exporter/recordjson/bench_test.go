@@ -90,21 +90,3 @@ func BenchmarkCodec(b *testing.B) {
 		}
 	})
 }
-
-// BenchmarkDecodeStored is the check the delivery loop makes on each
-// framed outbox entry before a raw sink ships it (CRC, head), on the record
-// BenchmarkDecodeHead reads from its JSON: the two figures side by side.
-func BenchmarkDecodeStored(b *testing.B) {
-	rec := headTestRecords()[0]
-	v, err := recordjson.MarshalStored(&rec)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(v)))
-	for b.Loop() {
-		if _, err := recordjson.DecodeStored(v); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

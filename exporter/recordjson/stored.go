@@ -32,7 +32,7 @@ import (
 // before a raw sink got it, a decode of the whole ~1 KB JSON that was the
 // largest single cost of the sink side (1.4–1.6 µs a record; issue 22).
 // Reading the head from its binary form and checking a CRC over the entry
-// costs a fraction of that (BenchmarkDecodeStored), and the CRC is the
+// costs a fraction of that (BenchmarkCodec/DecodeStored), and the CRC is the
 // stronger check of the two: it catches any flipped byte, inside a string
 // too, where a JSON syntax check sees valid JSON with another value.
 //
